@@ -1,0 +1,195 @@
+/**
+ * One database interface over two engines: embedded PGlite (default; persisted in a
+ * data directory or in memory) and a real Postgres reached through DATABASE_URL.
+ *
+ * PGlite has a single backend connection, so every transaction is serialized through
+ * PGlite's own transaction lock: a request can never observe, or run under, another
+ * request's role or claims. Postgres gets a connection pool and real concurrency.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
+import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
+import pg from 'pg';
+
+export type Row = Record<string, unknown>;
+
+export interface QueryResult<R = Row> {
+  rows: R[];
+  /** Rows affected by INSERT/UPDATE/DELETE, or returned by SELECT. */
+  rowCount: number;
+  fields: { name: string; dataTypeID: number }[];
+}
+
+export interface Queryable {
+  query<R = Row>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /** Runs a script of one or more statements without parameters. */
+  exec(sql: string): Promise<void>;
+}
+
+export interface TransactionOptions {
+  readOnly?: boolean;
+  /** Roll back instead of committing, and still return fn's result. */
+  rollback?: boolean;
+}
+
+export interface Database extends Queryable {
+  readonly engine: 'pglite' | 'postgres';
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Subscribes to NOTIFY on a channel; notifications arrive only after commit. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+  /** The embedded instance, for the admin wire-protocol socket; undefined on Postgres. */
+  readonly pglite?: PGlite;
+}
+
+export interface OpenDatabaseOptions {
+  /** A Postgres connection string; when set, PGlite is not used. */
+  databaseUrl?: string;
+  /** PGlite data directory; omitted means in memory. */
+  dataDir?: string;
+  /** Pool size for Postgres. */
+  poolSize?: number;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  return openPGlite(options.dataDir);
+}
+
+function beginStatement(options: TransactionOptions | undefined): string {
+  return options?.readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed';
+}
+
+/** Thrown inside a PGlite transaction to roll it back while still returning a value. */
+class RollbackWith<T> {
+  constructor(readonly value: T) {}
+}
+
+async function openPGlite(dataDir: string | undefined): Promise<Database> {
+  const db = await PGlite.create({
+    dataDir,
+    extensions: { pgcrypto, uuid_ossp },
+    // Flush every commit to disk at once, so a kill -9 never loses a committed row.
+    relaxedDurability: false,
+  });
+
+  const wrap = (target: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
+    async query<R>(sql: string, params?: unknown[]) {
+      const result = await target.query<R>(sql, params as unknown[]);
+      return {
+        rows: result.rows,
+        rowCount: result.affectedRows ?? result.rows.length,
+        fields: result.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
+      };
+    },
+    async exec(sql: string) {
+      await target.exec(sql);
+    },
+  });
+
+  const transaction = async <T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> => {
+    try {
+      return await db.transaction(async (tx) => {
+        if (options?.readOnly) await tx.exec('set transaction read only');
+        const value = await fn(wrap(tx));
+        if (options?.rollback) throw new RollbackWith(value);
+        return value;
+      });
+    } catch (error) {
+      if (error instanceof RollbackWith) return error.value as T;
+      throw error;
+    }
+  };
+
+  return {
+    engine: 'pglite',
+    pglite: db,
+    // Plain statements also go through the transaction lock, so they never land
+    // inside another caller's open transaction.
+    query: (sql, params) => transaction((tx) => tx.query(sql, params)),
+    exec: (sql) => transaction((tx) => tx.exec(sql)),
+    transaction,
+    async listen(channel, onPayload) {
+      const unsubscribe = await db.listen(channel, onPayload);
+      return async () => unsubscribe();
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}
+
+async function openPostgres(connectionString: string, max: number): Promise<Database> {
+  const types = {
+    getTypeParser(oid: number, format?: string) {
+      // int8 as a number when it fits, as PGlite does; JSON for the API is made by Postgres.
+      if (oid === 20) return (value: string) => {
+        const n = Number(value);
+        return Number.isSafeInteger(n) ? n : value;
+      };
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  };
+  const pool = new pg.Pool({ connectionString, max, types });
+  // An idle client that loses its connection must not crash the process.
+  pool.on('error', () => {});
+  await pool.query('select 1');
+
+  const wrap = (client: pg.PoolClient | pg.Pool): Queryable => ({
+    async query<R>(sql: string, params?: unknown[]) {
+      const result = await client.query(sql, params);
+      return {
+        rows: result.rows as R[],
+        rowCount: result.rowCount ?? result.rows.length,
+        fields: result.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
+      };
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+  });
+
+  const listeners: pg.Client[] = [];
+
+  return {
+    engine: 'postgres',
+    ...wrap(pool),
+    async transaction(fn, options) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query(beginStatement(options));
+        try {
+          const value = await fn(wrap(client));
+          await client.query(options?.rollback ? 'rollback' : 'commit');
+          return value;
+        } catch (error) {
+          await client.query('rollback').catch(() => {
+            broken = true;
+          });
+          throw error;
+        }
+      } finally {
+        client.release(broken);
+      }
+    },
+    async listen(channel, onPayload) {
+      const client = new pg.Client({ connectionString });
+      client.on('error', () => {});
+      await client.connect();
+      client.on('notification', (message) => {
+        if (message.channel === channel) onPayload(message.payload ?? '');
+      });
+      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      listeners.push(client);
+      return async () => {
+        listeners.splice(listeners.indexOf(client), 1);
+        await client.end().catch(() => {});
+      };
+    },
+    async close() {
+      await Promise.all(listeners.splice(0).map((client) => client.end().catch(() => {})));
+      await pool.end();
+    },
+  };
+}
