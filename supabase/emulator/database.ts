@@ -49,11 +49,13 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Pool size for Postgres. */
   poolSize?: number;
+  /** A PGlite data directory dump to start from (fast clones of a migrated database). */
+  loadDataDir?: Blob;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
-  return openPGlite(options.dataDir);
+  return openPGlite(options.dataDir, options.loadDataDir);
 }
 
 function beginStatement(options: TransactionOptions | undefined): string {
@@ -65,9 +67,10 @@ class RollbackWith<T> {
   constructor(readonly value: T) {}
 }
 
-async function openPGlite(dataDir: string | undefined): Promise<Database> {
+async function openPGlite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Database> {
   const db = await PGlite.create({
     dataDir,
+    loadDataDir,
     extensions: { pgcrypto, uuid_ossp },
     // Flush every commit to disk at once, so a kill -9 never loses a committed row.
     relaxedDurability: false,
