@@ -1,0 +1,61 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { supabase } from '@/lib/supabase';
+import { attributionTokenFor } from '../lib/attendee-session';
+import { CheckoutFailure, toCheckoutFailure } from '../lib/checkout-errors';
+import { checkoutResultSchema, type CheckoutResult } from '../lib/order-storage';
+import { attendeeKeys } from './keys';
+import { visitsRecorded } from './track-promoter-visit';
+
+export interface CheckoutInput {
+  eventSlug: string;
+  items: { ticket_type_id: string; quantity: number }[];
+  buyerName: string;
+  buyerEmail: string;
+  /** The same key for every retry of one purchase: the database books it at most once. */
+  idempotencyKey: string;
+}
+
+/** How long checkout waits for a tracking link visit that is still being recorded. */
+const ATTRIBUTION_WAIT_MS = 2000;
+/** Network failures are retried with the same idempotency key before giving up. */
+const NETWORK_RETRIES = 2;
+const RETRY_DELAY_MS = 400;
+
+/**
+ * Buys the tickets in test mode (no payment is taken). Sends the attribution token of
+ * this event's tracking link if the session has one; the answer never says whether it
+ * counted. Throws a CheckoutFailure whose message is a sentence for the buyer.
+ */
+export async function checkout(input: CheckoutInput): Promise<CheckoutResult> {
+  await visitsRecorded(input.eventSlug, ATTRIBUTION_WAIT_MS);
+  const token = attributionTokenFor(input.eventSlug);
+  const args = {
+    p_event_slug: input.eventSlug,
+    p_items: input.items,
+    p_buyer_name: input.buyerName,
+    p_buyer_email: input.buyerEmail,
+    p_idempotency_key: input.idempotencyKey,
+    ...(token ? { p_attribution_token: token } : {}),
+  };
+
+  for (let attempt = 0; ; attempt += 1) {
+    const { data, error, status } = await supabase.rpc('checkout', args);
+    if (!error) {
+      const parsed = checkoutResultSchema.safeParse(data);
+      if (!parsed.success) throw new CheckoutFailure('unexpected', undefined, 'Your order could not be completed. Please try again in a moment.');
+      return parsed.data;
+    }
+    const failure = toCheckoutFailure(error, status);
+    if (failure.kind !== 'network' || attempt >= NETWORK_RETRIES) throw failure;
+    await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * (attempt + 1)));
+  }
+}
+
+export function useCheckout() {
+  const queryClient = useQueryClient();
+  return useMutation<CheckoutResult, CheckoutFailure, CheckoutInput>({
+    mutationFn: checkout,
+    // Sold counts change with every order and with every sold_out refusal's cause.
+    onSettled: (_data, _error, input) => queryClient.invalidateQueries({ queryKey: attendeeKeys.event(input.eventSlug) }),
+  });
+}

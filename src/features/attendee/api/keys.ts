@@ -1,0 +1,6 @@
+/** Query keys of the attendee pages, general → specific. */
+export const attendeeKeys = {
+  all: ['attendee'] as const,
+  events: () => [...attendeeKeys.all, 'event'] as const,
+  event: (slug: string) => [...attendeeKeys.events(), slug] as const,
+};

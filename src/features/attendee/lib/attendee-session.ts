@@ -1,0 +1,119 @@
+/**
+ * The attendee's browser session, kept in two session cookies (no Expires, so the
+ * browser drops them when it closes, and shared by every tab of that session):
+ *
+ * - `pl_sid`: a random uuid naming the session, sent with each promoter visit so the
+ *   database counts one visit per (event, promoter, session);
+ * - `pl_attr`: a JSON map `{event slug: attribution token}`; the last tracking link
+ *   opened for an event wins, and only the most recent entries are kept so the cookie
+ *   stays far below the browser's size limit.
+ *
+ * Nothing here ever throws: a missing, foreign or tampered cookie is treated as absent,
+ * because attribution must never get in the way of buying a ticket.
+ */
+
+export const SESSION_COOKIE = 'pl_sid';
+export const ATTRIBUTION_COOKIE = 'pl_attr';
+/** At most this many events keep a token; the oldest is dropped first. */
+export const MAX_ATTRIBUTION_ENTRIES = 20;
+/** Browsers accept about 4096 bytes per cookie (name, value and attributes together). */
+const MAX_COOKIE_VALUE_LENGTH = 3800;
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Where the cookies live; `document` in the browser, replaceable for tests. */
+export interface CookieJar {
+  cookie: string;
+}
+
+function defaultJar(): CookieJar | undefined {
+  return typeof document === 'undefined' ? undefined : document;
+}
+
+function readCookie(jar: CookieJar, name: string): string | undefined {
+  for (const part of jar.cookie.split(';')) {
+    const separator = part.indexOf('=');
+    if (separator === -1) continue;
+    if (part.slice(0, separator).trim() !== name) continue;
+    const raw = part.slice(separator + 1).trim();
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      // A value that is not valid percent-encoding was not written by us.
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function writeSessionCookie(jar: CookieJar, name: string, value: string): void {
+  // No Expires/Max-Age: a session cookie. Secure whenever the page itself is https.
+  const secure = globalThis.location?.protocol === 'https:' ? '; Secure' : '';
+  jar.cookie = `${name}=${encodeURIComponent(value)}; Path=/; SameSite=Lax${secure}`;
+}
+
+/** A random RFC 4122 v4 uuid, also where `crypto.randomUUID` is unavailable (plain http). */
+export function randomUuid(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The id of this browser session, created (and stored) on first use. */
+export function getSessionId(jar: CookieJar | undefined = defaultJar()): string {
+  if (!jar) return randomUuid();
+  const existing = readCookie(jar, SESSION_COOKIE);
+  if (existing && UUID_PATTERN.test(existing)) return existing.toLowerCase();
+  const created = randomUuid();
+  writeSessionCookie(jar, SESSION_COOKIE, created);
+  return created;
+}
+
+/** Every stored token, oldest first; anything malformed is left out. */
+export function readAttributionTokens(jar: CookieJar | undefined = defaultJar()): Map<string, string> {
+  const tokens = new Map<string, string>();
+  if (!jar) return tokens;
+  const raw = readCookie(jar, ATTRIBUTION_COOKIE);
+  if (!raw) return tokens;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return tokens;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return tokens;
+  for (const [slug, token] of Object.entries(parsed)) {
+    if (typeof token === 'string' && token.length > 0) tokens.set(slug, token);
+  }
+  return tokens;
+}
+
+/** The token of the last tracking link opened for this event in this session, if any. */
+export function attributionTokenFor(slug: string, jar: CookieJar | undefined = defaultJar()): string | undefined {
+  return readAttributionTokens(jar).get(slug);
+}
+
+/**
+ * Remembers the token for an event. The event moves to the most recent position, so the
+ * entries dropped to respect the limits are always those of the links opened longest ago.
+ * (JSON objects keep insertion order except for integer-like keys, so an all-digit slug
+ * may be evicted out of turn; that only matters past 20 events in one session.)
+ */
+export function saveAttributionToken(slug: string, token: string, jar: CookieJar | undefined = defaultJar()): void {
+  if (!jar || slug.length === 0 || token.length === 0) return;
+  const tokens = readAttributionTokens(jar);
+  tokens.delete(slug);
+  tokens.set(slug, token);
+  const entries = [...tokens.entries()];
+  while (entries.length > MAX_ATTRIBUTION_ENTRIES) entries.shift();
+  let value = JSON.stringify(Object.fromEntries(entries));
+  while (entries.length > 1 && encodeURIComponent(value).length > MAX_COOKIE_VALUE_LENGTH) {
+    entries.shift();
+    value = JSON.stringify(Object.fromEntries(entries));
+  }
+  if (encodeURIComponent(value).length > MAX_COOKIE_VALUE_LENGTH) return;
+  writeSessionCookie(jar, ATTRIBUTION_COOKIE, value);
+}

@@ -1,0 +1,765 @@
+/**
+ * The database as the API sees it, generated from the migrations by
+ * `npm run gen:types` (supabase/emulator/generate-types.ts). Do not edit by hand.
+ */
+
+export type Json = string | number | boolean | null | { [key: string]: Json | undefined } | Json[];
+
+export type Database = {
+  public: {
+    Tables: {
+      attributions: {
+        Row: {
+          created_at: string;
+          event_id: string;
+          id: string;
+          order_id: string;
+          organization_id: string;
+          promoter_id: string;
+          visit_id: string;
+        };
+        Insert: {
+          created_at?: string;
+          event_id: string;
+          id?: string;
+          order_id: string;
+          organization_id: string;
+          promoter_id: string;
+          visit_id: string;
+        };
+        Update: {
+          created_at?: string;
+          event_id?: string;
+          id?: string;
+          order_id?: string;
+          organization_id?: string;
+          promoter_id?: string;
+          visit_id?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "attributions_event_id_fkey";
+            columns: ["event_id"];
+            isOneToOne: false;
+            referencedRelation: "events";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "attributions_order_id_fkey";
+            columns: ["order_id"];
+            isOneToOne: true;
+            referencedRelation: "orders";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "attributions_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "attributions_promoter_id_fkey";
+            columns: ["promoter_id"];
+            isOneToOne: false;
+            referencedRelation: "promoters";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "attributions_visit_id_fkey";
+            columns: ["visit_id"];
+            isOneToOne: false;
+            referencedRelation: "promoter_visits";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      event_promoters: {
+        Row: {
+          active: boolean;
+          created_at: string;
+          event_id: string;
+          id: string;
+          organization_id: string;
+          promoter_id: string;
+          updated_at: string;
+        };
+        Insert: {
+          active?: boolean;
+          created_at?: string;
+          event_id: string;
+          id?: string;
+          organization_id: string;
+          promoter_id: string;
+          updated_at?: string;
+        };
+        Update: {
+          active?: boolean;
+          created_at?: string;
+          event_id?: string;
+          id?: string;
+          organization_id?: string;
+          promoter_id?: string;
+          updated_at?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "event_promoters_event_id_fkey";
+            columns: ["event_id"];
+            isOneToOne: false;
+            referencedRelation: "events";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "event_promoters_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "event_promoters_promoter_id_fkey";
+            columns: ["promoter_id"];
+            isOneToOne: false;
+            referencedRelation: "promoters";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      events: {
+        Row: {
+          created_at: string;
+          currency: string;
+          description: string;
+          ends_at: string | null;
+          id: string;
+          name: string;
+          organization_id: string;
+          slug: string;
+          starts_at: string;
+          status: Database["public"]["Enums"]["event_status"];
+          updated_at: string;
+          venue: string;
+        };
+        Insert: {
+          created_at?: string;
+          currency: string;
+          description?: string;
+          ends_at?: string | null;
+          id?: string;
+          name: string;
+          organization_id: string;
+          slug: string;
+          starts_at: string;
+          status?: Database["public"]["Enums"]["event_status"];
+          updated_at?: string;
+          venue?: string;
+        };
+        Update: {
+          created_at?: string;
+          currency?: string;
+          description?: string;
+          ends_at?: string | null;
+          id?: string;
+          name?: string;
+          organization_id?: string;
+          slug?: string;
+          starts_at?: string;
+          status?: Database["public"]["Enums"]["event_status"];
+          updated_at?: string;
+          venue?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "events_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      order_items: {
+        Row: {
+          created_at: string;
+          id: string;
+          order_id: string;
+          organization_id: string;
+          quantity: number;
+          ticket_type_id: string;
+          unit_price_minor: number;
+        };
+        Insert: {
+          created_at?: string;
+          id?: string;
+          order_id: string;
+          organization_id: string;
+          quantity: number;
+          ticket_type_id: string;
+          unit_price_minor: number;
+        };
+        Update: {
+          created_at?: string;
+          id?: string;
+          order_id?: string;
+          organization_id?: string;
+          quantity?: number;
+          ticket_type_id?: string;
+          unit_price_minor?: number;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "order_items_order_id_fkey";
+            columns: ["order_id"];
+            isOneToOne: false;
+            referencedRelation: "orders";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "order_items_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "order_items_ticket_type_id_fkey";
+            columns: ["ticket_type_id"];
+            isOneToOne: false;
+            referencedRelation: "ticket_types";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      orders: {
+        Row: {
+          buyer_email: string;
+          buyer_name: string;
+          created_at: string;
+          currency: string;
+          event_id: string;
+          id: string;
+          idempotency_key: string;
+          organization_id: string;
+          reference: string;
+          refunded_at: string | null;
+          status: Database["public"]["Enums"]["order_status"];
+          ticket_count: number;
+          total_minor: number;
+        };
+        Insert: {
+          buyer_email: string;
+          buyer_name: string;
+          created_at?: string;
+          currency: string;
+          event_id: string;
+          id?: string;
+          idempotency_key: string;
+          organization_id: string;
+          reference: string;
+          refunded_at?: string | null;
+          status?: Database["public"]["Enums"]["order_status"];
+          ticket_count: number;
+          total_minor: number;
+        };
+        Update: {
+          buyer_email?: string;
+          buyer_name?: string;
+          created_at?: string;
+          currency?: string;
+          event_id?: string;
+          id?: string;
+          idempotency_key?: string;
+          organization_id?: string;
+          reference?: string;
+          refunded_at?: string | null;
+          status?: Database["public"]["Enums"]["order_status"];
+          ticket_count?: number;
+          total_minor?: number;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "orders_event_id_fkey";
+            columns: ["event_id"];
+            isOneToOne: false;
+            referencedRelation: "events";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "orders_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      organization_members: {
+        Row: {
+          created_at: string;
+          organization_id: string;
+          role: Database["public"]["Enums"]["organization_role"];
+          user_id: string;
+        };
+        Insert: {
+          created_at?: string;
+          organization_id: string;
+          role?: Database["public"]["Enums"]["organization_role"];
+          user_id: string;
+        };
+        Update: {
+          created_at?: string;
+          organization_id?: string;
+          role?: Database["public"]["Enums"]["organization_role"];
+          user_id?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "organization_members_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      organizations: {
+        Row: {
+          created_at: string;
+          currency: string;
+          id: string;
+          name: string;
+        };
+        Insert: {
+          created_at?: string;
+          currency?: string;
+          id?: string;
+          name: string;
+        };
+        Update: {
+          created_at?: string;
+          currency?: string;
+          id?: string;
+          name?: string;
+        };
+        Relationships: [];
+      };
+      promoter_group_members: {
+        Row: {
+          created_at: string;
+          group_id: string;
+          organization_id: string;
+          promoter_id: string;
+        };
+        Insert: {
+          created_at?: string;
+          group_id: string;
+          organization_id: string;
+          promoter_id: string;
+        };
+        Update: {
+          created_at?: string;
+          group_id?: string;
+          organization_id?: string;
+          promoter_id?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "promoter_group_members_group_id_fkey";
+            columns: ["group_id"];
+            isOneToOne: false;
+            referencedRelation: "promoter_groups";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "promoter_group_members_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "promoter_group_members_promoter_id_fkey";
+            columns: ["promoter_id"];
+            isOneToOne: false;
+            referencedRelation: "promoters";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      promoter_groups: {
+        Row: {
+          color: string | null;
+          created_at: string;
+          id: string;
+          name: string;
+          organization_id: string;
+        };
+        Insert: {
+          color?: string | null;
+          created_at?: string;
+          id?: string;
+          name: string;
+          organization_id: string;
+        };
+        Update: {
+          color?: string | null;
+          created_at?: string;
+          id?: string;
+          name?: string;
+          organization_id?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "promoter_groups_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      promoter_visits: {
+        Row: {
+          created_at: string;
+          event_id: string;
+          id: string;
+          organization_id: string;
+          promoter_id: string;
+          session_id: string;
+          token: string;
+          visited_at: string;
+        };
+        Insert: {
+          created_at?: string;
+          event_id: string;
+          id?: string;
+          organization_id: string;
+          promoter_id: string;
+          session_id: string;
+          token: string;
+          visited_at?: string;
+        };
+        Update: {
+          created_at?: string;
+          event_id?: string;
+          id?: string;
+          organization_id?: string;
+          promoter_id?: string;
+          session_id?: string;
+          token?: string;
+          visited_at?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "promoter_visits_event_id_fkey";
+            columns: ["event_id"];
+            isOneToOne: false;
+            referencedRelation: "events";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "promoter_visits_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "promoter_visits_promoter_id_fkey";
+            columns: ["promoter_id"];
+            isOneToOne: false;
+            referencedRelation: "promoters";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      promoters: {
+        Row: {
+          created_at: string;
+          email: string | null;
+          id: string;
+          name: string;
+          notes: string | null;
+          organization_id: string;
+          phone: string | null;
+          promo_code: string;
+          updated_at: string;
+        };
+        Insert: {
+          created_at?: string;
+          email?: string | null;
+          id?: string;
+          name: string;
+          notes?: string | null;
+          organization_id: string;
+          phone?: string | null;
+          promo_code: string;
+          updated_at?: string;
+        };
+        Update: {
+          created_at?: string;
+          email?: string | null;
+          id?: string;
+          name?: string;
+          notes?: string | null;
+          organization_id?: string;
+          phone?: string | null;
+          promo_code?: string;
+          updated_at?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "promoters_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      ticket_types: {
+        Row: {
+          capacity: number;
+          created_at: string;
+          event_id: string;
+          id: string;
+          name: string;
+          organization_id: string;
+          price_minor: number;
+          sold: number;
+          sort_order: number;
+        };
+        Insert: {
+          capacity: number;
+          created_at?: string;
+          event_id: string;
+          id?: string;
+          name: string;
+          organization_id: string;
+          price_minor: number;
+          sold?: number;
+          sort_order?: number;
+        };
+        Update: {
+          capacity?: number;
+          created_at?: string;
+          event_id?: string;
+          id?: string;
+          name?: string;
+          organization_id?: string;
+          price_minor?: number;
+          sold?: number;
+          sort_order?: number;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "ticket_types_event_id_fkey";
+            columns: ["event_id"];
+            isOneToOne: false;
+            referencedRelation: "events";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "ticket_types_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+    };
+    Views: {
+      [_ in never]: never;
+    };
+    Functions: {
+      checkout: {
+        Args: {
+          p_event_slug: string;
+          p_items: Json;
+          p_buyer_name: string;
+          p_buyer_email: string;
+          p_idempotency_key: string;
+          p_attribution_token?: string;
+        };
+        Returns: Json;
+      };
+      confirm_promoter_deletion: {
+        Args: {
+          p_promoter_id: string;
+          p_token: string;
+          p_promo_code: string;
+        };
+        Returns: Json;
+      };
+      create_organization: {
+        Args: {
+          p_name: string;
+          p_currency?: string;
+        };
+        Returns: {
+          created_at: string;
+          currency: string;
+          id: string;
+          name: string;
+        };
+      };
+      event_performance: {
+        Args: {
+          p_organization_id: string;
+        };
+        Returns: {
+          event_id: string;
+          tickets: number;
+          revenue_minor: number;
+          orders: number;
+          attributed_tickets: number;
+          attributed_revenue_minor: number;
+        }[];
+      };
+      is_promo_code_available: {
+        Args: {
+          p_organization_id: string;
+          p_promo_code: string;
+        };
+        Returns: boolean;
+      };
+      promoter_group_performance: {
+        Args: {
+          p_organization_id: string;
+          p_from?: string;
+          p_to?: string;
+        };
+        Returns: {
+          group_id: string;
+          name: string;
+          color: string | null;
+          promoters: number;
+          tickets: number;
+          revenue_minor: number;
+          orders: number;
+          visits: number;
+          conversion_rate: number | null;
+        }[];
+      };
+      promoter_performance: {
+        Args: {
+          p_organization_id: string;
+          p_from?: string;
+          p_to?: string;
+          p_group_id?: string;
+          p_search?: string;
+        };
+        Returns: {
+          promoter_id: string;
+          name: string;
+          promo_code: string;
+          email: string | null;
+          phone: string | null;
+          created_at: string;
+          group_ids: string[];
+          tickets: number;
+          revenue_minor: number;
+          orders: number;
+          visits: number;
+          active_events: number;
+          conversion_rate: number | null;
+        }[];
+      };
+      promoter_sales_timeseries: {
+        Args: {
+          p_promoter_id: string;
+          p_from: string;
+          p_to: string;
+        };
+        Returns: {
+          day: string;
+          tickets: number;
+          revenue_minor: number;
+          orders: number;
+          visits: number;
+        }[];
+      };
+      promoter_summary: {
+        Args: {
+          p_organization_id: string;
+          p_from?: string;
+          p_to?: string;
+          p_group_id?: string;
+          p_search?: string;
+        };
+        Returns: {
+          promoters: number;
+          tickets: number;
+          revenue_minor: number;
+          orders: number;
+          visits: number;
+          conversion_rate: number | null;
+          currency: string;
+        }[];
+      };
+      refund_order: {
+        Args: {
+          p_order_id: string;
+        };
+        Returns: {
+          buyer_email: string;
+          buyer_name: string;
+          created_at: string;
+          currency: string;
+          event_id: string;
+          id: string;
+          idempotency_key: string;
+          organization_id: string;
+          reference: string;
+          refunded_at: string | null;
+          status: Database["public"]["Enums"]["order_status"];
+          ticket_count: number;
+          total_minor: number;
+        };
+      };
+      request_promoter_deletion: {
+        Args: {
+          p_promoter_id: string;
+        };
+        Returns: Json;
+      };
+      track_promoter_visit: {
+        Args: {
+          p_event_slug: string;
+          p_promo_code: string;
+          p_session_id: string;
+        };
+        Returns: string | null;
+      };
+    };
+    Enums: {
+      event_status: "draft" | "published" | "cancelled";
+      order_status: "paid" | "refunded";
+      organization_role: "owner" | "admin" | "member";
+    };
+    CompositeTypes: {
+      [_ in never]: never;
+    };
+  };
+};
+
+type PublicSchema = Database["public"];
+
+export type Tables<T extends keyof PublicSchema['Tables']> = PublicSchema['Tables'][T]['Row'];
+export type TablesInsert<T extends keyof PublicSchema['Tables']> = PublicSchema['Tables'][T]['Insert'];
+export type TablesUpdate<T extends keyof PublicSchema['Tables']> = PublicSchema['Tables'][T]['Update'];
+export type Enums<T extends keyof PublicSchema['Enums']> = PublicSchema['Enums'][T];
+export type FunctionArgs<T extends keyof PublicSchema['Functions']> = PublicSchema['Functions'][T]['Args'];
+export type FunctionReturns<T extends keyof PublicSchema['Functions']> = PublicSchema['Functions'][T]['Returns'];
+
+export const Constants = {
+  public: {
+    Enums: {
+      event_status: ["draft", "published", "cancelled"],
+      order_status: ["paid", "refunded"],
+      organization_role: ["owner", "admin", "member"],
+    },
+  },
+} as const;

@@ -1,0 +1,411 @@
+/**
+ * Generates src/lib/database.types.ts — the `Database` type supabase-js takes as its
+ * generic — from the live catalog of a freshly migrated database, in the format of
+ * `supabase gen types typescript`: per schema `Tables` (Row/Insert/Update/Relationships),
+ * `Views`, `Functions` (Args/Returns), `Enums`, `CompositeTypes`.
+ *
+ * Usage: `npm run gen:types` (writes the file), `npm run gen:types -- --check` (exits 1
+ * when the committed file is out of date). The database tests run the same check.
+ *
+ * Function result columns are typed as non-null, as the Supabase generator does,
+ * except those a function's comment lists as "Nullable: a, b." ("Nullable: result."
+ * for a scalar result): the catalog does not record nullability of results.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Queryable } from './database.ts';
+
+export const typesFile = fileURLToPath(new URL('../../src/lib/database.types.ts', import.meta.url));
+
+const SCHEMA = 'public';
+
+interface ColumnRow {
+  table_name: string;
+  column_name: string;
+  type_name: string;
+  type_schema: string;
+  type_type: string;
+  type_category: string;
+  element_name: string | null;
+  element_schema: string | null;
+  element_type: string | null;
+  not_null: boolean;
+  has_default: boolean;
+  identity: string;
+  generated: string;
+}
+
+interface TypeRef {
+  name: string;
+  schema: string;
+  type: string;
+  category: string;
+  elementName: string | null;
+  elementSchema: string | null;
+  elementType: string | null;
+}
+
+interface ForeignKeyRow {
+  name: string;
+  table_name: string;
+  columns: string[];
+  referenced_table: string;
+  referenced_columns: string[];
+  one_to_one: boolean;
+}
+
+interface FunctionRow {
+  name: string;
+  arg_names: string[] | null;
+  arg_modes: string[] | null;
+  arg_type_oids: number[];
+  input_type_oids: number[];
+  default_count: number;
+  returns_set: boolean;
+  return_type_oid: number;
+  comment: string | null;
+}
+
+interface TypeInfoRow {
+  oid: number;
+  name: string;
+  schema: string;
+  type: string;
+  category: string;
+  relid: number;
+  relation_name: string | null;
+  element_name: string | null;
+  element_schema: string | null;
+  element_type: string | null;
+}
+
+const scalarTypes: Record<string, string> = {
+  bool: 'boolean',
+  int2: 'number',
+  int4: 'number',
+  int8: 'number',
+  float4: 'number',
+  float8: 'number',
+  numeric: 'number',
+  oid: 'number',
+  json: 'Json',
+  jsonb: 'Json',
+  void: 'undefined',
+  record: 'Record<string, unknown>',
+};
+
+function quoteKey(key: string): string {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? key : JSON.stringify(key);
+}
+
+/** Postgres arrays in either driver's shape: a JS array, or the text form "{a,b}". */
+function asArray<T = string>(value: unknown): T[] {
+  if (value == null) return [];
+  if (Array.isArray(value)) return value as T[];
+  const text = String(value);
+  if (text === '{}') return [];
+  return text.replace(/^\{|\}$/g, '').split(',').map((v) => v.replace(/^"|"$/g, '')) as T[];
+}
+
+function tsType(ref: TypeRef, enums: Set<string>): string {
+  if (ref.category === 'A' && ref.elementName) {
+    const element = tsType(
+      { name: ref.elementName, schema: ref.elementSchema ?? 'pg_catalog', type: ref.elementType ?? 'b', category: '', elementName: null, elementSchema: null, elementType: null },
+      enums,
+    );
+    return `${element.includes(' ') ? `(${element})` : element}[]`;
+  }
+  if (ref.type === 'e' && ref.schema === SCHEMA && enums.has(ref.name)) return `Database["${SCHEMA}"]["Enums"]["${ref.name}"]`;
+  return scalarTypes[ref.name] ?? (ref.type === 'e' ? 'string' : ref.name === 'unknown' ? 'unknown' : 'string');
+}
+
+/** "Nullable: a, b." in a function comment. */
+function nullableNames(comment: string | null): Set<string> {
+  const match = comment?.match(/Nullable: ([a-z0-9_, ]+)\./);
+  return new Set(match ? match[1].split(',').map((s) => s.trim()) : []);
+}
+
+export async function generateTypes(db: Queryable): Promise<string> {
+  const enumRows = (
+    await db.query<{ name: string; labels: string[] | string }>(
+      `select t.typname as name, array_agg(e.enumlabel::text order by e.enumsortorder) as labels
+       from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_enum e on e.enumtypid = t.oid
+       where n.nspname = $1 group by t.typname order by t.typname`,
+      [SCHEMA],
+    )
+  ).rows;
+  const enumNames = new Set(enumRows.map((e) => e.name));
+
+  const relations = (
+    await db.query<{ name: string; kind: string }>(
+      `select c.relname as name, c.relkind::text as kind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm') order by c.relname`,
+      [SCHEMA],
+    )
+  ).rows;
+
+  const columns = (
+    await db.query<ColumnRow>(
+      `select c.relname as table_name, a.attname as column_name, t.typname as type_name, tn.nspname as type_schema,
+              t.typtype::text as type_type, t.typcategory::text as type_category,
+              et.typname as element_name, en.nspname as element_schema, et.typtype::text as element_type,
+              a.attnotnull as not_null, a.atthasdef as has_default, a.attidentity::text as identity,
+              a.attgenerated::text as generated
+       from pg_attribute a
+       join pg_class c on c.oid = a.attrelid
+       join pg_namespace n on n.oid = c.relnamespace
+       join pg_type t on t.oid = a.atttypid
+       join pg_namespace tn on tn.oid = t.typnamespace
+       left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
+       left join pg_namespace en on en.oid = et.typnamespace
+       where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm') and a.attnum > 0 and not a.attisdropped
+       order by c.relname, a.attname`,
+      [SCHEMA],
+    )
+  ).rows;
+
+  const foreignKeys = (
+    await db.query<ForeignKeyRow>(
+      `select con.conname as name, c.relname as table_name, rc.relname as referenced_table,
+              array(select a.attname::text from unnest(con.conkey) with ordinality k(attnum, i)
+                    join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum order by k.i) as columns,
+              array(select a.attname::text from unnest(con.confkey) with ordinality k(attnum, i)
+                    join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum order by k.i) as referenced_columns,
+              exists (select 1 from pg_index ix where ix.indrelid = con.conrelid and ix.indisunique
+                        and ix.indpred is null and ix.indexprs is null
+                        and (select array_agg(x order by x) from unnest(ix.indkey::int2[]) x)
+                          = (select array_agg(x order by x) from unnest(con.conkey) x)) as one_to_one
+       from pg_constraint con
+       join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
+       join pg_class rc on rc.oid = con.confrelid join pg_namespace rn on rn.oid = rc.relnamespace
+       where con.contype = 'f' and n.nspname = $1 and rn.nspname = $1
+       order by c.relname, con.conname`,
+      [SCHEMA],
+    )
+  ).rows;
+
+  const functions = (
+    await db.query<FunctionRow>(
+      `select p.proname as name, p.proargnames as arg_names, p.proargmodes::text[] as arg_modes,
+              coalesce(p.proallargtypes, p.proargtypes::oid[]) as arg_type_oids,
+              p.proargtypes::oid[] as input_type_oids,
+              p.pronargdefaults::int as default_count, p.proretset as returns_set,
+              p.prorettype as return_type_oid, obj_description(p.oid, 'pg_proc') as comment
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+       where n.nspname = $1 and p.prokind = 'f' and p.prorettype <> 'trigger'::regtype
+       order by p.proname, p.oid::regprocedure::text`,
+      [SCHEMA],
+    )
+  ).rows;
+
+  const typeOids = new Set<number>();
+  for (const f of functions) {
+    asArray<number>(f.arg_type_oids).forEach((o) => typeOids.add(Number(o)));
+    typeOids.add(Number(f.return_type_oid));
+  }
+  const typeInfo = new Map<number, TypeInfoRow>();
+  if (typeOids.size > 0) {
+    const rows = (
+      await db.query<TypeInfoRow>(
+        `select t.oid::int as oid, t.typname as name, n.nspname as schema, t.typtype::text as type,
+                t.typcategory::text as category, t.typrelid::int as relid, c.relname as relation_name,
+                et.typname as element_name, en.nspname as element_schema, et.typtype::text as element_type
+         from pg_type t join pg_namespace n on n.oid = t.typnamespace
+         left join pg_class c on c.oid = t.typrelid
+         left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
+         left join pg_namespace en on en.oid = et.typnamespace
+         where t.oid = any ($1::oid[])`,
+        [[...typeOids]],
+      )
+    ).rows;
+    for (const r of rows) typeInfo.set(Number(r.oid), r);
+  }
+  const refOf = (oid: number): TypeRef => {
+    const t = typeInfo.get(oid);
+    if (!t) return { name: 'unknown', schema: '', type: 'b', category: '', elementName: null, elementSchema: null, elementType: null };
+    return { name: t.name, schema: t.schema, type: t.type, category: t.category, elementName: t.element_name, elementSchema: t.element_schema, elementType: t.element_type };
+  };
+
+  const columnsOf = (table: string) => columns.filter((c) => c.table_name === table);
+  const colRef = (c: ColumnRow): TypeRef => ({
+    name: c.type_name,
+    schema: c.type_schema,
+    type: c.type_type,
+    category: c.type_category,
+    elementName: c.element_name,
+    elementSchema: c.element_schema,
+    elementType: c.element_type,
+  });
+  const rowShape = (table: string, indent: string): string[] =>
+    columnsOf(table).map((c) => `${indent}${quoteKey(c.column_name)}: ${tsType(colRef(c), enumNames)}${c.not_null ? '' : ' | null'};`);
+
+  const out: string[] = [];
+  out.push('/**');
+  out.push(' * The database as the API sees it, generated from the migrations by');
+  out.push(' * `npm run gen:types` (supabase/emulator/generate-types.ts). Do not edit by hand.');
+  out.push(' */');
+  out.push('');
+  out.push('export type Json = string | number | boolean | null | { [key: string]: Json | undefined } | Json[];');
+  out.push('');
+  out.push('export type Database = {');
+  out.push(`  ${SCHEMA}: {`);
+
+  const emitRelations = (kind: 'table' | 'view') => {
+    const list = relations.filter((r) => (kind === 'table' ? r.kind === 'r' || r.kind === 'p' : r.kind === 'v' || r.kind === 'm'));
+    if (list.length === 0) {
+      out.push(`    ${kind === 'table' ? 'Tables' : 'Views'}: {`, '      [_ in never]: never;', '    };');
+      return;
+    }
+    out.push(`    ${kind === 'table' ? 'Tables' : 'Views'}: {`);
+    for (const rel of list) {
+      out.push(`      ${quoteKey(rel.name)}: {`);
+      out.push('        Row: {', ...rowShape(rel.name, '          '), '        };');
+      if (kind === 'table') {
+        out.push('        Insert: {');
+        for (const c of columnsOf(rel.name)) {
+          if (c.generated === 's') continue;
+          const optional = !c.not_null || c.has_default || c.identity !== '';
+          out.push(`          ${quoteKey(c.column_name)}${optional ? '?' : ''}: ${tsType(colRef(c), enumNames)}${c.not_null ? '' : ' | null'};`);
+        }
+        out.push('        };');
+        out.push('        Update: {');
+        for (const c of columnsOf(rel.name)) {
+          if (c.generated === 's') continue;
+          out.push(`          ${quoteKey(c.column_name)}?: ${tsType(colRef(c), enumNames)}${c.not_null ? '' : ' | null'};`);
+        }
+        out.push('        };');
+      }
+      const fks = foreignKeys.filter((fk) => fk.table_name === rel.name);
+      if (fks.length === 0) {
+        out.push('        Relationships: [];');
+      } else {
+        out.push('        Relationships: [');
+        for (const fk of fks) {
+          out.push('          {');
+          out.push(`            foreignKeyName: ${JSON.stringify(fk.name)};`);
+          out.push(`            columns: ${JSON.stringify(asArray(fk.columns))};`);
+          out.push(`            isOneToOne: ${fk.one_to_one ? 'true' : 'false'};`);
+          out.push(`            referencedRelation: ${JSON.stringify(fk.referenced_table)};`);
+          out.push(`            referencedColumns: ${JSON.stringify(asArray(fk.referenced_columns))};`);
+          out.push('          },');
+        }
+        out.push('        ];');
+      }
+      out.push('      };');
+    }
+    out.push('    };');
+  };
+  emitRelations('table');
+  emitRelations('view');
+
+  if (functions.length === 0) {
+    out.push('    Functions: {', '      [_ in never]: never;', '    };');
+  } else {
+    out.push('    Functions: {');
+    for (const f of functions) {
+      const names = asArray(f.arg_names);
+      const modes = asArray(f.arg_modes);
+      const allTypes = asArray<number>(f.arg_type_oids).map(Number);
+      const inputCount = asArray(f.input_type_oids).length;
+      const nullable = nullableNames(f.comment);
+      const args: string[] = [];
+      const outputs: string[] = [];
+      let inputIndex = 0;
+      allTypes.forEach((oid, i) => {
+        const mode = modes[i] ?? 'i';
+        const name = names[i] ?? `arg${i}`;
+        const type = tsType(refOf(oid), enumNames);
+        if (mode === 'i' || mode === 'b' || mode === 'v') {
+          const optional = inputIndex >= inputCount - Number(f.default_count);
+          args.push(`          ${quoteKey(name)}${optional ? '?' : ''}: ${type};`);
+          inputIndex += 1;
+        }
+        if (mode === 'o' || mode === 'b' || mode === 't') {
+          outputs.push(`          ${quoteKey(name)}: ${type}${nullable.has(name) ? ' | null' : ''};`);
+        }
+      });
+      out.push(`      ${quoteKey(f.name)}: {`);
+      out.push(args.length ? '        Args: {' : '        Args: Record<PropertyKey, never>;');
+      if (args.length) out.push(...args, '        };');
+      const ret = refOf(Number(f.return_type_oid));
+      const retInfo = typeInfo.get(Number(f.return_type_oid));
+      let returns: string;
+      if (outputs.length > 0) {
+        returns = `{\n${outputs.join('\n')}\n        }${f.returns_set ? '[]' : ''}`;
+      } else if (retInfo && retInfo.relid !== 0 && retInfo.relation_name) {
+        const shape = rowShape(retInfo.relation_name, '          ');
+        returns = `{\n${shape.join('\n')}\n        }${f.returns_set ? '[]' : ''}`;
+      } else {
+        const base = tsType(ret, enumNames);
+        returns = `${base}${nullable.has('result') ? ' | null' : ''}`;
+        if (f.returns_set) returns = `(${returns})[]`;
+      }
+      out.push(`        Returns: ${returns};`);
+      out.push('      };');
+    }
+    out.push('    };');
+  }
+
+  if (enumRows.length === 0) {
+    out.push('    Enums: {', '      [_ in never]: never;', '    };');
+  } else {
+    out.push('    Enums: {');
+    for (const e of enumRows) out.push(`      ${quoteKey(e.name)}: ${asArray(e.labels).map((l) => JSON.stringify(l)).join(' | ')};`);
+    out.push('    };');
+  }
+  out.push('    CompositeTypes: {', '      [_ in never]: never;', '    };');
+  out.push('  };');
+  out.push('};');
+  out.push('');
+  out.push(`type PublicSchema = Database[${JSON.stringify(SCHEMA)}];`);
+  out.push('');
+  out.push("export type Tables<T extends keyof PublicSchema['Tables']> = PublicSchema['Tables'][T]['Row'];");
+  out.push("export type TablesInsert<T extends keyof PublicSchema['Tables']> = PublicSchema['Tables'][T]['Insert'];");
+  out.push("export type TablesUpdate<T extends keyof PublicSchema['Tables']> = PublicSchema['Tables'][T]['Update'];");
+  out.push("export type Enums<T extends keyof PublicSchema['Enums']> = PublicSchema['Enums'][T];");
+  out.push("export type FunctionArgs<T extends keyof PublicSchema['Functions']> = PublicSchema['Functions'][T]['Args'];");
+  out.push("export type FunctionReturns<T extends keyof PublicSchema['Functions']> = PublicSchema['Functions'][T]['Returns'];");
+  out.push('');
+  out.push('export const Constants = {');
+  out.push(`  ${SCHEMA}: {`);
+  out.push('    Enums: {');
+  for (const e of enumRows) out.push(`      ${quoteKey(e.name)}: [${asArray(e.labels).map((l) => JSON.stringify(l)).join(', ')}],`);
+  out.push('    },');
+  out.push('  },');
+  out.push('} as const;');
+  out.push('');
+  return out.join('\n');
+}
+
+async function main(): Promise<void> {
+  const { openDatabase } = await import('./database.ts');
+  const { migrate } = await import('./migrate.ts');
+  // A throwaway in-memory database: the types describe the migrations, not a live
+  // deployment that may lag behind.
+  const db = await openDatabase();
+  try {
+    await migrate(db);
+    const generated = await generateTypes(db);
+    if (process.argv.includes('--check')) {
+      const committed = await readFile(typesFile, 'utf8').catch(() => '');
+      if (committed !== generated) {
+        console.error('src/lib/database.types.ts is out of date: run `npm run gen:types`.');
+        process.exitCode = 1;
+      } else {
+        console.log('src/lib/database.types.ts is up to date.');
+      }
+    } else {
+      await writeFile(typesFile, generated);
+      console.log('Wrote src/lib/database.types.ts');
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,379 @@
+/**
+ * Parsers for the PostgREST query language that supabase-js writes: `select=`,
+ * filters (`col=op.value`, `or=(…)`), `order=`, `Prefer` and `Accept`. They produce
+ * plain trees; nothing here touches SQL, so every value stays data until the query
+ * builder binds it as a parameter.
+ */
+import { syntaxError } from './errors.ts';
+
+export interface JsonStep {
+  arrow: '->' | '->>';
+  key: string;
+}
+
+/** A column reference, optionally followed by a JSON path (`data->a->>b`). */
+export interface Field {
+  name: string;
+  path: JsonStep[];
+}
+
+export type SelectItem =
+  | { kind: 'star' }
+  | { kind: 'column'; field: Field; alias?: string; cast?: string }
+  | { kind: 'embed'; target: string; alias?: string; hint?: string; inner: boolean; select: SelectItem[] };
+
+export type FilterOperator =
+  | 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'match' | 'imatch'
+  | 'is' | 'isdistinct' | 'in' | 'cs' | 'cd' | 'ov' | 'sl' | 'sr' | 'nxl' | 'nxr' | 'adj'
+  | 'fts' | 'plfts' | 'phfts' | 'wfts';
+
+export interface Condition {
+  kind: 'condition';
+  field: Field;
+  negate: boolean;
+  operator: FilterOperator;
+  /** `any`/`all` modifier, as in `like(any).{a*,b*}`. */
+  quantifier?: 'any' | 'all';
+  /** Text-search configuration, as in `fts(english).word`. */
+  language?: string;
+  value: string;
+  /** For `in`: the parsed list. */
+  list?: string[];
+}
+
+export interface Logic {
+  kind: 'logic';
+  operator: 'and' | 'or';
+  negate: boolean;
+  children: Filter[];
+}
+
+export type Filter = Condition | Logic;
+
+export interface OrderTerm {
+  field: Field;
+  descending: boolean;
+  nulls?: 'first' | 'last';
+}
+
+const OPERATORS = new Set<string>([
+  'eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'is', 'isdistinct',
+  'in', 'cs', 'cd', 'ov', 'sl', 'sr', 'nxl', 'nxr', 'adj', 'fts', 'plfts', 'phfts', 'wfts',
+]);
+const QUANTIFIABLE = new Set(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch']);
+const TEXT_SEARCH = new Set(['fts', 'plfts', 'phfts', 'wfts']);
+
+/**
+ * Splits on `separator` at nesting depth 0, outside double quotes. Quotes and
+ * backslash escapes are kept; callers unquote where the grammar says so.
+ */
+export function splitTopLevel(input: string, separator: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i];
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === '"') quoted = false;
+      continue;
+    }
+    if (ch === '"') quoted = true;
+    else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === separator && depth === 0) {
+      parts.push(input.slice(start, i));
+      start = i + 1;
+    }
+    if (depth < 0) throw syntaxError(`Unbalanced parentheses in "${input}"`);
+  }
+  if (quoted || depth !== 0) throw syntaxError(`Unbalanced quotes or parentheses in "${input}"`);
+  parts.push(input.slice(start));
+  return parts;
+}
+
+/** `"a,b"` → `a,b` (with `\"` and `\\` unescaped); anything else unchanged. */
+export function unquote(value: string): string {
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+    return value.slice(1, -1).replace(/\\(.)/g, '$1');
+  }
+  return value;
+}
+
+/** Parses `name`, `"quoted name"`, `data->a->>b`, `data->0`. */
+export function parseField(raw: string): Field {
+  const text = raw.trim();
+  const arrow = /->>?/g;
+  const pieces: { arrow?: '->' | '->>'; text: string }[] = [];
+  let last = 0;
+  let lastArrow: '->' | '->>' | undefined;
+  for (let match = arrow.exec(text); match; match = arrow.exec(text)) {
+    pieces.push({ arrow: lastArrow, text: text.slice(last, match.index) });
+    lastArrow = match[0] as '->' | '->>';
+    last = match.index + match[0].length;
+  }
+  pieces.push({ arrow: lastArrow, text: text.slice(last) });
+  const [head, ...rest] = pieces;
+  const name = unquote(head.text);
+  if (!name || /[(),]/.test(name)) throw syntaxError(`"${raw}" is not a valid column name`);
+  const path = rest.map((piece) => {
+    const key = unquote(piece.text);
+    if (!key) throw syntaxError(`"${raw}" has an empty JSON key`);
+    return { arrow: piece.arrow!, key };
+  });
+  return { name, path };
+}
+
+/** The key a column gets in the JSON output when it has no alias. */
+export function outputName(field: Field): string {
+  return field.path.length > 0 ? field.path[field.path.length - 1].key : field.name;
+}
+
+/** Index of the alias colon in `alias:rest`, ignoring `::` casts and anything after `(`. */
+function aliasColon(item: string): number {
+  const paren = item.indexOf('(');
+  const limit = paren === -1 ? item.length : paren;
+  for (let i = 0; i < limit; i++) {
+    if (item[i] === '"') {
+      const close = item.indexOf('"', i + 1);
+      if (close === -1) return -1;
+      i = close;
+      continue;
+    }
+    if (item[i] === ':') {
+      if (item[i + 1] === ':') return -1;
+      return i;
+    }
+  }
+  return -1;
+}
+
+export function parseSelect(select: string | null): SelectItem[] {
+  if (select === null || select.trim() === '') return [{ kind: 'star' }];
+  try {
+    return splitTopLevel(select, ',').map(parseSelectItem);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw syntaxError(`failed to parse select parameter (${select})`, reason);
+  }
+}
+
+function parseSelectItem(raw: string): SelectItem {
+  let item = raw.trim();
+  if (item === '*') return { kind: 'star' };
+  if (item === '') throw syntaxError('empty item in select');
+  let alias: string | undefined;
+  const colon = aliasColon(item);
+  if (colon !== -1) {
+    alias = unquote(item.slice(0, colon).trim());
+    item = item.slice(colon + 1).trim();
+    if (!alias) throw syntaxError(`empty alias in "${raw}"`);
+  }
+  if (item.startsWith('...')) throw syntaxError(`spread embedding is not supported ("${raw}")`);
+
+  const open = item.indexOf('(');
+  if (open !== -1) {
+    if (!item.endsWith(')')) throw syntaxError(`"${raw}" must end with ")"`);
+    const [target, ...modifiers] = item.slice(0, open).split('!');
+    if (!target) throw syntaxError(`"${raw}" has no table name`);
+    let hint: string | undefined;
+    let inner = false;
+    for (const modifier of modifiers) {
+      if (modifier === 'inner') inner = true;
+      else if (modifier === 'left') inner = false;
+      else if (modifier && hint === undefined) hint = modifier;
+      else throw syntaxError(`"${raw}" has an unexpected "!${modifier}"`);
+    }
+    const inside = item.slice(open + 1, -1);
+    return { kind: 'embed', target: unquote(target), alias, hint, inner, select: parseSelect(inside === '' ? '*' : inside) };
+  }
+
+  let cast: string | undefined;
+  const castAt = item.lastIndexOf('::');
+  if (castAt !== -1) {
+    cast = item.slice(castAt + 2).trim();
+    item = item.slice(0, castAt);
+    // The cast is written into SQL, so only plain type names pass.
+    if (!/^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)?(\[\])?$/.test(cast)) {
+      throw syntaxError(`"${cast}" is not a valid type name`);
+    }
+  }
+  return { kind: 'column', field: parseField(item), alias, cast };
+}
+
+/**
+ * Parses a filter value `[not.]op[(modifier)].value` for `field`. `nested` marks the
+ * form inside `or=(…)`, where values may be double-quoted.
+ */
+export function parseCondition(field: Field, text: string, nested: boolean): Condition {
+  let rest = text;
+  let negate = false;
+  if (rest.startsWith('not.')) {
+    negate = true;
+    rest = rest.slice(4);
+  }
+  const dot = rest.indexOf('.');
+  if (dot === -1) throw syntaxError(`failed to parse filter (${text})`, 'Expected an operator followed by "." and a value');
+  const opText = rest.slice(0, dot);
+  let value = rest.slice(dot + 1);
+  const opMatch = /^([a-z]+)(?:\(([A-Za-z_]*)\))?$/.exec(opText);
+  if (!opMatch || !OPERATORS.has(opMatch[1])) {
+    throw syntaxError(`failed to parse filter (${text})`, `Unknown operator "${opText}"`);
+  }
+  const operator = opMatch[1] as FilterOperator;
+  const condition: Condition = { kind: 'condition', field, negate, operator, value };
+  const modifier = opMatch[2];
+  if (modifier !== undefined) {
+    if (TEXT_SEARCH.has(operator)) {
+      if (!modifier) throw syntaxError(`failed to parse filter (${text})`, 'Empty text search configuration');
+      condition.language = modifier;
+    } else if (QUANTIFIABLE.has(operator) && (modifier === 'any' || modifier === 'all')) {
+      condition.quantifier = modifier;
+      condition.list = parseList(value, text);
+    } else {
+      throw syntaxError(`failed to parse filter (${text})`, `Unexpected modifier "(${modifier})"`);
+    }
+  }
+  if (operator === 'in') condition.list = parseList(value, text);
+  else if (operator === 'is') {
+    if (!['null', 'not_null', 'true', 'false', 'unknown'].includes(value.toLowerCase())) {
+      throw syntaxError(`failed to parse filter (${text})`, 'is accepts only null, not_null, true, false or unknown');
+    }
+    condition.value = value.toLowerCase();
+  } else if (nested) {
+    value = unquote(value);
+    condition.value = value;
+  }
+  return condition;
+}
+
+/** `(1,2,"a,b")` or `{1,2}` → items, double quotes removed. */
+function parseList(value: string, whole: string): string[] {
+  const open = value[0];
+  const close = value[value.length - 1];
+  if (!((open === '(' && close === ')') || (open === '{' && close === '}'))) {
+    throw syntaxError(`failed to parse filter (${whole})`, 'A list must be written as (a,b,…)');
+  }
+  const inside = value.slice(1, -1);
+  if (inside.trim() === '') return [];
+  return splitTopLevel(inside, ',').map((item) => unquote(item.trim()));
+}
+
+/** Parses the value of `or=` / `and=` (with or without the `not.` key prefix). */
+export function parseLogic(operator: 'and' | 'or', negate: boolean, value: string): Logic {
+  try {
+    if (!value.startsWith('(') || !value.endsWith(')')) throw syntaxError('A logic tree must be written as (…)');
+    return { kind: 'logic', operator, negate, children: parseLogicItems(value.slice(1, -1)) };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw syntaxError(`failed to parse logic tree (${value})`, reason);
+  }
+}
+
+function parseLogicItems(inside: string): Filter[] {
+  if (inside.trim() === '') throw syntaxError('A logic tree needs at least one condition');
+  return splitTopLevel(inside, ',').map((raw) => {
+    const item = raw.trim();
+    const logic = /^(not\.)?(and|or)\(/.exec(item);
+    if (logic && item.endsWith(')')) {
+      return {
+        kind: 'logic',
+        operator: logic[2] as 'and' | 'or',
+        negate: Boolean(logic[1]),
+        children: parseLogicItems(item.slice(logic[0].length, -1)),
+      } satisfies Logic;
+    }
+    const dot = fieldEnd(item);
+    if (dot === -1) throw syntaxError(`"${item}" is not a condition`);
+    return parseCondition(parseField(item.slice(0, dot)), item.slice(dot + 1), true);
+  });
+}
+
+/** The dot that ends the field part of `field.op.value` (fields may be quoted). */
+function fieldEnd(item: string): number {
+  if (item.startsWith('"')) {
+    const close = item.indexOf('"', 1);
+    return close === -1 ? -1 : item.indexOf('.', close);
+  }
+  return item.indexOf('.');
+}
+
+export function parseOrder(value: string): OrderTerm[] {
+  try {
+    return splitTopLevel(value, ',').map((raw) => {
+      const parts = raw.trim().split('.');
+      const modifiers: string[] = [];
+      while (parts.length > 1 && ['asc', 'desc', 'nullsfirst', 'nullslast'].includes(parts[parts.length - 1])) {
+        modifiers.unshift(parts.pop()!);
+      }
+      const term: OrderTerm = { field: parseField(parts.join('.')), descending: false };
+      for (const modifier of modifiers) {
+        if (modifier === 'desc') term.descending = true;
+        else if (modifier === 'nullsfirst') term.nulls = 'first';
+        else if (modifier === 'nullslast') term.nulls = 'last';
+      }
+      return term;
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw syntaxError(`failed to parse order (${value})`, reason);
+  }
+}
+
+export function parseNonNegativeInteger(name: string, value: string): number {
+  if (!/^\d{1,15}$/.test(value.trim())) throw syntaxError(`failed to parse ${name} parameter (${value})`, 'Expected a non-negative integer');
+  return Number(value.trim());
+}
+
+export interface Preferences {
+  return: 'minimal' | 'representation' | 'headers-only';
+  count?: 'exact' | 'planned' | 'estimated';
+  resolution?: 'merge-duplicates' | 'ignore-duplicates';
+  missingDefault: boolean;
+  rollback: boolean;
+  /** Tokens that were understood, echoed in Preference-Applied. */
+  applied: string[];
+}
+
+/** `Prefer` is comma separated and may repeat (Headers.append joins with ", "). */
+export function parsePrefer(header: string | undefined): Preferences {
+  const prefs: Preferences = { return: 'minimal', missingDefault: false, rollback: false, applied: [] };
+  if (!header) return prefs;
+  for (const raw of header.split(',')) {
+    const token = raw.trim();
+    const [key, value] = token.split('=').map((s) => s.trim());
+    let known = true;
+    if (key === 'return' && (value === 'minimal' || value === 'representation' || value === 'headers-only')) prefs.return = value;
+    else if (key === 'count' && (value === 'exact' || value === 'planned' || value === 'estimated')) prefs.count = value;
+    else if (key === 'resolution' && (value === 'merge-duplicates' || value === 'ignore-duplicates')) prefs.resolution = value;
+    else if (key === 'missing' && value === 'default') prefs.missingDefault = true;
+    else if (key === 'tx' && (value === 'rollback' || value === 'commit')) prefs.rollback = value === 'rollback';
+    else known = false;
+    if (known) prefs.applied.push(`${key}=${value}`);
+  }
+  return prefs;
+}
+
+export interface AcceptInfo {
+  single: boolean;
+  stripNulls: boolean;
+}
+
+/**
+ * JSON arrays (the default) or a single object. Anything else that the client can ask
+ * for (CSV, GeoJSON, plans) is refused with 406 PGRST107 by the caller.
+ */
+export function parseAccept(header: string | undefined): AcceptInfo | undefined {
+  if (!header) return { single: false, stripNulls: false };
+  let fallback: AcceptInfo | undefined;
+  for (const raw of header.split(',')) {
+    const [type, ...params] = raw.split(';').map((s) => s.trim().toLowerCase());
+    const stripNulls = params.includes('nulls=stripped');
+    if (type === 'application/vnd.pgrst.object+json' || type === 'application/vnd.pgrst.object') return { single: true, stripNulls };
+    if (['*/*', 'application/*', 'application/json', 'application/vnd.pgrst.array+json'].includes(type)) {
+      fallback ??= { single: false, stripNulls };
+    }
+  }
+  return fallback;
+}

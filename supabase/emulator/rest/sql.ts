@@ -1,0 +1,258 @@
+/**
+ * SQL text for reads: projections with embedded resources, filters and ordering.
+ * Identifiers are checked or quoted, JSON keys become escaped literals, and every
+ * request value is a bind parameter with no declared type, so Postgres coerces it to
+ * the column's type exactly as PostgREST relies on.
+ */
+import { RestError, syntaxError } from './errors.ts';
+import { outputName, type Field, type Filter, type OrderTerm, type SelectItem } from './parse.ts';
+import { EXPOSED_SCHEMA, type ForeignKey, type SchemaCache, type TableInfo } from './schema-cache.ts';
+
+export class SqlParams {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+export function ident(name: string): string {
+  if (name.includes('\0')) throw syntaxError(`"${name}" is not a valid name`);
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function literal(text: string): string {
+  if (text.includes('\0')) throw syntaxError('Text may not contain a NUL character');
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+export function qualified(name: string): string {
+  return `${ident(EXPOSED_SCHEMA)}.${ident(name)}`;
+}
+
+export function fieldSql(field: Field, alias: string): string {
+  let sql = `${ident(alias)}.${ident(field.name)}`;
+  for (const step of field.path) {
+    sql += step.arrow + (/^-?\d{1,9}$/.test(step.key) ? step.key : literal(step.key));
+  }
+  return sql;
+}
+
+const COMPARISON: Record<string, string> = {
+  eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=', like: 'like', ilike: 'ilike',
+  match: '~', imatch: '~*', cs: '@>', cd: '<@', ov: '&&', sl: '<<', sr: '>>', nxl: '&<', nxr: '&>', adj: '-|-',
+};
+const TEXT_SEARCH: Record<string, string> = {
+  fts: 'to_tsquery', plfts: 'plainto_tsquery', phfts: 'phraseto_tsquery', wfts: 'websearch_to_tsquery',
+};
+const IS_VALUES: Record<string, string> = {
+  null: 'null', not_null: 'not null', true: 'true', false: 'false', unknown: 'unknown',
+};
+
+/** A Postgres array literal, every element quoted. */
+function arrayLiteral(items: string[]): string {
+  return `{${items.map((item) => `"${item.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
+const likePattern = (value: string): string => value.replace(/\*/g, '%');
+
+export function filterSql(filter: Filter, alias: string, params: SqlParams): string {
+  if (filter.kind === 'logic') {
+    const joined = filter.children.map((child) => filterSql(child, alias, params)).join(` ${filter.operator} `);
+    return filter.negate ? `not (${joined})` : `(${joined})`;
+  }
+  const column = fieldSql(filter.field, alias);
+  const op = filter.operator;
+  let sql: string;
+  if (op === 'is') sql = `${column} is ${IS_VALUES[filter.value]}`;
+  else if (op === 'in') {
+    const list = filter.list ?? [];
+    sql = list.length === 0 ? 'false' : `${column} in (${list.map((item) => params.add(item)).join(', ')})`;
+  } else if (op === 'isdistinct') sql = `${column} is distinct from ${params.add(filter.value)}`;
+  else if (op in TEXT_SEARCH) {
+    const language = filter.language ? `${params.add(filter.language)}::regconfig, ` : '';
+    sql = `${column} @@ ${TEXT_SEARCH[op]}(${language}${params.add(filter.value)})`;
+  } else if (filter.quantifier) {
+    const items = (filter.list ?? []).map((item) => (op === 'like' || op === 'ilike' ? likePattern(item) : item));
+    sql = `${column} ${COMPARISON[op]} ${filter.quantifier}(${params.add(arrayLiteral(items))})`;
+  } else {
+    let value = filter.value;
+    if (op === 'like' || op === 'ilike') value = likePattern(value);
+    // PostgREST accepts the list form (a,b) for array overlap.
+    if (op === 'ov' && value.startsWith('(') && value.endsWith(')')) value = `{${value.slice(1, -1)}}`;
+    sql = `${column} ${COMPARISON[op]} ${params.add(value)}`;
+  }
+  return filter.negate ? `not (${sql})` : sql;
+}
+
+export function orderSql(terms: OrderTerm[] | undefined, alias: string): string {
+  if (!terms || terms.length === 0) return '';
+  const parts = terms.map((term) => {
+    let sql = `${fieldSql(term.field, alias)} ${term.descending ? 'desc' : 'asc'}`;
+    if (term.nulls) sql += ` nulls ${term.nulls}`;
+    return sql;
+  });
+  return ` order by ${parts.join(', ')}`;
+}
+
+export function pageSql(limit: number | undefined, offset: number | undefined): string {
+  let sql = '';
+  if (limit !== undefined) sql += ` limit ${limit}`;
+  if (offset) sql += ` offset ${offset}`;
+  return sql;
+}
+
+/** Filters, order and paging that apply to one embedded resource (`items.status=eq.x`). */
+export interface EmbedOptions {
+  filters: Filter[];
+  order?: OrderTerm[];
+  limit?: number;
+  offset?: number;
+}
+
+export interface ProjectionContext {
+  cache: SchemaCache;
+  params: SqlParams;
+  embedOptions: Map<string, EmbedOptions>;
+  usedPaths: Set<string>;
+}
+
+interface Relationship {
+  target: TableInfo;
+  fk: ForeignKey;
+  /** [column of the parent, column of the embedded table] pairs. */
+  pairs: [string, string][];
+  toOne: boolean;
+}
+
+const sameColumns = (a: string[], b: string[]): boolean =>
+  a.length === b.length && [...a].sort().every((column, i) => column === [...b].sort()[i]);
+
+function relationshipCandidates(cache: SchemaCache, source: string, target: string): Relationship[] {
+  const found: Relationship[] = [];
+  const targetTable = cache.tables.get(target);
+  if (targetTable) {
+    for (const fk of cache.foreignKeys) {
+      if (fk.table === source && fk.refTable === target) {
+        found.push({ target: targetTable, fk, pairs: fk.columns.map((c, i) => [c, fk.refColumns[i]]), toOne: true });
+      }
+      if (fk.table === target && fk.refTable === source) {
+        const toOne = targetTable.uniques.some((unique) => sameColumns(unique, fk.columns));
+        found.push({ target: targetTable, fk, pairs: fk.refColumns.map((c, i) => [c, fk.columns[i]]), toOne });
+      }
+    }
+    return found;
+  }
+  // `select=*,organization_id(*)` or `…,events_organization_fkey(*)`: the foreign key named by column or constraint.
+  for (const fk of cache.foreignKeys) {
+    if (fk.table !== source) continue;
+    if (fk.name === target || (fk.columns.length === 1 && fk.columns[0] === target)) {
+      const refTable = cache.tables.get(fk.refTable);
+      if (refTable) found.push({ target: refTable, fk, pairs: fk.columns.map((c, i) => [c, fk.refColumns[i]]), toOne: true });
+    }
+  }
+  return found;
+}
+
+/** Thrown when a relationship is missing, so the caller can reload the cache once. */
+export class MissingRelationship extends RestError {}
+
+export function resolveRelationship(cache: SchemaCache, source: string | null, target: string, hint?: string): Relationship {
+  let candidates = source ? relationshipCandidates(cache, source, target) : [];
+  if (hint) {
+    candidates = candidates.filter(
+      (rel) => rel.fk.name === hint || rel.fk.columns.includes(hint) || rel.fk.refColumns.includes(hint),
+    );
+  }
+  if (candidates.length === 1) return candidates[0];
+  const shownSource = source ?? 'the function result';
+  if (candidates.length === 0) {
+    throw new MissingRelationship(
+      400,
+      'PGRST200',
+      `Could not find a relationship between '${shownSource}' and '${target}' in the schema cache`,
+      `Searched for a foreign key relationship between '${shownSource}' and '${target}'${hint ? ` using the hint '${hint}'` : ''} in the schema '${EXPOSED_SCHEMA}', but no matches were found.`,
+    );
+  }
+  const options = candidates.map((rel) => `'${target}!${rel.fk.name}'`).join(', ');
+  throw new RestError(
+    300,
+    'PGRST201',
+    `Could not embed because more than one relationship was found for '${shownSource}' and '${target}'`,
+    candidates.map((rel) => `${rel.fk.table}(${rel.fk.columns.join(', ')}) references ${rel.fk.refTable}(${rel.fk.refColumns.join(', ')}) using ${rel.fk.name}`).join('; '),
+    `Try changing '${target}' to one of the following: ${options}. Find the desired relationship in the 'details' key.`,
+  );
+}
+
+export interface Projection {
+  /** The select list. */
+  sql: string;
+  /** `exists (…)` conditions from `!inner` embeds, for the parent's WHERE. */
+  innerConditions: string[];
+}
+
+/**
+ * The select list for `items` over the relation aliased `alias`. `table` is the
+ * relation's name in the schema cache (for relationships), null for results without
+ * foreign keys.
+ */
+export function projectionSql(
+  items: SelectItem[],
+  alias: string,
+  table: string | null,
+  ctx: ProjectionContext,
+  pathPrefix = '',
+): Projection {
+  const columns: string[] = [];
+  const innerConditions: string[] = [];
+  let embedCount = 0;
+  for (const item of items) {
+    if (item.kind === 'star') {
+      columns.push(`${ident(alias)}.*`);
+    } else if (item.kind === 'column') {
+      let expr = fieldSql(item.field, alias);
+      if (item.cast) expr = `(${expr})::${item.cast}`;
+      columns.push(`${expr} as ${ident(item.alias ?? outputName(item.field))}`);
+    } else {
+      const rel = resolveRelationship(ctx.cache, table, item.target, item.hint);
+      const key = item.alias ?? item.target;
+      const path = pathPrefix ? `${pathPrefix}.${key}` : key;
+      ctx.usedPaths.add(path);
+      const options = ctx.embedOptions.get(path);
+      embedCount++;
+      // A distinct alias per embed keeps self-references (parent_id → same table) apart.
+      const childAlias = rel.target.name === alias ? `${rel.target.name}_${embedCount}` : rel.target.name;
+      const join = rel.pairs.map(([parent, child]) => `${ident(childAlias)}.${ident(child)} = ${ident(alias)}.${ident(parent)}`);
+      const child = projectionSql(item.select, childAlias, rel.target.name, ctx, path);
+      const conditions = [
+        ...join,
+        ...child.innerConditions,
+        ...(options?.filters ?? []).map((filter) => filterSql(filter, childAlias, ctx.params)),
+      ];
+      const from = `${qualified(rel.target.name)} as ${ident(childAlias)}`;
+      const where = conditions.join(' and ');
+      let expr: string;
+      if (rel.toOne) {
+        expr = `(select row_to_json(pgrst_r) from (select ${child.sql} from ${from} where ${where} limit 1) pgrst_r)`;
+      } else {
+        const tail = orderSql(options?.order, childAlias) + pageSql(options?.limit, options?.offset);
+        expr = `(select coalesce(json_agg(pgrst_r), '[]') from (select ${child.sql} from ${from} where ${where}${tail}) pgrst_r)`;
+      }
+      columns.push(`${expr} as ${ident(key)}`);
+      if (item.inner) innerConditions.push(`exists (select 1 from ${from} where ${where})`);
+    }
+  }
+  return { sql: columns.length > 0 ? columns.join(', ') : `${ident(alias)}.*`, innerConditions };
+}
+
+export type BodyMode = 'array' | 'object' | 'none';
+
+export function bodySql(mode: BodyMode, stripNulls: boolean): string {
+  if (mode === 'none') return 'null::text';
+  if (mode === 'object') {
+    const object = `json_agg(pgrst_t) -> 0`;
+    return `case when count(*) = 1 then (${stripNulls ? `json_strip_nulls(${object})` : object})::text end`;
+  }
+  const array = `coalesce(json_agg(pgrst_t), '[]')`;
+  return `(${stripNulls ? `json_strip_nulls(${array})` : array})::text`;
+}

@@ -1,0 +1,319 @@
+/**
+ * The emulator: one Node HTTP server that answers the Supabase API subset supabase-js
+ * uses — `/auth/v1` (GoTrue), `/rest/v1` (PostgREST), `/realtime/v1` (Phoenix
+ * channels) — plus the built SPA, over embedded PGlite or a real Postgres.
+ *
+ * The gateway part (API keys, CORS, body limits) lives here, as Kong does it on a
+ * Supabase project; each service gets verified claims and never sees a bad token.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openDatabase, type Database } from './database.ts';
+import { migrate } from './migrate.ts';
+import { BodyTooLargeError, flatHeaders, json, preflightHeaders, readBody, send, type Reply } from './http.ts';
+import {
+  API_ROLES,
+  DEFAULT_JWT_SECRET,
+  apiKeyRole,
+  bearerToken,
+  claimsForBearer,
+  createProjectKeys,
+  type ProjectKeys,
+} from './jwt.ts';
+import { serveStatic } from './static.ts';
+import { createAuthService, type AuthService } from './auth/service.ts';
+import { createRealtimeService, type RealtimeService } from './realtime/service.ts';
+import { startAdminServer, type AdminServer } from './admin.ts';
+import type { HandleRest, RestResponse } from './rest/types.ts';
+
+export interface EmulatorOptions {
+  /** Use this database instead of opening one; it is neither migrated nor closed. */
+  db?: Database;
+  /** A Postgres connection string; otherwise PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data directory; ignored with `memory` or `databaseUrl`. */
+  dataDir?: string;
+  /** PGlite in memory: nothing survives stop(). */
+  memory?: boolean;
+  /** Load seed.sql into a fresh database. */
+  seed?: boolean;
+  /** 0 picks a free port. Default 54321. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default: the Supabase CLI's local secret, which gives the well-known local keys. */
+  jwtSecret?: string;
+  /** The built SPA, served with index.html for client routes. */
+  staticDir?: string;
+  /** Largest accepted request body. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Rows a REST read returns at most (the "Max rows" setting). Default 1000. */
+  maxRows?: number;
+  /** Allow `signInAnonymously()`. Off by default, as in the Supabase CLI. */
+  anonymousSignIns?: boolean;
+  /** Postgres wire protocol for psql on embedded PGlite; false (default) for none. */
+  adminPort?: number | false;
+  /** Print request failures that are the emulator's fault. Default true. */
+  logErrors?: boolean;
+}
+
+export interface Emulator {
+  /** The API URL to give createClient, without a trailing slash. */
+  url: string;
+  port: number;
+  anonKey: string;
+  serviceRoleKey: string;
+  publishableKey: string;
+  secretKey: string;
+  jwtSecret: string;
+  db: Database;
+  /** postgres://… for psql when the admin socket runs. */
+  adminUrl?: string;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_PORT = 54321;
+const DEFAULT_MAX_BODY = 1024 * 1024;
+const DEFAULT_MAX_ROWS = 1000;
+
+type Service = 'auth' | 'rest' | 'realtime' | 'other';
+
+function serviceOf(pathname: string): Service {
+  if (pathname === '/auth/v1' || pathname.startsWith('/auth/v1/')) return 'auth';
+  if (pathname === '/rest/v1' || pathname.startsWith('/rest/v1/')) return 'rest';
+  if (pathname === '/realtime/v1' || pathname.startsWith('/realtime/v1/')) return 'realtime';
+  return 'other';
+}
+
+/** A refusal shaped the way the service behind the gateway would shape it. */
+function serviceError(service: Service, status: number, code: string, message: string): Reply {
+  if (service === 'rest') return json(status, { code, message, details: null, hint: null });
+  if (service === 'auth') {
+    return json(
+      status,
+      { code, error_code: code, message, msg: message },
+      { 'X-Supabase-Api-Version': '2024-01-01', 'x-sb-error-code': code },
+    );
+  }
+  return json(status, { error: message, message });
+}
+
+function restErrorForJwt(reason: string, message: string): Reply {
+  const expired = reason === 'expired';
+  const code = expired ? 'PGRST303' : 'PGRST301';
+  const text = expired ? 'JWT expired' : reason === 'invalid_key' ? 'Invalid API key' : `JWT invalid: ${message}`;
+  return json(
+    401,
+    { code, message: text, details: null, hint: null },
+    { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${text.replace(/"/g, "'")}"` },
+  );
+}
+
+function fromRest(response: RestResponse): Reply {
+  return { status: response.status, headers: response.headers, body: response.body };
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const jwtSecret = options.jwtSecret ?? DEFAULT_JWT_SECRET;
+  if (jwtSecret.length < 32) throw new Error('The JWT secret must be at least 32 characters long.');
+  const keys: ProjectKeys = await createProjectKeys(jwtSecret);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
+  const logErrors = options.logErrors ?? true;
+  const host = options.host ?? '127.0.0.1';
+
+  const ownsDb = !options.db;
+  const db =
+    options.db ??
+    (await openDatabase({
+      databaseUrl: options.databaseUrl,
+      dataDir: options.databaseUrl || options.memory ? undefined : options.dataDir,
+    }));
+
+  let server: ReturnType<typeof createServer> | undefined;
+  let realtime: RealtimeService | undefined;
+  let admin: AdminServer | undefined;
+  try {
+    if (ownsDb) await migrate(db, { seed: options.seed ?? false });
+
+    let url = '';
+    const auth: AuthService = createAuthService({
+      db,
+      keys,
+      issuer: () => `${url}/auth/v1`,
+      anonymousSignIns: options.anonymousSignIns ?? false,
+    });
+    realtime = await createRealtimeService({ db, keys, logErrors });
+    const rt = realtime;
+
+    let restHandler: Promise<HandleRest> | undefined;
+    const loadRest = (): Promise<HandleRest> => {
+      // Loaded on first use so that the auth and realtime services start even while
+      // the REST module is being built.
+      restHandler ??= import('./rest/index.ts').then((module: { handleRest: HandleRest }) => module.handleRest);
+      return restHandler;
+    };
+
+    const handleRestRequest = async (request: IncomingMessage, pathname: string, query: URLSearchParams): Promise<Reply> => {
+      const headers = flatHeaders(request);
+      const token = bearerToken(headers.authorization);
+      let claims: Record<string, unknown> & { role: string } = { role: 'anon' };
+      if (token) {
+        const result = await claimsForBearer(token, keys, { defaultRole: 'anon' });
+        if (!result.ok) return restErrorForJwt(result.reason, result.message);
+        claims = result.claims;
+      }
+      if (!API_ROLES.has(claims.role)) {
+        return json(403, {
+          code: '42501',
+          message: `permission denied to set role "${claims.role}"`,
+          details: null,
+          hint: null,
+        });
+      }
+      const body = await readBody(request, maxBodyBytes);
+      const handleRest = await loadRest();
+      const response = await handleRest(
+        { method: request.method ?? 'GET', path: pathname.slice('/rest/v1'.length) || '/', query, headers, body },
+        { db, claims, maxRows },
+      );
+      return fromRest(response);
+    };
+
+    const route = async (request: IncomingMessage): Promise<Reply> => {
+      const parsed = new URL(request.url ?? '/', 'http://emulator');
+      const pathname = parsed.pathname;
+      const service = serviceOf(pathname);
+      const method = request.method ?? 'GET';
+
+      if (service === 'other') {
+        if (pathname.startsWith('/storage/v1') || pathname.startsWith('/functions/v1')) {
+          return json(404, { error: 'not_found', message: 'Storage and Edge Functions are not emulated.' });
+        }
+        if (options.staticDir) return serveStatic(options.staticDir, method, pathname);
+        return json(404, { error: 'not_found', message: 'Not found' });
+      }
+
+      // The gateway in front of every Supabase service insists on a project key.
+      const apikey = request.headers.apikey ?? parsed.searchParams.get('apikey') ?? undefined;
+      const key = Array.isArray(apikey) ? apikey[0] : apikey;
+      if (!key) {
+        return json(401, {
+          message: 'No API key found in request',
+          hint: 'No `apikey` request header or url param was found.',
+        });
+      }
+      if (!(await apiKeyRole(key, keys))) {
+        return json(401, { message: 'Invalid API key', hint: 'Double check your Supabase `anon` or `service_role` API key.' });
+      }
+
+      if (service === 'rest') return handleRestRequest(request, pathname, parsed.searchParams);
+      const body = await readBody(request, maxBodyBytes);
+      if (service === 'auth') {
+        return auth.handle({
+          method,
+          path: pathname.slice('/auth/v1'.length) || '/',
+          query: parsed.searchParams,
+          headers: flatHeaders(request),
+          body,
+        });
+      }
+      return rt.handleHttp({
+        method,
+        path: pathname.slice('/realtime/v1'.length) || '/',
+        query: parsed.searchParams,
+        headers: flatHeaders(request),
+        body,
+      });
+    };
+
+    const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+      if (request.method === 'OPTIONS') {
+        response.writeHead(204, preflightHeaders(request));
+        response.end();
+        return;
+      }
+      route(request)
+        .catch((error: unknown): Reply => {
+          const service = serviceOf(new URL(request.url ?? '/', 'http://emulator').pathname);
+          if (error instanceof BodyTooLargeError) {
+            const reply = serviceError(
+              service,
+              413,
+              service === 'rest' ? 'PGRST413' : 'request_too_large',
+              `Request body too large: the limit is ${error.limit} bytes.`,
+            );
+            // The rest of the upload is not read; closing is cheaper than draining it.
+            reply.headers = { ...reply.headers, Connection: 'close' };
+            return reply;
+          }
+          if (logErrors) console.error('[emulator]', request.method, request.url, error);
+          return serviceError(service, 500, service === 'rest' ? 'PGRST000' : 'unexpected_failure', 'Unexpected emulator error');
+        })
+        .then((reply) => send(request, response, reply))
+        .catch((error: unknown) => {
+          if (logErrors) console.error('[emulator] could not send a response', error);
+          response.destroy();
+        });
+    };
+
+    server = createServer({ maxHeaderSize: 64 * 1024 }, onRequest);
+    server.on('upgrade', (request, socket, head) => rt.handleUpgrade(request, socket, head));
+    server.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+
+    const httpServer = server;
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(options.port ?? DEFAULT_PORT, host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (httpServer.address() as AddressInfo).port;
+    url = `http://${hostForUrl(host)}:${port}`;
+
+    if (options.adminPort !== undefined && options.adminPort !== false) {
+      admin = await startAdminServer(db, { port: options.adminPort, host });
+    }
+    const adminServer = admin;
+
+    let stopped: Promise<void> | undefined;
+    return {
+      url,
+      port,
+      anonKey: keys.anonKey,
+      serviceRoleKey: keys.serviceRoleKey,
+      publishableKey: keys.publishableKey,
+      secretKey: keys.secretKey,
+      jwtSecret,
+      db,
+      adminUrl: adminServer?.url,
+      stop() {
+        stopped ??= (async () => {
+          await adminServer?.close();
+          await rt.close();
+          await new Promise<void>((resolve) => {
+            httpServer.close(() => resolve());
+            httpServer.closeAllConnections();
+          });
+          if (ownsDb) await db.close();
+        })();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await admin?.close().catch(() => {});
+    await realtime?.close().catch(() => {});
+    server?.close();
+    if (ownsDb) await db.close().catch(() => {});
+    throw error;
+  }
+}
