@@ -133,3 +133,14 @@ export function flatHeaders(request: IncomingMessage): Headers {
   }
   return result;
 }
+
+/** One request as a service sees it, after the gateway checked the API key. */
+export interface ServiceRequest {
+  method: string;
+  /** The path after the service prefix, e.g. '/token' for '/auth/v1/token'. */
+  path: string;
+  query: URLSearchParams;
+  /** Lower-case names. */
+  headers: Headers;
+  body: Buffer | undefined;
+}

@@ -108,6 +108,7 @@ revoke all on function private.raise_not_authorized() from public;
 grant execute on function private.member_organization_ids(text[]) to authenticated, service_role;
 grant execute on function private.is_member(uuid) to authenticated, service_role;
 grant execute on function private.has_role(uuid, text[]) to authenticated, service_role;
+grant execute on function private.raise_not_authorized() to authenticated, service_role;
 
 -- An organization always keeps at least one owner, whoever edits the member list.
 create function private.keep_one_owner()
@@ -131,6 +132,7 @@ begin
 end;
 $$;
 comment on function private.keep_one_owner() is 'Refuses removing or demoting the last owner of an organization.';
+revoke all on function private.keep_one_owner() from public;
 create trigger organization_members_keep_one_owner
   before update or delete on public.organization_members
   for each row execute function private.keep_one_owner();

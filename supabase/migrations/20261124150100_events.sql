@@ -63,6 +63,7 @@ begin
 end;
 $$;
 comment on function private.touch_updated_at() is 'Sets updated_at on every update.';
+revoke all on function private.touch_updated_at() from public;
 create trigger events_touch_updated_at before update on public.events
   for each row execute function private.touch_updated_at();
 

@@ -53,6 +53,7 @@ begin
 end;
 $$;
 comment on function private.validate_promoter() is 'Checks promoter name and promo code and raises invalid_name, invalid_promo_code or promo_code_taken.';
+revoke all on function private.validate_promoter() from public;
 create trigger promoters_validate before insert or update on public.promoters
   for each row execute function private.validate_promoter();
 

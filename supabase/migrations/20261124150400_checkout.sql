@@ -47,7 +47,7 @@ begin
   -- Anything that cannot be a real link is ignored silently: the page never changes.
   if p_session_id is null
      or p_event_slug is null or char_length(p_event_slug) > 80
-     or p_promo_code is null or p_promo_code !~ '^[A-Za-z0-9_-]{3,32}$' then
+     or p_promo_code is null or char_length(p_promo_code) > 32 or p_promo_code !~ '^[A-Za-z0-9_-]{3,32}$' then
     return null;
   end if;
 

@@ -20,7 +20,16 @@ export interface Field {
 export type SelectItem =
   | { kind: 'star' }
   | { kind: 'column'; field: Field; alias?: string; cast?: string }
-  | { kind: 'embed'; target: string; alias?: string; hint?: string; inner: boolean; select: SelectItem[] };
+  | {
+      kind: 'embed';
+      target: string;
+      alias?: string;
+      hint?: string;
+      inner: boolean;
+      /** `...profiles(name)`: the columns join the parent object instead of nesting. */
+      spread: boolean;
+      select: SelectItem[];
+    };
 
 export type FilterOperator =
   | 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'match' | 'imatch'
@@ -170,7 +179,12 @@ function parseSelectItem(raw: string): SelectItem {
     item = item.slice(colon + 1).trim();
     if (!alias) throw syntaxError(`empty alias in "${raw}"`);
   }
-  if (item.startsWith('...')) throw syntaxError(`spread embedding is not supported ("${raw}")`);
+  const spread = item.startsWith('...');
+  if (spread) {
+    if (alias !== undefined) throw syntaxError(`a spread embedding cannot have an alias ("${raw}")`);
+    item = item.slice(3);
+    if (!item.includes('(')) throw syntaxError(`"${raw}": only embedded resources can be spread`);
+  }
 
   const open = item.indexOf('(');
   if (open !== -1) {
@@ -186,7 +200,7 @@ function parseSelectItem(raw: string): SelectItem {
       else throw syntaxError(`"${raw}" has an unexpected "!${modifier}"`);
     }
     const inside = item.slice(open + 1, -1);
-    return { kind: 'embed', target: unquote(target), alias, hint, inner, select: parseSelect(inside === '' ? '*' : inside) };
+    return { kind: 'embed', target: unquote(target), alias, hint, inner, spread, select: parseSelect(inside === '' ? '*' : inside) };
   }
 
   let cast: string | undefined;

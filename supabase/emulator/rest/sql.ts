@@ -8,9 +8,13 @@ import { RestError, syntaxError } from './errors.ts';
 import { outputName, type Field, type Filter, type OrderTerm, type SelectItem } from './parse.ts';
 import { EXPOSED_SCHEMA, type ForeignKey, type SchemaCache, type TableInfo } from './schema-cache.ts';
 
+/** Postgres accepts at most 65535 bind parameters; stay well below with a clear 400. */
+const MAX_PARAMS = 30_000;
+
 export class SqlParams {
   readonly values: unknown[] = [];
   add(value: unknown): string {
+    if (this.values.length >= MAX_PARAMS) throw syntaxError(`A request may carry at most ${MAX_PARAMS} filter values`);
     this.values.push(value);
     return `$${this.values.length}`;
   }
@@ -117,12 +121,22 @@ export interface ProjectionContext {
   usedPaths: Set<string>;
 }
 
+interface Junction {
+  table: string;
+  /** [junction column, parent column] pairs. */
+  toParent: [string, string][];
+  /** [junction column, embedded table column] pairs. */
+  toTarget: [string, string][];
+}
+
 interface Relationship {
   target: TableInfo;
   fk: ForeignKey;
-  /** [column of the parent, column of the embedded table] pairs. */
+  /** [column of the parent, column of the embedded table] pairs (direct relationships). */
   pairs: [string, string][];
   toOne: boolean;
+  /** Set for many-to-many relationships through a junction table. */
+  junction?: Junction;
 }
 
 const sameColumns = (a: string[], b: string[]): boolean =>
@@ -139,6 +153,25 @@ function relationshipCandidates(cache: SchemaCache, source: string, target: stri
       if (fk.table === target && fk.refTable === source) {
         const toOne = targetTable.uniques.some((unique) => sameColumns(unique, fk.columns));
         found.push({ target: targetTable, fk, pairs: fk.refColumns.map((c, i) => [c, fk.columns[i]]), toOne });
+      }
+    }
+    if (found.length > 0) return found;
+    // Many-to-many: a junction table with foreign keys to both sides.
+    for (const toParent of cache.foreignKeys) {
+      if (toParent.refTable !== source || toParent.table === source || toParent.table === target) continue;
+      for (const toTarget of cache.foreignKeys) {
+        if (toTarget === toParent || toTarget.table !== toParent.table || toTarget.refTable !== target) continue;
+        found.push({
+          target: targetTable,
+          fk: toTarget,
+          pairs: [],
+          toOne: false,
+          junction: {
+            table: toParent.table,
+            toParent: toParent.columns.map((c, i) => [c, toParent.refColumns[i]]),
+            toTarget: toTarget.columns.map((c, i) => [c, toTarget.refColumns[i]]),
+          },
+        });
       }
     }
     return found;
@@ -161,7 +194,8 @@ export function resolveRelationship(cache: SchemaCache, source: string | null, t
   let candidates = source ? relationshipCandidates(cache, source, target) : [];
   if (hint) {
     candidates = candidates.filter(
-      (rel) => rel.fk.name === hint || rel.fk.columns.includes(hint) || rel.fk.refColumns.includes(hint),
+      (rel) =>
+        rel.fk.name === hint || rel.junction?.table === hint || rel.fk.columns.includes(hint) || rel.fk.refColumns.includes(hint),
     );
   }
   if (candidates.length === 1) return candidates[0];
@@ -174,7 +208,7 @@ export function resolveRelationship(cache: SchemaCache, source: string | null, t
       `Searched for a foreign key relationship between '${shownSource}' and '${target}'${hint ? ` using the hint '${hint}'` : ''} in the schema '${EXPOSED_SCHEMA}', but no matches were found.`,
     );
   }
-  const options = candidates.map((rel) => `'${target}!${rel.fk.name}'`).join(', ');
+  const options = candidates.map((rel) => `'${target}!${rel.junction?.table ?? rel.fk.name}'`).join(', ');
   throw new RestError(
     300,
     'PGRST201',
@@ -222,15 +256,27 @@ export function projectionSql(
       embedCount++;
       // A distinct alias per embed keeps self-references (parent_id → same table) apart.
       const childAlias = rel.target.name === alias ? `${rel.target.name}_${embedCount}` : rel.target.name;
-      const join = rel.pairs.map(([parent, child]) => `${ident(childAlias)}.${ident(child)} = ${ident(alias)}.${ident(parent)}`);
+      const junctionAlias = `pgrst_j${embedCount}`;
+      const join = rel.junction
+        ? rel.junction.toParent.map(([column, parent]) => `${ident(junctionAlias)}.${ident(column)} = ${ident(alias)}.${ident(parent)}`)
+        : rel.pairs.map(([parent, child]) => `${ident(childAlias)}.${ident(child)} = ${ident(alias)}.${ident(parent)}`);
       const child = projectionSql(item.select, childAlias, rel.target.name, ctx, path);
       const conditions = [
         ...join,
         ...child.innerConditions,
         ...(options?.filters ?? []).map((filter) => filterSql(filter, childAlias, ctx.params)),
       ];
-      const from = `${qualified(rel.target.name)} as ${ident(childAlias)}`;
+      let from = `${qualified(rel.target.name)} as ${ident(childAlias)}`;
+      if (rel.junction) {
+        const on = rel.junction.toTarget.map(([column, child]) => `${ident(junctionAlias)}.${ident(column)} = ${ident(childAlias)}.${ident(child)}`);
+        from += ` join ${qualified(rel.junction.table)} as ${ident(junctionAlias)} on ${on.join(' and ')}`;
+      }
       const where = conditions.join(' and ');
+      if (item.spread) {
+        columns.push(...spreadColumns(item.select, rel, childAlias, from, where));
+        if (item.inner) innerConditions.push(`exists (select 1 from ${from} where ${where})`);
+        continue;
+      }
       let expr: string;
       if (rel.toOne) {
         expr = `(select row_to_json(pgrst_r) from (select ${child.sql} from ${from} where ${where} limit 1) pgrst_r)`;
@@ -243,6 +289,30 @@ export function projectionSql(
     }
   }
   return { sql: columns.length > 0 ? columns.join(', ') : `${ident(alias)}.*`, innerConditions };
+}
+
+/**
+ * The columns of a spread to-one embedding, each as its own scalar subquery so they
+ * sit beside the parent's columns in the same JSON object.
+ */
+function spreadColumns(items: SelectItem[], rel: Relationship, childAlias: string, from: string, where: string): string[] {
+  if (!rel.toOne) {
+    throw new RestError(400, 'PGRST119', `A spread operation on '${rel.target.name}' is only supported on to-one relationships`);
+  }
+  const columns: string[] = [];
+  const one = (expr: string, name: string) => columns.push(`(select ${expr} from ${from} where ${where} limit 1) as ${ident(name)}`);
+  for (const item of items) {
+    if (item.kind === 'star') {
+      for (const column of rel.target.columns) one(`${ident(childAlias)}.${ident(column.name)}`, column.name);
+    } else if (item.kind === 'column') {
+      let expr = fieldSql(item.field, childAlias);
+      if (item.cast) expr = `(${expr})::${item.cast}`;
+      one(expr, item.alias ?? outputName(item.field));
+    } else {
+      throw syntaxError(`Embedding inside the spread of '${rel.target.name}' is not supported`);
+    }
+  }
+  return columns;
 }
 
 export type BodyMode = 'array' | 'object' | 'none';

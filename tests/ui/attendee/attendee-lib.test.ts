@@ -3,7 +3,7 @@ import { cartFromSearchParams, cartTicketCount, cartToSearchParams } from '@/fea
 import { toCheckoutFailure } from '@/features/attendee/lib/checkout-errors';
 import { validateBuyer } from '@/features/attendee/lib/buyer';
 import { forgetAttempt, idempotencyKeyFor, loadOrder, saveOrder, type StoredOrder } from '@/features/attendee/lib/order-storage';
-import { formatMoney } from '@/features/attendee/lib/format';
+import { formatEventTime } from '@/features/attendee/lib/format';
 
 const A = '0b6f2c1e-8d3a-4f5b-9c7d-1e2f3a4b5c6d';
 const B = '7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f';
@@ -113,10 +113,11 @@ describe('what the tab remembers about purchases', () => {
   });
 });
 
-describe('money', () => {
-  it('is shown from minor units with the digits of its currency', () => {
-    expect(formatMoney(2550, 'USD', 'en-US')).toBe('$25.50');
-    expect(formatMoney(2550, 'JPY', 'en-US')).toBe('¥2,550');
-    expect(formatMoney(0, 'EUR', 'de-DE')).toBe('0,00\u00a0€');
+describe('event times', () => {
+  it('are written out in full, as a range when the event has an end', () => {
+    expect(formatEventTime('2030-07-18T18:00:00Z', null, 'en-US')).toMatch(/^Thursday, July 18, 2030 at \d{1,2}:00\s?[AP]M$/);
+    const range = formatEventTime('2030-07-18T18:00:00Z', '2030-07-18T22:00:00Z', 'en-US');
+    expect(range).toMatch(/^Thursday, July 18, 2030/);
+    expect(range).toMatch(/[–-]/);
   });
 });

@@ -1,5 +1,7 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { Button } from '@/components/ui/button';
+import { TextField } from '@/components/ui/field';
 import { paths } from '@/config/paths';
 import { useCheckout } from '../api/checkout';
 import { salesClosed, usePublicEvent, type PublicEvent } from '../api/get-public-event';
@@ -7,27 +9,21 @@ import { randomUuid } from '../lib/attendee-session';
 import { validateBuyer, type BuyerErrors, type BuyerInput } from '../lib/buyer';
 import { cartFromSearchParams, cartToSearchParams } from '../lib/cart';
 import { forgetAttempt, idempotencyKeyFor, saveOrder } from '../lib/order-storage';
-import { formatMoney } from '../lib/format';
+import { formatMoney } from '@/lib/format';
 import { EventHeader } from './event-header';
 import { OrderLines, type OrderLine } from './order-lines';
 import { BackToEvent, EventNotFound, EventSkeleton, LoadError } from './states';
-import { TextField } from './text-field';
 import './attendee.css';
 
 /** Checkout for the tickets chosen on the event page (carried in the URL). */
 export function CheckoutPage({ slug }: { slug: string }) {
   const event = usePublicEvent(slug);
+  if (event.isPending) return <EventSkeleton />;
+  if (event.isError) return <LoadError error={event.error} onRetry={() => void event.refetch()} />;
+  if (event.data === null) return <EventNotFound />;
   return (
     <main className="att-page">
-      {event.isPending ? (
-        <EventSkeleton />
-      ) : event.isError ? (
-        <LoadError onRetry={() => void event.refetch()} />
-      ) : event.data === null ? (
-        <EventNotFound />
-      ) : (
-        <Checkout event={event.data} />
-      )}
+      <Checkout event={event.data} />
     </main>
   );
 }
@@ -75,8 +71,12 @@ function CheckoutForm({ event, lines }: { event: PublicEvent; lines: OrderLine[]
   // A second click arrives before React re-renders the disabled button; this ref
   // refuses it synchronously.
   const paying = useRef(false);
-  const nameInput = useRef<HTMLInputElement>(null);
-  const emailInput = useRef<HTMLInputElement>(null);
+  const form = useRef<HTMLFormElement>(null);
+  // Bumped by each refused submit, to move focus to the first field that needs fixing.
+  const [refusedSubmits, setRefusedSubmits] = useState(0);
+  useEffect(() => {
+    if (refusedSubmits > 0) form.current?.querySelector<HTMLInputElement>('[aria-invalid="true"]')?.focus();
+  }, [refusedSubmits]);
 
   const total = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
   const changeTickets = `${paths.publicEvent(event.slug)}?${cartToSearchParams(new Map(lines.map((line) => [line.id, line.quantity])))}`;
@@ -100,7 +100,7 @@ function CheckoutForm({ event, lines }: { event: PublicEvent; lines: OrderLine[]
     if (!result.buyer) {
       setTouched({ name: true, email: true });
       setErrors(result.errors);
-      (result.errors.name ? nameInput : emailInput).current?.focus();
+      setRefusedSubmits((count) => count + 1);
       return;
     }
     const { buyer } = result;
@@ -139,7 +139,7 @@ function CheckoutForm({ event, lines }: { event: PublicEvent; lines: OrderLine[]
   }
 
   return (
-    <form className="att-checkout-form" onSubmit={pay} noValidate>
+    <form ref={form} className="att-checkout-form" onSubmit={pay} noValidate>
       <section className="att-card" aria-labelledby="summary-heading">
         <h2 id="summary-heading">Your order</h2>
         <OrderLines lines={lines} currency={event.currency} caption="Tickets in your order" />
@@ -151,8 +151,6 @@ function CheckoutForm({ event, lines }: { event: PublicEvent; lines: OrderLine[]
       <section className="att-card" aria-labelledby="buyer-heading">
         <h2 id="buyer-heading">Your details</h2>
         <TextField
-          ref={nameInput}
-          id="buyer-name"
           label="Full name"
           autoComplete="name"
           value={values.name}
@@ -161,8 +159,6 @@ function CheckoutForm({ event, lines }: { event: PublicEvent; lines: OrderLine[]
           onBlur={() => leave('name')}
         />
         <TextField
-          ref={emailInput}
-          id="buyer-email"
           label="Email"
           type="email"
           autoComplete="email"
@@ -184,9 +180,9 @@ function CheckoutForm({ event, lines }: { event: PublicEvent; lines: OrderLine[]
             {checkout.error.message}
           </p>
         ) : null}
-        <button type="submit" className="att-button att-button-primary" disabled={checkout.isPending}>
+        <Button type="submit" variant="primary" loading={checkout.isPending}>
           {checkout.isPending ? 'Processing payment…' : `Pay ${formatMoney(total, event.currency)} (test mode)`}
-        </button>
+        </Button>
       </section>
     </form>
   );

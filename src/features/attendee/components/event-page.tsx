@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
+import { Button } from '@/components/ui/button';
 import { paths } from '@/config/paths';
 import { salesClosed, ticketsAvailable, usePublicEvent, type PublicEvent } from '../api/get-public-event';
 import { usePromoterAttribution } from '../hooks/use-promoter-attribution';
 import { MAX_PER_ORDER, cartFromSearchParams, cartTicketCount, cartToSearchParams } from '../lib/cart';
-import { formatMoney } from '../lib/format';
+import { formatMoney } from '@/lib/format';
 import { EventHeader } from './event-header';
 import { EventNotFound, EventSkeleton, LoadError } from './states';
 import { TicketSelector } from './ticket-selector';
@@ -15,17 +16,12 @@ export function EventPage({ slug }: { slug: string }) {
   usePromoterAttribution(slug);
   const event = usePublicEvent(slug);
 
+  if (event.isPending) return <EventSkeleton />;
+  if (event.isError) return <LoadError error={event.error} onRetry={() => void event.refetch()} />;
+  if (event.data === null) return <EventNotFound />;
   return (
     <main className="att-page">
-      {event.isPending ? (
-        <EventSkeleton />
-      ) : event.isError ? (
-        <LoadError onRetry={() => void event.refetch()} />
-      ) : event.data === null ? (
-        <EventNotFound />
-      ) : (
-        <EventDetails event={event.data} />
-      )}
+      <EventDetails event={event.data} />
     </main>
   );
 }
@@ -97,9 +93,9 @@ function EventDetails({ event }: { event: PublicEvent }) {
                     {problem}
                   </p>
                 ) : null}
-                <button type="submit" className="att-button att-button-primary">
+                <Button type="submit" variant="primary">
                   Continue to checkout
-                </button>
+                </Button>
               </>
             ) : (
               <p className="att-sold-out-notice">This event is sold out.</p>

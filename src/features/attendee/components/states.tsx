@@ -1,40 +1,42 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
+import { NotFoundPage } from '@/components/not-found-page';
+import { PanelError } from '@/components/ui/error-boundary';
+import { Skeleton } from '@/components/ui/skeleton';
 import { paths } from '@/config/paths';
 
 /** Placeholder blocks shaped like the event page while it loads. */
 export function EventSkeleton() {
   return (
-    <div className="att-skeleton" aria-busy="true" aria-live="polite">
-      <span className="att-visually-hidden">Loading event…</span>
-      <div className="att-skeleton-block att-skeleton-title" />
-      <div className="att-skeleton-block att-skeleton-line" />
-      <div className="att-skeleton-block att-skeleton-line att-skeleton-short" />
-      <div className="att-skeleton-block att-skeleton-card" />
-      <div className="att-skeleton-block att-skeleton-card" />
-    </div>
+    <main className="att-page">
+      <div className="att-skeleton" role="status" aria-label="Loading event">
+        <Skeleton height="2.4rem" width="70%" />
+        <Skeleton height="1.1rem" width="50%" />
+        <Skeleton height="1.1rem" width="35%" />
+        <Skeleton height="4.5rem" />
+        <Skeleton height="4.5rem" />
+      </div>
+    </main>
   );
 }
 
 export function EventNotFound() {
   return (
-    <section className="att-state" aria-labelledby="event-not-found-title">
+    <>
       <title>Event not found</title>
-      <h1 id="event-not-found-title">Event not found</h1>
-      <p>This event does not exist or is not open to the public. Please check the link you followed.</p>
-    </section>
+      <NotFoundPage
+        title="Event not found"
+        message="This event does not exist or is not open to the public. Please check the link you followed."
+      />
+    </>
   );
 }
 
-export function LoadError({ onRetry }: { onRetry: () => void }) {
+export function LoadError({ error, onRetry }: { error: unknown; onRetry: () => void }) {
   return (
-    <section className="att-state" role="alert">
-      <h1>We could not load this event</h1>
-      <p>Please check your connection and try again.</p>
-      <button type="button" className="att-button" onClick={onRetry}>
-        Try again
-      </button>
-    </section>
+    <main className="att-page">
+      <PanelError title="We could not load this event" error={error} onRetry={onRetry} />
+    </main>
   );
 }
 

@@ -1,7 +1,7 @@
 import type { PublicTicketType } from '../api/get-public-event';
 import { ticketsAvailable } from '../api/get-public-event';
 import { MAX_PER_TICKET_TYPE } from '../lib/cart';
-import { formatMoney } from '../lib/format';
+import { formatMoney } from '@/lib/format';
 
 interface TicketSelectorProps {
   ticketTypes: PublicTicketType[];

@@ -1,0 +1,6 @@
+/** A small busy indicator; `label` is what screen readers hear ('' when the context says it). */
+export function Spinner({ size = 'md', label = 'Loading' }: { size?: 'sm' | 'md'; label?: string }) {
+  return (
+    <span className={`spinner spinner--${size}`} role={label ? 'status' : undefined} aria-label={label || undefined} aria-hidden={label ? undefined : true} />
+  );
+}

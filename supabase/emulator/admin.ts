@@ -1,0 +1,217 @@
+/**
+ * Postgres wire-protocol access to the embedded PGlite database, for psql and other
+ * admin tools (`psql postgresql://postgres@127.0.0.1:54322/postgres`).
+ *
+ * PGlite is one backend. The API serializes its work through PGlite's transaction
+ * lock; this server takes the same lock for as long as an admin client needs the
+ * backend — one simple query, one extended-protocol batch up to Sync, or a whole
+ * explicit transaction — so an admin statement never lands inside a request's
+ * transaction and a request never runs inside an admin's. Session settings an admin
+ * makes are reset when the lock is handed back, so they cannot leak into requests.
+ *
+ * The socket handling (startup, SSL refusal, message framing) comes from
+ * @electric-sql/pglite-socket; only its query queue is replaced, because its own queue
+ * takes PGlite's per-statement lock, which does not keep out a request's transaction.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { Mutex, type PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketHandler, type PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
+import type { Database } from './database.ts';
+
+export interface AdminServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface AdminServerOptions {
+  port: number;
+  host: string;
+  /** An admin holding an open transaction this long without a word is disconnected. */
+  idleInTransactionMs?: number;
+  maxConnections?: number;
+}
+
+const SIMPLE_QUERY = 0x51; // 'Q'
+const SYNC = 0x53; // 'S'
+const TERMINATE = 0x58; // 'X'
+const PROTOCOL_3 = 196608;
+
+/** Messages after which the backend may be handed back if no transaction is open. */
+function endsABatch(message: Uint8Array): boolean {
+  const type = message[0];
+  if (type === SIMPLE_QUERY || type === SYNC || type === TERMINATE) return true;
+  // Startup packets have no type byte: length, then the protocol version.
+  if (message.length >= 8) {
+    const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+    if (view.getInt32(4) === PROTOCOL_3) return true;
+  }
+  return false;
+}
+
+interface Hold {
+  handlerId: number;
+  release: () => void;
+  idleTimer?: NodeJS.Timeout;
+}
+
+/** Stands in for pglite-socket's query queue; see the module comment. */
+class ExclusiveQueue {
+  private readonly turns = new Mutex();
+  private hold: Hold | undefined;
+  private readonly chains = new Map<number, Promise<unknown>>();
+  private readonly dropped = new Set<number>();
+
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly idleInTransactionMs: number,
+    private readonly onIdleTimeout: (handlerId: number) => void,
+  ) {}
+
+  enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    const previous = this.chains.get(handlerId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.run(handlerId, message, onData));
+    this.chains.set(handlerId, next);
+    return next;
+  }
+
+  private async acquire(handlerId: number): Promise<void> {
+    if (this.hold?.handlerId === handlerId) {
+      if (this.hold.idleTimer) clearTimeout(this.hold.idleTimer);
+      return;
+    }
+    const releaseTurn = await this.turns.acquire();
+    await new Promise<void>((acquired) => {
+      void this.pglite._runExclusiveTransaction(
+        () =>
+          new Promise<void>((release) => {
+            this.hold = {
+              handlerId,
+              release: () => {
+                release();
+                releaseTurn();
+              },
+            };
+            acquired();
+          }),
+      );
+    });
+  }
+
+  private async release(): Promise<void> {
+    const hold = this.hold;
+    if (!hold) return;
+    if (hold.idleTimer) clearTimeout(hold.idleTimer);
+    this.hold = undefined;
+    try {
+      // Whatever the admin SET for the session must not apply to the next request.
+      await this.pglite._runExclusiveQuery(() =>
+        this.pglite.execProtocolRawStream(queryMessage('reset all; reset session authorization; reset role'), {
+          onRawData: () => {},
+        }),
+      );
+    } finally {
+      hold.release();
+    }
+  }
+
+  private async run(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    if (this.dropped.has(handlerId)) throw new Error('Handler disconnected');
+    await this.acquire(handlerId);
+    let bytes = 0;
+    try {
+      await this.pglite._runExclusiveQuery(() =>
+        this.pglite.execProtocolRawStream(message, {
+          onRawData: (data) => {
+            bytes += data.length;
+            onData(data);
+          },
+        }),
+      );
+    } catch (error) {
+      await this.release();
+      throw error;
+    }
+    if (endsABatch(message) && !this.pglite.isInTransaction()) {
+      await this.release();
+    } else if (this.hold) {
+      const hold = this.hold;
+      hold.idleTimer = setTimeout(() => this.onIdleTimeout(handlerId), this.idleInTransactionMs);
+      hold.idleTimer.unref();
+    }
+    return bytes;
+  }
+
+  getQueueLength(): number {
+    return this.chains.size;
+  }
+
+  clearQueueForHandler(handlerId: number): void {
+    this.dropped.add(handlerId);
+  }
+
+  /** A disconnecting admin's open transaction is rolled back and the backend handed back. */
+  async clearTransactionIfNeeded(handlerId: number): Promise<void> {
+    await (this.chains.get(handlerId) ?? Promise.resolve()).catch(() => undefined);
+    this.chains.delete(handlerId);
+    if (this.hold?.handlerId === handlerId) {
+      if (this.pglite.isInTransaction()) {
+        await this.pglite._runExclusiveQuery(() =>
+          this.pglite.execProtocolRawStream(queryMessage('rollback'), { onRawData: () => {} }),
+        );
+      }
+      await this.release();
+    }
+    this.dropped.delete(handlerId);
+  }
+}
+
+/** A simple-query protocol message. */
+function queryMessage(sql: string): Uint8Array {
+  const text = Buffer.from(`${sql}\0`, 'utf8');
+  const message = Buffer.alloc(5 + text.length);
+  message[0] = SIMPLE_QUERY;
+  message.writeInt32BE(4 + text.length, 1);
+  text.copy(message, 5);
+  return new Uint8Array(message);
+}
+
+export async function startAdminServer(db: Database, options: AdminServerOptions): Promise<AdminServer | undefined> {
+  const pglite = db.pglite;
+  // On Postgres the admin already has the real server: DATABASE_URL.
+  if (!pglite) return undefined;
+  const handlers = new Map<number, { handler: PGLiteSocketHandler; socket: Socket }>();
+  const queue = new ExclusiveQueue(pglite, options.idleInTransactionMs ?? 60_000, (handlerId) => {
+    const entry = handlers.get(handlerId);
+    if (entry) void entry.handler.detach(true);
+  });
+  const server: Server = createServer((socket) => {
+    const handler = new PGLiteSocketHandler({
+      queryQueue: queue as unknown as PGLiteSocketHandlerOptions['queryQueue'],
+      closeOnDetach: true,
+    });
+    void handler.attach(socket).then(() => {
+      handlers.set(handler.handlerId, { handler, socket });
+      socket.once('close', () => handlers.delete(handler.handlerId));
+    });
+    handler.addEventListener('error', () => socket.destroy());
+  });
+  server.maxConnections = options.maxConnections ?? 8;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `postgresql://postgres@${host}:${port}/postgres`,
+    async close() {
+      await Promise.all([...handlers.values()].map(({ handler }) => handler.detach(true)));
+      handlers.clear();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

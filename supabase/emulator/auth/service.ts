@@ -1,0 +1,559 @@
+/**
+ * GoTrue, the part supabase-js uses: email sign-up (autoconfirmed), anonymous sign-up
+ * (off unless enabled), the password and refresh-token grants with rotation, the user
+ * endpoint and logout.
+ *
+ * Everything lives in the `auth` schema tables of the same database, written in one
+ * transaction per request, so application triggers and foreign keys on auth.users work
+ * exactly as on a Supabase project.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import { z } from 'zod';
+import type { Database, Queryable } from '../database.ts';
+import { json, type Reply, type ServiceRequest } from '../http.ts';
+import { bearerToken, isOpaqueKey, JwtError, signJwt, verifyJwt, type ProjectKeys } from '../jwt.ts';
+import { AuthError, authErrors } from './errors.ts';
+import { isDriverError } from '../rest/errors.ts';
+
+export interface AuthServiceOptions {
+  db: Database;
+  keys: ProjectKeys;
+  /** The `iss` claim: `<API URL>/auth/v1`. */
+  issuer: () => string;
+  anonymousSignIns: boolean;
+}
+
+export interface AuthService {
+  handle(request: ServiceRequest): Promise<Reply>;
+}
+
+/** GoTrue defaults, as in the Supabase CLI's config. */
+const ACCESS_TOKEN_SECONDS = 3600;
+const MIN_PASSWORD_LENGTH = 6;
+const MAX_PASSWORD_LENGTH = 72;
+const REFRESH_TOKEN_REUSE_SECONDS = 10;
+const BCRYPT_COST = 10;
+const INSTANCE_ID = '00000000-0000-0000-0000-000000000000';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// The address check GoTrue applies before anything else.
+const EMAIL =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+const metadata = z.record(z.string(), z.unknown());
+
+const signupBody = z.object({
+  email: z.string().optional().nullable(),
+  phone: z.string().optional().nullable(),
+  password: z.string().optional().nullable(),
+  data: metadata.optional().nullable(),
+});
+
+const passwordGrantBody = z.object({
+  email: z.string().optional().nullable(),
+  phone: z.string().optional().nullable(),
+  password: z.string().optional().nullable(),
+});
+
+const refreshGrantBody = z.object({
+  refresh_token: z.string().optional().nullable(),
+});
+
+interface UserRow {
+  id: string;
+  aud: string | null;
+  role: string | null;
+  email: string | null;
+  phone: string | null;
+  encrypted_password: string | null;
+  email_confirmed_at: Date | null;
+  phone_confirmed_at: Date | null;
+  confirmed_at: Date | null;
+  last_sign_in_at: Date | null;
+  raw_app_meta_data: Record<string, unknown> | null;
+  raw_user_meta_data: Record<string, unknown> | null;
+  created_at: Date | null;
+  updated_at: Date | null;
+  banned_until: Date | null;
+  is_anonymous: boolean;
+}
+
+interface IdentityRow {
+  id: string;
+  provider_id: string;
+  user_id: string;
+  identity_data: Record<string, unknown>;
+  provider: string;
+  last_sign_in_at: Date | null;
+  created_at: Date | null;
+  updated_at: Date | null;
+  email: string | null;
+}
+
+interface RefreshTokenRow {
+  id: number;
+  token: string;
+  user_id: string;
+  revoked: boolean;
+  parent: string | null;
+  session_id: string | null;
+  updated_at: Date | null;
+}
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  created_at: Date;
+  not_after: Date | null;
+}
+
+type UserJson = Record<string, unknown>;
+
+function iso(value: Date | string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+/** GoTrue omits null timestamps. */
+function withoutUndefined(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+
+function identityJson(row: IdentityRow): Record<string, unknown> {
+  return withoutUndefined({
+    identity_id: row.id,
+    id: row.provider_id,
+    user_id: row.user_id,
+    identity_data: row.identity_data,
+    provider: row.provider,
+    last_sign_in_at: iso(row.last_sign_in_at),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    email: row.email ?? undefined,
+  });
+}
+
+function userJson(user: UserRow, identities: IdentityRow[]): UserJson {
+  return withoutUndefined({
+    id: user.id,
+    aud: user.aud ?? 'authenticated',
+    role: user.role ?? 'authenticated',
+    email: user.email ?? '',
+    email_confirmed_at: iso(user.email_confirmed_at),
+    phone: user.phone ?? '',
+    phone_confirmed_at: iso(user.phone_confirmed_at),
+    confirmed_at: iso(user.confirmed_at),
+    last_sign_in_at: iso(user.last_sign_in_at),
+    app_metadata: user.raw_app_meta_data ?? {},
+    user_metadata: user.raw_user_meta_data ?? {},
+    identities: identities.map(identityJson),
+    created_at: iso(user.created_at),
+    updated_at: iso(user.updated_at),
+    banned_until: iso(user.banned_until),
+    is_anonymous: user.is_anonymous,
+  });
+}
+
+function newRefreshToken(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function parseJsonBody(body: Buffer | undefined): unknown {
+  if (!body || body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw authErrors.badJson(error instanceof Error ? error.message : 'invalid JSON');
+  }
+}
+
+function parseWith<T>(schema: z.ZodType<T>, body: Buffer | undefined): T {
+  const value = parseJsonBody(body);
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'body';
+    throw authErrors.badJson(`${where}: ${issue?.message ?? 'invalid value'}`);
+  }
+  return result.data;
+}
+
+export function createAuthService(options: AuthServiceOptions): AuthService {
+  const { db, keys } = options;
+  const timingDummy = bcrypt.hash(randomBytes(12).toString('hex'), BCRYPT_COST);
+
+  async function loadUser(q: Queryable, id: string): Promise<UserJson | undefined> {
+    const users = await q.query<UserRow>('select * from auth.users where id = $1', [id]);
+    const user = users.rows[0];
+    if (!user) return undefined;
+    const identities = await q.query<IdentityRow>(
+      'select * from auth.identities where user_id = $1 order by created_at, id',
+      [id],
+    );
+    return userJson(user, identities.rows);
+  }
+
+  async function createSession(q: Queryable, userId: string, now: Date): Promise<{ sessionId: string; refreshToken: string }> {
+    const sessionId = randomUUID();
+    const refreshToken = newRefreshToken();
+    await q.query(
+      `insert into auth.sessions (id, user_id, created_at, updated_at, aal) values ($1, $2, $3, $3, 'aal1')`,
+      [sessionId, userId, now],
+    );
+    await q.query(
+      `insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
+       values ($1, $2, $3, false, $4, $4, null, $5)`,
+      [INSTANCE_ID, refreshToken, userId, now, sessionId],
+    );
+    return { sessionId, refreshToken };
+  }
+
+  async function sessionResponse(
+    user: UserJson,
+    sessionId: string,
+    refreshToken: string,
+    signedInAt: Date,
+  ): Promise<Record<string, unknown>> {
+    const iat = Math.floor(Date.now() / 1000);
+    const exp = iat + ACCESS_TOKEN_SECONDS;
+    const anonymous = user.is_anonymous === true;
+    const accessToken = await signJwt(
+      {
+        iss: options.issuer(),
+        sub: user.id,
+        aud: 'authenticated',
+        exp,
+        iat,
+        email: user.email ?? '',
+        phone: user.phone ?? '',
+        app_metadata: user.app_metadata ?? {},
+        user_metadata: user.user_metadata ?? {},
+        role: 'authenticated',
+        aal: 'aal1',
+        amr: [{ method: anonymous ? 'anonymous' : 'password', timestamp: Math.floor(signedInAt.getTime() / 1000) }],
+        session_id: sessionId,
+        is_anonymous: anonymous,
+      },
+      keys.jwtSecret,
+    );
+    return {
+      access_token: accessToken,
+      token_type: 'bearer',
+      expires_in: ACCESS_TOKEN_SECONDS,
+      expires_at: exp,
+      refresh_token: refreshToken,
+      user,
+    };
+  }
+
+  /** A new user with its identity, session and first refresh token, all in one transaction. */
+  async function insertUser(input: {
+    email: string | null;
+    passwordHash: string | null;
+    userMetadata: Record<string, unknown>;
+    anonymous: boolean;
+  }): Promise<Record<string, unknown>> {
+    const now = new Date();
+    const id = randomUUID();
+    const appMetadata = input.anonymous ? {} : { provider: 'email', providers: ['email'] };
+    const identityData = { sub: id, email: input.email, email_verified: true, phone_verified: false };
+    const userMetadata = input.anonymous ? input.userMetadata : { ...input.userMetadata, ...identityData };
+    try {
+      return await db.transaction(async (tx) => {
+        await tx.query(
+          `insert into auth.users (
+             instance_id, id, aud, role, email, encrypted_password, email_confirmed_at, last_sign_in_at,
+             raw_app_meta_data, raw_user_meta_data, is_super_admin, created_at, updated_at, is_anonymous,
+             confirmation_token, recovery_token, email_change_token_new, email_change)
+           values ($1, $2, 'authenticated', 'authenticated', $3, $4, $5, $6, $7, $8, false, $6, $6, $9, '', '', '', '')`,
+          [
+            INSTANCE_ID,
+            id,
+            input.email,
+            input.passwordHash ?? '',
+            input.anonymous ? null : now,
+            now,
+            JSON.stringify(appMetadata),
+            JSON.stringify(userMetadata),
+            input.anonymous,
+          ],
+        );
+        if (!input.anonymous) {
+          await tx.query(
+            `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+             values ($1, $2::text, $2::uuid, $3, 'email', $4, $4, $4)`,
+            [randomUUID(), id, JSON.stringify(identityData), now],
+          );
+        }
+        const { sessionId, refreshToken } = await createSession(tx, id, now);
+        const user = await loadUser(tx, id);
+        if (!user) throw new Error('the new user vanished inside its own transaction');
+        return sessionResponse(user, sessionId, refreshToken, now);
+      });
+    } catch (error) {
+      if (isDriverError(error) && error.code === '23505' && /email/.test(error.message)) {
+        throw authErrors.userAlreadyExists();
+      }
+      // An application trigger on auth.users failed: GoTrue answers exactly this.
+      if (isDriverError(error)) throw authErrors.databaseErrorSavingUser();
+      throw error;
+    }
+  }
+
+  async function signup(request: ServiceRequest): Promise<Reply> {
+    const body = parseWith(signupBody, request.body);
+    const email = body.email?.trim() ?? '';
+    const phone = body.phone?.trim() ?? '';
+    const data = body.data ?? {};
+
+    if (email === '' && phone === '') {
+      if (!options.anonymousSignIns) throw authErrors.anonymousDisabled();
+      return json(200, await insertUser({ email: null, passwordHash: null, userMetadata: data, anonymous: true }));
+    }
+    const password = body.password ?? '';
+    if (password === '') throw authErrors.validation('Signup requires a valid password');
+    if (password.length < MIN_PASSWORD_LENGTH) throw authErrors.weakPassword(MIN_PASSWORD_LENGTH);
+    if (password.length > MAX_PASSWORD_LENGTH) {
+      throw authErrors.validation(`Password cannot be longer than ${MAX_PASSWORD_LENGTH} characters`);
+    }
+    if (email !== '' && phone !== '') {
+      throw authErrors.validation('Only an email address or phone number should be provided on signup.');
+    }
+    if (phone !== '') throw authErrors.phoneDisabled();
+    if (email.length > 255 || !EMAIL.test(email)) {
+      throw authErrors.validation('Unable to validate email address: invalid format');
+    }
+    const normalized = email.toLowerCase();
+    const existing = await db.query('select 1 from auth.users where email = $1 and is_sso_user = false', [normalized]);
+    if (existing.rows.length > 0) throw authErrors.userAlreadyExists();
+
+    // Hashing takes tens of milliseconds: do it before taking the database lock.
+    // GoTrue writes the `$2a$` variant; it is the same algorithm as bcryptjs' `$2b$`.
+    const salt = (await bcrypt.genSalt(BCRYPT_COST)).replace(/^\$2b\$/, '$2a$');
+    const passwordHash = await bcrypt.hash(password, salt);
+    return json(200, await insertUser({ email: normalized, passwordHash, userMetadata: data, anonymous: false }));
+  }
+
+  async function passwordGrant(request: ServiceRequest): Promise<Reply> {
+    const body = parseWith(passwordGrantBody, request.body);
+    const email = body.email?.trim() ?? '';
+    const phone = body.phone?.trim() ?? '';
+    if (email !== '' && phone !== '') {
+      throw authErrors.validation('Only an email address or phone number should be provided on login.');
+    }
+    if (email === '' && phone === '') throw authErrors.validation('missing email or phone');
+    const found = await db.query<UserRow>(
+      email !== ''
+        ? 'select * from auth.users where email = $1 and is_sso_user = false and deleted_at is null'
+        : 'select * from auth.users where phone = $1 and deleted_at is null',
+      [email !== '' ? email.toLowerCase() : phone],
+    );
+    const user = found.rows[0];
+    const password = body.password ?? '';
+    // Compare even without a user, so timing does not reveal which emails exist.
+    const hash = user?.encrypted_password || (await timingDummy);
+    const matches = await bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$')).catch(() => false);
+    if (!user || !user.encrypted_password || !matches) throw authErrors.invalidCredentials();
+    if (user.banned_until && user.banned_until.getTime() > Date.now()) throw authErrors.userBanned();
+    if (email !== '' && !user.email_confirmed_at) throw authErrors.emailNotConfirmed();
+
+    const session = await db.transaction(async (tx) => {
+      const now = new Date();
+      await tx.query('update auth.users set last_sign_in_at = $2, updated_at = $2 where id = $1', [user.id, now]);
+      await tx.query(`update auth.identities set last_sign_in_at = $2 where user_id = $1 and provider = 'email'`, [
+        user.id,
+        now,
+      ]);
+      const { sessionId, refreshToken } = await createSession(tx, user.id, now);
+      const current = await loadUser(tx, user.id);
+      if (!current) throw authErrors.invalidCredentials();
+      return sessionResponse(current, sessionId, refreshToken, now);
+    });
+    return json(200, session);
+  }
+
+  type RefreshOutcome = { ok: true; session: Record<string, unknown> } | { ok: false; error: AuthError };
+
+  async function refreshGrant(request: ServiceRequest): Promise<Reply> {
+    const body = parseWith(refreshGrantBody, request.body);
+    const presented = body.refresh_token ?? '';
+    if (presented === '') throw authErrors.validation('refresh_token required');
+
+    // A refused reuse still commits (it revokes the token family), so the outcome is
+    // returned rather than thrown out of the transaction.
+    const outcome = await db.transaction<RefreshOutcome>(async (tx) => {
+      const tokens = await tx.query<RefreshTokenRow>(
+        'select id, token, user_id, revoked, parent, session_id, updated_at from auth.refresh_tokens where token = $1 for update',
+        [presented],
+      );
+      const token = tokens.rows[0];
+      if (!token || !token.session_id) return { ok: false, error: authErrors.refreshTokenNotFound() };
+      const sessions = await tx.query<SessionRow>(
+        'select id, user_id, created_at, not_after from auth.sessions where id = $1 for update',
+        [token.session_id],
+      );
+      const session = sessions.rows[0];
+      if (!session) return { ok: false, error: authErrors.refreshTokenNotFound() };
+      const now = new Date();
+      if (session.not_after && session.not_after.getTime() < now.getTime()) {
+        return { ok: false, error: authErrors.sessionExpired() };
+      }
+      const user = await loadUser(tx, session.user_id);
+      if (!user) return { ok: false, error: authErrors.refreshTokenNotFound() };
+      if (typeof user.banned_until === 'string' && Date.parse(user.banned_until) > now.getTime()) {
+        return { ok: false, error: authErrors.userBanned() };
+      }
+
+      let issued: string;
+      if (token.revoked) {
+        const active = await tx.query<RefreshTokenRow>(
+          `select id, token, user_id, revoked, parent, session_id, updated_at from auth.refresh_tokens
+           where session_id = $1 and revoked = false order by id desc limit 1`,
+          [session.id],
+        );
+        const current = active.rows[0];
+        const revokedAt = token.updated_at ? token.updated_at.getTime() : 0;
+        const withinReuseWindow = now.getTime() - revokedAt < REFRESH_TOKEN_REUSE_SECONDS * 1000;
+        // The parent of the live token, or a recent one (a second tab, a lost response):
+        // answer with the live token instead of forking the family.
+        if (current && (current.parent === token.token || withinReuseWindow)) {
+          issued = current.token;
+        } else {
+          await tx.query('update auth.refresh_tokens set revoked = true, updated_at = $2 where session_id = $1 and revoked = false', [
+            session.id,
+            now,
+          ]);
+          return { ok: false, error: authErrors.refreshTokenAlreadyUsed() };
+        }
+      } else {
+        issued = newRefreshToken();
+        await tx.query('update auth.refresh_tokens set revoked = true, updated_at = $2 where id = $1', [token.id, now]);
+        await tx.query(
+          `insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
+           values ($1, $2, $3, false, $4, $4, $5, $6)`,
+          [INSTANCE_ID, issued, session.user_id, now, token.token, session.id],
+        );
+        await tx.query('update auth.sessions set updated_at = $2, refreshed_at = $3 where id = $1', [
+          session.id,
+          now,
+          now.toISOString().replace('Z', ''),
+        ]);
+      }
+      return { ok: true, session: await sessionResponse(user, session.id, issued, session.created_at) };
+    });
+    if (!outcome.ok) throw outcome.error;
+    return json(200, outcome.session);
+  }
+
+  interface Caller {
+    userId: string;
+    sessionId: string | undefined;
+  }
+
+  /** The signed-in caller of /user and /logout, checked as GoTrue checks it. */
+  async function authenticate(request: ServiceRequest): Promise<Caller> {
+    const token = bearerToken(request.headers.authorization);
+    if (!token) throw authErrors.noAuthorization();
+    if (isOpaqueKey(token)) throw authErrors.badJwt('token is malformed');
+    let claims: Record<string, unknown>;
+    try {
+      claims = await verifyJwt(token, keys.jwtSecret);
+    } catch (error) {
+      if (error instanceof JwtError) throw authErrors.badJwt(error.message);
+      throw error;
+    }
+    const sub = claims.sub;
+    if (typeof sub !== 'string' || sub === '') throw authErrors.badClaim('invalid claim: missing sub claim');
+    if (!UUID.test(sub)) throw authErrors.badClaim('invalid claim: sub claim must be a UUID');
+    const sessionId = claims.session_id;
+    if (sessionId !== undefined && sessionId !== null && (typeof sessionId !== 'string' || !UUID.test(sessionId))) {
+      throw authErrors.badClaim('invalid claim: session_id claim must be a UUID');
+    }
+    const found = await db.query<{ user_exists: boolean; session_exists: boolean }>(
+      `select exists(select 1 from auth.users where id = $1) as user_exists,
+              exists(select 1 from auth.sessions where id = $2 and user_id = $1
+                     and (not_after is null or not_after > now())) as session_exists`,
+      [sub, typeof sessionId === 'string' ? sessionId : null],
+    );
+    const row = found.rows[0];
+    if (!row?.user_exists) throw authErrors.userNotFound();
+    if (typeof sessionId === 'string' && !row.session_exists) throw authErrors.sessionNotFound();
+    return { userId: sub, sessionId: typeof sessionId === 'string' ? sessionId : undefined };
+  }
+
+  async function getUser(request: ServiceRequest): Promise<Reply> {
+    const caller = await authenticate(request);
+    const user = await loadUser(db, caller.userId);
+    if (!user) throw authErrors.userNotFound();
+    return json(200, user);
+  }
+
+  async function logout(request: ServiceRequest): Promise<Reply> {
+    const scope = request.query.get('scope') ?? 'global';
+    if (!['global', 'local', 'others'].includes(scope)) {
+      throw authErrors.validation(`Unsupported logout scope "${scope}"`);
+    }
+    const caller = await authenticate(request);
+    // Deleting a session cascades to its refresh tokens, which ends it for good.
+    if (scope === 'global') {
+      await db.query('delete from auth.sessions where user_id = $1', [caller.userId]);
+    } else if (scope === 'local') {
+      if (caller.sessionId) await db.query('delete from auth.sessions where id = $1', [caller.sessionId]);
+    } else {
+      await db.query('delete from auth.sessions where user_id = $1 and id is distinct from $2', [
+        caller.userId,
+        caller.sessionId ?? null,
+      ]);
+    }
+    return { status: 204, headers: {} };
+  }
+
+  function settings(): Reply {
+    return json(200, {
+      external: {
+        anonymous_users: options.anonymousSignIns,
+        email: true,
+        phone: false,
+      },
+      disable_signup: false,
+      mailer_autoconfirm: true,
+      phone_autoconfirm: false,
+      sms_provider: '',
+      saml_enabled: false,
+    });
+  }
+
+  const routes: Record<string, Partial<Record<string, (request: ServiceRequest) => Promise<Reply> | Reply>>> = {
+    '/signup': { POST: signup },
+    '/token': {
+      POST: (request) => {
+        const grant = request.query.get('grant_type');
+        if (grant === 'password') return passwordGrant(request);
+        if (grant === 'refresh_token') return refreshGrant(request);
+        throw authErrors.unsupportedGrant();
+      },
+    },
+    '/user': { GET: getUser },
+    '/logout': { POST: logout },
+    '/settings': { GET: settings },
+    '/health': {
+      GET: () => json(200, { version: 'emulator', name: 'GoTrue', description: 'GoTrue is a user registration and authentication API' }),
+    },
+  };
+
+  return {
+    async handle(request) {
+      try {
+        const route = routes[request.path.replace(/\/+$/, '') || '/'];
+        if (!route) throw authErrors.notFound();
+        const method = request.method === 'HEAD' ? 'GET' : request.method;
+        const handler = route[method];
+        if (!handler) throw authErrors.methodNotAllowed();
+        return await handler(request);
+      } catch (error) {
+        if (error instanceof AuthError) return error.toReply();
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { anonymous, inRollback, type Persona, type Session } from './support/personas.ts';
+import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
+
+let testDb: TestDatabase;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  await buildWorld(testDb.db);
+});
+
+afterAll(async () => {
+  await testDb?.close();
+});
+
+const attributionOf = async (s: Session, orderId: string) => {
+  await s.asOwner();
+  const rows = await s.rows<{ promoter_id: string; event_id: string; visit_id: string }>(
+    'select promoter_id, event_id, visit_id from public.attributions where order_id = $1',
+    [orderId],
+  );
+  return rows[0] ?? null;
+};
+
+async function deletePromoter(s: Session, promoterId: string, promoCode: string): Promise<void> {
+  await s.as(people.ownerA);
+  const request = await s.value<{ token: string }>('select public.request_promoter_deletion($1)', [promoterId]);
+  await s.rows('select public.confirm_promoter_deletion($1, $2, $3)', [promoterId, request.token, promoCode]);
+}
+
+describe('track_promoter_visit', () => {
+  it('returns an unguessable token for an active link and records one visit', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const session = randomUUID();
+      const token = await track(s, slugs.aLive, 'MAYA', session);
+      expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      await s.asOwner();
+      const visits = await s.rows('select promoter_id, event_id, organization_id from public.promoter_visits where session_id = $1', [session]);
+      expect(visits).toEqual([{ promoter_id: ids.promoters.maya, event_id: ids.events.aLive, organization_id: ids.orgA }]);
+    });
+  });
+
+  it('gives the same session the same token again without a second visit', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const session = randomUUID();
+      const first = await track(s, slugs.aLive, 'MAYA', session);
+      const second = await track(s, slugs.aLive, 'MAYA', session);
+      const otherSession = await track(s, slugs.aLive, 'MAYA', randomUUID());
+      expect(second).toBe(first);
+      expect(otherSession).not.toBe(first);
+      await s.asOwner();
+      expect(await s.value<number>('select count(*)::int from public.promoter_visits where session_id = $1', [session])).toBe(1);
+    });
+  });
+
+  it('matches the promo code whatever its case', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      expect(await track(s, slugs.aLive, 'jonas10', randomUUID())).toBeTruthy();
+      expect(await track(s, slugs.aLive, 'Jonas10', randomUUID())).toBeTruthy();
+    });
+  });
+
+  it.each<[string, string, string]>([
+    ['an unknown code', slugs.aLive, 'NOBODY'],
+    ['a promoter whose link is inactive', slugs.aLive, 'INA'],
+    ['a promoter without a link for the event', slugs.aLive, 'LONE'],
+    ['a promoter of another organization', slugs.aLive, 'BERT'],
+    ['a link for another event', slugs.aOther, 'JONAS10'],
+    ['an unknown event', 'no-such-show', 'MAYA'],
+    ['an unpublished event', slugs.aDraft, 'MAYA'],
+    ['a malformed code', slugs.aLive, "MAYA' or 1=1 --"],
+    ['a 10 MB code', slugs.aLive, 'M'.repeat(10 * 1024 * 1024)],
+    ['a 10 MB event slug', 'x'.repeat(10 * 1024 * 1024), 'MAYA'],
+  ])('returns null silently for %s and records nothing', async (_name, slug, code) => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const session = randomUUID();
+      expect(await track(s, slug, code, session)).toBeNull();
+      await s.asOwner();
+      expect(await s.value<number>('select count(*)::int from public.promoter_visits where session_id = $1', [session])).toBe(0);
+    });
+  });
+
+  it('returns null without a session id', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      expect(await s.value('select public.track_promoter_visit($1, $2, null) as token', [slugs.aLive, 'MAYA'])).toBeNull();
+    });
+  });
+
+  it('does not let attendees read visits', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      expect((await s.refused('select * from public.promoter_visits')).code).toBe('42501');
+    });
+  });
+});
+
+describe('attribution rules', () => {
+  it('attributes a purchase made with the token of the same session to the promoter', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const token = await track(s, slugs.aLive, 'MAYA', randomUUID());
+      const order = await checkout(s, { token });
+      const attribution = await attributionOf(s, order.order_id);
+      expect(attribution).toMatchObject({ promoter_id: ids.promoters.maya, event_id: ids.events.aLive });
+    });
+  });
+
+  it('does not attribute a purchase made without a token', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const order = await checkout(s);
+      expect(await attributionOf(s, order.order_id)).toBeNull();
+    });
+  });
+
+  it('ignores an unknown or malformed token silently and still sells the tickets', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const withGarbage = await checkout(s, { token: 'not-a-token' });
+      const withHuge = await checkout(s, { token: 't'.repeat(1024 * 1024) });
+      expect(withGarbage.status).toBe('paid');
+      expect(withHuge.status).toBe('paid');
+      expect(await attributionOf(s, withGarbage.order_id)).toBeNull();
+      expect(await attributionOf(s, withHuge.order_id)).toBeNull();
+    });
+  });
+
+  it('never attributes a purchase on event B to a link for event A', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      // Maya has links for both events; the token is for the first one.
+      const tokenForLive = await track(s, slugs.aLive, 'MAYA', randomUUID());
+      const order = await checkout(s, { slug: slugs.aOther, items: [{ ticket_type_id: ids.ticketTypes.aOtherEntry, quantity: 1 }], token: tokenForLive });
+      expect(await attributionOf(s, order.order_id)).toBeNull();
+    });
+  });
+
+  it('does not attribute when the promoter was deactivated on the event after the visit', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const token = await track(s, slugs.aLive, 'MAYA', randomUUID());
+      await s.as(people.memberA);
+      await s.rows('update public.event_promoters set active = false where event_id = $1 and promoter_id = $2', [ids.events.aLive, ids.promoters.maya]);
+      await s.as(anonymous);
+      const order = await checkout(s, { token });
+      expect(await attributionOf(s, order.order_id)).toBeNull();
+    });
+  });
+
+  it('does not attribute when the promoter was deleted after the visit', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const token = await track(s, slugs.aLive, 'MAYA', randomUUID());
+      await deletePromoter(s, ids.promoters.maya, 'MAYA');
+      await s.as(anonymous);
+      const order = await checkout(s, { token });
+      expect(order.status).toBe('paid');
+      expect(await attributionOf(s, order.order_id)).toBeNull();
+    });
+  });
+
+  it('attributes to the last link clicked in the session when its token is sent', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const session = randomUUID();
+      await track(s, slugs.aLive, 'MAYA', session);
+      const latest = await track(s, slugs.aLive, 'JONAS10', session);
+      const order = await checkout(s, { token: latest });
+      expect(await attributionOf(s, order.order_id)).toMatchObject({ promoter_id: ids.promoters.jonas });
+    });
+  });
+
+  it('returns the same response shape whether or not the order was attributed', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const token = await track(s, slugs.aLive, 'MAYA', randomUUID());
+      const attributed = await checkout(s, { token });
+      const plain = await checkout(s);
+      expect(Object.keys(attributed).sort()).toEqual(Object.keys(plain).sort());
+    });
+  });
+
+  it('stops counting a refunded order for the promoter', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const token = await track(s, slugs.aLive, 'MAYA', randomUUID());
+      const order = await checkout(s, { token, items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 4 }] });
+      await s.as(people.ownerA);
+      const before = await s.one<{ tickets: number; revenue_minor: number; orders: number }>(
+        'select tickets, revenue_minor, orders from public.promoter_performance($1) where promoter_id = $2',
+        [ids.orgA, ids.promoters.maya],
+      );
+      expect(before).toEqual({ tickets: 4, revenue_minor: 10000, orders: 1 });
+      await s.rows('select public.refund_order($1)', [order.order_id]);
+      const after = await s.one('select tickets, revenue_minor, orders from public.promoter_performance($1) where promoter_id = $2', [
+        ids.orgA,
+        ids.promoters.maya,
+      ]);
+      expect(after).toEqual({ tickets: 0, revenue_minor: 0, orders: 0 });
+    });
+  });
+});
+
+describe('realtime', () => {
+  const messages = (s: Session) =>
+    s.rows<{ topic: string; event: string; private: boolean; payload: Record<string, unknown> }>(
+      // All messages of one transaction share inserted_at; order them by kind.
+      `select topic, event, private, payload from realtime.messages
+       order by array_position(array['sale', 'refund', 'removed'], payload ->> 'kind')`,
+    );
+
+  it('broadcasts a sale, a refund and a removal to the organization topic', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const token = await track(s, slugs.aLive, 'MAYA', randomUUID());
+      const order = await checkout(s, { token, items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 2 }] });
+      await s.as(people.ownerA);
+      await s.rows('select public.refund_order($1)', [order.order_id]);
+      await deletePromoter(s, ids.promoters.maya, 'MAYA');
+      await s.asOwner();
+      const sent = await messages(s);
+      expect(sent.map((m) => [m.topic, m.event, m.private])).toEqual([
+        [`org:${ids.orgA}`, 'attribution', true],
+        [`org:${ids.orgA}`, 'attribution', true],
+        [`org:${ids.orgA}`, 'attribution', true],
+      ]);
+      expect(sent[0].payload).toMatchObject({
+        kind: 'sale',
+        promoter_id: ids.promoters.maya,
+        promoter_name: 'Maya Okafor',
+        event_id: ids.events.aLive,
+        order_id: order.order_id,
+        tickets: 2,
+        revenue_minor: 5000,
+        currency: 'USD',
+      });
+      expect(sent[1].payload).toMatchObject({ kind: 'refund', order_id: order.order_id, tickets: 2 });
+      expect(sent[2].payload).toMatchObject({ kind: 'removed', promoter_id: ids.promoters.maya, promoter_name: 'Maya Okafor' });
+      for (const message of sent) expect(JSON.stringify(message.payload).length).toBeLessThan(500);
+    });
+  });
+
+  it('sends nothing for an order without attribution', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      await checkout(s);
+      await s.asOwner();
+      expect(await messages(s)).toEqual([]);
+    });
+  });
+
+  // Mirrors how Realtime authorizes a private channel join: insert a probe message, then
+  // read it back as the user with realtime.topic set.
+  const canJoin = async (s: Session, persona: Persona, topic: string) => {
+    await s.asOwner();
+    const id = await s.value<string>(`insert into realtime.messages (topic, extension) values ($1, 'broadcast') returning id`, [topic]);
+    await s.as(persona);
+    await s.rows("select set_config('realtime.topic', $1, true)", [topic]);
+    const seen = await s.rows('select id from realtime.messages where id = $1', [id]);
+    return seen.length === 1;
+  };
+
+  it.each<[string, Persona, string, boolean]>([
+    ['a member joins their organization topic', people.memberA, `org:${ids.orgA}`, true],
+    ['an owner of another organization cannot join it', people.ownerB, `org:${ids.orgA}`, false],
+    ['a user without organization cannot join it', people.loner, `org:${ids.orgA}`, false],
+    ['an anonymous attendee cannot join it', anonymous, `org:${ids.orgA}`, false],
+    ['a malformed topic is refused', people.memberA, 'org:not-a-uuid', false],
+    ['another topic is refused', people.memberA, 'everything', false],
+  ])('%s', async (_name, persona, topic, allowed) => {
+    await inRollback(testDb.db, async (s) => {
+      expect(await canJoin(s, persona, topic)).toBe(allowed);
+    });
+  });
+});

@@ -1,0 +1,314 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { anonymous, claimsOf, inRollback, Session } from './support/personas.ts';
+import { buildWorld, checkout, checkoutParams, checkoutSql, ids, people, slugs, type CheckoutArgs } from './support/world.ts';
+
+let testDb: TestDatabase;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  await buildWorld(testDb.db);
+});
+
+afterAll(async () => {
+  await testDb?.close();
+});
+
+const sold = (s: Session, ticketTypeId: string) =>
+  s.value<number>('select sold from public.ticket_types where id = $1', [ticketTypeId]);
+const orderCount = (s: Session) => s.value<number>('select count(*)::int from public.orders');
+
+/** Checks as the anonymous attendee that the checkout is refused with the given code and writes nothing. */
+async function expectRefused(args: CheckoutArgs, message: string): Promise<void> {
+  await inRollback(testDb.db, async (s) => {
+    await s.asOwner();
+    const ordersBefore = await orderCount(s);
+    const soldBefore = await sold(s, ids.ticketTypes.aGeneral);
+    await s.as(anonymous);
+    const error = await s.refused(checkoutSql, checkoutParams(args));
+    expect(error.message).toBe(message);
+    expect(error.code).toBe('P0001');
+    expect(error.hint).toBeTruthy();
+    await s.asOwner();
+    expect(await orderCount(s)).toBe(ordersBefore);
+    expect(await sold(s, ids.ticketTypes.aGeneral)).toBe(soldBefore);
+  });
+}
+
+describe('checkout', () => {
+  it('lets an anonymous attendee buy tickets and returns the order with its lines', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const order = await checkout(s, {
+        items: [
+          { ticket_type_id: ids.ticketTypes.aGeneral, quantity: 3 },
+          { ticket_type_id: ids.ticketTypes.aVip, quantity: 1 },
+        ],
+        name: '  Alex   Buyer ',
+      });
+      expect(order).toMatchObject({ status: 'paid', currency: 'USD', total_minor: 3 * 2500 + 9000, ticket_count: 4 });
+      expect(order.reference).toMatch(/^PL-[0-9A-Z]{8}$/);
+      expect(order.items).toEqual([
+        { ticket_type_id: ids.ticketTypes.aGeneral, name: 'General', quantity: 3, unit_price_minor: 2500 },
+        { ticket_type_id: ids.ticketTypes.aVip, name: 'VIP', quantity: 1, unit_price_minor: 9000 },
+      ]);
+      expect(Object.keys(order)).not.toContain('attributed');
+      await s.asOwner();
+      expect(await sold(s, ids.ticketTypes.aGeneral)).toBe(3);
+      expect(await sold(s, ids.ticketTypes.aVip)).toBe(1);
+      const stored = await s.one('select buyer_name, buyer_email, organization_id from public.orders where id = $1', [order.order_id]);
+      expect(stored).toEqual({ buyer_name: 'Alex Buyer', buyer_email: 'alex@example.net', organization_id: ids.orgA });
+    });
+  });
+
+  it('lets a signed-in user buy tickets too, for any organization', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(people.ownerB);
+      const order = await checkout(s);
+      expect(order).toMatchObject({ status: 'paid', ticket_count: 2 });
+    });
+  });
+
+  it('returns the same order when retried with the same idempotency key and payload', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const key = randomUUID();
+      const first = await checkout(s, { key });
+      const second = await checkout(s, { key });
+      expect(second).toEqual(first);
+      await s.asOwner();
+      expect(await sold(s, ids.ticketTypes.aGeneral)).toBe(2);
+      expect(await s.value<number>('select count(*)::int from public.orders where idempotency_key = $1', [key])).toBe(1);
+    });
+  });
+
+  it('refuses an idempotency key reused for a different order', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const key = randomUUID();
+      await checkout(s, { key });
+      const differentQuantity = await s.refused(
+        checkoutSql,
+        checkoutParams({ key, items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 3 }] }),
+      );
+      expect(differentQuantity.message).toBe('idempotency_key_reused');
+      const differentBuyer = await s.refused(checkoutSql, checkoutParams({ key, email: 'someone-else@example.net' }));
+      expect(differentBuyer.message).toBe('idempotency_key_reused');
+      const differentEvent = await s.refused(
+        checkoutSql,
+        checkoutParams({ key, slug: slugs.aOther, items: [{ ticket_type_id: ids.ticketTypes.aOtherEntry, quantity: 2 }] }),
+      );
+      expect(differentEvent.message).toBe('idempotency_key_reused');
+      await s.asOwner();
+      expect(await sold(s, ids.ticketTypes.aGeneral)).toBe(2);
+    });
+  });
+
+  it('never sells beyond capacity and names the sold-out ticket type', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      await checkout(s, { items: [{ ticket_type_id: ids.ticketTypes.aVip, quantity: 2 }] });
+      const error = await s.refused(checkoutSql, checkoutParams({ items: [{ ticket_type_id: ids.ticketTypes.aVip, quantity: 1 }] }));
+      expect(error.message).toBe('sold_out');
+      expect(JSON.parse(error.detail ?? '{}')).toMatchObject({ ticket_type_id: ids.ticketTypes.aVip, name: 'VIP', available: 0 });
+      await s.asOwner();
+      expect(await sold(s, ids.ticketTypes.aVip)).toBe(2);
+    });
+  });
+
+  it('refuses the whole order when one of its lines is sold out', async () => {
+    await expectRefused(
+      {
+        items: [
+          { ticket_type_id: ids.ticketTypes.aGeneral, quantity: 2 },
+          { ticket_type_id: ids.ticketTypes.aVip, quantity: 3 },
+        ],
+      },
+      'sold_out',
+    );
+  });
+
+  it('gives refunded tickets back to the inventory', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const order = await checkout(s, { items: [{ ticket_type_id: ids.ticketTypes.aVip, quantity: 2 }] });
+      await s.as(people.ownerA);
+      await s.rows('select public.refund_order($1)', [order.order_id]);
+      await s.as(anonymous);
+      const again = await checkout(s, { items: [{ ticket_type_id: ids.ticketTypes.aVip, quantity: 2 }] });
+      expect(again.ticket_count).toBe(2);
+    });
+  });
+
+  describe('refuses bad input with a stable error and writes nothing', () => {
+    const ten = 'x'.repeat(10 * 1024 * 1024);
+    it.each<[string, CheckoutArgs, string]>([
+      ['a negative quantity', { items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: -1 }] }, 'invalid_quantity'],
+      ['a zero quantity', { items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 0 }] }, 'invalid_quantity'],
+      ['a fractional quantity', { items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 1.5 }] }, 'invalid_quantity'],
+      ['more than 50 of one type', { items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 51 }] }, 'invalid_quantity'],
+      ['a huge quantity', { items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 1e300 }] }, 'invalid_quantity'],
+      ['a quantity given as text', { items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: '2' }] }, 'invalid_quantity'],
+      ['a missing quantity', { items: [{ ticket_type_id: ids.ticketTypes.aGeneral }] }, 'invalid_quantity'],
+      [
+        'more than 100 tickets in one order',
+        {
+          items: [
+            { ticket_type_id: ids.ticketTypes.aGeneral, quantity: 50 },
+            { ticket_type_id: ids.ticketTypes.aVip, quantity: 50 },
+            { ticket_type_id: randomUUID(), quantity: 1 },
+          ],
+        },
+        'invalid_quantity',
+      ],
+      ['items that are not an array', { items: { ticket_type_id: ids.ticketTypes.aGeneral, quantity: 1 } }, 'invalid_items'],
+      ['items given as a string', { items: 'two tickets please' }, 'invalid_items'],
+      ['an empty list of items', { items: [] }, 'invalid_items'],
+      ['a line that is not an object', { items: [42] }, 'invalid_items'],
+      ['a malformed ticket type id', { items: [{ ticket_type_id: 'general', quantity: 1 }] }, 'invalid_items'],
+      ['a numeric ticket type id', { items: [{ ticket_type_id: 7, quantity: 1 }] }, 'invalid_items'],
+      [
+        'the same ticket type twice',
+        {
+          items: [
+            { ticket_type_id: ids.ticketTypes.aGeneral, quantity: 1 },
+            { ticket_type_id: ids.ticketTypes.aGeneral, quantity: 1 },
+          ],
+        },
+        'invalid_items',
+      ],
+      ['an unknown ticket type', { items: [{ ticket_type_id: randomUUID(), quantity: 1 }] }, 'ticket_type_not_found'],
+      ['a ticket type of another event', { items: [{ ticket_type_id: ids.ticketTypes.aOtherEntry, quantity: 1 }] }, 'ticket_type_not_found'],
+      ['an empty name', { name: '   ' }, 'invalid_buyer_name'],
+      ['a name over 200 characters', { name: 'n'.repeat(201) }, 'invalid_buyer_name'],
+      ['a 10 MB name', { name: ten }, 'invalid_buyer_name'],
+      ['an email without @', { email: 'alex.example.net' }, 'invalid_buyer_email'],
+      ['an email without a domain dot', { email: 'alex@localhost' }, 'invalid_buyer_email'],
+      ['an email with spaces', { email: 'alex buyer@example.net' }, 'invalid_buyer_email'],
+      ['an email over 254 characters', { email: `${'a'.repeat(60)}@${'b'.repeat(190)}.com` }, 'invalid_buyer_email'],
+      ['a 10 MB email', { email: ten }, 'invalid_buyer_email'],
+      ['an unknown event', { slug: 'no-such-show' }, 'event_not_found'],
+      ['a 10 MB event slug', { slug: ten }, 'event_not_found'],
+      ['a draft event', { slug: slugs.aDraft, items: [{ ticket_type_id: ids.ticketTypes.aDraftEntry, quantity: 1 }] }, 'event_not_found'],
+      ['a past event', { slug: slugs.aPast, items: [{ ticket_type_id: ids.ticketTypes.aPastEntry, quantity: 1 }] }, 'event_not_on_sale'],
+      ['a cancelled event', { slug: slugs.aCancelled }, 'event_not_on_sale'],
+    ])('%s', async (_name, args, message) => {
+      await expectRefused(args, message);
+    });
+
+    it('a missing idempotency key', async () => {
+      await inRollback(testDb.db, async (s) => {
+        await s.as(anonymous);
+        const params = checkoutParams();
+        params[4] = null;
+        const error = await s.refused(checkoutSql, params);
+        expect(error.message).toBe('invalid_idempotency_key');
+        expect(await s.refused('select public.checkout($1, $2::jsonb, $3, $4, $5::uuid, $6)', [...params.slice(0, 4), 'not-a-uuid', null])).toMatchObject({
+          code: '22P02',
+        });
+      });
+    });
+  });
+
+  it('is the only way to write orders: attendees and organizers cannot insert or change them directly', async () => {
+    await inRollback(testDb.db, async (s) => {
+      for (const persona of [anonymous, people.ownerA]) {
+        await s.as(persona);
+        const insert = await s.refused(
+          `insert into public.orders (organization_id, event_id, reference, buyer_name, buyer_email, currency, total_minor, ticket_count, idempotency_key)
+           values ($1, $2, 'PL-AAAAAAAA', 'X', 'x@example.net', 'USD', 0, 1, gen_random_uuid())`,
+          [ids.orgA, ids.events.aLive],
+        );
+        expect(insert.code).toBe('42501');
+        expect((await s.refused('update public.ticket_types set sold = 0 where id = $1', [ids.ticketTypes.aGeneral])).code).toBe('42501');
+      }
+    });
+  });
+});
+
+describe('checkout under concurrency', () => {
+  const lastTickets = (setup: (s: Session) => Promise<void>) => testDb.db.transaction((tx) => setup(new Session(tx)));
+
+  it('never oversells the last tickets when many buyers check out at once', async () => {
+    // A dedicated ticket type with 5 seats left; 12 buyers want 1 each.
+    const ticketTypeId = randomUUID();
+    await lastTickets(async (s) => {
+      await s.rows(
+        `insert into public.ticket_types (id, organization_id, event_id, name, price_minor, capacity, sold, sort_order)
+         values ($1, $2, $3, 'Last Call', 1000, 5, 0, 9)`,
+        [ticketTypeId, ids.orgA, ids.events.aLive],
+      );
+    });
+    const attempts = Array.from({ length: 12 }, () =>
+      checkoutParams({ items: [{ ticket_type_id: ticketTypeId, quantity: 1 }], key: randomUUID() }),
+    );
+    const outcomes = await runConcurrently(attempts);
+    const succeeded = outcomes.filter((o) => o === 'ok').length;
+    expect(succeeded).toBe(5);
+    expect(outcomes.filter((o) => o === 'sold_out')).toHaveLength(7);
+    const row = await testDb.db.query<{ sold: number; orders: number }>(
+      `select t.sold, (select count(*)::int from public.order_items i where i.ticket_type_id = t.id) as orders
+       from public.ticket_types t where t.id = $1`,
+      [ticketTypeId],
+    );
+    expect(row.rows[0]).toEqual({ sold: 5, orders: 5 });
+  });
+
+  it('creates one order when the same idempotency key arrives several times at once', async () => {
+    const key = randomUUID();
+    const params = checkoutParams({ key, items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 1 }] });
+    const outcomes = await runConcurrently(Array.from({ length: 6 }, () => params));
+    expect(outcomes.every((o) => o === 'ok')).toBe(true);
+    const orders = await testDb.db.query<{ n: number }>('select count(*)::int as n from public.orders where idempotency_key = $1', [key]);
+    expect(orders.rows[0].n).toBe(1);
+  });
+});
+
+/**
+ * Fires the checkouts at the same time: on Postgres over separate connections as the
+ * anon role (real concurrency and row locks); on the embedded engine, which has one
+ * connection, as concurrent promises that the engine interleaves one transaction at
+ * a time.
+ */
+async function runConcurrently(paramsList: unknown[][]): Promise<string[]> {
+  const claims = JSON.stringify(claimsOf(anonymous));
+  const attempt = async (run: (sql: string, params: unknown[]) => Promise<unknown>, params: unknown[]) => {
+    try {
+      await run('begin', []);
+      await run("select set_config('role', 'anon', true), set_config('request.jwt.claims', $1, true)", [claims]);
+      await run(checkoutSql, params);
+      await run('commit', []);
+      return 'ok';
+    } catch (error) {
+      await run('rollback', []).catch(() => undefined);
+      return (error as Error).message;
+    }
+  };
+  if (testDb.databaseUrl) {
+    const clients = await Promise.all(
+      paramsList.map(async () => {
+        const client = new pg.Client({ connectionString: testDb.databaseUrl });
+        await client.connect();
+        return client;
+      }),
+    );
+    try {
+      return await Promise.all(paramsList.map((params, i) => attempt((sql, p) => clients[i].query(sql, p), params)));
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+  }
+  return Promise.all(
+    paramsList.map((params) =>
+      testDb.db
+        .transaction(async (tx) => {
+          await tx.query("select set_config('role', 'anon', true), set_config('request.jwt.claims', $1, true)", [claims]);
+          await tx.query(checkoutSql, params);
+          return 'ok';
+        })
+        .catch((error: Error) => error.message),
+    ),
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * A headless Debian Chromium driven by playwright-core, plus the helpers every journey
+ * uses: a step wrapper that screenshots every open page when a step fails, and an
+ * accessibility check with axe-core.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+export const ARTIFACTS_DIR = path.join(root, 'tests', 'e2e', 'artifacts');
+const AXE_SCRIPT = path.join(root, 'node_modules', 'axe-core', 'axe.min.js');
+
+const CHROMIUM_PATHS = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath = CHROMIUM_PATHS.find((candidate) => candidate && existsSync(candidate));
+  if (!executablePath) {
+    throw new Error('Chromium was not found. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.');
+  }
+  return chromium.launch({
+    executablePath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** A fresh browser profile: its own cookies and storage, like a new browser session. */
+export async function newSession(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL, locale: 'en-US', timezoneId: 'UTC' });
+  context.setDefaultTimeout(10_000);
+  return context;
+}
+
+function fileSafe(text: string): string {
+  return text.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 80);
+}
+
+/**
+ * Runs one step of a journey. If it fails, every open page of the given contexts is
+ * saved to tests/e2e/artifacts/<journey>--<step>--<n>.png before the error propagates.
+ */
+export async function step<T>(journey: string, name: string, contexts: BrowserContext[], action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    await mkdir(ARTIFACTS_DIR, { recursive: true });
+    const pages = contexts.flatMap((context) => context.pages());
+    await Promise.all(
+      pages.map((page, index) =>
+        page
+          .screenshot({ path: path.join(ARTIFACTS_DIR, `${fileSafe(journey)}--${fileSafe(name)}--${index + 1}.png`), fullPage: true })
+          .catch(() => undefined),
+      ),
+    );
+    if (error instanceof Error) error.message = `[${journey} › ${name}] ${error.message}`;
+    throw error;
+  }
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** The serious and critical accessibility violations axe-core finds on the page. */
+export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: AXE_SCRIPT });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const results = await axe.run(document);
+    return results.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      help: violation.help,
+      nodes: violation.nodes.map((node) => ({ target: node.target })),
+    }));
+  });
+  return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+}
+
+/** The text a person sees on the page and the shape of its landmarks and headings. */
+export async function visibleStructure(page: Page): Promise<{ text: string; outline: string[] }> {
+  return page.evaluate(() => {
+    const outline = Array.from(document.querySelectorAll('main, header, nav, footer, h1, h2, h3, form, button, a, label, select, input'))
+      .filter((element) => (element as HTMLElement).offsetParent !== null || element.tagName === 'MAIN')
+      .map((element) => `${element.tagName.toLowerCase()}:${(element.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 60)}`);
+    return { text: document.body.innerText, outline };
+  });
+}

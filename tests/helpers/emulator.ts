@@ -1,0 +1,82 @@
+/**
+ * The emulator on a fresh database, for API and UI tests: one per test file (or per
+ * call), on a random port, with clients made the way the SPA makes them.
+ */
+import { randomUUID } from 'node:crypto';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
+import type { Database as AppDatabase } from '../../src/lib/database.types.ts';
+import type { Database } from '../../supabase/emulator/database.ts';
+import { startEmulator, type EmulatorOptions } from '../../supabase/emulator/server.ts';
+import { createTestDatabase } from './test-database.ts';
+
+export type TestClient = SupabaseClient<AppDatabase>;
+
+export interface TestEmulator {
+  url: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  jwtSecret: string;
+  db: Database;
+  /** Set on Postgres: this test's own database. */
+  databaseUrl?: string;
+  /** A signed-out client with the anon key. */
+  client(): TestClient;
+  /** A client with the service_role key: bypasses RLS, for arranging data. */
+  serviceClient(): TestClient;
+  /** Signs up a new user (a random address unless given) and returns its signed-in client. */
+  signUpUser(email?: string): Promise<TestClient>;
+  stop(): Promise<void>;
+}
+
+export interface TestEmulatorOptions {
+  /** Include the demo data from supabase/seed.sql. */
+  seed?: boolean;
+  /** Emulator options other than the database and port. */
+  emulator?: Omit<EmulatorOptions, 'db' | 'port' | 'databaseUrl' | 'dataDir' | 'memory' | 'seed'>;
+}
+
+export const TEST_PASSWORD = 'test-password-1';
+
+export async function startTestEmulator(options: TestEmulatorOptions = {}): Promise<TestEmulator> {
+  const database = await createTestDatabase({ seed: options.seed });
+  const emulator = await startEmulator({ ...options.emulator, db: database.db, port: 0 }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
+  const clients: TestClient[] = [];
+
+  const makeClient = (key: string): TestClient => {
+    const client = createClient<AppDatabase>(emulator.url, key, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      // Node 20 has no global WebSocket; the SPA's browsers do.
+      realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+    });
+    clients.push(client);
+    return client;
+  };
+
+  return {
+    url: emulator.url,
+    anonKey: emulator.anonKey,
+    serviceRoleKey: emulator.serviceRoleKey,
+    jwtSecret: emulator.jwtSecret,
+    db: database.db,
+    databaseUrl: database.databaseUrl,
+    client: () => makeClient(emulator.anonKey),
+    serviceClient: () => makeClient(emulator.serviceRoleKey),
+    async signUpUser(email = `user-${randomUUID()}@example.com`) {
+      const client = makeClient(emulator.anonKey);
+      const { data, error } = await client.auth.signUp({ email, password: TEST_PASSWORD });
+      if (error) throw error;
+      if (!data.session) throw new Error('Sign-up returned no session');
+      return client;
+    },
+    async stop() {
+      await Promise.all(clients.map((client) => client.removeAllChannels()));
+      for (const client of clients) client.realtime.disconnect();
+      await emulator.stop();
+      await database.close();
+    },
+  };
+}

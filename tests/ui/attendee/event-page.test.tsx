@@ -1,0 +1,119 @@
+import { screen, within } from '@testing-library/react';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { admin, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
+import { createEvent, createOrganization, type Fixture } from './fixtures';
+
+vi.mock('@/lib/supabase', async () => (await import('./harness')).supabaseModule);
+
+let fixture: Fixture;
+
+beforeAll(async () => {
+  await startAttendeeEmulator();
+  fixture = await createOrganization(admin(), 'USD');
+});
+afterAll(stopAttendeeEmulator);
+beforeEach(resetBrowserSession);
+
+describe('the public event page', () => {
+  it('shows the event, its ticket types with prices and what is left, and sold-out types', async () => {
+    const startsAt = new Date('2030-07-18T18:00:00Z');
+    const event = await createEvent(admin(), fixture, {
+      name: 'Harbour Lights',
+      venue: 'Pier 9',
+      description: 'An evening of lanterns.',
+      startsAt,
+      endsAt: null,
+      ticketTypes: [
+        { name: 'General Admission', price_minor: 2550, capacity: 100, sold: 2 },
+        { name: 'VIP', price_minor: 9900, capacity: 10, sold: 10 },
+      ],
+    });
+    renderAttendee(`/events/${event.slug}`);
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Harbour Lights' })).toBeInTheDocument();
+    const expectedDate = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' }).format(startsAt);
+    expect(screen.getByText(expectedDate)).toBeInTheDocument();
+    expect(screen.getByText('Pier 9')).toBeInTheDocument();
+    expect(screen.getByText('An evening of lanterns.')).toBeInTheDocument();
+
+    const [general, vip] = within(screen.getByRole('list')).getAllByRole('listitem');
+    expect(within(general).getByText('General Admission')).toBeInTheDocument();
+    expect(within(general).getByText('$25.50')).toBeInTheDocument();
+    expect(within(general).getByText('98 available')).toBeInTheDocument();
+    expect(screen.getByRole('combobox', { name: 'Quantity for General Admission' })).toBeEnabled();
+
+    expect(within(vip).getByText('$99.00')).toBeInTheDocument();
+    expect(within(vip).getByText('Sold out')).toBeInTheDocument();
+    expect(screen.getByRole('combobox', { name: 'Quantity for VIP' })).toBeDisabled();
+  });
+
+  it('says the event is sold out when no ticket type has any left', async () => {
+    const event = await createEvent(admin(), fixture, {
+      ticketTypes: [{ name: 'Standing', price_minor: 1000, capacity: 5, sold: 5 }],
+    });
+    renderAttendee(`/events/${event.slug}`);
+    expect(await screen.findByText('This event is sold out.')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Continue to checkout' })).not.toBeInTheDocument();
+  });
+
+  it('shows a not-found page for an unknown event and for one that is not published', async () => {
+    const draft = await createEvent(admin(), fixture, { name: 'Secret Draft', status: 'draft' });
+    for (const slug of ['no-such-event', draft.slug]) {
+      const view = renderAttendee(`/events/${slug}`);
+      expect(await screen.findByRole('heading', { level: 1, name: 'Event not found' })).toBeInTheDocument();
+      expect(screen.queryByText('Secret Draft')).not.toBeInTheDocument();
+      view.unmount();
+    }
+  });
+
+  it('says ticket sales have closed once the event is over', async () => {
+    const event = await createEvent(admin(), fixture, {
+      startsAt: new Date(Date.now() - 48 * 3600_000),
+      endsAt: new Date(Date.now() - 40 * 3600_000),
+    });
+    renderAttendee(`/events/${event.slug}`);
+    expect(await screen.findByText('Ticket sales for this event have closed.')).toBeInTheDocument();
+    expect(screen.queryByRole('combobox')).not.toBeInTheDocument();
+  });
+
+  it('asks for a ticket before continuing, then takes the chosen tickets to checkout', async () => {
+    const event = await createEvent(admin(), fixture, {
+      ticketTypes: [
+        { name: 'General Admission', price_minor: 2500, capacity: 100 },
+        { name: 'VIP', price_minor: 8000, capacity: 20 },
+      ],
+    });
+    const { user, location } = renderAttendee(`/events/${event.slug}`);
+    const proceed = await screen.findByRole('button', { name: 'Continue to checkout' });
+
+    await user.click(proceed);
+    expect(screen.getByRole('alert')).toHaveTextContent('Please choose at least one ticket.');
+    expect(location()).toBe(`/events/${event.slug}`);
+
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Quantity for General Admission' }), '2');
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Quantity for VIP' }), '1');
+    expect(screen.getByText('3 tickets: $130.00')).toBeInTheDocument();
+    await user.click(proceed);
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Checkout' })).toBeInTheDocument();
+    expect(location()).toMatch(new RegExp(`^/events/${event.slug}/checkout\\?tickets=`));
+    const summary = screen.getByRole('table', { name: 'Tickets in your order' });
+    expect(within(summary).getByRole('rowheader', { name: 'General Admission' }).closest('tr')).toHaveTextContent('2$25.00$50.00');
+    expect(within(summary).getByRole('rowheader', { name: 'VIP' }).closest('tr')).toHaveTextContent('1$80.00$80.00');
+    expect(within(summary).getByRole('rowheader', { name: 'Total' }).closest('tr')).toHaveTextContent('$130.00');
+  });
+
+  it('looks exactly the same with a promoter link, which stays in the address bar', async () => {
+    const event = await createEvent(admin(), fixture);
+    const plain = renderAttendee(`/events/${event.slug}`);
+    await screen.findByRole('heading', { level: 1 });
+    const withoutLink = plain.container.querySelector('main')?.outerHTML;
+    expect(withoutLink).toContain('Continue to checkout');
+    plain.unmount();
+
+    const linked = renderAttendee(`/events/${event.slug}?promoter=NOBODY123`);
+    await screen.findByRole('heading', { level: 1 });
+    expect(linked.container.querySelector('main')?.outerHTML).toBe(withoutLink);
+    expect(linked.location()).toBe(`/events/${event.slug}?promoter=NOBODY123`);
+  });
+});
