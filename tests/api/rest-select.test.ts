@@ -306,6 +306,12 @@ describe('embedding', () => {
     expect(data).toEqual({ id: 1, comments: [{ body: 'oat' }] });
   });
 
+  it('filters embedded rows by a JSON path', async () => {
+    const { data, error } = await f.alice.from('profiles').select('username, todos(id)').eq('username', 'alice').eq('todos.meta->>kind', 'call').single();
+    expect(error).toBeNull();
+    expect(data).toEqual({ username: 'alice', todos: [{ id: 3 }] });
+  });
+
   it('nests embeddings more than one level deep', async () => {
     const { data, error } = await f.alice
       .from('profiles')

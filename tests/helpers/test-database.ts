@@ -79,7 +79,8 @@ function withDatabase(url: string, database: string): string {
 }
 
 async function createPostgresDatabase(adminUrl: string, seed: boolean): Promise<TestDatabase> {
-  const template = `pl_template_${await schemaFingerprint(seed)}`;
+  const kind = seed ? 'seed' : 'plain';
+  const template = `pl_template_${kind}_${await schemaFingerprint(seed)}`;
   const name = `pl_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -100,6 +101,14 @@ async function createPostgresDatabase(adminUrl: string, seed: boolean): Promise<
           await templateDb.close();
         }
         await admin.query(`alter database ${building} rename to ${template}`);
+        // Templates of earlier schema versions are of no further use.
+        const stale = await admin.query<{ datname: string }>(
+          'select datname from pg_database where datname like $1 and datname <> $2 and datname not like $3',
+          [`pl_template_${kind}_%`, template, '%_building'],
+        );
+        for (const { datname } of stale.rows) {
+          await admin.query(`drop database if exists ${datname}`).catch(() => {});
+        }
       }
       await admin.query(`create database ${name} template ${template}`);
     } finally {

@@ -254,9 +254,12 @@ function parseQuery(query: URLSearchParams, skip: Set<string> = new Set()): Pars
     else if (key === 'offset') parsed.offset = parseNonNegativeInteger('offset', value);
     else if (key === 'or' || key === 'and') parsed.filters.push(parseLogic(key, false, value));
     else if (key === 'not.or' || key === 'not.and') parsed.filters.push(parseLogic(key === 'not.or' ? 'or' : 'and', true, value));
-    else if (key.includes('.') && !key.includes('->')) {
-      const parts = key.split('.');
-      const last = parts.pop()!;
+    else if (key.split('->')[0].includes('.')) {
+      // `comments.body` or `comments.meta->>kind`: the dots before any JSON arrow name the embedding.
+      const arrow = key.indexOf('->');
+      const head = arrow === -1 ? key : key.slice(0, arrow);
+      const parts = head.split('.');
+      const last = parts.pop()! + (arrow === -1 ? '' : key.slice(arrow));
       const options = embed(parts.join('.'));
       if (last === 'order') options.order = parseOrder(value);
       else if (last === 'limit') options.limit = parseNonNegativeInteger(`${key}`, value);
