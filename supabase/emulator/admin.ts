@@ -29,12 +29,60 @@ export interface AdminServerOptions {
   /** An admin holding an open transaction this long without a word is disconnected. */
   idleInTransactionMs?: number;
   maxConnections?: number;
+  /**
+   * NOTIFYs raised by admin statements. PGlite hands them to whoever runs the
+   * statement, not to its listeners, so they are passed on here instead of to psql.
+   */
+  onNotification?: (channel: string, payload: string) => void;
 }
 
 const SIMPLE_QUERY = 0x51; // 'Q'
 const SYNC = 0x53; // 'S'
 const TERMINATE = 0x58; // 'X'
 const PROTOCOL_3 = 196608;
+const NOTIFICATION_RESPONSE = 0x41; // 'A'
+
+/**
+ * Splits a backend output stream into whole messages, passing notifications to a
+ * callback and everything else through.
+ */
+class OutputFilter {
+  private pending = Buffer.alloc(0);
+
+  constructor(
+    private readonly forward: (data: Uint8Array) => void,
+    private readonly onNotification: (channel: string, payload: string) => void,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : Buffer.from(chunk);
+    let offset = 0;
+    let passStart = 0;
+    while (this.pending.length - offset >= 5) {
+      const length = this.pending.readInt32BE(offset + 1);
+      if (length < 4 || this.pending.length - offset < length + 1) break;
+      if (this.pending[offset] === NOTIFICATION_RESPONSE) {
+        if (offset > passStart) this.forward(new Uint8Array(this.pending.subarray(passStart, offset)));
+        const body = this.pending.subarray(offset + 9, offset + 1 + length);
+        const channelEnd = body.indexOf(0);
+        const payloadEnd = body.indexOf(0, channelEnd + 1);
+        if (channelEnd >= 0 && payloadEnd >= 0) {
+          this.onNotification(body.subarray(0, channelEnd).toString('utf8'), body.subarray(channelEnd + 1, payloadEnd).toString('utf8'));
+        }
+        passStart = offset + 1 + length;
+      }
+      offset += length + 1;
+    }
+    if (offset > passStart) this.forward(new Uint8Array(this.pending.subarray(passStart, offset)));
+    this.pending = this.pending.subarray(offset);
+  }
+
+  /** Whatever is left when the backend is done is passed through as it is. */
+  flush(): void {
+    if (this.pending.length) this.forward(new Uint8Array(this.pending));
+    this.pending = Buffer.alloc(0);
+  }
+}
 
 /** Messages after which the backend may be handed back if no transaction is open. */
 function endsABatch(message: Uint8Array): boolean {
@@ -65,6 +113,7 @@ class ExclusiveQueue {
     private readonly pglite: PGlite,
     private readonly idleInTransactionMs: number,
     private readonly onIdleTimeout: (handlerId: number) => void,
+    private readonly onNotification: (channel: string, payload: string) => void,
   ) {}
 
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
@@ -118,16 +167,17 @@ class ExclusiveQueue {
     if (this.dropped.has(handlerId)) throw new Error('Handler disconnected');
     await this.acquire(handlerId);
     let bytes = 0;
+    const output = new OutputFilter((data) => {
+      bytes += data.length;
+      onData(data);
+    }, this.onNotification);
     try {
       await this.pglite._runExclusiveQuery(() =>
-        this.pglite.execProtocolRawStream(message, {
-          onRawData: (data) => {
-            bytes += data.length;
-            onData(data);
-          },
-        }),
+        this.pglite.execProtocolRawStream(message, { onRawData: (data) => output.push(data) }),
       );
+      output.flush();
     } catch (error) {
+      output.flush();
       await this.release();
       throw error;
     }
@@ -180,10 +230,15 @@ export async function startAdminServer(db: Database, options: AdminServerOptions
   // On Postgres the admin already has the real server: DATABASE_URL.
   if (!pglite) return undefined;
   const handlers = new Map<number, { handler: PGLiteSocketHandler; socket: Socket }>();
-  const queue = new ExclusiveQueue(pglite, options.idleInTransactionMs ?? 60_000, (handlerId) => {
-    const entry = handlers.get(handlerId);
-    if (entry) void entry.handler.detach(true);
-  });
+  const queue = new ExclusiveQueue(
+    pglite,
+    options.idleInTransactionMs ?? 60_000,
+    (handlerId) => {
+      const entry = handlers.get(handlerId);
+      if (entry) void entry.handler.detach(true);
+    },
+    options.onNotification ?? (() => {}),
+  );
   const server: Server = createServer((socket) => {
     const handler = new PGLiteSocketHandler({
       queryQueue: queue as unknown as PGLiteSocketHandlerOptions['queryQueue'],

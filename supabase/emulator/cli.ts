@@ -117,7 +117,7 @@ export async function startFromSettings(settings: CliSettings): Promise<Emulator
   });
 }
 
-export function describe(emulator: Emulator, settings: CliSettings): string {
+export function describe(emulator: Emulator, settings: CliSettings, appUrl?: string): string {
   const database = settings.databaseUrl
     ? 'Postgres (DATABASE_URL)'
     : settings.memory
@@ -126,7 +126,11 @@ export function describe(emulator: Emulator, settings: CliSettings): string {
   const lines = [
     '',
     `  Supabase emulator   ${emulator.url}`,
-    settings.staticDir ? `  App                 ${emulator.url}/` : '  App                 not built (run `npm run build`, or `npm run dev`)',
+    appUrl
+      ? `  App                 ${appUrl}`
+      : settings.staticDir
+        ? `  App                 ${emulator.url}/`
+        : '  App                 not built (run `npm run build`, or `npm run dev`)',
     `  Demo sign-in        demo@example.com / demo-password`,
     `  Database            ${database}`,
     `  anon key            ${emulator.anonKey}`,

@@ -13,8 +13,7 @@ async function main(): Promise<void> {
   process.env.VITE_SUPABASE_ANON_KEY = emulator.anonKey;
   const vite = await createServer({ server: { port: 5173, host: settings.host } });
   await vite.listen();
-  console.log(describe(emulator, settings));
-  vite.printUrls();
+  console.log(describe(emulator, settings, vite.resolvedUrls?.local[0] ?? 'http://localhost:5173/'));
   stopOnSignals(async () => {
     await vite.close();
     await emulator.stop();

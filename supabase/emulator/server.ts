@@ -24,7 +24,8 @@ import { serveStatic } from './static.ts';
 import { createAuthService, type AuthService } from './auth/service.ts';
 import { createRealtimeService, type RealtimeService } from './realtime/service.ts';
 import { startAdminServer, type AdminServer } from './admin.ts';
-import type { HandleRest, RestResponse } from './rest/types.ts';
+import { handleRest } from './rest/index.ts';
+import type { RestResponse } from './rest/types.ts';
 
 export interface EmulatorOptions {
   /** Use this database instead of opening one; it is neither migrated nor closed. */
@@ -151,14 +152,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     realtime = await createRealtimeService({ db, keys, logErrors });
     const rt = realtime;
 
-    let restHandler: Promise<HandleRest> | undefined;
-    const loadRest = (): Promise<HandleRest> => {
-      // Loaded on first use so that the auth and realtime services start even while
-      // the REST module is being built.
-      restHandler ??= import('./rest/index.ts').then((module: { handleRest: HandleRest }) => module.handleRest);
-      return restHandler;
-    };
-
     const handleRestRequest = async (request: IncomingMessage, pathname: string, query: URLSearchParams): Promise<Reply> => {
       const headers = flatHeaders(request);
       const token = bearerToken(headers.authorization);
@@ -177,7 +170,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         });
       }
       const body = await readBody(request, maxBodyBytes);
-      const handleRest = await loadRest();
       const response = await handleRest(
         { method: request.method ?? 'GET', path: pathname.slice('/rest/v1'.length) || '/', query, headers, body },
         { db, claims, maxRows },
@@ -281,7 +273,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     url = `http://${hostForUrl(host)}:${port}`;
 
     if (options.adminPort !== undefined && options.adminPort !== false) {
-      admin = await startAdminServer(db, { port: options.adminPort, host });
+      admin = await startAdminServer(db, {
+        port: options.adminPort,
+        host,
+        onNotification: (channel, payload) => {
+          if (channel === 'realtime_messages') rt.deliverNotification(payload);
+        },
+      });
     }
     const adminServer = admin;
 

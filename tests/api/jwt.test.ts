@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { createClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
 import { signJwt } from '../../supabase/emulator/jwt.ts';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.ts';
 import { connectRaw, isReplyTo, upgradeStatus, websocketUrl } from './phoenix.ts';
@@ -87,7 +88,10 @@ describe('REST', () => {
 
   it('reports an expired token to supabase-js as PGRST303', async () => {
     const expired = await forgeries().expired();
-    const forged = createClient(emulator.url, emulator.anonKey, { accessToken: async () => expired });
+    const forged = createClient(emulator.url, emulator.anonKey, {
+      accessToken: async () => expired,
+      realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+    });
     const { error, status } = await forged.from('events').select('id');
     expect(status).toBe(401);
     expect(error?.code).toBe('PGRST303');

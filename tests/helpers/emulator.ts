@@ -21,9 +21,9 @@ export interface TestEmulator {
   /** Set on Postgres: this test's own database. */
   databaseUrl?: string;
   /** A signed-out client with the anon key. */
-  client(): TestClient;
+  client(options?: ClientOptions): TestClient;
   /** A client with the service_role key: bypasses RLS, for arranging data. */
-  serviceClient(): TestClient;
+  serviceClient(options?: ClientOptions): TestClient;
   /** Signs up a new user (a random address unless given) and returns its signed-in client. */
   signUpUser(email?: string): Promise<TestClient>;
   stop(): Promise<void>;
@@ -36,6 +36,11 @@ export interface TestEmulatorOptions {
   emulator?: Omit<EmulatorOptions, 'db' | 'port' | 'databaseUrl' | 'dataDir' | 'memory' | 'seed'>;
 }
 
+export interface ClientOptions {
+  /** Replaces the client's fetch, e.g. to watch or fail requests. */
+  fetch?: typeof fetch;
+}
+
 export const TEST_PASSWORD = 'test-password-1';
 
 export async function startTestEmulator(options: TestEmulatorOptions = {}): Promise<TestEmulator> {
@@ -46,8 +51,9 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
   });
   const clients: TestClient[] = [];
 
-  const makeClient = (key: string): TestClient => {
+  const makeClient = (key: string, clientOptions: ClientOptions = {}): TestClient => {
     const client = createClient<AppDatabase>(emulator.url, key, {
+      global: clientOptions.fetch ? { fetch: clientOptions.fetch } : undefined,
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       // Node 20 has no global WebSocket; the SPA's browsers do.
       realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
@@ -63,8 +69,8 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
     jwtSecret: emulator.jwtSecret,
     db: database.db,
     databaseUrl: database.databaseUrl,
-    client: () => makeClient(emulator.anonKey),
-    serviceClient: () => makeClient(emulator.serviceRoleKey),
+    client: (clientOptions) => makeClient(emulator.anonKey, clientOptions),
+    serviceClient: (clientOptions) => makeClient(emulator.serviceRoleKey, clientOptions),
     async signUpUser(email = `user-${randomUUID()}@example.com`) {
       const client = makeClient(emulator.anonKey);
       const { data, error } = await client.auth.signUp({ email, password: TEST_PASSWORD });

@@ -14,7 +14,6 @@ import type { Database, Queryable } from '../database.ts';
 import { json, type Reply, type ServiceRequest } from '../http.ts';
 import { bearerToken, isOpaqueKey, JwtError, signJwt, verifyJwt, type ProjectKeys } from '../jwt.ts';
 import { AuthError, authErrors } from './errors.ts';
-import { isDriverError } from '../rest/errors.ts';
 
 export interface AuthServiceOptions {
   db: Database;
@@ -152,6 +151,13 @@ function userJson(user: UserRow, identities: IdentityRow[]): UserJson {
     banned_until: iso(user.banned_until),
     is_anonymous: user.is_anonymous,
   });
+}
+
+/** A database error as PGlite and node-postgres both report it. */
+function isDriverError(error: unknown): error is { code: string; message: string } {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof message === 'string';
 }
 
 function newRefreshToken(): string {

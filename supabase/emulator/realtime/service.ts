@@ -38,6 +38,8 @@ export interface RealtimeServiceOptions {
 export interface RealtimeService {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   handleHttp(request: ServiceRequest): Promise<Reply>;
+  /** A `realtime_messages` NOTIFY payload that reached the emulator some other way. */
+  deliverNotification(payload: string): void;
   close(): Promise<void>;
 }
 
@@ -472,7 +474,7 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     private: z.boolean().nullable(),
     payload: z.unknown().optional(),
   });
-  const unlisten = await db.listen('realtime_messages', (raw) => {
+  const deliverNotification = (raw: string): void => {
     delivery = delivery
       .then(async () => {
         const parsed = notification.safeParse(JSON.parse(raw));
@@ -487,7 +489,8 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
         fanOut(message.private === true, message.topic, { event: message.event ?? '', payload, meta: { id: message.id } });
       })
       .catch((error: unknown) => log('database broadcast failed', error));
-  });
+  };
+  const unlisten = await db.listen('realtime_messages', deliverNotification);
 
   async function restBroadcast(request: ServiceRequest, messages: z.infer<typeof restMessages>['messages']): Promise<Reply> {
     const token = bearerToken(request.headers.authorization) ?? request.headers.apikey ?? '';
@@ -514,6 +517,7 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
   }
 
   return {
+    deliverNotification,
     handleUpgrade(request, socket, head) {
       socket.on('error', () => socket.destroy());
       const url = new URL(request.url ?? '/', 'http://emulator');
