@@ -61,6 +61,7 @@ class OutputFilter {
     while (this.pending.length - offset >= 5) {
       const length = this.pending.readInt32BE(offset + 1);
       if (length < 4 || this.pending.length - offset < length + 1) break;
+
       if (this.pending[offset] === NOTIFICATION_RESPONSE) {
         if (offset > passStart) this.forward(new Uint8Array(this.pending.subarray(passStart, offset)));
         const body = this.pending.subarray(offset + 9, offset + 1 + length);

@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { createClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
 import { startEmulator, type Emulator } from '../../supabase/emulator/server.ts';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.ts';
 
@@ -99,6 +101,30 @@ if (embedded) describe('admin access to the embedded database', () => {
     }
     const owner = await emulator.db.query<{ role: string }>('select current_user as role');
     expect(owner.rows[0].role).toBe('postgres');
+  });
+
+  it('delivers a broadcast that an admin statement sends, once it commits', async () => {
+    const listener = createClient(server.url, server.anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+    });
+    const received: unknown[] = [];
+    const channel = listener.channel('ops').on('broadcast', { event: 'notice' }, (message) => received.push(message.payload));
+    await new Promise<void>((resolve) => channel.subscribe((status) => status === 'SUBSCRIBED' && resolve()));
+    const psql = await admin();
+    try {
+      await psql.query('begin');
+      await psql.query(`select realtime.send('{"text":"maintenance"}'::jsonb, 'notice', 'ops', false)`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(received).toHaveLength(0);
+      await psql.query('commit');
+      const started = Date.now();
+      while (received.length === 0 && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(received).toEqual([expect.objectContaining({ text: 'maintenance' })]);
+    } finally {
+      await psql.end();
+      await listener.removeAllChannels();
+    }
   });
 
   it('rolls back what a disconnected admin left open', async () => {

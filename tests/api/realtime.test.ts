@@ -283,6 +283,19 @@ describe('protocol robustness', () => {
     expect(await upgradeStatus(websocketUrl(emulator.url, emulator.anonKey))).toBe(101);
   });
 
+  it('refuses more than 100 channels on one socket', async () => {
+    const socket = await connectRaw(emulator.url, emulator.anonKey);
+    try {
+      for (let i = 0; i < 100; i++) socket.send([String(i), String(i), `realtime:many-${i}`, 'phx_join', { config: {} }]);
+      await socket.next(isReplyTo('99'));
+      socket.send(['100', '100', 'realtime:many-100', 'phx_join', { config: {} }]);
+      const reply = await socket.next(isReplyTo('100'));
+      expect(reply[4]).toEqual({ status: 'error', response: { reason: 'ChannelRateLimitReached: Too many channels' } });
+    } finally {
+      await socket.close();
+    }
+  });
+
   it('refuses an upgrade without a valid apikey with HTTP 401', async () => {
     expect(await upgradeStatus(websocketUrl(emulator.url, 'sb_publishable_not_ours'))).toBe(401);
     expect(await upgradeStatus(`${emulator.url.replace('http', 'ws')}/realtime/v1/websocket?vsn=2.0.0`)).toBe(401);

@@ -45,6 +45,8 @@ export interface RealtimeService {
 
 const MAX_FRAME_BYTES = 1024 * 1024;
 const TOPIC_PREFIX = 'realtime:';
+/** Realtime's default per-socket channel limit; more is a runaway client. */
+const MAX_CHANNELS_PER_SOCKET = 100;
 /** setTimeout cannot wait longer than this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -221,6 +223,10 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     const subTopic = frame.topic.slice(TOPIC_PREFIX.length);
     if (subTopic === '') {
       reply(connection, frame, 'error', { reason: 'TopicNameRequired: You must provide a topic name' });
+      return;
+    }
+    if (!connection.channels.has(frame.topic) && connection.channels.size >= MAX_CHANNELS_PER_SOCKET) {
+      reply(connection, frame, 'error', { reason: 'ChannelRateLimitReached: Too many channels' });
       return;
     }
     const parsed = joinPayload.safeParse(frame.payload);
