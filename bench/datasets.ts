@@ -99,7 +99,7 @@ export async function openPostgresDataset(adminUrl: string, scale: Scale, option
 
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  let reuse = false;
+  let reuse: boolean;
   try {
     const { rows } = await admin.query<{ comment: string | null }>(
       `select shobj_description(d.oid, 'pg_database') as comment from pg_database d where d.datname = $1`,
@@ -152,14 +152,14 @@ export async function openPostgresDataset(adminUrl: string, scale: Scale, option
 export async function pgliteDump(
   scale: Scale,
   options: DatasetOptions = {},
-): Promise<{ dump: Buffer; fingerprint: string; generatedSeconds?: number; mode: FillMode; rollupCheck?: Dataset['rollupCheck'] }> {
+): Promise<{ dump: Buffer; file: string; fingerprint: string; generatedSeconds?: number; mode: FillMode; rollupCheck?: Dataset['rollupCheck'] }> {
   const log = options.log ?? (() => {});
   const mode = options.mode ?? defaultMode(scale);
   const fp = await fingerprint(scale, mode);
   const file = path.join(workDir, `pglite-${scale.label}-${fp}.tar`);
   if (!options.regenerate) {
     const cached = await readFile(file).catch(() => undefined);
-    if (cached) return { dump: cached, fingerprint: fp, mode };
+    if (cached) return { dump: cached, file, fingerprint: fp, mode };
   }
   log(`  generating the embedded ${scale.label} data set (${mode} mode)…`);
   const db = await openDatabase();
@@ -174,7 +174,7 @@ export async function pgliteDump(
     const partial = `${file}.${process.pid}`;
     await writeFile(partial, dump);
     await rename(partial, file);
-    return { dump, fingerprint: fp, generatedSeconds, mode, rollupCheck };
+    return { dump, file, fingerprint: fp, generatedSeconds, mode, rollupCheck };
   } finally {
     await db.close();
   }

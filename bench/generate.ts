@@ -29,6 +29,7 @@
  *   (RECOMPUTE_ROLLUPS). verifyRollups() checks that the two agree; the runner does
  *   so on every freshly generated triggers-mode data set.
  */
+import { createHash } from 'node:crypto';
 import type { Queryable } from '../supabase/emulator/database.ts';
 
 export interface Scale {
@@ -45,6 +46,8 @@ export interface Scale {
 
 export const SCALES: Record<string, Scale> = {
   '10k': { label: '10k', organizations: 10, promoters: 10_000, events: 200, orders: 10_000, visits: 30_000, members: 100 },
+  /** Only for trying the harness quickly (--large 100k). */
+  '100k': { label: '100k', organizations: 10, promoters: 10_000, events: 200, orders: 100_000, visits: 300_000, members: 100 },
   '1m': { label: '1m', organizations: 10, promoters: 10_000, events: 200, orders: 1_000_000, visits: 3_000_000, members: 100 },
 };
 
@@ -57,11 +60,11 @@ const VISIT_STRIDE = 7919;
 const CHECKOUT_PROMOTERS = 20;
 const REFERENCE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 
-export function organizationId(n: number | 'checkout'): string {
+function orgSql(n: number | 'checkout'): string {
   return `md5('bench-org:${n}')::uuid`;
 }
 
-/** Ids the benchmarks need, resolved to uuid strings by {@link datasetIds}. */
+/** Ids and sign-ins the benchmarks need. */
 export interface DatasetIds {
   /** The organization whose dashboard is measured. */
   organizationId: string;
@@ -73,29 +76,32 @@ export interface DatasetIds {
   groupId: string;
   ownerEmail: string;
   ownerUserId: string;
+  /** Owner of the checkout organization (creates the per-run checkout events). */
+  checkoutOwnerEmail: string;
   memberEmails: string[];
-  checkoutPromoterIds: string[];
+  checkoutPromoters: { id: string; code: string }[];
 }
 
-export async function datasetIds(db: Queryable, scale: Scale): Promise<DatasetIds> {
-  const { rows } = await db.query<Record<string, string>>(
-    `select md5('bench-org:1')::uuid::text as org, md5('bench-org:checkout')::uuid::text as checkout_org,
-            md5('bench-promoter:1')::uuid::text as promoter, md5('bench-group:1:0')::uuid::text as grp,
-            md5('bench-user:owner:1')::uuid::text as owner`,
-  );
-  const row = rows[0];
-  const promoters = await db.query<{ id: string }>(
-    `select md5('bench-checkout-promoter:' || i)::uuid::text as id from generate_series(1, ${CHECKOUT_PROMOTERS}) i order by i`,
-  );
+/** The uuid Postgres makes of md5(key)::uuid, computed here without a database. */
+export function md5Uuid(key: string): string {
+  const hex = createHash('md5').update(key).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function datasetIds(scale: Scale): DatasetIds {
   return {
-    organizationId: row.org,
-    checkoutOrganizationId: row.checkout_org,
-    topPromoterId: row.promoter,
-    groupId: row.grp,
+    organizationId: md5Uuid('bench-org:1'),
+    checkoutOrganizationId: md5Uuid('bench-org:checkout'),
+    topPromoterId: md5Uuid('bench-promoter:1'),
+    groupId: md5Uuid('bench-group:1:0'),
     ownerEmail: 'bench-owner-1@example.com',
-    ownerUserId: row.owner,
+    ownerUserId: md5Uuid('bench-user:owner:1'),
+    checkoutOwnerEmail: 'bench-owner-0@example.com',
     memberEmails: Array.from({ length: scale.members }, (_, i) => `bench-member-${i + 1}@example.com`),
-    checkoutPromoterIds: promoters.rows.map((r) => r.id),
+    checkoutPromoters: Array.from({ length: CHECKOUT_PROMOTERS }, (_, i) => ({
+      id: md5Uuid(`bench-checkout-promoter:${i + 1}`),
+      code: `CHECKOUT${i + 1}`,
+    })),
   };
 }
 
@@ -179,15 +185,15 @@ export function generationSteps(scale: Scale, mode: FillMode): { label: string; 
     select md5('bench-org:' || o)::uuid, 'Bench Organization ' || o, 'EUR', now() - interval '400 days'
     from generate_series(1, ${O}) o
     union all
-    select ${organizationId('checkout')}, 'Bench Checkout', 'EUR', now() - interval '400 days';
+    select ${orgSql('checkout')}, 'Bench Checkout', 'EUR', now() - interval '400 days';
     insert into public.organization_members (organization_id, user_id, role, created_at)
     select md5('bench-org:' || o)::uuid, md5('bench-user:owner:' || o)::uuid, 'owner'::public.organization_role, now() - interval '400 days'
     from generate_series(1, ${O}) o
     union all
-    select ${organizationId('checkout')}, md5('bench-user:owner:0')::uuid, 'owner', now() - interval '400 days'
+    select ${orgSql('checkout')}, md5('bench-user:owner:0')::uuid, 'owner', now() - interval '400 days'
     union all
     select org.id, md5('bench-user:member:' || m)::uuid, 'member', now() - interval '300 days'
-    from generate_series(1, ${M}) m, (values (${organizationId(1)}), (${organizationId('checkout')})) org(id);
+    from generate_series(1, ${M}) m, (values (${orgSql(1)}), (${orgSql('checkout')})) org(id);
     `,
   );
 
@@ -218,7 +224,7 @@ export function generationSteps(scale: Scale, mode: FillMode): { label: string; 
            now() - interval '390 days', now() - interval '390 days'
     from generate_series(1, ${P}) n
     union all
-    select md5('bench-checkout-promoter:' || i)::uuid, ${organizationId('checkout')}, 'Checkout Promoter ' || i,
+    select md5('bench-checkout-promoter:' || i)::uuid, ${orgSql('checkout')}, 'Checkout Promoter ' || i,
            'CHECKOUT' || i, null, now() - interval '390 days', now() - interval '390 days'
     from generate_series(1, ${CHECKOUT_PROMOTERS}) i;
 

@@ -4,7 +4,7 @@ import { attributionTokenFor } from '@/features/attendee/lib/attendee-session';
 import { admin, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
 import { createEvent, createOrganization, createPromoter, ordersOf, type Fixture } from './fixtures';
 
-vi.mock('@/lib/supabase', async () => (await import('./harness')).supabaseModule);
+vi.mock('@/lib/supabase', () => import('./supabase-mock'));
 
 let fixture: Fixture;
 

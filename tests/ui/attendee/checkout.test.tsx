@@ -11,7 +11,7 @@ import {
 } from './harness';
 import { createEvent, createOrganization, ordersOf, type Fixture } from './fixtures';
 
-vi.mock('@/lib/supabase', async () => (await import('./harness')).supabaseModule);
+vi.mock('@/lib/supabase', () => import('./supabase-mock'));
 
 let fixture: Fixture;
 

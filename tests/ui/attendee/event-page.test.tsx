@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { admin, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
 import { createEvent, createOrganization, type Fixture } from './fixtures';
 
-vi.mock('@/lib/supabase', async () => (await import('./harness')).supabaseModule);
+vi.mock('@/lib/supabase', () => import('./supabase-mock'));
 
 let fixture: Fixture;
 

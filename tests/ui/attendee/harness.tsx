@@ -1,74 +1,98 @@
 /**
- * Renders the attendee routes against the real emulator running in this process.
+ * Renders the attendee routes against the real emulator (started in a child process,
+ * see emulator-process.ts, on a fresh database per test file).
  *
  * The SPA's one client (`@/lib/supabase`) is replaced, per test file, by a client of the
  * same kind pointed at the emulator:
  *
- *     vi.mock('@/lib/supabase', async () => (await import('./harness')).supabaseModule);
+ *     vi.mock('@/lib/supabase', () => import('./supabase-mock'));
  *
  * Requests go through `network`, so a test can make the network misbehave.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
-import WebSocket from 'ws';
 import CheckoutRoute from '@/app/routes/public/checkout';
 import EventRoute from '@/app/routes/public/event';
 import OrderConfirmationRoute from '@/app/routes/public/order-confirmation';
 import { ATTRIBUTION_COOKIE, SESSION_COOKIE } from '@/features/attendee/lib/attendee-session';
 import type { Database } from '@/lib/database.types';
-import { startEmulator } from '../../../supabase/emulator/server';
-import { createTestDatabase } from '../../helpers/test-database';
-
-// TEMPORARY until tests/helpers/emulator.ts lands.
-async function startTestEmulator(_options: { seed: boolean }) {
-  const database = await createTestDatabase({ seed: false });
-  const emulator = await startEmulator({ db: database.db, port: 0, logErrors: true });
-  return { ...emulator, close: async () => { await emulator.stop(); await database.close(); } };
-}
+import { setTestClient } from './supabase-mock';
 
 type Client = SupabaseClient<Database>;
 type Fetch = typeof fetch;
 
-let emulator: Awaited<ReturnType<typeof startTestEmulator>> | undefined;
+interface RunningEmulator {
+  url: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  process: ChildProcess;
+}
+
+let emulator: RunningEmulator | undefined;
 let anonClient: Client | undefined;
 let serviceClient: Client | undefined;
 
 /** Every request of the SPA's client passes here; tests may swap `network.fetch`. */
 export const network: { fetch: Fetch } = { fetch: (...args) => fetch(...args) };
 
-function client(key: string, fetchImpl: Fetch): Client {
+let clientCount = 0;
+function makeClient(key: string, fetchImpl: Fetch = (...args) => fetch(...args)): Client {
   if (!emulator) throw new Error('Call startAttendeeEmulator() in beforeAll first.');
+  clientCount += 1;
   return createClient<Database>(emulator.url, key, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+    // Own storage keys: several clients in one page is intended here.
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false, storageKey: `attendee-test-${clientCount}` },
     global: { fetch: fetchImpl },
   });
 }
 
-/** What `@/lib/supabase` exports, resolved lazily because the emulator starts later. */
-export const supabaseModule = {
-  get supabase(): Client {
-    if (!anonClient) throw new Error('The emulator is not running.');
-    return anonClient;
-  },
-};
+/** Starts the emulator on a fresh database in a child process (see emulator-process.ts). */
+function spawnEmulator(): Promise<RunningEmulator> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'emulator-process.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const newline = output.indexOf('\n');
+      if (newline === -1) return;
+      child.stdout.off('data', onData);
+      try {
+        resolve({ ...(JSON.parse(output.slice(0, newline)) as Omit<RunningEmulator, 'process'>), process: child });
+      } catch (error) {
+        child.kill();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`The emulator process exited early (code ${code}).`)));
+  });
+}
 
 export async function startAttendeeEmulator(): Promise<void> {
-  emulator = await startTestEmulator({ seed: false });
-  anonClient = client(emulator.anonKey, (...args) => network.fetch(...args));
-  serviceClient = client(emulator.serviceRoleKey, (...args) => fetch(...args));
+  emulator = await spawnEmulator();
+  anonClient = makeClient(emulator.anonKey, (...args) => network.fetch(...args));
+  serviceClient = makeClient(emulator.serviceRoleKey);
+  setTestClient(anonClient);
 }
 
 export async function stopAttendeeEmulator(): Promise<void> {
-  await anonClient?.removeAllChannels();
-  await serviceClient?.removeAllChannels();
-  await emulator?.close();
+  setTestClient(undefined);
+  const running = emulator?.process;
   emulator = undefined;
   anonClient = undefined;
   serviceClient = undefined;
+  if (!running || running.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+  running.stdin?.end();
+  await exited;
 }
 
 /** A service-role client, for arranging data and checking what the database holds. */
@@ -80,7 +104,7 @@ export function admin(): Client {
 /** Another anonymous visitor, e.g. someone buying the last tickets first. */
 export function otherVisitor(): Client {
   if (!emulator) throw new Error('The emulator is not running.');
-  return client(emulator.anonKey, (...args) => fetch(...args));
+  return makeClient(emulator.anonKey);
 }
 
 /** A fresh browser session: no cookies, nothing in sessionStorage, the real network. */

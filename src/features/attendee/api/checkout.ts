@@ -55,7 +55,13 @@ export function useCheckout() {
   const queryClient = useQueryClient();
   return useMutation<CheckoutResult, CheckoutFailure, CheckoutInput>({
     mutationFn: checkout,
-    // Sold counts change with every order and with every sold_out refusal's cause.
-    onSettled: (_data, _error, input) => queryClient.invalidateQueries({ queryKey: attendeeKeys.event(input.eventSlug) }),
+    // An order changes what is left, and a sold_out refusal means the page's counts are
+    // stale. Other refusals keep the page as it is, so their sentence stays in view
+    // (refetching a cancelled event would replace the checkout by "not found").
+    onSettled: (_data, error, input) => {
+      if (!error || error.code === 'sold_out' || error.code === 'ticket_type_not_found') {
+        return queryClient.invalidateQueries({ queryKey: attendeeKeys.event(input.eventSlug) });
+      }
+    },
   });
 }

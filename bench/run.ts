@@ -1,0 +1,570 @@
+/**
+ * `npm run bench`: every speed and memory figure of the project in one run, printed as
+ * a table and written to bench/RESULTS.md. Figures are observations and ratios measured
+ * side by side on one machine, never pass/fail assertions.
+ *
+ *   DATABASE_URL=postgres://postgres:…@localhost:5432/postgres npm run bench
+ *       Postgres figures (data sets of 10,000 and 1,000,000 orders, generated once and
+ *       reused while schema and generator are unchanged) plus the embedded comparison.
+ *   npm run bench
+ *       Embedded only (PGlite), at the 10,000-order scale.
+ *
+ * Options: --regenerate (rebuild the data sets), --quick (3 s load windows, for trying
+ * the harness), --only=<sections> (comma list of: checkout, dashboard, realtime,
+ * embedded, spa, memory).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { openPostgresDataset, openPGliteDataset, pgliteDump, type Dataset } from './datasets.ts';
+import { SCALES, datasetIds, type DatasetIds } from './generate.ts';
+import { Report, renderMarkdown, renderTable, verdict } from './lib/report.ts';
+import { describeMachine } from './lib/machine.ts';
+import { startCliEmulator, startEmulatorProcess, type EmulatorProcess } from './lib/emulator-process.ts';
+import { memoryOf, sampleRss } from './lib/proc.ts';
+import { bytes, distribution, ms, now, ratio, sleep } from './lib/stats.ts';
+import { httpCheckoutLoad, pgbench, prepareCheckoutEvent, sqlCheckoutLoad, type CheckoutFixture, type PhaseResult } from './checkout.ts';
+import { explainDashboard, measureDashboard, type DashboardSamples } from './dashboard.ts';
+import { measureRealtime } from './realtime.ts';
+import { buildAndWeigh, measureDashboardLoad } from './spa.ts';
+import { createClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
+import { DEFAULT_JWT_SECRET, createProjectKeys } from '../supabase/emulator/jwt.ts';
+import { openDatabase } from '../supabase/emulator/database.ts';
+
+const PGBENCH = '/usr/bin/pgbench';
+const CHROMIUM = '/usr/bin/chromium';
+const DEMO = { email: 'demo@example.com', password: 'demo-password' };
+const SECTIONS = ['checkout', 'dashboard', 'realtime', 'embedded', 'spa', 'memory'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const S = {
+  data: '1 · Data sets',
+  checkout: '2 · Checkout throughput',
+  dashboard: '3 · Dashboard cost',
+  realtime: '4 · Realtime latency',
+  embedded: '5 · Embedded (PGlite) vs Postgres',
+  spa: '6 · SPA',
+  memory: '7 · Memory',
+};
+
+const { values: args } = parseArgs({
+  options: {
+    regenerate: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    large: { type: 'string', default: '1m' },
+  },
+  strict: true,
+});
+const only = new Set<Section>(
+  (args.only ? args.only.split(',') : SECTIONS).map((s) => {
+    if (!(SECTIONS as readonly string[]).includes(s.trim())) throw new Error(`Unknown section "${s}"; choose from ${SECTIONS.join(', ')}.`);
+    return s.trim() as Section;
+  }),
+);
+const windowMs = args.quick ? 3_000 : 10_000;
+const largeScale = SCALES[args.large ?? '1m'];
+if (!largeScale || largeScale.label === '10k') throw new Error(`--large must be one of 100k, 1m.`);
+const largeName = largeScale.label.toUpperCase();
+const adminUrl = process.env.DATABASE_URL || undefined;
+const report = new Report();
+const log = (line: string) => console.log(line);
+
+function rate(value: number): string {
+  return `${value.toLocaleString('en-US', { maximumFractionDigits: 0 })} /s`;
+}
+
+function cpuNote(cpu: Record<string, number | undefined>): string {
+  const parts = Object.entries(cpu)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} ${v!.toFixed(2)}`);
+  return parts.length ? `CPU cores busy: ${parts.join(', ')}` : '';
+}
+
+function loadFigure(section: string, name: string, result: PhaseResult, extra = ''): void {
+  const d = distribution(result.latencies);
+  const notes = [cpuNote(result.cpu), result.errors ? `${result.errors} errors, first: ${result.firstError}` : '', extra].filter(Boolean);
+  report.add({
+    section,
+    name,
+    value: rate(result.throughput),
+    spread: `p50 ${ms(d.p50)} · p95 ${ms(d.p95)}`,
+    verdict: 'info',
+    note: notes.join('; '),
+  });
+}
+
+function cpuGroups(emulator?: EmulatorProcess): Record<string, number | { name: string }> {
+  const groups: Record<string, number | { name: string }> = {};
+  if (emulator) groups.emulator = emulator.pid;
+  if (adminUrl) groups.postgres = { name: 'postgres' };
+  groups.bench = process.pid;
+  return groups;
+}
+
+function datasetFigure(dataset: Dataset): void {
+  const s = dataset.scale;
+  const generated =
+    dataset.generatedSeconds === undefined
+      ? 'reused (fingerprint matched)'
+      : `generated in ${dataset.generatedSeconds.toFixed(1)} s (${dataset.mode} mode)`;
+  const check = dataset.rollupCheck
+    ? `; rollups from triggers vs bulk recompute: ${dataset.rollupCheck.dailyDiff + dataset.rollupCheck.eventDiff} differing rows of ${dataset.rollupCheck.dailyRows}`
+    : '';
+  report.add({
+    section: S.data,
+    name: `${dataset.engine} ${s.label}`,
+    value: `${s.orders.toLocaleString('en-US')} orders, ${s.visits.toLocaleString('en-US')} visits`,
+    spread: `${s.promoters.toLocaleString('en-US')} promoters, ${s.events} events, ${s.organizations} orgs`,
+    verdict: 'info',
+    note: `${generated}${check}; fingerprint ${dataset.fingerprint}`,
+  });
+}
+
+async function rollupRows(dataset: Dataset, ids: DatasetIds): Promise<number> {
+  const { rows } = await dataset.db.query<{ n: number }>(
+    'select count(*)::int as n from private.promoter_daily_stats where organization_id = $1',
+    [ids.organizationId],
+  );
+  return rows[0].n;
+}
+
+// Dashboard ------------------------------------------------------------------------------------------
+async function dashboardOn(dataset: Dataset, ids: DatasetIds): Promise<DashboardSamples[]> {
+  return measureDashboard(dataset.db, ids, { reps: 30, budgetMs: 6_000, warmup: 2 });
+}
+
+function dashboardFigures(small: DashboardSamples[], large: DashboardSamples[], smallRollup: number, largeRollup: number): void {
+  for (let i = 0; i < small.length; i++) {
+    const a = distribution(small[i].samples);
+    const b = distribution(large[i].samples);
+    report.add({
+      section: S.dashboard,
+      name: `${small[i].query.name} — 10k → ${largeName}`,
+      value: `${ms(a.p50)} → ${ms(b.p50)}`,
+      spread: `p95 ${ms(a.p95)} → ${ms(b.p95)}`,
+      target: `${largeName} ≤ 2× 10k (p50)`,
+      verdict: verdict(b.p50 <= 2 * a.p50),
+      note: `${largeName} ÷ 10k = ${ratio(b.p50 / a.p50)}; ${large[i].rows} rows; ${a.count}/${b.count} samples; rollup rows of the organization ${smallRollup.toLocaleString('en-US')} → ${largeRollup.toLocaleString('en-US')}`,
+    });
+  }
+}
+
+function plansAppendix(title: string, plans: { name: string; plans: string[] }[]): void {
+  const body = plans
+    .map((p) => `### ${p.name}\n\n${p.plans.map((plan) => '```\n' + plan.trim() + '\n```').join('\n\n')}`)
+    .join('\n\n');
+  report.appendix(title, body);
+}
+
+// Checkout over HTTP ------------------------------------------------------------------------------------
+async function checkoutLoads(
+  emulator: EmulatorProcess,
+  fixture: CheckoutFixture,
+  clientCounts: number[],
+  section: string,
+  label: string,
+): Promise<Map<number, PhaseResult & { peakRss?: number }>> {
+  const results = new Map<number, PhaseResult & { peakRss?: number }>();
+  for (const clients of clientCounts) {
+    let rss: ReturnType<typeof sampleRss> | undefined;
+    const result = await httpCheckoutLoad(emulator, fixture, clients, windowMs, cpuGroups(emulator), (phase) => {
+      if (phase === 'start') rss = sampleRss(emulator.pid, 100);
+    });
+    const peakRss = await rss?.stop();
+    results.set(clients, { ...result, peakRss });
+    loadFigure(section, `${label}, ${clients} client${clients === 1 ? '' : 's'}`, result, peakRss ? `emulator RSS peak ${bytes(peakRss)}` : '');
+  }
+  return results;
+}
+
+// Sections ----------------------------------------------------------------------------------------------
+async function postgresRun(): Promise<void> {
+  const url = adminUrl!;
+  const small = await openPostgresDataset(url, SCALES['10k'], { regenerate: args.regenerate, log });
+  datasetFigure(small);
+  const large = await openPostgresDataset(url, largeScale, { regenerate: args.regenerate, log });
+  datasetFigure(large);
+  const ids = datasetIds(largeScale);
+  let pgSmallDashboard: DashboardSamples[] | undefined;
+
+  try {
+    if (only.has('dashboard') || only.has('embedded')) {
+      log('\n— dashboard (Postgres)');
+      pgSmallDashboard = await dashboardOn(small, ids);
+    }
+    if (only.has('dashboard')) {
+      const largeDashboard = await dashboardOn(large, ids);
+      dashboardFigures(pgSmallDashboard!, largeDashboard, await rollupRows(small, ids), await rollupRows(large, ids));
+      plansAppendix(`Plans at ${largeScale.orders.toLocaleString('en-US')} orders (auto_explain, ANALYZE + BUFFERS, statements inside the functions)`, await explainDashboard(large.databaseUrl!, ids));
+      plansAppendix('Plans at 10,000 orders', await explainDashboard(small.databaseUrl!, ids));
+    }
+
+    if (only.has('checkout') || only.has('realtime')) {
+      log(`\n— checkout and realtime (emulator on Postgres, ${largeName} data set)`);
+      const emulator = await startEmulatorProcess({ databaseUrl: large.databaseUrl });
+      try {
+        const fixture = await prepareCheckoutEvent(emulator, ids, 'pg');
+        if (only.has('checkout')) {
+          const idle = await memoryOf(emulator.pid);
+          const http = await checkoutLoads(emulator, fixture, [1, 10, 50], S.checkout, 'HTTP checkout (supabase REST rpc)');
+          const sql = await sqlCheckoutLoad(large.databaseUrl!, fixture, 10, windowMs, cpuGroups());
+          loadFigure(S.checkout, 'checkout() in SQL, 10 connections', sql);
+          log('  pgbench TPC-B…');
+          const bench = await pgbench(url, PGBENCH, windowMs / 1000);
+          report.add({
+            section: S.checkout,
+            name: 'pgbench TPC-B, 10 clients, 2 threads, scale 10',
+            value: rate(bench.tps),
+            spread: `latency avg ${ms(bench.latencyAverageMs)}`,
+            verdict: 'info',
+            note: bench.initSeconds ? `initialized in ${bench.initSeconds.toFixed(1)} s` : 'reused the initialized pgbench database',
+          });
+          const h10 = http.get(10)!.throughput;
+          report.add({
+            section: S.checkout,
+            name: 'HTTP checkout ÷ pgbench, 10 clients',
+            value: ratio(h10 / bench.tps),
+            target: '≥ 0.5×',
+            verdict: verdict(h10 / bench.tps >= 0.5),
+          });
+          report.add({ section: S.checkout, name: 'HTTP checkout ÷ checkout() in SQL, 10 clients', value: ratio(h10 / sql.throughput), verdict: 'info' });
+          report.add({
+            section: S.memory,
+            name: 'emulator on Postgres: idle → peak under checkout load',
+            value: `${bytes(idle?.rss ?? Number.NaN)} → ${bytes(Math.max(...[...http.values()].map((r) => r.peakRss ?? 0)))}`,
+            verdict: 'info',
+            note: 'RSS of the emulator process (1, 10, 50 clients)',
+          });
+        }
+        if (only.has('realtime')) await realtimeSection(emulator, ids);
+      } finally {
+        await emulator.stop();
+      }
+    }
+
+    if (only.has('embedded')) await embeddedComparison(small, ids, pgSmallDashboard!);
+  } finally {
+    await small.close();
+    await large.close();
+  }
+}
+
+async function realtimeSection(emulator: EmulatorProcess, ids: DatasetIds): Promise<void> {
+  log('\n— realtime');
+  const fixture = await prepareCheckoutEvent(emulator, ids, 'rt', 100);
+  const r = await measureRealtime(emulator, ids, fixture, {
+    clients: 100,
+    steadyCheckouts: args.quick ? 20 : 50,
+    steadyIntervalMs: 100,
+    burstCheckouts: 200,
+    burstWindowMs: 1000,
+    emulatorPid: emulator.pid,
+  });
+  report.add({
+    section: S.realtime,
+    name: `checkout answered → broadcast received, ${r.clients} clients`,
+    value: `p50 ${ms(r.steady.latency.p50)}`,
+    spread: `p95 ${ms(r.steady.latency.p95)} · max ${ms(r.steady.latency.max)}`,
+    target: 'p95 ≤ 250 ms',
+    verdict: verdict(r.steady.latency.p95 <= 250 && r.steady.delivered === r.steady.expected),
+    note: `${r.steady.delivered}/${r.steady.expected} delivered over ${r.steady.checkouts} checkouts, one every 100 ms; negative: the broadcast arrived before the HTTP answer. From sending the checkout: p50 ${ms(r.steady.fromSend.p50)}, p95 ${ms(r.steady.fromSend.p95)}. ${r.clients} clients signed in and joined in ${ms(r.subscribeMs)}`,
+  });
+  report.add({
+    section: S.realtime,
+    name: 'broadcast payload (websocket frame)',
+    value: bytes(r.payloadBytes),
+    spread: `frame ${bytes(r.frameBytes)}`,
+    target: '≤ 500 B payload',
+    verdict: verdict(r.payloadBytes <= 500),
+  });
+  report.add({
+    section: S.realtime,
+    name: `burst: ${r.burst.checkouts} checkouts in ${r.burst.sendSeconds.toFixed(2)} s`,
+    value: `${r.burst.delivered.toLocaleString('en-US')}/${r.burst.expected.toLocaleString('en-US')} delivered`,
+    spread: `p50 ${ms(r.burst.latency.p50)} · p95 ${ms(r.burst.latency.p95)} · max ${ms(r.burst.latency.max)}`,
+    verdict: r.burst.delivered === r.burst.expected ? 'info' : 'missed',
+    note: `max in flight ${r.burst.maxInFlight.toLocaleString('en-US')} messages; drained ${ms(r.burst.drainMs)} after the last answer; emulator RSS ${bytes(r.burst.emulatorRssBefore ?? Number.NaN)} → peak ${bytes(r.burst.emulatorPeakRss ?? Number.NaN)}`,
+  });
+}
+
+async function embeddedComparison(pgSmall: Dataset | undefined, ids: DatasetIds, pgDashboard: DashboardSamples[] | undefined): Promise<void> {
+  log('\n— embedded (PGlite) at 10k');
+  // A data directory on disk, as `npm start` keeps one, made afresh from the dump so
+  // that every run starts from the same data.
+  const dump = await pgliteDump(SCALES['10k'], { regenerate: args.regenerate, log });
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pl-bench-pglite-'));
+  const clientCounts = pgSmall ? [1, 10] : [1, 10, 50];
+  let pgHttp: Map<number, PhaseResult> | undefined;
+  let liteHttp: Map<number, PhaseResult & { peakRss?: number }>;
+  let liteIdle: number | undefined;
+  try {
+    const unpack = await openDatabase({ dataDir, loadDataDir: new Blob([new Uint8Array(dump.dump)]) });
+    await unpack.close();
+
+    // Checkout over HTTP on both engines with the same 10k data.
+    if (pgSmall) {
+      const pgEmu = await startEmulatorProcess({ databaseUrl: pgSmall.databaseUrl });
+      try {
+        const fixture = await prepareCheckoutEvent(pgEmu, ids, 'pg10k');
+        pgHttp = await checkoutLoads(pgEmu, fixture, clientCounts, S.embedded, 'Postgres 10k: HTTP checkout');
+      } finally {
+        await pgEmu.stop();
+      }
+    }
+    const liteEmu = await startEmulatorProcess({ dataDir });
+    try {
+      await sleep(1000);
+      liteIdle = (await memoryOf(liteEmu.pid))?.rss;
+      const fixture = await prepareCheckoutEvent(liteEmu, ids, 'lite');
+      liteHttp = await checkoutLoads(liteEmu, fixture, clientCounts, S.embedded, 'PGlite 10k: HTTP checkout');
+      if (!pgSmall && only.has('realtime')) await realtimeSection(liteEmu, ids);
+    } finally {
+      await liteEmu.stop();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  report.add({
+    section: S.memory,
+    name: 'emulator on PGlite (data directory) with the 10k data set: idle → peak under checkout load',
+    value: `${bytes(liteIdle ?? Number.NaN)} → ${bytes(Math.max(...[...liteHttp.values()].map((r) => r.peakRss ?? 0)))}`,
+    verdict: 'info',
+  });
+  if (pgHttp) {
+    for (const clients of clientCounts) {
+      const lite = liteHttp.get(clients)!;
+      const pgResult = pgHttp.get(clients)!;
+      report.add({
+        section: S.embedded,
+        name: `checkout throughput PGlite ÷ Postgres, ${clients} client${clients === 1 ? '' : 's'}`,
+        value: ratio(lite.throughput / pgResult.throughput),
+        spread: `${rate(lite.throughput)} vs ${rate(pgResult.throughput)}`,
+        verdict: 'info',
+      });
+    }
+  }
+
+  // Dashboard in this process on PGlite.
+  const lite = await openPGliteDataset(SCALES['10k'], { log });
+  try {
+    datasetFigure(lite);
+    const liteDashboard = await dashboardOn(lite, ids);
+    for (let i = 0; i < liteDashboard.length; i++) {
+      const a = distribution(liteDashboard[i].samples);
+      if (pgDashboard) {
+        const b = distribution(pgDashboard[i].samples);
+        report.add({
+          section: S.embedded,
+          name: `${liteDashboard[i].query.name}: PGlite ÷ Postgres (10k)`,
+          value: ratio(a.p50 / b.p50),
+          spread: `${ms(a.p50)} (p95 ${ms(a.p95)}) vs ${ms(b.p50)} (p95 ${ms(b.p95)})`,
+          verdict: 'info',
+        });
+      } else {
+        report.add({
+          section: S.dashboard,
+          name: `${liteDashboard[i].query.name} — PGlite 10k`,
+          value: ms(a.p50),
+          spread: `p95 ${ms(a.p95)}`,
+          verdict: 'info',
+          note: `${liteDashboard[i].rows} rows; ${a.count} samples`,
+        });
+      }
+    }
+  } finally {
+    await lite.close();
+  }
+}
+
+async function spaSection(): Promise<void> {
+  log('\n— SPA build and first dashboard load');
+  let built = false;
+  try {
+    const bundle = await buildAndWeigh();
+    built = true;
+    report.add({
+      section: S.spa,
+      name: 'initial JS, gzipped (entry + static imports)',
+      value: bytes(bundle.initialJsGzip),
+      spread: `${bundle.initialJsFiles.length} files; CSS ${bytes(bundle.initialCssGzip)}`,
+      target: '≤ 170 KiB',
+      verdict: verdict(bundle.initialJsGzip <= 170 * 1024),
+      note: bundle.initialJsFiles.map((f) => `${f.file} ${bytes(f.gzip)}`).join(', '),
+    });
+    report.add({
+      section: S.spa,
+      name: 'largest chunk, gzipped',
+      value: bytes(bundle.largest.gzip),
+      spread: `${bytes(bundle.largest.raw)} raw`,
+      verdict: 'info',
+      note: `${bundle.largest.file}; ${bundle.jsChunks} JS chunks, ${bytes(bundle.totalJsGzip)} gzipped in all; built in ${bundle.buildSeconds.toFixed(1)} s`,
+    });
+    const initialChart = bundle.chartChunks.filter((c) => c.initial);
+    report.add({
+      section: S.spa,
+      name: 'chart code loaded lazily',
+      value: bundle.chartChunks.length === 0 ? 'no chart code found' : initialChart.length ? 'no' : 'yes',
+      target: 'lazy',
+      verdict: bundle.chartChunks.length === 0 ? 'info' : verdict(initialChart.length === 0),
+      note: bundle.chartChunks.map((c) => `${c.file}${c.initial ? ' (initial)' : ' (lazy)'}`).join(', '),
+    });
+  } catch (error) {
+    report.notMeasured(S.spa, 'initial JS, gzipped (entry + static imports)', error instanceof Error ? error.message : String(error), '≤ 170 KiB');
+  }
+  if (!built) {
+    report.notMeasured(S.spa, 'navigation → dashboard stat cards (Chromium)', 'the SPA did not build');
+    return;
+  }
+  const load = await measureDashboardLoad({
+    chromium: CHROMIUM,
+    email: DEMO.email,
+    password: DEMO.password,
+    loads: 5,
+    readyCheck: STAT_CARDS_READY,
+  });
+  if (load.samples.length === 0) {
+    report.notMeasured(S.spa, 'navigation → dashboard stat cards (Chromium)', load.failure ?? 'no sample');
+  } else {
+    const d = distribution(load.samples);
+    report.add({
+      section: S.spa,
+      name: 'navigation → dashboard stat cards (Chromium, cold cache, signed in)',
+      value: ms(d.p50),
+      spread: `min–max ${ms(d.min)}–${ms(d.max)}`,
+      verdict: 'info',
+      note: `${d.count} loads on the demo data, emulator on in-memory PGlite${load.failure ? `; stopped early: ${load.failure}` : ''}`,
+    });
+  }
+}
+
+/**
+ * In the page: the dashboard's summary stat cards are on screen with figures. Looks for
+ * the summary region by its accessible name and requires a digit in every card.
+ */
+const STAT_CARDS_READY = `() => {
+  const region = document.querySelector('[aria-label="Summary"], [data-stat-cards]');
+  if (!region) return false;
+  const cards = region.querySelectorAll('[data-stat-card], dd, [role="listitem"]');
+  return cards.length > 0 && [...cards].every((card) => /\\d/.test(card.textContent || '') && !card.querySelector('[aria-busy="true"]'));
+}`;
+
+async function memorySection(): Promise<void> {
+  log('\n— memory (emulator CLI, --memory, demo data)');
+  const port = 54000 + Math.floor(Math.random() * 900);
+  const { anonKey } = await createProjectKeys(DEFAULT_JWT_SECRET);
+  const emulator = await startCliEmulator(port, anonKey);
+  try {
+    await sleep(2000);
+    const idle = await memoryOf(emulator.pid);
+    // The demo organizer creates an event with room for the whole load, through the API.
+    const owner = createClient(emulator.url, anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+    });
+    const signIn = await owner.auth.signInWithPassword(DEMO);
+    if (signIn.error) throw new Error(`demo sign-in failed: ${signIn.error.message}`);
+    const { data: org } = await owner.from('organization_members').select('organization_id').limit(1).single();
+    const organizationId = (org as { organization_id: string }).organization_id;
+    const slug = `bench-memory-${Date.now().toString(36)}`;
+    const event = await owner
+      .from('events')
+      .insert({ organization_id: organizationId, slug, name: 'Memory bench', starts_at: new Date(Date.now() + 30 * 86_400_000).toISOString(), status: 'published' })
+      .select('id')
+      .single();
+    if (event.error) throw new Error(event.error.message);
+    const types = await owner
+      .from('ticket_types')
+      .insert([{ organization_id: organizationId, event_id: (event.data as { id: string }).id, name: 'General', price_minor: 1000, capacity: 1_000_000 }])
+      .select('id');
+    if (types.error) throw new Error(types.error.message);
+    const fixture: CheckoutFixture = {
+      slug,
+      eventId: (event.data as { id: string }).id,
+      ticketTypeIds: (types.data as { id: string }[]).map((t) => t.id),
+      tokens: [],
+    };
+    const rss = sampleRss(emulator.pid, 100);
+    const result = await httpCheckoutLoad(emulator, fixture, 10, windowMs, cpuGroups(emulator));
+    const peak = await rss.stop();
+    await sleep(2000);
+    const after = await memoryOf(emulator.pid);
+    report.add({
+      section: S.memory,
+      name: 'emulator CLI (--memory, demo data) idle',
+      value: bytes(idle?.rss ?? Number.NaN),
+      verdict: 'info',
+      note: `peak since start (VmHWM) ${bytes(idle?.hwm ?? Number.NaN)}`,
+    });
+    report.add({
+      section: S.memory,
+      name: 'emulator CLI under checkout load (10 clients)',
+      value: bytes(peak ?? Number.NaN),
+      spread: `2 s after: ${bytes(after?.rss ?? Number.NaN)}`,
+      verdict: 'info',
+      note: `${rate(result.throughput)} over ${windowMs / 1000} s, ${result.ok.toLocaleString('en-US')} orders${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}; ${cpuNote(result.cpu)}`,
+    });
+  } finally {
+    await emulator.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const started = now();
+  const pgliteVersion = await (async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = await PGlite.create();
+    const { rows } = await db.query<{ version: string }>('select version()');
+    await db.close();
+    return rows[0].version.split(',')[0];
+  })();
+  const machine = await describeMachine({ databaseUrl: adminUrl, pgbench: PGBENCH, chromium: CHROMIUM, pgliteVersion });
+  console.log(Object.entries(machine).map(([k, v]) => `  ${k}: ${v}`).join('\n'));
+
+  const guard = async (name: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(`\n${name} failed:`, error);
+      report.notMeasured(name, 'section', `failed: ${message.split('\n')[0]}`);
+    }
+  };
+
+  if (adminUrl) await guard('Postgres figures', () => postgresRun());
+  else {
+    report.note('DATABASE_URL was not set: embedded-only run at the 10,000-order scale.');
+    const ids = datasetIds(SCALES['10k']);
+    if (only.has('embedded') || only.has('checkout') || only.has('dashboard') || only.has('realtime')) {
+      await guard('Embedded figures', () => embeddedComparison(undefined, ids, undefined));
+    }
+  }
+  if (only.has('memory')) await guard(S.memory, memorySection);
+  if (only.has('spa')) await guard(S.spa, spaSection);
+
+  const minutes = (now() - started) / 60_000;
+  machine['run time'] = `${minutes.toFixed(1)} min${args.quick ? ' (--quick: 3 s load windows)' : ''}`;
+  machine['run at'] = new Date().toISOString();
+
+  const header = [
+    '# Benchmark results',
+    '',
+    'Generated by `npm run bench` (bench/run.ts); do not edit by hand. Figures are medians and',
+    'spreads of one run on the machine below, compared side by side; targets are goals, not tests.',
+    'Load windows are ' + windowMs / 1000 + ' s after a 1.5 s warm-up; the emulator runs in its own process;',
+    'every checkout carries a valid attribution token (the full path: order, item, ticket count,',
+    'attribution, rollups, broadcast).',
+  ].join('\n');
+  const markdown = renderMarkdown(report, machine, header);
+  const out = path.join(fileURLToPath(new URL('.', import.meta.url)), 'RESULTS.md');
+  await writeFile(out, markdown);
+  console.log(`\n${renderTable(report.figures)}\n\nWrote ${path.relative(process.cwd(), out)} (${minutes.toFixed(1)} min).`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

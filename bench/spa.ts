@@ -1,0 +1,193 @@
+/**
+ * The SPA: a production build (into bench/.work/dist, leaving the project's dist alone)
+ * with its JavaScript weighed the way a first visit downloads it, and the time from
+ * navigation to the dashboard's stat cards in headless Chromium against the emulator
+ * with the demo data.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { now } from './lib/stats.ts';
+import { startEmulatorProcess } from './lib/emulator-process.ts';
+
+const projectDir = fileURLToPath(new URL('..', import.meta.url));
+export const spaOutDir = path.join(projectDir, 'bench', '.work', 'dist');
+
+interface ManifestChunk {
+  file: string;
+  src?: string;
+  isEntry?: boolean;
+  isDynamicEntry?: boolean;
+  imports?: string[];
+  dynamicImports?: string[];
+  css?: string[];
+}
+
+export interface BundleResult {
+  buildSeconds: number;
+  initialJsGzip: number;
+  initialJsFiles: { file: string; gzip: number }[];
+  initialCssGzip: number;
+  largest: { file: string; gzip: number; raw: number };
+  totalJsGzip: number;
+  jsChunks: number;
+  /** Chunks (initial or lazy) that contain chart.js code, from the source maps. */
+  chartChunks: { file: string; initial: boolean }[];
+}
+
+function run(command: string, args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: projectDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+async function gzipSize(file: string): Promise<{ gzip: number; raw: number }> {
+  const content = await readFile(file);
+  return { gzip: gzipSync(content).length, raw: content.length };
+}
+
+async function containsChartJs(jsFile: string): Promise<boolean> {
+  const map = await readFile(`${jsFile}.map`, 'utf8').catch(() => undefined);
+  if (map) {
+    const sources = (JSON.parse(map) as { sources?: string[] }).sources ?? [];
+    return sources.some((s) => /node_modules\/(chart\.js|react-chartjs-2)\//.test(s));
+  }
+  // Without a source map, look for a string only chart.js ships.
+  return (await readFile(jsFile, 'utf8')).includes('This method is not implemented: Check that a complete date adapter');
+}
+
+export async function buildAndWeigh(): Promise<BundleResult> {
+  const started = now();
+  const vite = path.join(projectDir, 'node_modules', '.bin', 'vite');
+  const build = await run(vite, ['build', '--outDir', spaOutDir, '--emptyOutDir', '--manifest', '--logLevel', 'warn']);
+  if (build.code !== 0) throw new Error(`vite build failed: ${build.output.trim().split('\n').slice(-8).join(' | ')}`);
+  const buildSeconds = (now() - started) / 1000;
+
+  const manifest = JSON.parse(await readFile(path.join(spaOutDir, '.vite', 'manifest.json'), 'utf8')) as Record<string, ManifestChunk>;
+  const entryKey = Object.keys(manifest).find((key) => manifest[key].isEntry);
+  if (!entryKey) throw new Error('The build manifest has no entry chunk.');
+  // The entry and everything it imports statically: what the first page load fetches.
+  const initial = new Set<string>();
+  const queue = [entryKey];
+  while (queue.length) {
+    const key = queue.shift()!;
+    if (initial.has(key)) continue;
+    initial.add(key);
+    queue.push(...(manifest[key].imports ?? []));
+  }
+  const initialJsFiles: { file: string; gzip: number }[] = [];
+  const cssFiles = new Set<string>();
+  for (const key of initial) {
+    const chunk = manifest[key];
+    initialJsFiles.push({ file: chunk.file, gzip: (await gzipSize(path.join(spaOutDir, chunk.file))).gzip });
+    for (const css of chunk.css ?? []) cssFiles.add(css);
+  }
+  let initialCssGzip = 0;
+  for (const css of cssFiles) initialCssGzip += (await gzipSize(path.join(spaOutDir, css))).gzip;
+
+  const initialFiles = new Set(initialJsFiles.map((f) => f.file));
+  const assets = path.join(spaOutDir, 'assets');
+  const jsFiles = (await readdir(assets)).filter((f) => f.endsWith('.js'));
+  let largest = { file: '', gzip: 0, raw: 0 };
+  let totalJsGzip = 0;
+  const chartChunks: { file: string; initial: boolean }[] = [];
+  for (const name of jsFiles) {
+    const full = path.join(assets, name);
+    const size = await gzipSize(full);
+    totalJsGzip += size.gzip;
+    if (size.gzip > largest.gzip) largest = { file: `assets/${name}`, ...size };
+    if (await containsChartJs(full)) chartChunks.push({ file: `assets/${name}`, initial: initialFiles.has(`assets/${name}`) });
+  }
+  return {
+    buildSeconds,
+    initialJsGzip: initialJsFiles.reduce((sum, f) => sum + f.gzip, 0),
+    initialJsFiles,
+    initialCssGzip,
+    largest,
+    totalJsGzip,
+    jsChunks: jsFiles.length,
+    chartChunks,
+  };
+}
+
+export interface DashboardLoadResult {
+  /** Navigation start to the stat cards showing numbers, per cold load (ms, from the page's clock). */
+  samples: number[];
+  /** Where the page ended up if the cards never appeared. */
+  failure?: string;
+}
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/**
+ * Signs in as the demo organizer once, then opens /dashboard in fresh browser contexts
+ * (empty HTTP cache, the saved session) and waits for the stat cards to show values.
+ */
+export async function measureDashboardLoad(options: {
+  chromium: string;
+  email: string;
+  password: string;
+  loads: number;
+  /** Evaluated in the page; true once the stat cards show numbers. */
+  readyCheck: string;
+}): Promise<DashboardLoadResult> {
+  if (!existsSync(options.chromium)) return { samples: [], failure: `no Chromium at ${options.chromium}` };
+  const { chromium } = await import('playwright-core');
+  const emulator = await startEmulatorProcess({ seed: true, staticDir: spaOutDir });
+  const browser = await chromium.launch({ executablePath: options.chromium, args: CHROMIUM_ARGS });
+  try {
+    const signInContext = await browser.newContext();
+    const page = await signInContext.newPage();
+    await page.goto(`${emulator.url}/sign-in`);
+    await page.getByLabel(/email/i).fill(options.email);
+    await page.getByLabel(/password/i).fill(options.password);
+    await page.getByRole('button', { name: /sign in|log in/i }).click();
+    await page.waitForURL(/\/dashboard/, { timeout: 15_000 });
+    const storageState = await signInContext.storageState();
+    await signInContext.close();
+
+    const samples: number[] = [];
+    for (let i = 0; i < options.loads; i++) {
+      const context = await browser.newContext({ storageState });
+      const tab = await context.newPage();
+      try {
+        await tab.goto(`${emulator.url}/dashboard`, { waitUntil: 'commit' });
+        const handle = await tab.waitForFunction(
+          `(() => { const ready = (${options.readyCheck})(); return ready ? performance.now() : false; })()`,
+          undefined,
+          { timeout: 20_000, polling: 'raf' },
+        );
+        samples.push(Number(await handle.jsonValue()));
+      } catch (error) {
+        return {
+          samples,
+          failure: `stat cards did not appear at ${tab.url()}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        };
+      } finally {
+        await context.close();
+      }
+    }
+    return { samples };
+  } catch (error) {
+    return { samples: [], failure: error instanceof Error ? error.message.split('\n')[0] : String(error) };
+  } finally {
+    await browser.close();
+    await emulator.stop();
+  }
+}

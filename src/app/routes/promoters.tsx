@@ -1,0 +1,110 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useNavigate, useParams } from 'react-router-dom';
+import { Button } from '@/components/ui/button';
+import { PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { Field } from '@/components/ui/field';
+import { paths } from '@/config/paths';
+import { useEvents } from '@/features/events/api/get-events';
+import { useGroupPerformance } from '@/features/groups/api/get-group-performance';
+import { groupKeys } from '@/features/groups/api/keys';
+import { GroupsPanel } from '@/features/groups/components/groups-panel';
+import { useCurrentOrganization } from '@/features/organizations/components/organization-provider';
+import { DateRangeSelect } from '@/features/promoters/components/date-range-select';
+import { GroupFilter } from '@/features/promoters/components/group-filter';
+import { PromoterDetail } from '@/features/promoters/components/promoter-detail';
+import { PromoterFormDialog } from '@/features/promoters/components/promoter-form-dialog';
+import { PromoterList } from '@/features/promoters/components/promoter-list';
+import { SummaryCards } from '@/features/promoters/components/summary-cards';
+import { usePerformanceFilters } from '@/features/promoters/hooks/use-performance-filters';
+
+/** The performance view: filters, summary, leaderboard, and the open promoter beside it. */
+export function PromotersRoute() {
+  const organization = useCurrentOrganization();
+  const { promoterId } = useParams();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const view = usePerformanceFilters();
+  const groups = useGroupPerformance(organization.id, view.filters.from, view.filters.to);
+  const events = useEvents(organization.id);
+  const [adding, setAdding] = useState(false);
+
+  const groupOptions = (groups.data ?? []).map((group) => ({ id: group.group_id, name: group.name, color: group.color, promoters: group.promoters }));
+  const eventOptions = (events.data ?? []).filter((event) => event.status !== 'cancelled').map((event) => ({ id: event.id, name: event.name, slug: event.slug }));
+  const refreshGroups = () => void queryClient.invalidateQueries({ queryKey: groupKeys.organization(organization.id) });
+  const listHref = paths.promoters + view.searchString;
+
+  return (
+    <>
+      <div className="page-header">
+        <h1>Promoters</h1>
+        <Button variant="primary" onClick={() => setAdding(true)}>
+          Add promoter
+        </Button>
+      </div>
+      <div className="toolbar">
+        <Field label="Search">
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              type="search"
+              placeholder="Name or promo code"
+              value={view.search}
+              onChange={(e) => view.setSearch(e.target.value)}
+            />
+          )}
+        </Field>
+        <DateRangeSelect value={view.range} onChange={view.setRange} />
+      </div>
+      <GroupFilter groups={groupOptions} total={undefined} selected={view.groupId} onSelect={view.setGroup} />
+      <PanelErrorBoundary title="Summary could not load">
+        <SummaryCards organizationId={organization.id} filters={view.filters} />
+      </PanelErrorBoundary>
+      <div className={`performance ${promoterId ? 'performance--with-detail' : ''}`}>
+        <PanelErrorBoundary title="Promoters could not load">
+          <PromoterList
+            organizationId={organization.id}
+            currency={organization.currency}
+            filters={view.filters}
+            sort={view.sort}
+            onSortChange={view.setSort}
+            selectedId={promoterId}
+            searchString={view.searchString}
+            onAdd={() => setAdding(true)}
+          />
+        </PanelErrorBoundary>
+        {promoterId ? (
+          <PanelErrorBoundary title="This promoter could not load">
+            <PromoterDetail
+              key={promoterId}
+              organizationId={organization.id}
+              currency={organization.currency}
+              promoterId={promoterId}
+              filters={view.filters}
+              events={eventOptions}
+              groups={groupOptions}
+              backTo={listHref}
+              onDeleted={() => navigate(listHref, { replace: true })}
+              onGroupsChanged={refreshGroups}
+            />
+          </PanelErrorBoundary>
+        ) : null}
+      </div>
+      <PanelErrorBoundary title="Groups could not load">
+        <GroupsPanel organizationId={organization.id} currency={organization.currency} from={view.filters.from} to={view.filters.to} manage={false} />
+      </PanelErrorBoundary>
+      <PromoterFormDialog
+        organizationId={organization.id}
+        open={adding}
+        onClose={() => setAdding(false)}
+        events={eventOptions}
+        groups={groupOptions}
+        onSaved={(id) => {
+          refreshGroups();
+          navigate(paths.promoter(id) + view.searchString);
+        }}
+      />
+    </>
+  );
+}

@@ -1,0 +1,17 @@
+import { useMutation } from '@tanstack/react-query';
+import { supabase } from '@/lib/supabase';
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export async function signIn({ email, password }: Credentials) {
+  const { data, error } = await supabase.auth.signInWithPassword({ email: email.trim(), password });
+  if (error) throw error;
+  return data.session;
+}
+
+export function useSignIn() {
+  return useMutation({ mutationFn: signIn });
+}

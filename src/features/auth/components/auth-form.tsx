@@ -1,0 +1,58 @@
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { Button } from '@/components/ui/button';
+import { TextField } from '@/components/ui/field';
+import { errorMessage } from '@/lib/errors';
+import { useSignIn } from '../api/sign-in';
+import { useSignUp } from '../api/sign-up';
+
+/** Sign-in or sign-up with email and password; `onDone` runs once a session exists. */
+export function AuthForm({ mode, onDone, footer }: { mode: 'sign-in' | 'sign-up'; onDone: () => void; footer?: ReactNode }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const signIn = useSignIn();
+  const signUp = useSignUp();
+  const mutation = mode === 'sign-in' ? signIn : signUp;
+  const [notice, setNotice] = useState<string | null>(null);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setNotice(null);
+    mutation.mutate(
+      { email, password },
+      {
+        onSuccess: (session) => {
+          if (session) onDone();
+          else setNotice('Check your inbox to confirm your email address, then sign in.');
+        },
+      },
+    );
+  }
+
+  const title = mode === 'sign-in' ? 'Sign in' : 'Create your account';
+  return (
+    <form className="form" onSubmit={submit} noValidate>
+      <h1>{title}</h1>
+      {mutation.isError ? (
+        <p className="form-error" role="alert">
+          {errorMessage(mutation.error)}
+        </p>
+      ) : null}
+      {notice ? <p role="status">{notice}</p> : null}
+      <TextField label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+      <TextField
+        label="Password"
+        type="password"
+        autoComplete={mode === 'sign-in' ? 'current-password' : 'new-password'}
+        required
+        minLength={6}
+        hint={mode === 'sign-up' ? 'At least 6 characters.' : undefined}
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+      />
+      <Button type="submit" variant="primary" loading={mutation.isPending} disabled={!email || !password}>
+        {mode === 'sign-in' ? 'Sign in' : 'Create account'}
+      </Button>
+      {footer}
+    </form>
+  );
+}

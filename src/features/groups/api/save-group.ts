@@ -1,0 +1,30 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { supabase } from '@/lib/supabase';
+import { groupKeys } from './keys';
+
+export interface SaveGroupInput {
+  organizationId: string;
+  /** Renames this group; without it a group is created. */
+  id?: string;
+  name: string;
+  color: string | null;
+}
+
+export async function saveGroup(input: SaveGroupInput): Promise<void> {
+  const values = { name: input.name.trim(), color: input.color };
+  const { error } = input.id
+    ? await supabase.from('promoter_groups').update(values).eq('id', input.id)
+    : await supabase.from('promoter_groups').insert({ ...values, organization_id: input.organizationId });
+  if (error) throw error;
+}
+
+export function useSaveGroup({ onSuccess }: { onSuccess?: () => void } = {}) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: saveGroup,
+    onSuccess: async (_data, input) => {
+      await queryClient.invalidateQueries({ queryKey: groupKeys.organization(input.organizationId) });
+      onSuccess?.();
+    },
+  });
+}

@@ -1,0 +1,138 @@
+import { useState } from 'react';
+import { Button } from '@/components/ui/button';
+import { Dialog } from '@/components/ui/dialog';
+import { EmptyState } from '@/components/ui/empty-state';
+import { PanelError } from '@/components/ui/error-boundary';
+import { SkeletonList } from '@/components/ui/skeleton';
+import { useToast } from '@/components/ui/toast';
+import { errorMessage } from '@/lib/errors';
+import { formatMoney, formatNumber, formatPercent } from '@/lib/format';
+import { useDeleteGroup } from '../api/delete-group';
+import { useGroupPerformance, type GroupPerformance } from '../api/get-group-performance';
+import { GroupDialog } from './group-dialog';
+
+/** Groups with their totals side by side, to compare teams; create, rename, delete. */
+export function GroupsPanel({
+  organizationId,
+  currency,
+  from = null,
+  to = null,
+  manage = true,
+  onChanged,
+}: {
+  organizationId: string;
+  currency: string;
+  from?: string | null;
+  to?: string | null;
+  manage?: boolean;
+  onChanged?: () => void;
+}) {
+  const groups = useGroupPerformance(organizationId, from, to);
+  const [editing, setEditing] = useState<GroupPerformance | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<GroupPerformance | null>(null);
+  const toast = useToast();
+  const remove = useDeleteGroup({
+    onSuccess: () => {
+      toast.show(`Group “${deleting?.name}” deleted. Its promoters were kept.`, 'success');
+      setDeleting(null);
+      onChanged?.();
+    },
+  });
+
+  return (
+    <section className="card" aria-labelledby="groups-heading">
+      <div className="card__header">
+        <h2 id="groups-heading">Group performance</h2>
+        {manage ? (
+          <Button variant="primary" size="sm" onClick={() => setEditing('new')}>
+            New group
+          </Button>
+        ) : null}
+      </div>
+      {groups.isPending ? (
+        <SkeletonList rows={3} label="Loading groups" />
+      ) : groups.isError ? (
+        <PanelError title="Groups could not load" error={groups.error} onRetry={() => void groups.refetch()} />
+      ) : groups.data.length === 0 ? (
+        <EmptyState
+          title="No groups yet"
+          action={manage ? <Button onClick={() => setEditing('new')}>Create your first group</Button> : undefined}
+        >
+          Put promoters into teams like “Influencers” or “Venue staff” to compare them.
+        </EmptyState>
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Group</th>
+                <th scope="col" className="num">Promoters</th>
+                <th scope="col" className="num">Tickets</th>
+                <th scope="col" className="num">Revenue</th>
+                <th scope="col" className="num">Visits</th>
+                <th scope="col" className="num">Conversion</th>
+                {manage ? <th scope="col"><span className="visually-hidden">Actions</span></th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {groups.data.map((group) => (
+                <tr key={group.group_id}>
+                  <th scope="row">
+                    <span className="swatch" style={{ ['--swatch' as string]: group.color ?? undefined }} aria-hidden="true" /> {group.name}
+                  </th>
+                  <td className="num">{formatNumber(group.promoters)}</td>
+                  <td className="num">{formatNumber(group.tickets)}</td>
+                  <td className="num">{formatMoney(group.revenue_minor, currency)}</td>
+                  <td className="num">{formatNumber(group.visits)}</td>
+                  <td className="num">{formatPercent(group.conversion_rate)}</td>
+                  {manage ? (
+                    <td className="num">
+                      <Button size="sm" variant="ghost" onClick={() => setEditing(group)}>
+                        Rename<span className="visually-hidden"> {group.name}</span>
+                      </Button>
+                      <Button size="sm" variant="ghost" onClick={() => setDeleting(group)}>
+                        Delete<span className="visually-hidden"> {group.name}</span>
+                      </Button>
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {editing ? (
+        <GroupDialog
+          organizationId={organizationId}
+          group={editing === 'new' ? undefined : { id: editing.group_id, name: editing.name, color: editing.color }}
+          onClose={() => setEditing(null)}
+          onSaved={onChanged}
+        />
+      ) : null}
+      <Dialog
+        open={deleting !== null}
+        role="alertdialog"
+        size="sm"
+        title={`Delete group “${deleting?.name ?? ''}”?`}
+        description={<p>The group goes; its promoters and their sales stay.</p>}
+        onClose={() => setDeleting(null)}
+      >
+        {remove.isError ? (
+          <p className="form-error" role="alert">
+            {errorMessage(remove.error)}
+          </p>
+        ) : null}
+        <div className="form-actions">
+          <Button onClick={() => setDeleting(null)}>Cancel</Button>
+          <Button
+            variant="danger"
+            loading={remove.isPending}
+            onClick={() => deleting && remove.mutate({ organizationId, id: deleting.group_id })}
+          >
+            Delete group
+          </Button>
+        </div>
+      </Dialog>
+    </section>
+  );
+}

@@ -1,0 +1,18 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { supabase } from '@/lib/supabase';
+import type { Organization } from './get-my-organizations';
+import { organizationKeys } from './keys';
+
+export async function createOrganization(input: { name: string; currency: string }): Promise<Organization> {
+  const { data, error } = await supabase.rpc('create_organization', { p_name: input.name.trim(), p_currency: input.currency });
+  if (error) throw error;
+  return { id: data.id, name: data.name, currency: data.currency };
+}
+
+export function useCreateOrganization() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: createOrganization,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: organizationKeys.all }),
+  });
+}

@@ -1,0 +1,4 @@
+export const organizationKeys = {
+  all: ['organizations'] as const,
+  mine: (userId: string) => [...organizationKeys.all, 'mine', userId] as const,
+};

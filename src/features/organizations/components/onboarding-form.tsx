@@ -1,0 +1,46 @@
+import { useState, type FormEvent } from 'react';
+import { Button } from '@/components/ui/button';
+import { Field, TextField } from '@/components/ui/field';
+import { errorMessage } from '@/lib/errors';
+import { useCreateOrganization } from '../api/create-organization';
+
+const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'CHF', 'SEK', 'NOK', 'DKK', 'JPY', 'BRL', 'MXN', 'INR', 'ZAR'];
+
+/** First sign-in without an organization: name it and pick the currency tickets sell in. */
+export function OnboardingForm({ onDone }: { onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [currency, setCurrency] = useState('USD');
+  const create = useCreateOrganization();
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate({ name, currency }, { onSuccess: onDone });
+  }
+
+  return (
+    <form className="form" onSubmit={submit}>
+      <h1>Set up your organization</h1>
+      <p className="muted">Promoters, events and sales all live in your organization.</p>
+      {create.isError ? (
+        <p className="form-error" role="alert">
+          {errorMessage(create.error)}
+        </p>
+      ) : null}
+      <TextField label="Organization name" required maxLength={120} value={name} onChange={(e) => setName(e.target.value)} />
+      <Field label="Currency" hint="Ticket prices and revenue use this currency.">
+        {(control) => (
+          <select className="select" {...control} value={currency} onChange={(e) => setCurrency(e.target.value)}>
+            {CURRENCIES.map((code) => (
+              <option key={code} value={code}>
+                {code}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Button type="submit" variant="primary" loading={create.isPending} disabled={!name.trim()}>
+        Create organization
+      </Button>
+    </form>
+  );
+}

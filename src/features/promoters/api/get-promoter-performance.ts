@@ -1,0 +1,57 @@
+import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
+import { supabase } from '@/lib/supabase';
+import type { PerformanceFilters } from '../lib/filters';
+import { promoterKeys } from './keys';
+
+export interface PromoterPerformance {
+  promoter_id: string;
+  name: string;
+  promo_code: string;
+  email: string | null;
+  phone: string | null;
+  created_at: string;
+  group_ids: string[];
+  tickets: number;
+  revenue_minor: number;
+  orders: number;
+  visits: number;
+  active_events: number;
+  conversion_rate: number | null;
+}
+
+/** Optional arguments are left out rather than sent as null, so defaults apply. */
+export function performanceArgs(organizationId: string, filters: PerformanceFilters) {
+  return {
+    p_organization_id: organizationId,
+    ...(filters.from ? { p_from: filters.from } : {}),
+    ...(filters.to ? { p_to: filters.to } : {}),
+    ...(filters.groupId ? { p_group_id: filters.groupId } : {}),
+    ...(filters.search.trim() ? { p_search: filters.search.trim() } : {}),
+  };
+}
+
+export async function getPromoterPerformance(organizationId: string, filters: PerformanceFilters): Promise<PromoterPerformance[]> {
+  const { data, error } = await supabase.rpc('promoter_performance', performanceArgs(organizationId, filters));
+  if (error) throw error;
+  return data.map((row) => ({
+    ...row,
+    tickets: Number(row.tickets),
+    revenue_minor: Number(row.revenue_minor),
+    orders: Number(row.orders),
+    visits: Number(row.visits),
+    active_events: Number(row.active_events),
+    conversion_rate: row.conversion_rate === null ? null : Number(row.conversion_rate),
+  }));
+}
+
+export const promoterPerformanceQueryOptions = (organizationId: string, filters: PerformanceFilters) =>
+  queryOptions({
+    queryKey: promoterKeys.list(organizationId, filters),
+    queryFn: () => getPromoterPerformance(organizationId, filters),
+    // Typing in the search keeps the previous rows on screen instead of flashing a skeleton.
+    placeholderData: keepPreviousData,
+  });
+
+export function usePromoterPerformance(organizationId: string, filters: PerformanceFilters) {
+  return useQuery(promoterPerformanceQueryOptions(organizationId, filters));
+}

@@ -1,0 +1,17 @@
+import type { PerformanceFilters } from '../lib/filters';
+
+/** Query keys of the promoters feature, general → specific, all scoped by organization. */
+export const promoterKeys = {
+  all: ['promoters'] as const,
+  organization: (organizationId: string) => [...promoterKeys.all, organizationId] as const,
+  summaries: (organizationId: string) => [...promoterKeys.organization(organizationId), 'summary'] as const,
+  summary: (organizationId: string, filters: PerformanceFilters) => [...promoterKeys.summaries(organizationId), filters] as const,
+  lists: (organizationId: string) => [...promoterKeys.organization(organizationId), 'list'] as const,
+  list: (organizationId: string, filters: PerformanceFilters) => [...promoterKeys.lists(organizationId), filters] as const,
+  details: (organizationId: string) => [...promoterKeys.organization(organizationId), 'detail'] as const,
+  detail: (organizationId: string, promoterId: string) => [...promoterKeys.details(organizationId), promoterId] as const,
+  timeseries: (organizationId: string, promoterId: string, from: string, to: string) =>
+    [...promoterKeys.detail(organizationId, promoterId), 'timeseries', from, to] as const,
+  links: (organizationId: string, promoterId: string) => [...promoterKeys.detail(organizationId, promoterId), 'links'] as const,
+  codeAvailability: (organizationId: string, code: string) => [...promoterKeys.organization(organizationId), 'code', code.toLowerCase()] as const,
+};

@@ -1,0 +1,38 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { supabase } from '@/lib/supabase';
+import { promoterKeys } from './keys';
+
+export interface SetGroupInput {
+  organizationId: string;
+  promoterId: string;
+  groupId: string;
+  member: boolean;
+}
+
+/** Puts a promoter into a group or takes them out. */
+export async function setPromoterGroup(input: SetGroupInput): Promise<void> {
+  const { error } = input.member
+    ? await supabase
+        .from('promoter_group_members')
+        .upsert(
+          { organization_id: input.organizationId, group_id: input.groupId, promoter_id: input.promoterId },
+          { onConflict: 'group_id,promoter_id', ignoreDuplicates: true },
+        )
+    : await supabase.from('promoter_group_members').delete().eq('group_id', input.groupId).eq('promoter_id', input.promoterId);
+  if (error) throw error;
+}
+
+export function useSetPromoterGroup({ onSuccess }: { onSuccess?: () => void } = {}) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: setPromoterGroup,
+    onSuccess: async (_data, input) => {
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: promoterKeys.detail(input.organizationId, input.promoterId) }),
+        queryClient.invalidateQueries({ queryKey: promoterKeys.lists(input.organizationId) }),
+        queryClient.invalidateQueries({ queryKey: promoterKeys.summaries(input.organizationId) }),
+      ]);
+      onSuccess?.();
+    },
+  });
+}

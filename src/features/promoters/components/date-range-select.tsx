@@ -1,0 +1,42 @@
+import { Field } from '@/components/ui/field';
+import type { DateRange, RangePreset } from '../lib/filters';
+
+const LABELS: Record<RangePreset, string> = {
+  '7d': 'Last 7 days',
+  '30d': 'Last 30 days',
+  '90d': 'Last 90 days',
+  all: 'All time',
+  custom: 'Custom range',
+};
+
+export function DateRangeSelect({ value, onChange }: { value: DateRange; onChange: (range: DateRange) => void }) {
+  return (
+    <>
+      <Field label="Date range">
+        {(control) => (
+          <select className="select" {...control} value={value.preset} onChange={(e) => onChange({ ...value, preset: e.target.value as RangePreset })}>
+            {(Object.keys(LABELS) as RangePreset[]).map((preset) => (
+              <option key={preset} value={preset}>
+                {LABELS[preset]}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {value.preset === 'custom' ? (
+        <>
+          <Field label="From">
+            {(control) => (
+              <input type="date" className="input" {...control} value={value.customFrom ?? ''} max={value.customTo} onChange={(e) => onChange({ ...value, customFrom: e.target.value })} />
+            )}
+          </Field>
+          <Field label="To">
+            {(control) => (
+              <input type="date" className="input" {...control} value={value.customTo ?? ''} min={value.customFrom} onChange={(e) => onChange({ ...value, customTo: e.target.value })} />
+            )}
+          </Field>
+        </>
+      ) : null}
+    </>
+  );
+}

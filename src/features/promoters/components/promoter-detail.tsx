@@ -1,0 +1,159 @@
+import { useState } from 'react';
+import { Link } from 'react-router-dom';
+import { Button } from '@/components/ui/button';
+import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { Skeleton, SkeletonList } from '@/components/ui/skeleton';
+import { useToast } from '@/components/ui/toast';
+import { paths } from '@/config/paths';
+import { errorMessage } from '@/lib/errors';
+import { formatMoney, formatNumber, formatPercent } from '@/lib/format';
+import { usePromoter } from '../api/get-promoter';
+import { usePromoterPerformance } from '../api/get-promoter-performance';
+import { useSetPromoterGroup } from '../api/set-promoter-group';
+import { chartDays, type PerformanceFilters } from '../lib/filters';
+import { DeletePromoterDialog } from './delete-promoter-dialog';
+import { PromoterFormDialog, type Option } from './promoter-form-dialog';
+import { SalesOverTime } from './sales-over-time';
+import { TrackingLinks } from './tracking-links';
+
+interface Props {
+  organizationId: string;
+  currency: string;
+  promoterId: string;
+  filters: PerformanceFilters;
+  events: (Option & { slug: string })[];
+  groups: Option[];
+  backTo: string;
+  onDeleted: () => void;
+  /** Called after a change that other features show (group membership). */
+  onGroupsChanged?: () => void;
+}
+
+/** Everything about one promoter: numbers for the range, chart, links, groups, edit, delete. */
+export function PromoterDetail({ organizationId, currency, promoterId, filters, events, groups, backTo, onDeleted, onGroupsChanged }: Props) {
+  const promoter = usePromoter(organizationId, promoterId);
+  // The same rows as the leaderboard (unfiltered by search/group), so both stay in step.
+  const performance = usePromoterPerformance(organizationId, { from: filters.from, to: filters.to, groupId: null, search: '' });
+  const setGroup = useSetPromoterGroup({ onSuccess: onGroupsChanged });
+  const toast = useToast();
+  const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+
+  if (promoter.isPending) {
+    return (
+      <section className="card detail" aria-label="Promoter" aria-busy="true">
+        <Skeleton width="12rem" height="1.6rem" />
+        <SkeletonList rows={3} label="Loading promoter" />
+      </section>
+    );
+  }
+  if (promoter.isError) return <PanelError title="This promoter could not load" error={promoter.error} onRetry={() => void promoter.refetch()} />;
+  if (promoter.data === null) {
+    return (
+      <section className="card detail" aria-label="Promoter">
+        <p>This promoter does not exist or was deleted.</p>
+        <Link to={backTo}>Back to all promoters</Link>
+      </section>
+    );
+  }
+
+  const data = promoter.data;
+  const row = performance.data?.find((item) => item.promoter_id === promoterId);
+  const days = chartDays(filters);
+  const stats = [
+    { label: 'Tickets', value: row ? formatNumber(row.tickets) : null },
+    { label: 'Revenue', value: row ? formatMoney(row.revenue_minor, currency) : null },
+    { label: 'Active events', value: row ? formatNumber(row.active_events) : null },
+    { label: 'Visits', value: row ? formatNumber(row.visits) : null },
+    { label: 'Conversion', value: row ? formatPercent(row.conversion_rate) : null },
+  ];
+
+  return (
+    <section className="detail" aria-labelledby="promoter-title">
+      <div className="card detail">
+        <div className="detail__header">
+          <div>
+            <h2 id="promoter-title">{data.name}</h2>
+            <p className="muted">
+              Code <span className="mono">{data.promo_code}</span>
+              {data.email ? ` · ${data.email}` : ''}
+              {data.phone ? ` · ${data.phone}` : ''}
+            </p>
+          </div>
+          <div className="detail__actions">
+            <Button size="sm" onClick={() => setEditing(true)}>
+              Edit
+            </Button>
+            <Button size="sm" variant="danger" onClick={() => setDeleting(true)}>
+              Delete
+            </Button>
+            <Link className="btn btn--sm btn--ghost" to={backTo} aria-label="Close promoter details">
+              ×
+            </Link>
+          </div>
+        </div>
+        {data.notes ? <p className="muted">{data.notes}</p> : null}
+        <dl className="stat-grid" aria-label={`${data.name} performance`}>
+          {stats.map((stat) => (
+            <div className="stat" key={stat.label}>
+              <dt>{stat.label}</dt>
+              <dd>{stat.value ?? (performance.isError ? '—' : <Skeleton width="4rem" height="1.6rem" />)}</dd>
+            </div>
+          ))}
+        </dl>
+      </div>
+
+      <PanelErrorBoundary title="Sales could not load">
+        <SalesOverTime organizationId={organizationId} promoterId={promoterId} from={days.from} to={days.to} currency={currency} />
+      </PanelErrorBoundary>
+
+      <PanelErrorBoundary title="Links could not load">
+        <TrackingLinks organizationId={organizationId} promoterId={promoterId} promoCode={data.promo_code} events={events} />
+      </PanelErrorBoundary>
+
+      <section className="card" aria-labelledby="groups-title">
+        <div className="card__header">
+          <h3 id="groups-title">Groups</h3>
+        </div>
+        {groups.length === 0 ? (
+          <p className="muted">
+            No groups yet. <Link to={paths.groups}>Create a group</Link> to compare teams.
+          </p>
+        ) : (
+          <fieldset className="checkbox-list">
+            <legend className="visually-hidden">Group membership</legend>
+            {groups.map((group) => (
+              <label key={group.id} className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={data.group_ids.includes(group.id)}
+                  disabled={setGroup.isPending}
+                  onChange={(e) =>
+                    setGroup.mutate(
+                      { organizationId, promoterId, groupId: group.id, member: e.target.checked },
+                      { onError: (error) => toast.show(errorMessage(error), 'error') },
+                    )
+                  }
+                />
+                {group.name}
+              </label>
+            ))}
+          </fieldset>
+        )}
+      </section>
+
+      <PromoterFormDialog organizationId={organizationId} open={editing} onClose={() => setEditing(false)} promoter={data} />
+      <DeletePromoterDialog
+        organizationId={organizationId}
+        promoter={data}
+        open={deleting}
+        onClose={() => setDeleting(false)}
+        onDeleted={() => {
+          setDeleting(false);
+          toast.show(`${data.name} was deleted.`, 'success');
+          onDeleted();
+        }}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,137 @@
+import { useState, type FormEvent } from 'react';
+import { Button } from '@/components/ui/button';
+import { Dialog } from '@/components/ui/dialog';
+import { Field, TextField } from '@/components/ui/field';
+import { errorMessage } from '@/lib/errors';
+import { useDebouncedValue } from '@/lib/use-debounced-value';
+import { usePromoCodeAvailability } from '../api/check-promo-code';
+import { useCreatePromoter } from '../api/create-promoter';
+import type { Promoter } from '../api/get-promoter';
+import { useUpdatePromoter } from '../api/update-promoter';
+import { PROMO_CODE_PATTERN, suggestPromoCode } from '../lib/filters';
+
+export interface Option {
+  id: string;
+  name: string;
+}
+
+interface Props {
+  organizationId: string;
+  open: boolean;
+  onClose: () => void;
+  /** Edit this promoter; without it the dialog adds a new one. */
+  promoter?: Promoter;
+  events?: Option[];
+  groups?: Option[];
+  onSaved?: (promoterId: string) => void;
+}
+
+/** Add or edit a promoter; the promo code is suggested from the name and checked as you type. */
+export function PromoterFormDialog(props: Props) {
+  // Remounted on every open so the form starts from the promoter (or blank) each time.
+  return props.open ? <PromoterForm {...props} /> : null;
+}
+
+function PromoterForm({ organizationId, onClose, promoter, events = [], groups = [], onSaved }: Props) {
+  const [name, setName] = useState(promoter?.name ?? '');
+  const [code, setCode] = useState(promoter?.promo_code ?? '');
+  const [codeEdited, setCodeEdited] = useState(Boolean(promoter));
+  const [email, setEmail] = useState(promoter?.email ?? '');
+  const [phone, setPhone] = useState(promoter?.phone ?? '');
+  const [notes, setNotes] = useState(promoter?.notes ?? '');
+  const [eventIds, setEventIds] = useState<string[]>([]);
+  const [groupIds, setGroupIds] = useState<string[]>([]);
+  const create = useCreatePromoter({ onSuccess: ({ id }) => { onSaved?.(id); onClose(); } });
+  const update = useUpdatePromoter(organizationId, { onSuccess: () => { if (promoter) onSaved?.(promoter.id); onClose(); } });
+  const mutation = promoter ? update : create;
+
+  const promoCode = codeEdited ? code : suggestPromoCode(name);
+  const debouncedCode = useDebouncedValue(promoCode.trim(), 300);
+  const unchanged = promoter !== undefined && debouncedCode.toLowerCase() === promoter.promo_code.toLowerCase();
+  const availability = usePromoCodeAvailability(organizationId, debouncedCode, !unchanged);
+  const wellFormed = PROMO_CODE_PATTERN.test(promoCode.trim());
+
+  let codeMessage: string | undefined;
+  let codeError: string | undefined;
+  if (promoCode && !wellFormed) codeError = '3–32 letters, digits, dashes or underscores.';
+  else if (unchanged || !promoCode) codeMessage = undefined;
+  else if (debouncedCode !== promoCode.trim() || availability.isFetching) codeMessage = 'Checking availability…';
+  else if (availability.data === true) codeMessage = `${promoCode.trim()} is available.`;
+  else if (availability.data === false) codeError = `${promoCode.trim()} is already taken.`;
+
+  const canSubmit = name.trim() !== '' && wellFormed && !codeError && !mutation.isPending;
+
+  function toggle(list: string[], id: string, on: boolean) {
+    return on ? [...list, id] : list.filter((item) => item !== id);
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!canSubmit) return;
+    const input = { name, promoCode: promoCode.trim(), email, phone, notes };
+    if (promoter) update.mutate({ ...input, id: promoter.id });
+    else create.mutate({ ...input, organizationId, eventIds, groupIds });
+  }
+
+  return (
+    <Dialog open title={promoter ? 'Edit promoter' : 'Add promoter'} onClose={onClose}>
+      <form className="form" onSubmit={submit} noValidate>
+        {mutation.isError ? (
+          <p className="form-error" role="alert">
+            {errorMessage(mutation.error)}
+          </p>
+        ) : null}
+        <TextField label="Name" required maxLength={120} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+        <TextField
+          label="Promo code"
+          required
+          maxLength={32}
+          className="mono"
+          value={promoCode}
+          onChange={(e) => {
+            setCodeEdited(true);
+            setCode(e.target.value);
+          }}
+          hint={codeMessage ?? 'Appears in their links: …?promoter=CODE'}
+          error={codeError}
+          autoComplete="off"
+        />
+        <div className="form-row">
+          <TextField label="Email (optional)" type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
+          <TextField label="Phone (optional)" type="tel" value={phone} onChange={(e) => setPhone(e.target.value)} />
+        </div>
+        <Field label="Notes (optional)">
+          {(control) => <textarea className="textarea" {...control} value={notes} onChange={(e) => setNotes(e.target.value)} />}
+        </Field>
+        {!promoter && events.length > 0 ? (
+          <fieldset className="checkbox-list">
+            <legend>Activate on events</legend>
+            {events.map((item) => (
+              <label key={item.id} className="checkbox">
+                <input type="checkbox" checked={eventIds.includes(item.id)} onChange={(e) => setEventIds(toggle(eventIds, item.id, e.target.checked))} />
+                {item.name}
+              </label>
+            ))}
+          </fieldset>
+        ) : null}
+        {!promoter && groups.length > 0 ? (
+          <fieldset className="checkbox-list">
+            <legend>Groups</legend>
+            {groups.map((item) => (
+              <label key={item.id} className="checkbox">
+                <input type="checkbox" checked={groupIds.includes(item.id)} onChange={(e) => setGroupIds(toggle(groupIds, item.id, e.target.checked))} />
+                {item.name}
+              </label>
+            ))}
+          </fieldset>
+        ) : null}
+        <div className="form-actions">
+          <Button onClick={onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" loading={mutation.isPending} disabled={!canSubmit}>
+            {promoter ? 'Save changes' : 'Add promoter'}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

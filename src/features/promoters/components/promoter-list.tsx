@@ -1,0 +1,124 @@
+import { Link } from 'react-router-dom';
+import { Button } from '@/components/ui/button';
+import { EmptyState } from '@/components/ui/empty-state';
+import { PanelError } from '@/components/ui/error-boundary';
+import { Field } from '@/components/ui/field';
+import { SkeletonList } from '@/components/ui/skeleton';
+import { paths } from '@/config/paths';
+import { currencyDigits, formatMoney, formatNumber, formatPercent } from '@/lib/format';
+import { downloadCsv } from '@/lib/csv';
+import { usePromoterPerformance, type PromoterPerformance } from '../api/get-promoter-performance';
+import type { SortKey } from '../hooks/use-performance-filters';
+import { performanceCsv } from '../lib/export';
+import type { PerformanceFilters } from '../lib/filters';
+
+function sortRows(rows: PromoterPerformance[], sort: SortKey): PromoterPerformance[] {
+  const byName = (a: PromoterPerformance, b: PromoterPerformance) => a.name.localeCompare(b.name);
+  const compare: Record<SortKey, (a: PromoterPerformance, b: PromoterPerformance) => number> = {
+    tickets: (a, b) => b.tickets - a.tickets || b.revenue_minor - a.revenue_minor || byName(a, b),
+    revenue: (a, b) => b.revenue_minor - a.revenue_minor || b.tickets - a.tickets || byName(a, b),
+    conversion: (a, b) => (b.conversion_rate ?? -1) - (a.conversion_rate ?? -1) || byName(a, b),
+    name: byName,
+  };
+  return [...rows].sort(compare[sort]);
+}
+
+/** The leaderboard: one row per promoter for the current filters, sorted, exportable. */
+export function PromoterList({
+  organizationId,
+  currency,
+  filters,
+  sort,
+  onSortChange,
+  selectedId,
+  searchString,
+  onAdd,
+}: {
+  organizationId: string;
+  currency: string;
+  filters: PerformanceFilters;
+  sort: SortKey;
+  onSortChange: (sort: SortKey) => void;
+  selectedId?: string;
+  searchString: string;
+  onAdd: () => void;
+}) {
+  const performance = usePromoterPerformance(organizationId, filters);
+  const rows = performance.data ? sortRows(performance.data, sort) : [];
+  const filtered = Boolean(filters.search || filters.groupId);
+
+  function exportCsv() {
+    downloadCsv(`promoter-performance-${new Date().toISOString().slice(0, 10)}.csv`, performanceCsv(rows, currency, currencyDigits(currency)));
+  }
+
+  return (
+    <section className="card" aria-labelledby="leaderboard-title">
+      <div className="card__header">
+        <h2 id="leaderboard-title">Leaderboard</h2>
+        <div className="toolbar">
+          <Field label="Sort by">
+            {(control) => (
+              <select className="select" {...control} value={sort} onChange={(e) => onSortChange(e.target.value as SortKey)}>
+                <option value="tickets">Tickets</option>
+                <option value="revenue">Revenue</option>
+                <option value="conversion">Conversion</option>
+                <option value="name">Name</option>
+              </select>
+            )}
+          </Field>
+          <Button size="sm" onClick={exportCsv} disabled={rows.length === 0}>
+            Export CSV
+          </Button>
+        </div>
+      </div>
+      {performance.isPending ? (
+        <SkeletonList rows={6} label="Loading promoters" />
+      ) : performance.isError ? (
+        <PanelError title="Promoters could not load" error={performance.error} onRetry={() => void performance.refetch()} />
+      ) : rows.length === 0 ? (
+        filtered ? (
+          <EmptyState title="No promoters match these filters">Try another search or group.</EmptyState>
+        ) : (
+          <EmptyState
+            title="No promoters yet — add your first"
+            action={
+              <Button variant="primary" onClick={onAdd}>
+                Add promoter
+              </Button>
+            }
+          >
+            Each promoter gets a personal tracking link per event; sales through it show up here live.
+          </EmptyState>
+        )
+      ) : (
+        <ol className="leaderboard" aria-label="Promoters">
+          {rows.map((row, index) => (
+            <li key={row.promoter_id} className="leaderboard__item">
+              <Link to={paths.promoter(row.promoter_id) + searchString} aria-current={row.promoter_id === selectedId ? 'page' : undefined}>
+                <span className="leaderboard__rank">{index + 1}</span>
+                <span>
+                  <span className="leaderboard__name">{row.name}</span>
+                  <span className="muted mono"> {row.promo_code}</span>
+                </span>
+                <span className="leaderboard__metrics">
+                  <span>
+                    {formatNumber(row.tickets)}
+                    <small>tickets</small>
+                  </span>
+                  <span>
+                    {formatMoney(row.revenue_minor, currency)}
+                    <small>revenue</small>
+                  </span>
+                  <span>
+                    {formatPercent(row.conversion_rate)}
+                    <small>conversion</small>
+                  </span>
+                </span>
+              </Link>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,99 @@
+import { useState } from 'react';
+import { Button } from '@/components/ui/button';
+import { CopyButton } from '@/components/ui/copy-button';
+import { EmptyState } from '@/components/ui/empty-state';
+import { PanelError } from '@/components/ui/error-boundary';
+import { SkeletonList } from '@/components/ui/skeleton';
+import { useToast } from '@/components/ui/toast';
+import { trackingLink } from '@/config/paths';
+import { errorMessage } from '@/lib/errors';
+import { usePromoterLinks } from '../api/get-promoter-links';
+import { useSetPromoterEventActive } from '../api/set-promoter-event-active';
+import QrCode from './qr-code';
+import type { Option } from './promoter-form-dialog';
+
+/** Per-event tracking links with copy, QR, open, and activation; plus events not yet linked. */
+export function TrackingLinks({
+  organizationId,
+  promoterId,
+  promoCode,
+  events,
+}: {
+  organizationId: string;
+  promoterId: string;
+  promoCode: string;
+  events: (Option & { slug: string })[];
+}) {
+  const links = usePromoterLinks(organizationId, promoterId);
+  const toast = useToast();
+  const setActive = useSetPromoterEventActive();
+  const [qrFor, setQrFor] = useState<string | null>(null);
+  const origin = window.location.origin;
+
+  function change(eventId: string, active: boolean) {
+    setActive.mutate(
+      { organizationId, promoterId, eventId, active },
+      { onError: (error) => toast.show(errorMessage(error), 'error') },
+    );
+  }
+
+  const linked = new Set(links.data?.map((link) => link.event.id));
+  const unlinked = events.filter((event) => !linked.has(event.id));
+
+  return (
+    <section className="card" aria-labelledby="links-title">
+      <div className="card__header">
+        <h3 id="links-title">Tracking links</h3>
+      </div>
+      {links.isPending ? (
+        <SkeletonList rows={2} label="Loading links" />
+      ) : links.isError ? (
+        <PanelError title="Links could not load" error={links.error} onRetry={() => void links.refetch()} />
+      ) : (
+        <ul className="link-list" aria-label="Tracking links">
+          {links.data.length === 0 ? (
+            <li>
+              <EmptyState title="Not active on any event yet">Activate this promoter on an event to create their link.</EmptyState>
+            </li>
+          ) : null}
+          {links.data.map((link) => {
+            const url = trackingLink(origin, link.event.slug, promoCode);
+            return (
+              <li key={link.id} className="link-row" aria-label={link.event.name}>
+                <div className="link-row__top">
+                  <strong>{link.event.name}</strong>
+                  <span className={`badge ${link.active ? 'badge--success' : ''}`}>{link.active ? 'Active' : 'Inactive'}</span>
+                </div>
+                <code className="link-row__url">{url}</code>
+                <div className="link-row__actions">
+                  <CopyButton value={url} />
+                  <a className="btn btn--sm" href={url} target="_blank" rel="noreferrer">
+                    Open<span className="visually-hidden"> {link.event.name} link in a new tab</span>
+                  </a>
+                  <Button size="sm" aria-expanded={qrFor === link.id} onClick={() => setQrFor(qrFor === link.id ? null : link.id)}>
+                    QR code
+                  </Button>
+                  <Button size="sm" variant="ghost" loading={setActive.isPending && setActive.variables?.eventId === link.event.id} onClick={() => change(link.event.id, !link.active)}>
+                    {link.active ? 'Deactivate' : 'Activate'}
+                    <span className="visually-hidden"> on {link.event.name}</span>
+                  </Button>
+                </div>
+                {qrFor === link.id ? <QrCode value={url} label={`QR code for the ${link.event.name} link`} /> : null}
+              </li>
+            );
+          })}
+          {unlinked.map((event) => (
+            <li key={event.id} className="link-row">
+              <div className="link-row__top">
+                <span>{event.name}</span>
+                <Button size="sm" onClick={() => change(event.id, true)} loading={setActive.isPending && setActive.variables?.eventId === event.id}>
+                  Activate<span className="visually-hidden"> on {event.name}</span>
+                </Button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,16 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createBrowserRouter } from 'react-router-dom';
+import { App } from '@/app/app';
+import { routes } from '@/app/router';
+import { createQueryClient } from '@/lib/query-client';
+import '@/styles/global.css';
+
+const container = document.getElementById('root');
+if (!container) throw new Error('The page has no #root element.');
+
+createRoot(container).render(
+  <StrictMode>
+    <App router={createBrowserRouter(routes)} queryClient={createQueryClient()} />
+  </StrictMode>,
+);
