@@ -1,0 +1,166 @@
+/**
+ * Renders the whole organizer SPA (router, providers, real routes) against the real
+ * emulator running in this process. The SPA's one client (`@/lib/supabase`) is replaced,
+ * per test, by a client of the same kind pointed at the emulator:
+ *
+ *     vi.mock('@/lib/supabase', async () => (await import('./harness')).supabaseModule);
+ */
+import { randomUUID } from 'node:crypto';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { QueryClient } from '@tanstack/react-query';
+import { render } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { createMemoryRouter } from 'react-router-dom';
+import WebSocket from 'ws';
+import { App } from '@/app/app';
+import { routes } from '@/app/router';
+import type { Database } from '@/lib/database.types';
+import { startTestEmulator, TEST_PASSWORD, type TestEmulator } from '../../helpers/emulator';
+
+type Client = SupabaseClient<Database>;
+
+let emulator: TestEmulator | undefined;
+let spaClient: Client | undefined;
+
+/** What `@/lib/supabase` exports, resolved lazily because the emulator starts later. */
+export const supabaseModule = {
+  get supabase(): Client {
+    if (!spaClient) throw new Error('Call freshBrowser() first.');
+    return spaClient;
+  },
+};
+
+export async function startDashboardEmulator(): Promise<TestEmulator> {
+  emulator = await startTestEmulator({ seed: false });
+  return emulator;
+}
+
+export async function stopDashboardEmulator(): Promise<void> {
+  await closeBrowser();
+  await emulator?.stop();
+  emulator = undefined;
+}
+
+function requireEmulator(): TestEmulator {
+  if (!emulator) throw new Error('The emulator is not running.');
+  return emulator;
+}
+
+/** A new browser: a signed-out SPA client with its own (in-memory) session. */
+export async function freshBrowser(): Promise<Client> {
+  await closeBrowser();
+  const emu = requireEmulator();
+  spaClient = createClient<Database>(emu.url, emu.anonKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+  });
+  return spaClient;
+}
+
+export async function closeBrowser(): Promise<void> {
+  if (!spaClient) return;
+  await spaClient.removeAllChannels();
+  spaClient.realtime.disconnect();
+  spaClient = undefined;
+}
+
+export interface Organizer {
+  email: string;
+  organizationId: string;
+  /** The organizer's own API client, for arranging data through RLS like the SPA would. */
+  api: Client;
+}
+
+/** A user with an organization, signed in in the SPA's client. */
+export async function organizerWithOrganization(name = 'Test Events', currency = 'EUR'): Promise<Organizer> {
+  const emu = requireEmulator();
+  const email = `organizer-${randomUUID()}@example.com`;
+  const api = await emu.signUpUser(email);
+  const { data, error } = await api.rpc('create_organization', { p_name: name, p_currency: currency });
+  if (error) throw error;
+  const spa = await freshBrowser();
+  const signIn = await spa.auth.signInWithPassword({ email, password: TEST_PASSWORD });
+  if (signIn.error) throw signIn.error;
+  return { email, organizationId: data.id, api };
+}
+
+export async function createEvent(organizer: Organizer, input: { slug: string; name: string; price: number }) {
+  const { data: event, error } = await organizer.api
+    .from('events')
+    .insert({
+      organization_id: organizer.organizationId,
+      slug: input.slug,
+      name: input.name,
+      starts_at: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      currency: 'EUR',
+      status: 'published',
+    })
+    .select('id, slug')
+    .single();
+  if (error) throw error;
+  const { data: ticket, error: ticketError } = await organizer.api
+    .from('ticket_types')
+    .insert({ organization_id: organizer.organizationId, event_id: event.id, name: 'General', price_minor: input.price, capacity: 1000 })
+    .select('id')
+    .single();
+  if (ticketError) throw ticketError;
+  return { id: event.id, slug: event.slug, ticketTypeId: ticket.id };
+}
+
+export async function createPromoter(organizer: Organizer, input: { name: string; code: string; eventIds?: string[]; groupIds?: string[] }) {
+  const { data, error } = await organizer.api
+    .from('promoters')
+    .insert({ organization_id: organizer.organizationId, name: input.name, promo_code: input.code })
+    .select('id')
+    .single();
+  if (error) throw error;
+  for (const eventId of input.eventIds ?? []) {
+    const { error: linkError } = await organizer.api
+      .from('event_promoters')
+      .insert({ organization_id: organizer.organizationId, event_id: eventId, promoter_id: data.id, active: true });
+    if (linkError) throw linkError;
+  }
+  for (const groupId of input.groupIds ?? []) {
+    const { error: memberError } = await organizer.api
+      .from('promoter_group_members')
+      .insert({ organization_id: organizer.organizationId, group_id: groupId, promoter_id: data.id });
+    if (memberError) throw memberError;
+  }
+  return data.id;
+}
+
+export async function createGroup(organizer: Organizer, name: string) {
+  const { data, error } = await organizer.api
+    .from('promoter_groups')
+    .insert({ organization_id: organizer.organizationId, name, color: '#4f46e5' })
+    .select('id')
+    .single();
+  if (error) throw error;
+  return data.id;
+}
+
+/** An attendee opens the promoter's link and buys `quantity` tickets in the same session. */
+export async function buyThroughLink(event: { slug: string; ticketTypeId: string }, code: string, quantity = 1) {
+  const attendee = requireEmulator().client();
+  const { data: token, error } = await attendee.rpc('track_promoter_visit', { p_event_slug: event.slug, p_promo_code: code, p_session_id: randomUUID() });
+  if (error) throw error;
+  const { data, error: checkoutError } = await attendee.rpc('checkout', {
+    p_event_slug: event.slug,
+    p_items: [{ ticket_type_id: event.ticketTypeId, quantity }],
+    p_buyer_name: 'Ada Attendee',
+    p_buyer_email: 'ada@example.com',
+    p_idempotency_key: randomUUID(),
+    ...(token ? { p_attribution_token: token } : {}),
+  });
+  if (checkoutError) throw checkoutError;
+  return data;
+}
+
+/** Renders the SPA at `path` with a fresh QueryClient that never retries. */
+export function renderApp(path: string) {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: 0 }, mutations: { retry: false } } });
+  const router = createMemoryRouter(routes, { initialEntries: [path] });
+  const user = userEvent.setup();
+  const view = render(<App router={router} queryClient={queryClient} />);
+  return { ...view, user, router, queryClient };
+}
