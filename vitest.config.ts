@@ -23,6 +23,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'security', include: ['tests/security/**/*.test.ts'], environment: 'node' },
+      },
+      {
+        extends: true,
         plugins: [react()],
         test: {
           name: 'ui',

@@ -25,8 +25,9 @@ export function dashboardQueries(ids: DatasetIds): DashboardQuery[] {
       params: [ids.organizationId],
     },
     {
-      name: 'promoter_performance (last 30 days)',
-      sql: `select * from public.promoter_performance($1, now() - interval '30 days', now())`,
+      // The dashboard's default range: today and the 29 days before, open-ended.
+      name: 'promoter_performance (last 30 days, the default)',
+      sql: `select * from public.promoter_performance($1, date_trunc('day', now()) - interval '29 days')`,
       params: [ids.organizationId],
     },
     {
@@ -55,17 +56,30 @@ const AS_MEMBER =
   `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true),` +
   ` set_config('request.jwt.claim.sub', $2, true), set_config('request.jwt.claim.role', 'authenticated', true)`;
 
+/**
+ * Warm-up calls per query before measuring. Postgres caches the plans of the statements
+ * inside a PL/pgSQL function per session and, after five executions, may switch to a
+ * generic plan; six calls first means the figures show the plan a long-lived pooled
+ * connection (PostgREST's, the emulator's) settles on.
+ */
+export const WARMUP_CALLS = 6;
+
 export interface DashboardSamples {
   query: DashboardQuery;
   samples: number[];
   rows: number;
 }
 
-/** Runs each query `warmup` times unmeasured, then until `reps` samples or `budgetMs` is spent (at least 5). */
+/**
+ * Runs each query WARMUP_CALLS times unmeasured, then until `reps` samples or
+ * `budgetMs` is spent (at least 5). `forceCustomPlan` sets plan_cache_mode =
+ * force_custom_plan for the calls: the plans are then made for the actual arguments
+ * every time (what `alter function … set plan_cache_mode` would do).
+ */
 export async function measureDashboard(
   db: Database,
   ids: DatasetIds,
-  options: { reps: number; budgetMs: number; warmup: number },
+  options: { reps: number; budgetMs: number; forceCustomPlan?: boolean },
 ): Promise<DashboardSamples[]> {
   const results: DashboardSamples[] = [];
   for (const query of dashboardQueries(ids)) {
@@ -75,6 +89,7 @@ export async function measureDashboard(
       db.transaction(
         async (tx) => {
           await tx.query(AS_MEMBER, [claims(ids), ids.ownerUserId]);
+          if (options.forceCustomPlan) await tx.query(`select set_config('plan_cache_mode', 'force_custom_plan', true)`);
           const started = now();
           const result = await tx.query(query.sql, query.params);
           const elapsed = now() - started;
@@ -83,7 +98,7 @@ export async function measureDashboard(
         },
         { readOnly: true },
       );
-    for (let i = 0; i < options.warmup; i++) await once();
+    for (let i = 0; i < WARMUP_CALLS; i++) await once();
     const started = now();
     while (samples.length < options.reps && (samples.length < 5 || now() - started < options.budgetMs)) {
       samples.push(await once());
@@ -93,7 +108,10 @@ export async function measureDashboard(
   return results;
 }
 
-/** EXPLAIN (ANALYZE, BUFFERS) of every statement each function runs, via auto_explain. */
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of every statement each function runs, via auto_explain,
+ * after the same warm-up as the measurements (so these are the plans measured).
+ */
 export async function explainDashboard(databaseUrl: string, ids: DatasetIds): Promise<{ name: string; plans: string[] }[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -103,7 +121,7 @@ export async function explainDashboard(databaseUrl: string, ids: DatasetIds): Pr
   try {
     await client.query(`
       load 'auto_explain';
-      set auto_explain.log_min_duration = 0;
+      set auto_explain.log_min_duration = -1;
       set auto_explain.log_analyze = on;
       set auto_explain.log_buffers = on;
       set auto_explain.log_timing = on;
@@ -112,6 +130,10 @@ export async function explainDashboard(databaseUrl: string, ids: DatasetIds): Pr
     `);
     for (const query of dashboardQueries(ids)) {
       await client.query('begin read only');
+      await client.query(AS_MEMBER, [claims(ids), ids.ownerUserId]);
+      for (let i = 0; i < WARMUP_CALLS; i++) await client.query(query.sql, query.params);
+      // Back to the session's superuser for a moment: auto_explain settings are superuser-only.
+      await client.query(`reset role; set local auto_explain.log_min_duration = 0`);
       await client.query(AS_MEMBER, [claims(ids), ids.ownerUserId]);
       notices.length = 0;
       await client.query(query.sql, query.params);

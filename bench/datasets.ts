@@ -8,7 +8,7 @@
  * - PGlite: a data directory dump in bench/.work, named by the fingerprint.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -131,6 +131,8 @@ export async function openPostgresDataset(adminUrl: string, scale: Scale, option
         await admin2.end();
       }
     }
+    // A run stopped half-way may have left the NOTIFY trigger off (see run.ts).
+    await db.exec('alter table realtime.messages enable trigger emulator_notify_message');
   } catch (error) {
     await db.close();
     throw error;
@@ -174,6 +176,12 @@ export async function pgliteDump(
     const partial = `${file}.${process.pid}`;
     await writeFile(partial, dump);
     await rename(partial, file);
+    // Dumps of earlier schema or generator versions are of no further use.
+    for (const name of await readdir(workDir)) {
+      if (name.startsWith(`pglite-${scale.label}-`) && name.endsWith('.tar') && path.join(workDir, name) !== file) {
+        await rm(path.join(workDir, name), { force: true });
+      }
+    }
     return { dump, file, fingerprint: fp, generatedSeconds, mode, rollupCheck };
   } finally {
     await db.close();

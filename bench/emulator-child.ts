@@ -21,7 +21,7 @@ interface ChildConfig {
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
   const db = config.databaseUrl
-    ? await openDatabase({ databaseUrl: config.databaseUrl, poolSize: 20 })
+    ? await openDatabase({ databaseUrl: config.databaseUrl })
     : await openDatabase({ dataDir: config.dataDir });
   await migrate(db, { seed: config.seed ?? false });
   const emulator = await startEmulator({ db, port: 0, staticDir: config.staticDir, logErrors: true });

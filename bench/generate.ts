@@ -147,7 +147,10 @@ export function generationSteps(scale: Scale, mode: FillMode): { label: string; 
   const steps: { label: string; sql: string }[] = [];
   const step = (label: string, sql: string) => steps.push({ label, sql });
 
-  if (mode === 'bulk') step('bulk mode', `set local session_replication_role = replica`);
+  if (mode === 'bulk') {
+    step('bulk mode', `set local session_replication_role = replica`);
+    step('drop indexes of the big tables', DROP_BULK_INDEXES);
+  }
   else {
     // As supabase/seed.sql does: a bulk load is not news for live dashboards.
     step('triggers mode', `alter table public.attributions disable trigger attributions_broadcast_insert`);
@@ -327,6 +330,7 @@ export function generationSteps(scale: Scale, mode: FillMode): { label: string; 
   );
 
   if (mode === 'bulk') {
+    step('recreate indexes', RESTORE_BULK_INDEXES);
     step('rollups (bulk recompute)', RECOMPUTE_ROLLUPS);
     step('restore triggers', `set local session_replication_role = origin`);
   } else {
@@ -334,6 +338,56 @@ export function generationSteps(scale: Scale, mode: FillMode): { label: string; 
   }
   return steps;
 }
+
+const BULK_TABLES = `array['public.promoter_visits', 'public.orders', 'public.order_items', 'public.attributions']::regclass[]`;
+
+/**
+ * Bulk mode loads the big tables without their indexes and builds each index once
+ * afterwards (a sort instead of millions of random inserts). The exact definitions are
+ * read from the catalog first (pg_get_constraintdef / pg_get_indexdef) and replayed by
+ * RESTORE_BULK_INDEXES, so the result is the schema the migrations made. Foreign keys
+ * that point at these tables' keys are dropped and re-added (and so re-validated) too.
+ */
+const DROP_BULK_INDEXES = `
+  create temp table bench_saved_indexes (position serial, drop_sql text not null, create_sql text not null) on commit drop;
+  insert into bench_saved_indexes (drop_sql, create_sql)
+  select format('alter table %s drop constraint %I', c.conrelid::regclass, c.conname),
+         format('alter table %s add constraint %I %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid))
+  from pg_constraint c
+  where c.contype = 'f' and c.confrelid = any (${BULK_TABLES})
+  order by c.conrelid::regclass::text, c.conname;
+  insert into bench_saved_indexes (drop_sql, create_sql)
+  select format('alter table %s drop constraint %I', c.conrelid::regclass, c.conname),
+         format('alter table %s add constraint %I %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid))
+  from pg_constraint c
+  where c.contype in ('p', 'u') and c.conrelid = any (${BULK_TABLES})
+  order by c.conrelid::regclass::text, c.conname;
+  insert into bench_saved_indexes (drop_sql, create_sql)
+  select format('drop index %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
+  from pg_index i
+  where i.indrelid = any (${BULK_TABLES})
+    and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid and c.contype in ('p', 'u'))
+  order by i.indexrelid::regclass::text;
+  do $$
+  declare r record;
+  begin
+    for r in select drop_sql from bench_saved_indexes order by position loop
+      execute r.drop_sql;
+    end loop;
+  end
+  $$;
+`;
+
+const RESTORE_BULK_INDEXES = `
+  do $$
+  declare r record;
+  begin
+    for r in select create_sql from bench_saved_indexes order by position desc loop
+      execute r.create_sql;
+    end loop;
+  end
+  $$;
+`;
 
 /**
  * The rollups computed from scratch with the grouping the triggers in

@@ -133,17 +133,23 @@ async function rollupRows(dataset: Dataset, ids: DatasetIds): Promise<number> {
 }
 
 // Dashboard ------------------------------------------------------------------------------------------
-async function dashboardOn(dataset: Dataset, ids: DatasetIds): Promise<DashboardSamples[]> {
-  return measureDashboard(dataset.db, ids, { reps: 30, budgetMs: 6_000, warmup: 2 });
+async function dashboardOn(dataset: Dataset, ids: DatasetIds, forceCustomPlan = false): Promise<DashboardSamples[]> {
+  return measureDashboard(dataset.db, ids, { reps: 30, budgetMs: 5_000, forceCustomPlan });
 }
 
-function dashboardFigures(small: DashboardSamples[], large: DashboardSamples[], smallRollup: number, largeRollup: number): void {
+function dashboardFigures(
+  small: DashboardSamples[],
+  large: DashboardSamples[],
+  smallRollup: number,
+  largeRollup: number,
+  variant = '',
+): void {
   for (let i = 0; i < small.length; i++) {
     const a = distribution(small[i].samples);
     const b = distribution(large[i].samples);
     report.add({
       section: S.dashboard,
-      name: `${small[i].query.name} — 10k → ${largeName}`,
+      name: `${small[i].query.name}${variant} — 10k → ${largeName}`,
       value: `${ms(a.p50)} → ${ms(b.p50)}`,
       spread: `p95 ${ms(a.p95)} → ${ms(b.p95)}`,
       target: `${largeName} ≤ 2× 10k (p50)`,
@@ -198,7 +204,10 @@ async function postgresRun(): Promise<void> {
     }
     if (only.has('dashboard')) {
       const largeDashboard = await dashboardOn(large, ids);
-      dashboardFigures(pgSmallDashboard!, largeDashboard, await rollupRows(small, ids), await rollupRows(large, ids));
+      const rollups = [await rollupRows(small, ids), await rollupRows(large, ids)] as const;
+      dashboardFigures(pgSmallDashboard!, largeDashboard, ...rollups);
+      // The same with plans made for the actual arguments on every call.
+      dashboardFigures(await dashboardOn(small, ids, true), await dashboardOn(large, ids, true), ...rollups, ', force_custom_plan');
       plansAppendix(`Plans at ${largeScale.orders.toLocaleString('en-US')} orders (auto_explain, ANALYZE + BUFFERS, statements inside the functions)`, await explainDashboard(large.databaseUrl!, ids));
       plansAppendix('Plans at 10,000 orders', await explainDashboard(small.databaseUrl!, ids));
     }
@@ -213,6 +222,22 @@ async function postgresRun(): Promise<void> {
           const http = await checkoutLoads(emulator, fixture, [1, 10, 50], S.checkout, 'HTTP checkout (supabase REST rpc)');
           const sql = await sqlCheckoutLoad(large.databaseUrl!, fixture, 10, windowMs, cpuGroups());
           loadFigure(S.checkout, 'checkout() in SQL, 10 connections', sql);
+          // The same without attribution token: no attribution, rollup or broadcast (and
+          // so no NOTIFY), to show what that part of the path costs.
+          const unattributed = { ...fixture, tokens: [] };
+          const httpPlain = await httpCheckoutLoad(emulator, unattributed, 10, windowMs, cpuGroups(emulator));
+          loadFigure(S.checkout, 'HTTP checkout without attribution, 10 clients', httpPlain);
+          const sqlPlain = await sqlCheckoutLoad(large.databaseUrl!, unattributed, 10, windowMs, cpuGroups());
+          loadFigure(S.checkout, 'checkout() in SQL without attribution, 10 connections', sqlPlain);
+          // Attributed again, but with the emulator's NOTIFY trigger on realtime.messages
+          // off: isolates what NOTIFY costs (the message row is still written).
+          await large.db.exec('alter table realtime.messages disable trigger emulator_notify_message');
+          try {
+            const sqlQuiet = await sqlCheckoutLoad(large.databaseUrl!, fixture, 10, windowMs, cpuGroups());
+            loadFigure(S.checkout, 'checkout() in SQL, 10 connections, NOTIFY trigger off', sqlQuiet);
+          } finally {
+            await large.db.exec('alter table realtime.messages enable trigger emulator_notify_message');
+          }
           log('  pgbench TPC-B…');
           const bench = await pgbench(url, PGBENCH, windowMs / 1000);
           report.add({
@@ -395,6 +420,16 @@ async function spaSection(): Promise<void> {
       verdict: verdict(bundle.initialJsGzip <= 170 * 1024),
       note: bundle.initialJsFiles.map((f) => `${f.file} ${bytes(f.gzip)}`).join(', '),
     });
+    const minified = bundle.initialComposition.reduce((sum, c) => sum + c.bytes, 0);
+    report.add({
+      section: S.spa,
+      name: 'initial JS by package (minified, from source maps)',
+      value: bundle.initialComposition.slice(0, 3).map((c) => `${c.name} ${bytes(c.bytes)}`).join(', '),
+      verdict: 'info',
+      note: bundle.initialComposition
+        .map((c) => `${c.name} ${bytes(c.bytes)} (${((100 * c.bytes) / minified).toFixed(0)}%)`)
+        .join(', '),
+    });
     report.add({
       section: S.spa,
       name: 'largest chunk, gzipped',
@@ -442,14 +477,14 @@ async function spaSection(): Promise<void> {
 }
 
 /**
- * In the page: the dashboard's summary stat cards are on screen with figures. Looks for
- * the summary region by its accessible name and requires a digit in every card.
+ * In the page: the dashboard's summary stat cards (the "Summary" region) are on screen,
+ * no longer busy, and every card shows a value instead of its loading skeleton.
  */
 const STAT_CARDS_READY = `() => {
-  const region = document.querySelector('[aria-label="Summary"], [data-stat-cards]');
-  if (!region) return false;
-  const cards = region.querySelectorAll('[data-stat-card], dd, [role="listitem"]');
-  return cards.length > 0 && [...cards].every((card) => /\\d/.test(card.textContent || '') && !card.querySelector('[aria-busy="true"]'));
+  const region = document.querySelector('[aria-label="Summary"]');
+  if (!region || region.getAttribute('aria-busy') === 'true') return false;
+  const values = [...region.querySelectorAll('dd')];
+  return values.length > 0 && values.every((dd) => (dd.textContent || '').trim() !== '') && values.some((dd) => /\\d/.test(dd.textContent || ''));
 }`;
 
 async function memorySection(): Promise<void> {

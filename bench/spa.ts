@@ -36,6 +36,59 @@ export interface BundleResult {
   jsChunks: number;
   /** Chunks (initial or lazy) that contain chart.js code, from the source maps. */
   chartChunks: { file: string; initial: boolean }[];
+  /** What the initial JS is made of: minified bytes per npm package (or "app"), from the source maps. */
+  initialComposition: { name: string; bytes: number }[];
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Decodes one source-map segment (base64 VLQ) into its numbers. */
+function decodeSegment(segment: string): number[] {
+  const values: number[] = [];
+  let value = 0;
+  let shift = 0;
+  for (const char of segment) {
+    const digit = BASE64.indexOf(char);
+    value += (digit & 31) << shift;
+    if (digit & 32) shift += 5;
+    else {
+      values.push(value & 1 ? -(value >>> 1) : value >>> 1);
+      value = 0;
+      shift = 0;
+    }
+  }
+  return values;
+}
+
+/** Minified bytes of a chunk attributed to each original source, via its source map. */
+async function bytesBySource(jsFile: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const map = await readFile(`${jsFile}.map`, 'utf8').catch(() => undefined);
+  if (!map) return out;
+  const { sources, mappings } = JSON.parse(map) as { sources: string[]; mappings: string };
+  const lines = (await readFile(jsFile, 'utf8')).split('\n');
+  let source = 0;
+  mappings.split(';').forEach((line, lineIndex) => {
+    let column = 0;
+    const segments = line ? line.split(',').map(decodeSegment) : [];
+    const length = lines[lineIndex]?.length ?? 0;
+    let current: { column: number; source: number } | undefined;
+    for (const segment of segments) {
+      column += segment[0];
+      if (current) out.set(sources[current.source], (out.get(sources[current.source]) ?? 0) + column - current.column);
+      if (segment.length >= 4) {
+        source += segment[1];
+        current = { column, source };
+      } else current = undefined;
+    }
+    if (current) out.set(sources[current.source], (out.get(sources[current.source]) ?? 0) + length - current.column);
+  });
+  return out;
+}
+
+function packageOf(source: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(source);
+  return match ? match[1] : 'app';
 }
 
 function run(command: string, args: string[]): Promise<{ code: number; output: string }> {
@@ -106,7 +159,14 @@ export async function buildAndWeigh(): Promise<BundleResult> {
     if (size.gzip > largest.gzip) largest = { file: `assets/${name}`, ...size };
     if (await containsChartJs(full)) chartChunks.push({ file: `assets/${name}`, initial: initialFiles.has(`assets/${name}`) });
   }
+  const composition = new Map<string, number>();
+  for (const f of initialJsFiles) {
+    for (const [source, count] of await bytesBySource(path.join(spaOutDir, f.file))) {
+      composition.set(packageOf(source), (composition.get(packageOf(source)) ?? 0) + count);
+    }
+  }
   return {
+    initialComposition: [...composition].map(([name, count]) => ({ name, bytes: count })).sort((a, b) => b.bytes - a.bytes),
     buildSeconds,
     initialJsGzip: initialJsFiles.reduce((sum, f) => sum + f.gzip, 0),
     initialJsFiles,
@@ -155,9 +215,9 @@ export async function measureDashboardLoad(options: {
     const signInContext = await browser.newContext();
     const page = await signInContext.newPage();
     await page.goto(`${emulator.url}/sign-in`);
-    await page.getByLabel(/email/i).fill(options.email);
-    await page.getByLabel(/password/i).fill(options.password);
-    await page.getByRole('button', { name: /sign in|log in/i }).click();
+    await page.getByLabel('Email', { exact: true }).fill(options.email);
+    await page.getByLabel('Password', { exact: true }).fill(options.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(/\/dashboard/, { timeout: 15_000 });
     const storageState = await signInContext.storageState();
     await signInContext.close();

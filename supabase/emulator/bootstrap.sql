@@ -291,6 +291,133 @@ begin
 end
 $$;
 
+-- postgres_changes capture (emulator-internal, not a Supabase object) ---------------
+-- Hosted Realtime reads row changes of tables in publication supabase_realtime from the
+-- WAL. The emulator has no logical replication, so every published table gets an
+-- AFTER ROW trigger that NOTIFYs the realtime server; NOTIFY is sent only on commit, so
+-- rolled-back work emits nothing. Triggers follow publication membership through an
+-- event trigger, and the trigger function re-checks membership on every row.
+
+-- Changes too large for one NOTIFY (8000 bytes) wait here and are notified by id.
+create table if not exists realtime.emulator_changes (
+  id bigserial primary key,
+  payload jsonb not null,
+  created_at timestamptz not null default now()
+);
+alter table realtime.emulator_changes enable row level security;
+revoke all on realtime.emulator_changes from public, anon, authenticated, service_role;
+
+create or replace function realtime.emulator_capture_change() returns trigger
+language plpgsql
+security definer
+set search_path = pg_catalog
+as $$
+declare
+  identity "char";
+  rls boolean;
+  keys text[];
+  old_row jsonb;
+  change jsonb;
+  queued bigint;
+begin
+  if not exists (
+    select 1 from pg_publication_tables
+    where pubname = 'supabase_realtime' and schemaname = tg_table_schema and tablename = tg_table_name
+  ) then
+    return null;
+  end if;
+  select c.relreplident, c.relrowsecurity into identity, rls from pg_class c where c.oid = tg_relid;
+  select array_agg(a.attname::text) into keys
+  from pg_index i
+  join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
+  where i.indrelid = tg_relid and i.indisprimary;
+  if tg_op <> 'INSERT' then
+    old_row := to_jsonb(old);
+    -- The WAL carries only the replica identity of the old row: the primary key unless
+    -- REPLICA IDENTITY FULL; Realtime trims a DELETE on an RLS table to the key as well.
+    if identity <> 'f' or (tg_op = 'DELETE' and rls) then
+      select coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) into old_row
+      from jsonb_each(old_row) e
+      where e.key = any (coalesce(keys, '{}'::text[]));
+    end if;
+  end if;
+  change := jsonb_build_object(
+    'kind', 'postgres_changes',
+    'xid', txid_current()::text,
+    'schema', tg_table_schema,
+    'table', tg_table_name,
+    'type', tg_op,
+    'record', case when tg_op <> 'DELETE' then to_jsonb(new) end,
+    'old_record', old_row
+  );
+  if octet_length(change::text) > 7000 then
+    insert into realtime.emulator_changes (payload) values (change) returning id into queued;
+    change := jsonb_build_object('kind', 'postgres_changes', 'queued', queued);
+  end if;
+  perform pg_notify('realtime_messages', change::text);
+  return null;
+end;
+$$;
+revoke all on function realtime.emulator_capture_change() from public;
+
+-- Puts the capture trigger on every table in supabase_realtime and takes it off tables
+-- that left the publication.
+create or replace function realtime.emulator_sync_capture() returns void
+language plpgsql
+security definer
+set search_path = pg_catalog
+as $$
+declare
+  target regclass;
+begin
+  for target in
+    select c.oid::regclass
+    from pg_publication_tables p
+    join pg_namespace n on n.nspname = p.schemaname
+    join pg_class c on c.relnamespace = n.oid and c.relname = p.tablename
+    where p.pubname = 'supabase_realtime' and c.relkind = 'r'
+      and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = 'emulator_realtime_capture')
+  loop
+    execute format(
+      'create trigger emulator_realtime_capture after insert or update or delete on %s '
+      'for each row execute function realtime.emulator_capture_change()', target);
+  end loop;
+  for target in
+    select t.tgrelid::regclass
+    from pg_trigger t
+    join pg_class c on c.oid = t.tgrelid
+    join pg_namespace n on n.oid = c.relnamespace
+    where t.tgname = 'emulator_realtime_capture'
+      and not exists (
+        select 1 from pg_publication_tables p
+        where p.pubname = 'supabase_realtime' and p.schemaname = n.nspname and p.tablename = c.relname
+      )
+  loop
+    execute format('drop trigger emulator_realtime_capture on %s', target);
+  end loop;
+end;
+$$;
+revoke all on function realtime.emulator_sync_capture() from public;
+
+create or replace function realtime.emulator_sync_capture_on_ddl() returns event_trigger
+language plpgsql
+security definer
+set search_path = pg_catalog
+as $$
+begin
+  perform realtime.emulator_sync_capture();
+end;
+$$;
+revoke all on function realtime.emulator_sync_capture_on_ddl() from public;
+
+drop event trigger if exists emulator_realtime_capture_sync;
+-- CREATE TABLE matters for publications FOR ALL TABLES.
+create event trigger emulator_realtime_capture_sync on ddl_command_end
+  when tag in ('ALTER PUBLICATION', 'CREATE PUBLICATION', 'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
+  execute function realtime.emulator_sync_capture_on_ddl();
+
+select realtime.emulator_sync_capture();
+
 -- Migrations bookkeeping, as the Supabase CLI keeps it.
 create schema if not exists supabase_migrations;
 create table if not exists supabase_migrations.schema_migrations (

@@ -4,9 +4,8 @@
  * ack, presence, private channels authorized by RLS on realtime.messages, broadcasts
  * from the database (realtime.send → NOTIFY after commit), and the REST broadcast API.
  *
- * postgres_changes subscriptions are accepted and acknowledged exactly as Realtime does
- * (so `subscribe()` succeeds), but row changes are not streamed: this project uses
- * database broadcasts instead.
+ * postgres_changes: bindings are echoed in the join reply with their ids, and row changes
+ * of published tables are delivered after commit (see postgres-changes.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -28,6 +27,14 @@ import {
 } from '../jwt.ts';
 import { canRead, canWrite, type Extension } from './authorization.ts';
 import { decodeBinary, decodeText, encode, encodeBinaryBroadcast, type Frame } from './frames.ts';
+import {
+  FilterSyntaxError,
+  createPostgresChanges,
+  isChangeNotification,
+  parseFilter,
+  type PostgresBinding,
+  type Subscriber,
+} from './postgres-changes.ts';
 
 export interface RealtimeServiceOptions {
   db: Database;
@@ -50,14 +57,6 @@ const MAX_CHANNELS_PER_SOCKET = 100;
 /** setTimeout cannot wait longer than this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-interface Binding {
-  event: string;
-  schema: string;
-  table?: string;
-  filter?: string;
-  id: number;
-}
-
 interface Channel {
   connection: Connection;
   topic: string;
@@ -72,6 +71,8 @@ interface Channel {
   /** Write permission per extension, checked once per channel as Realtime caches it. */
   writable: Map<Extension, boolean>;
   presenceRefs: string[];
+  /** postgres_changes bindings that receive row changes; empty when setup failed. */
+  bindings: PostgresBinding[];
   expiry?: NodeJS.Timeout;
 }
 
@@ -95,6 +96,7 @@ const joinConfig = z.object({
           schema: z.string(),
           table: z.string().optional(),
           filter: z.string().optional(),
+          select: z.array(z.string()).optional(),
         })
         .loose(),
     )
@@ -125,7 +127,7 @@ const restMessages = z.object({
 
 /** A stable integer per binding, as Realtime's phash2 of the parameters. */
 function bindingId(binding: Record<string, unknown>): number {
-  const text = JSON.stringify([binding.event, binding.schema, binding.table ?? null, binding.filter ?? null]);
+  const text = JSON.stringify([binding.event, binding.schema, binding.table ?? null, binding.filter ?? null, binding.select ?? null]);
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
@@ -257,10 +259,25 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     const previous = connection.channels.get(frame.topic);
     if (previous) unregister(previous);
 
-    const bindings: Binding[] = (config.postgres_changes ?? []).map((binding) => ({
-      ...binding,
-      id: bindingId(binding),
-    }));
+    // The reply echoes each binding verbatim plus its id; the client compares them.
+    const echoed = (config.postgres_changes ?? []).map((binding) => ({ ...binding, id: bindingId(binding) }));
+    let setupError: string | undefined;
+    let bindings: PostgresBinding[];
+    try {
+      bindings = echoed.map((binding) => ({
+        id: binding.id,
+        event: binding.event,
+        schema: binding.schema,
+        table: binding.table,
+        filter: binding.filter,
+        select: binding.select,
+        conditions: parseFilter(binding.filter),
+      }));
+    } catch (error) {
+      if (!(error instanceof FilterSyntaxError)) throw error;
+      setupError = `Error parsing \`filter\` params: ${error.message}`;
+      bindings = [];
+    }
     const channel: Channel = {
       connection,
       topic: frame.topic,
@@ -274,6 +291,7 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
       presenceKey: config.presence?.key || randomUUID(),
       writable: new Map(),
       presenceRefs: [],
+      bindings: [],
     };
     connection.channels.set(frame.topic, channel);
     const key = registryKey(isPrivate, subTopic);
@@ -285,14 +303,29 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     members.add(channel);
     scheduleExpiry(channel);
 
-    reply(connection, frame, 'ok', { postgres_changes: bindings });
-    if (bindings.length > 0) {
-      push(channel, 'system', {
-        extension: 'postgres_changes',
-        status: 'ok',
-        message: 'Subscribed to PostgreSQL',
-        channel: subTopic,
+    // Bindings are live before the reply, so a change made right after SUBSCRIBED is
+    // never missed (hosted Realtime has a short window here; tests should not).
+    if (echoed.length > 0 && !setupError) {
+      setupError = await postgresChanges.validate(bindings, checked.claims).catch((error: unknown) => {
+        log('postgres_changes setup failed', error);
+        return 'The database could not be reached';
       });
+      if (!setupError) channel.bindings = bindings;
+    }
+    reply(connection, frame, 'ok', { postgres_changes: echoed });
+    if (echoed.length > 0) {
+      push(
+        channel,
+        'system',
+        setupError
+          ? {
+              extension: 'postgres_changes',
+              status: 'error',
+              message: `Unable to subscribe to changes with given parameters. ${setupError}`,
+              channel: subTopic,
+            }
+          : { extension: 'postgres_changes', status: 'ok', message: 'Subscribed to PostgreSQL', channel: subTopic },
+      );
     }
     if (presenceEnabled) push(channel, 'presence_state', presenceState(members));
   }
@@ -480,10 +513,33 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     private: z.boolean().nullable(),
     payload: z.unknown().optional(),
   });
+  /** Joined channels with postgres_changes bindings, seen as the delivery needs them. */
+  function* subscribers(): Iterable<Subscriber> {
+    for (const members of registry.values()) {
+      for (const channel of members) {
+        if (channel.bindings.length === 0) continue;
+        yield {
+          bindings: channel.bindings,
+          get claims() {
+            return channel.claims;
+          },
+          isActive: () => !channel.connection.closed && channel.connection.channels.get(channel.topic) === channel,
+          push: (event, payload) => push(channel, event, payload),
+        };
+      }
+    }
+  }
+
   const deliverNotification = (raw: string): void => {
     delivery = delivery
       .then(async () => {
-        const parsed = notification.safeParse(JSON.parse(raw));
+        const value: unknown = JSON.parse(raw);
+        // Row changes share the channel with database broadcasts.
+        if (isChangeNotification(value)) {
+          await postgresChanges.deliver(value, subscribers());
+          return;
+        }
+        const parsed = notification.safeParse(value);
         if (!parsed.success) return;
         const message = parsed.data;
         let payload = message.payload;
@@ -496,6 +552,10 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
       })
       .catch((error: unknown) => log('database broadcast failed', error));
   };
+  const postgresChanges = createPostgresChanges(db, log);
+  // Triggers also follow publication changes by themselves; this covers databases
+  // prepared before the capture existed.
+  await postgresChanges.sync().catch((error: unknown) => log('postgres_changes capture setup failed', error));
   const unlisten = await db.listen('realtime_messages', deliverNotification);
 
   async function restBroadcast(request: ServiceRequest, messages: z.infer<typeof restMessages>['messages']): Promise<Reply> {

@@ -1,6 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { admin, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
+import { admin, network, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
 import { createEvent, createOrganization, type Fixture } from './fixtures';
 
 vi.mock('@/lib/supabase', () => import('./supabase-mock'));
@@ -115,5 +115,28 @@ describe('the public event page', () => {
     await screen.findByRole('heading', { level: 1 });
     expect(linked.container.querySelector('main')?.outerHTML).toBe(withoutLink);
     expect(linked.location()).toBe(`/events/${event.slug}?promoter=NOBODY123`);
+  });
+
+  it('shows a placeholder while loading, and an error with a retry when the event cannot be loaded', async () => {
+    const event = await createEvent(admin(), fixture, { name: 'Lantern Walk' });
+    let reachable = false;
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    network.fetch = async (input, init) => {
+      await held;
+      if (!reachable) throw new TypeError('fetch failed');
+      return fetch(input, init);
+    };
+    const { user } = renderAttendee(`/events/${event.slug}`);
+    expect(screen.getByRole('status', { name: 'Loading event' })).toBeInTheDocument();
+
+    release();
+    // supabase-js itself retries failed reads a few times (1 s, 2 s, 4 s) before giving up.
+    expect(await screen.findByRole('alert', {}, { timeout: 15_000 })).toHaveTextContent('We could not load this event');
+    reachable = true;
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Lantern Walk' })).toBeInTheDocument();
   });
 });

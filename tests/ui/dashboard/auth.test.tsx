@@ -1,7 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TEST_PASSWORD } from '../../helpers/emulator';
-import { freshBrowser, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator } from './harness';
+import { TEST_PASSWORD, freshBrowser, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator } from './harness';
 
 vi.mock('@/lib/supabase', async () => (await import('./harness')).supabaseModule);
 

@@ -5,21 +5,31 @@
  *
  *     vi.mock('@/lib/supabase', async () => (await import('./harness')).supabaseModule);
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { QueryClient } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createMemoryRouter } from 'react-router-dom';
-import WebSocket from 'ws';
 import { App } from '@/app/app';
 import { routes } from '@/app/router';
 import type { Database } from '@/lib/database.types';
-import { startTestEmulator, TEST_PASSWORD, type TestEmulator } from '../../helpers/emulator';
 
 type Client = SupabaseClient<Database>;
+export const TEST_PASSWORD = 'test-password-1';
 
-let emulator: TestEmulator | undefined;
+interface RunningEmulator {
+  url: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  process: ChildProcess;
+}
+
+let emulator: RunningEmulator | undefined;
+let clientCount = 0;
 let spaClient: Client | undefined;
 
 /** What `@/lib/supabase` exports, resolved lazily because the emulator starts later. */
@@ -30,29 +40,65 @@ export const supabaseModule = {
   },
 };
 
-export async function startDashboardEmulator(): Promise<TestEmulator> {
-  emulator = await startTestEmulator({ seed: false });
-  return emulator;
+/** Starts the emulator on a fresh database in a child process (see emulator-process.ts). */
+function spawnEmulator(): Promise<RunningEmulator> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'emulator-process.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const newline = output.indexOf('\n');
+      if (newline === -1) return;
+      child.stdout?.off('data', onData);
+      try {
+        resolve({ ...(JSON.parse(output.slice(0, newline)) as Omit<RunningEmulator, 'process'>), process: child });
+      } catch (error) {
+        child.kill();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`The emulator process exited early (code ${code}).`)));
+  });
+}
+
+export async function startDashboardEmulator(): Promise<void> {
+  emulator = await spawnEmulator();
 }
 
 export async function stopDashboardEmulator(): Promise<void> {
   await closeBrowser();
-  await emulator?.stop();
+  const running = emulator?.process;
   emulator = undefined;
+  if (!running || running.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+  running.stdin?.end();
+  await exited;
 }
 
-function requireEmulator(): TestEmulator {
+function requireEmulator(): RunningEmulator {
   if (!emulator) throw new Error('The emulator is not running.');
   return emulator;
+}
+
+/** A plain API client (own in-memory session), like another browser or a script. */
+export function apiClient(key: 'anon' | 'service' = 'anon'): Client {
+  const emu = requireEmulator();
+  clientCount += 1;
+  return createClient<Database>(emu.url, key === 'anon' ? emu.anonKey : emu.serviceRoleKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false, storageKey: `dashboard-test-${clientCount}` },
+  });
 }
 
 /** A new browser: a signed-out SPA client with its own (in-memory) session. */
 export async function freshBrowser(): Promise<Client> {
   await closeBrowser();
   const emu = requireEmulator();
+  clientCount += 1;
   spaClient = createClient<Database>(emu.url, emu.anonKey, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false, storageKey: `dashboard-spa-${clientCount}` },
   });
   return spaClient;
 }
@@ -73,9 +119,10 @@ export interface Organizer {
 
 /** A user with an organization, signed in in the SPA's client. */
 export async function organizerWithOrganization(name = 'Test Events', currency = 'EUR'): Promise<Organizer> {
-  const emu = requireEmulator();
   const email = `organizer-${randomUUID()}@example.com`;
-  const api = await emu.signUpUser(email);
+  const api = apiClient();
+  const signUp = await api.auth.signUp({ email, password: TEST_PASSWORD });
+  if (signUp.error) throw signUp.error;
   const { data, error } = await api.rpc('create_organization', { p_name: name, p_currency: currency });
   if (error) throw error;
   const spa = await freshBrowser();
@@ -141,7 +188,7 @@ export async function createGroup(organizer: Organizer, name: string) {
 
 /** An attendee opens the promoter's link and buys `quantity` tickets in the same session. */
 export async function buyThroughLink(event: { slug: string; ticketTypeId: string }, code: string, quantity = 1) {
-  const attendee = requireEmulator().client();
+  const attendee = apiClient();
   const { data: token, error } = await attendee.rpc('track_promoter_visit', { p_event_slug: event.slug, p_promo_code: code, p_session_id: randomUUID() });
   if (error) throw error;
   const { data, error: checkoutError } = await attendee.rpc('checkout', {

@@ -1,0 +1,298 @@
+/**
+ * End-to-end journeys in a real browser: the organizer's dashboard and the attendee's
+ * pages, served by the emulator from the production build, with separate browser
+ * contexts standing in for separate people (and separate browser sessions).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type App } from './support/app';
+import { launchBrowser, newSession, seriousAccessibilityViolations, step, visibleStructure } from './support/browser';
+
+let app: App;
+let browser: Browser;
+let organizer: BrowserContext;
+let dashboard: Page;
+const contexts: BrowserContext[] = [];
+
+const suffix = randomBytes(3).toString('hex');
+const organizerEmail = `organizer-${suffix}@example.com`;
+const eventName = `Harbour Lights ${suffix}`;
+const otherEventName = `Winter Gala ${suffix}`;
+const promoterName = `Pat Promoter ${suffix}`;
+const promoCode = `PAT${suffix.toUpperCase()}`;
+let eventSlug = '';
+let otherEventSlug = '';
+let trackingLink = '';
+
+async function session(): Promise<BrowserContext> {
+  const context = await newSession(browser, app.origin);
+  contexts.push(context);
+  return context;
+}
+
+/** Orders of a buyer, with the promoter each one is attributed to (null when none). */
+async function ordersOf(buyerEmail: string) {
+  const { data: orders, error } = await app.admin.from('orders').select('id, ticket_count, event_id').eq('buyer_email', buyerEmail);
+  if (error) throw error;
+  const { data: attributions, error: attributionError } = await app.admin
+    .from('attributions')
+    .select('order_id, promoter_id')
+    .in('order_id', orders.map((order) => order.id));
+  if (attributionError) throw attributionError;
+  return orders.map((order) => ({
+    ...order,
+    promoterId: attributions.find((attribution) => attribution.order_id === order.id)?.promoter_id ?? null,
+  }));
+}
+
+async function promoterId(): Promise<string | null> {
+  const { data, error } = await app.admin.from('promoters').select('id').eq('promo_code', promoCode).maybeSingle();
+  if (error) throw error;
+  return data?.id ?? null;
+}
+
+/** On an event page: choose tickets of the first type, check out and pay; returns the reference. */
+async function buyTickets(page: Page, quantity: number, buyerEmail: string): Promise<string> {
+  await page.getByRole('combobox', { name: /^Quantity for / }).first().selectOption(String(quantity));
+  await page.getByRole('button', { name: 'Continue to checkout' }).click();
+  await page.getByRole('textbox', { name: 'Full name' }).fill('Sam Attendee');
+  await page.getByRole('textbox', { name: 'Email' }).fill(buyerEmail);
+  await page.getByRole('button', { name: /^Pay .* \(test mode\)$/ }).click();
+  await page.getByRole('heading', { level: 1, name: 'Thank you, your order is confirmed' }).waitFor();
+  return (await page.getByTestId('order-reference').textContent()) ?? '';
+}
+
+/** The value of a `<dt>label</dt><dd>value</dd>` figure inside `scope`. */
+function figure(scope: Locator, label: string): Locator {
+  return scope.locator('div', { has: scope.page().locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
+}
+
+async function expectAccessible(page: Page) {
+  const violations = await seriousAccessibilityViolations(page);
+  expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+}
+
+beforeAll(async () => {
+  app = await startApp();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await browser?.close();
+  await app?.stop();
+});
+
+describe('promoter tracking links, end to end', () => {
+  it('(1) an organizer signs up, creates an event with a ticket type, adds and activates a promoter and copies the link', async () => {
+    organizer = await session();
+    await organizer.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.origin });
+    dashboard = await organizer.newPage();
+    const journey = 'organizer setup';
+
+    await step(journey, 'sign up', [organizer], async () => {
+      await dashboard.goto('/sign-up');
+      await dashboard.getByRole('textbox', { name: 'Email' }).fill(organizerEmail);
+      await dashboard.getByLabel('Password').fill('correct-horse-battery');
+      await dashboard.getByRole('button', { name: 'Create account' }).click();
+      await dashboard.getByRole('heading', { name: 'Set up your organization' }).waitFor();
+    });
+
+    await step(journey, 'create the organization', [organizer], async () => {
+      await dashboard.getByRole('textbox', { name: 'Organization name' }).fill(`Harbour Events ${suffix}`);
+      await dashboard.getByRole('combobox', { name: 'Currency' }).selectOption('USD');
+      await dashboard.getByRole('button', { name: 'Create organization' }).click();
+      await dashboard.getByRole('link', { name: 'Events' }).waitFor();
+    });
+
+    await step(journey, 'create and publish an event', [organizer], async () => {
+      await dashboard.getByRole('link', { name: 'Events' }).click();
+      await dashboard.getByRole('button', { name: 'New event' }).first().click();
+      const dialog = dashboard.getByRole('dialog', { name: 'New event' });
+      await dialog.getByRole('textbox', { name: 'Event name' }).fill(eventName);
+      await dialog.getByLabel('Starts at').fill('2031-07-18T20:00');
+      await dialog.getByRole('textbox', { name: 'Venue' }).fill('Pier 9');
+      const ticketType = dialog.getByRole('group', { name: 'Ticket type 1' });
+      await ticketType.getByRole('textbox', { name: 'Ticket name' }).fill('General Admission');
+      await ticketType.getByRole('textbox', { name: 'Price' }).fill('25');
+      await ticketType.getByRole('textbox', { name: 'Capacity' }).fill('100');
+      eventSlug = await dialog.getByRole('textbox', { name: 'Web address' }).inputValue();
+      await dialog.getByRole('button', { name: 'Create event' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await dashboard.getByRole('button', { name: `Publish ${eventName}` }).click();
+      await dashboard.getByRole('button', { name: `Unpublish ${eventName}` }).waitFor();
+      expect(eventSlug).toMatch(/^[a-z0-9-]+$/);
+    });
+
+    await step(journey, 'add a promoter, active on the event', [organizer], async () => {
+      await dashboard.getByRole('link', { name: 'Promoters' }).click();
+      await dashboard.getByRole('button', { name: 'Add promoter' }).first().click();
+      const dialog = dashboard.getByRole('dialog', { name: 'Add promoter' });
+      await dialog.getByRole('textbox', { name: 'Name' }).fill(promoterName);
+      await dialog.getByRole('textbox', { name: 'Promo code' }).fill(promoCode);
+      await dialog.getByText(`${promoCode} is available.`).waitFor();
+      await dialog.getByRole('checkbox', { name: eventName }).check();
+      await dialog.getByRole('button', { name: 'Add promoter' }).click();
+      await dialog.waitFor({ state: 'detached' });
+    });
+
+    await step(journey, 'copy the tracking link', [organizer], async () => {
+      await dashboard.getByRole('list', { name: 'Promoters' }).getByRole('link', { name: new RegExp(promoterName) }).click();
+      const links = dashboard.getByRole('list', { name: 'Tracking links' });
+      await links.getByRole('button', { name: /^Copy link/ }).first().click();
+      await links.getByRole('button', { name: 'Copied' }).waitFor();
+      trackingLink = await dashboard.evaluate(() => navigator.clipboard.readText());
+      expect(trackingLink).toBe(`${app.origin}/events/${eventSlug}?promoter=${promoCode}`);
+    });
+
+    await step(journey, 'the dashboard is accessible', [organizer], () => expectAccessible(dashboard));
+  });
+
+  it('(2) an attendee buys 2 tickets through the link and the open dashboard shows it within 2 s', async () => {
+    const attendee = await session();
+    const page = await attendee.newPage();
+    const journey = 'attributed purchase';
+    const buyer = `fan-${suffix}@example.com`;
+
+    await step(journey, 'open the link; the page is accessible', [attendee], async () => {
+      await page.goto(trackingLink);
+      await page.getByRole('heading', { level: 1, name: eventName }).waitFor();
+      await expectAccessible(page);
+    });
+
+    await step(journey, 'checkout is accessible', [attendee], async () => {
+      await page.getByRole('combobox', { name: /^Quantity for / }).first().selectOption('2');
+      await page.getByRole('button', { name: 'Continue to checkout' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+      await expectAccessible(page);
+      await page.goBack();
+    });
+
+    await step(journey, 'buy 2 tickets', [attendee], () => buyTickets(page, 2, buyer));
+
+    await step(journey, 'the dashboard updates without reload', [organizer, attendee], async () => {
+      const tickets = figure(dashboard.getByLabel(`${promoterName} performance`), 'Tickets');
+      await expect.poll(() => tickets.textContent(), { timeout: 2000, interval: 100 }).toBe('2');
+    });
+
+    const [order] = await ordersOf(buyer);
+    expect(order).toMatchObject({ ticket_count: 2, promoterId: await promoterId() });
+  });
+
+  it('(3) only a purchase in the browser session that opened the link is attributed, in any of its tabs', async () => {
+    const journey = 'session attribution';
+    const stranger = await session();
+    const strangerBuyer = `stranger-${suffix}@example.com`;
+    await step(journey, 'a new session without the link', [stranger], async () => {
+      const page = await stranger.newPage();
+      await page.goto(`/events/${eventSlug}`);
+      await buyTickets(page, 1, strangerBuyer);
+    });
+    expect((await ordersOf(strangerBuyer))[0].promoterId).toBeNull();
+
+    const fan = await session();
+    const fanBuyer = `second-tab-${suffix}@example.com`;
+    await step(journey, 'the link in one tab, the purchase in another', [fan], async () => {
+      const first = await fan.newPage();
+      await first.goto(trackingLink);
+      await first.getByRole('heading', { level: 1, name: eventName }).waitFor();
+      await expect.poll(async () => (await fan.cookies()).some((cookie) => cookie.name === 'pl_attr')).toBe(true);
+      const second = await fan.newPage();
+      await second.goto(`/events/${eventSlug}`);
+      await buyTickets(second, 1, fanBuyer);
+    });
+    expect((await ordersOf(fanBuyer))[0].promoterId).toBe(await promoterId());
+  });
+
+  it('(4) a link for one event never attributes a purchase on another', async () => {
+    const journey = 'other event';
+    await step(journey, 'the organizer adds a second event and activates the promoter on it', [organizer], async () => {
+      const { data: first, error } = await app.admin.from('events').select('organization_id, currency').eq('slug', eventSlug).single();
+      if (error) throw error;
+      otherEventSlug = `winter-gala-${suffix}`;
+      const { data: other, error: eventError } = await app.admin
+        .from('events')
+        .insert({ organization_id: first.organization_id, currency: first.currency, slug: otherEventSlug, name: otherEventName, starts_at: '2031-12-12T19:00:00Z', status: 'published' })
+        .select('id')
+        .single();
+      if (eventError) throw eventError;
+      const { error: ticketError } = await app.admin
+        .from('ticket_types')
+        .insert({ organization_id: first.organization_id, event_id: other.id, name: 'Standard', price_minor: 4000, capacity: 50 });
+      if (ticketError) throw ticketError;
+      const { error: linkError } = await app.admin
+        .from('event_promoters')
+        .insert({ organization_id: first.organization_id, event_id: other.id, promoter_id: (await promoterId())!, active: true });
+      if (linkError) throw linkError;
+    });
+
+    const attendee = await session();
+    const buyer = `elsewhere-${suffix}@example.com`;
+    await step(journey, 'link for the first event, purchase on the second', [attendee], async () => {
+      const page = await attendee.newPage();
+      await page.goto(trackingLink);
+      await page.getByRole('heading', { level: 1, name: eventName }).waitFor();
+      await expect.poll(async () => (await attendee.cookies()).some((cookie) => cookie.name === 'pl_attr')).toBe(true);
+      await page.goto(`/events/${otherEventSlug}`);
+      await buyTickets(page, 1, buyer);
+    });
+    const [order] = await ordersOf(buyer);
+    expect(order.promoterId).toBeNull();
+  });
+
+  it('(6) the event page looks the same with and without the promoter parameter', async () => {
+    const journey = 'silent link';
+    const plainSession = await session();
+    const linkedSession = await session();
+    await step(journey, 'compare', [plainSession, linkedSession], async () => {
+      const plain = await plainSession.newPage();
+      await plain.goto(`/events/${eventSlug}`);
+      await plain.getByRole('heading', { level: 1, name: eventName }).waitFor();
+      const linked = await linkedSession.newPage();
+      await linked.goto(trackingLink);
+      await linked.getByRole('heading', { level: 1, name: eventName }).waitFor();
+      await expect.poll(async () => (await linkedSession.cookies()).some((cookie) => cookie.name === 'pl_attr')).toBe(true);
+      expect(await visibleStructure(linked)).toEqual(await visibleStructure(plain));
+      expect(linked.url()).toBe(trackingLink);
+    });
+  });
+
+  it('(5) deleting a promoter takes two confirmations, removes them and their figures, and keeps the orders in event totals', async () => {
+    const journey = 'delete promoter';
+    const id = await promoterId();
+    expect(id).not.toBeNull();
+    const { count: ordersBefore } = await app.admin.from('orders').select('id', { count: 'exact', head: true });
+
+    await step(journey, 'two confirmations', [organizer], async () => {
+      await dashboard.goto(`/dashboard/promoters/${id}`);
+      await dashboard.getByRole('heading', { name: promoterName }).waitFor();
+      await dashboard.getByRole('button', { name: /^Delete/ }).first().click();
+      const first = dashboard.getByRole('alertdialog', { name: `Delete ${promoterName}?` });
+      await first.getByRole('button', { name: 'Continue' }).click();
+      const second = dashboard.getByRole('alertdialog', { name: 'Confirm permanent deletion' });
+      await second.getByRole('textbox', { name: 'Promo code' }).fill(promoCode);
+      await second.getByRole('button', { name: 'Delete permanently' }).click();
+      await second.waitFor({ state: 'detached' });
+    });
+
+    await step(journey, 'the promoter and their figures are gone', [organizer], async () => {
+      await dashboard.getByRole('link', { name: 'Promoters' }).click();
+      await dashboard.getByRole('heading', { name: 'Promoters', level: 1 }).waitFor();
+      await expect.poll(() => dashboard.getByRole('main').getByRole('link', { name: new RegExp(promoterName) }).count()).toBe(0);
+      expect(await promoterId()).toBeNull();
+      const { count: attributionsLeft } = await app.admin.from('attributions').select('id', { count: 'exact', head: true }).eq('promoter_id', id!);
+      expect(attributionsLeft).toBe(0);
+    });
+
+    await step(journey, 'the orders still count in the event totals', [organizer], async () => {
+      const { count: ordersAfter } = await app.admin.from('orders').select('id', { count: 'exact', head: true });
+      expect(ordersAfter).toBe(ordersBefore);
+      await dashboard.getByRole('link', { name: 'Events' }).click();
+      const card = dashboard.getByRole('listitem', { name: eventName });
+      // 2 (journey 2) + 1 (stranger) + 1 (second tab) tickets, none attributed any more.
+      await expect.poll(() => figure(card, 'Tickets sold').textContent()).toBe('4');
+      await expect.poll(() => figure(card, 'Via promoters').textContent()).toBe('0');
+    });
+  });
+});

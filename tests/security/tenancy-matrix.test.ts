@@ -1,0 +1,603 @@
+/**
+ * The tenancy matrix: every table and every API-visible function of `public`, read from
+ * the live schema, against every persona and operation, checked against the intended
+ * policy declared below (from docs/api-contract.md and the migrations). A table without
+ * RLS, or a table or function without an entry here, fails the suite — a new table or
+ * function has to be given its intended policy before the tests pass again.
+ *
+ * All persona traffic goes through supabase-js and the emulator; outcomes are verified
+ * as the database owner (who bypasses RLS), so a refusal counts only if nothing changed.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createWorld, PERSONAS, type OrganizationFixture, type Persona, type World } from './support/world.ts';
+
+type Key = Record<string, string>;
+type Row = Record<string, unknown>;
+
+/** Who sees which rows. */
+type Visibility = 'members' | 'members+published';
+
+const NOBODY: readonly Persona[] = [];
+const MEMBERS_A: readonly Persona[] = ['memberA', 'adminA', 'ownerA'];
+const ADMINS_A: readonly Persona[] = ['adminA', 'ownerA'];
+const SIGNED_IN: readonly Persona[] = ['noOrganization', 'memberA', 'adminA', 'ownerA', 'memberB'];
+const EVERYONE: readonly Persona[] = PERSONAS;
+
+interface TableEntry {
+  /** The column that says which organization a row belongs to. */
+  orgColumn: string;
+  keyColumns: string[];
+  select: Visibility;
+  /** SQL condition (on alias `t`) for rows that anyone may read when visibility is members+published. */
+  published?: string;
+  insert: readonly Persona[];
+  update: readonly Persona[];
+  delete: readonly Persona[];
+  /** A valid new row in organization A, for an insert through the API; arranges what it needs. */
+  newRow(world: World): Promise<Row>;
+  /** Inserts (as the owner) a throwaway row of organization A and returns its key. */
+  disposable(world: World): Promise<Key>;
+  /** The change an update attempts. */
+  change: { column: string; value: string | boolean | number | ((world: World) => string) };
+}
+
+async function one(world: World, sql: string, params: unknown[]): Promise<string> {
+  const result = await world.db.query<{ id: string }>(sql, params);
+  return result.rows[0].id;
+}
+
+const newPromoter = (world: World, org: OrganizationFixture) =>
+  one(world, `insert into public.promoters (organization_id, name, promo_code) values ($1, 'Temp', $2) returning id`, [
+    org.id,
+    `TMP${world.unique()}`,
+  ]);
+
+const TABLES: Record<string, TableEntry> = {
+  organizations: {
+    orgColumn: 'id',
+    keyColumns: ['id'],
+    select: 'members',
+    insert: NOBODY,
+    update: ADMINS_A,
+    delete: NOBODY,
+    newRow: async (world) => ({ id: randomUUID(), name: `Org ${world.unique()}` }),
+    async disposable(world) {
+      // A copy of organization A with the same people in the same roles.
+      const id = await one(world, `insert into public.organizations (name, currency) values ($1, 'EUR') returning id`, [
+        `Copy ${world.unique()}`,
+      ]);
+      await world.db.query(
+        `insert into public.organization_members (organization_id, user_id, role)
+         select $1, user_id, role from public.organization_members where organization_id = $2`,
+        [id, world.a.id],
+      );
+      return { id };
+    },
+    change: { column: 'name', value: 'Renamed' },
+  },
+  organization_members: {
+    orgColumn: 'organization_id',
+    keyColumns: ['organization_id', 'user_id'],
+    select: 'members',
+    insert: ADMINS_A,
+    update: ADMINS_A,
+    delete: ADMINS_A,
+    newRow: async (world) => ({ organization_id: world.a.id, user_id: await world.spareUser(), role: 'member' }),
+    async disposable(world) {
+      const user = await world.spareUser();
+      await world.db.query(`insert into public.organization_members (organization_id, user_id, role) values ($1, $2, 'member')`, [
+        world.a.id,
+        user,
+      ]);
+      return { organization_id: world.a.id, user_id: user };
+    },
+    change: { column: 'role', value: 'admin' },
+  },
+  events: {
+    orgColumn: 'organization_id',
+    keyColumns: ['id'],
+    select: 'members+published',
+    published: `t.status = 'published'`,
+    insert: MEMBERS_A,
+    update: MEMBERS_A,
+    delete: MEMBERS_A,
+    newRow: async (world) => ({
+      id: randomUUID(),
+      organization_id: world.a.id,
+      slug: `new-${world.unique()}`,
+      name: 'New event',
+      starts_at: new Date(Date.now() + 86_400_000).toISOString(),
+    }),
+    disposable: async (world) => ({
+      id: await one(
+        world,
+        `insert into public.events (organization_id, slug, name, starts_at) values ($1, $2, 'Temp', now() + interval '1 day') returning id`,
+        [world.a.id, `temp-${world.unique()}`],
+      ),
+    }),
+    change: { column: 'name', value: 'Renamed' },
+  },
+  ticket_types: {
+    orgColumn: 'organization_id',
+    keyColumns: ['id'],
+    select: 'members+published',
+    published: `exists (select 1 from public.events e where e.id = t.event_id and e.status = 'published')`,
+    insert: MEMBERS_A,
+    update: MEMBERS_A,
+    delete: MEMBERS_A,
+    newRow: async (world) => ({
+      id: randomUUID(),
+      organization_id: world.a.id,
+      event_id: world.a.draftEventId,
+      name: 'New type',
+      price_minor: 500,
+      capacity: 5,
+    }),
+    disposable: async (world) => ({
+      id: await one(
+        world,
+        `insert into public.ticket_types (organization_id, event_id, name, price_minor, capacity) values ($1, $2, 'Temp', 1, 1) returning id`,
+        [world.a.id, world.a.draftEventId],
+      ),
+    }),
+    change: { column: 'name', value: 'Renamed' },
+  },
+  promoters: {
+    orgColumn: 'organization_id',
+    keyColumns: ['id'],
+    select: 'members',
+    insert: MEMBERS_A,
+    update: MEMBERS_A,
+    // Only through request_promoter_deletion / confirm_promoter_deletion.
+    delete: NOBODY,
+    newRow: async (world) => ({ id: randomUUID(), organization_id: world.a.id, name: 'New', promo_code: `NEW${world.unique()}` }),
+    disposable: async (world) => ({ id: await newPromoter(world, world.a) }),
+    change: { column: 'name', value: 'Renamed' },
+  },
+  event_promoters: {
+    orgColumn: 'organization_id',
+    keyColumns: ['id'],
+    select: 'members',
+    insert: MEMBERS_A,
+    update: MEMBERS_A,
+    // Links are deactivated, never deleted.
+    delete: NOBODY,
+    newRow: async (world) => ({
+      id: randomUUID(),
+      organization_id: world.a.id,
+      event_id: world.a.publishedEventId,
+      promoter_id: await newPromoter(world, world.a),
+    }),
+    disposable: async (world) => ({
+      id: await one(
+        world,
+        `insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3) returning id`,
+        [world.a.id, world.a.publishedEventId, await newPromoter(world, world.a)],
+      ),
+    }),
+    change: { column: 'active', value: false },
+  },
+  promoter_groups: {
+    orgColumn: 'organization_id',
+    keyColumns: ['id'],
+    select: 'members',
+    insert: MEMBERS_A,
+    update: MEMBERS_A,
+    delete: MEMBERS_A,
+    newRow: async (world) => ({ id: randomUUID(), organization_id: world.a.id, name: `Group ${world.unique()}` }),
+    disposable: async (world) => ({
+      id: await one(world, `insert into public.promoter_groups (organization_id, name) values ($1, $2) returning id`, [
+        world.a.id,
+        `Temp ${world.unique()}`,
+      ]),
+    }),
+    // Group names are unique per organization: every attempt needs its own.
+    change: { column: 'name', value: (world) => `Renamed ${world.unique()}` },
+  },
+  promoter_group_members: {
+    orgColumn: 'organization_id',
+    keyColumns: ['group_id', 'promoter_id'],
+    select: 'members',
+    insert: MEMBERS_A,
+    // Memberships are added and removed, never edited.
+    update: NOBODY,
+    delete: MEMBERS_A,
+    newRow: async (world) => ({ organization_id: world.a.id, group_id: world.a.groupId, promoter_id: await newPromoter(world, world.a) }),
+    async disposable(world) {
+      const promoter = await newPromoter(world, world.a);
+      await world.db.query('insert into public.promoter_group_members (organization_id, group_id, promoter_id) values ($1, $2, $3)', [
+        world.a.id,
+        world.a.groupId,
+        promoter,
+      ]);
+      return { group_id: world.a.groupId, promoter_id: promoter };
+    },
+    change: { column: 'created_at', value: '2001-01-01T00:00:00.000Z' },
+  },
+  promoter_visits: {
+    orgColumn: 'organization_id',
+    keyColumns: ['id'],
+    select: 'members',
+    // Written only by track_promoter_visit.
+    insert: NOBODY,
+    update: NOBODY,
+    delete: NOBODY,
+    newRow: async (world) => ({
+      id: randomUUID(),
+      organization_id: world.a.id,
+      event_id: world.a.publishedEventId,
+      promoter_id: world.a.promoterId,
+      session_id: randomUUID(),
+      token: `forged-${world.unique()}`,
+    }),
+    async disposable(world) {
+      const visit = await world.db.query<{ token: string }>('select public.track_promoter_visit($1, $2, $3) as token', [
+        world.a.publishedEventSlug,
+        world.a.promoCode,
+        randomUUID(),
+      ]);
+      return { id: await one(world, 'select id from public.promoter_visits where token = $1', [visit.rows[0].token]) };
+    },
+    change: { column: 'token', value: 'forged-token' },
+  },
+  orders: {
+    orgColumn: 'organization_id',
+    keyColumns: ['id'],
+    select: 'members',
+    // Written only by checkout and refund_order.
+    insert: NOBODY,
+    update: NOBODY,
+    delete: NOBODY,
+    newRow: async (world) => ({
+      id: randomUUID(),
+      organization_id: world.a.id,
+      event_id: world.a.publishedEventId,
+      reference: `PL-${world.unique().toUpperCase()}`,
+      buyer_name: 'Forger',
+      buyer_email: 'forger@example.com',
+      currency: 'EUR',
+      total_minor: 0,
+      ticket_count: 1,
+      idempotency_key: randomUUID(),
+    }),
+    disposable: async (world) => ({ id: await world.buy(world.a) }),
+    change: { column: 'status', value: 'refunded' },
+  },
+  order_items: {
+    orgColumn: 'organization_id',
+    keyColumns: ['id'],
+    select: 'members',
+    insert: NOBODY,
+    update: NOBODY,
+    delete: NOBODY,
+    newRow: async (world) => ({
+      id: randomUUID(),
+      organization_id: world.a.id,
+      order_id: world.a.orderId,
+      ticket_type_id: world.a.ticketTypeId,
+      quantity: 1,
+      unit_price_minor: 0,
+    }),
+    disposable: async (world) => ({
+      id: await one(world, 'select id from public.order_items where order_id = $1', [await world.buy(world.a)]),
+    }),
+    change: { column: 'unit_price_minor', value: 0 },
+  },
+  attributions: {
+    orgColumn: 'organization_id',
+    keyColumns: ['id'],
+    select: 'members',
+    // Written only by checkout; removed only with the promoter.
+    insert: NOBODY,
+    update: NOBODY,
+    delete: NOBODY,
+    newRow: async (world) => ({
+      id: randomUUID(),
+      organization_id: world.a.id,
+      order_id: await world.buy(world.a),
+      promoter_id: world.a.promoterId,
+      event_id: world.a.publishedEventId,
+      visit_id: world.a.visitId,
+    }),
+    disposable: async (world) => ({
+      id: await one(world, 'select id from public.attributions where order_id = $1', [await world.buy(world.a, world.a.visitToken)]),
+    }),
+    change: { column: 'created_at', value: '2001-01-01T00:00:00.000Z' },
+  },
+};
+
+interface FunctionEntry {
+  allowed: readonly Persona[];
+  /** Arguments aimed at organization A; may arrange what the call needs. */
+  args(world: World): Promise<Row>;
+  /** Whether the call took effect, asked of the database afterwards (for functions that write). */
+  tookEffect?(world: World, args: Row): Promise<boolean>;
+}
+
+const exists = async (world: World, sql: string, params: unknown[]) => (await world.db.query(sql, params)).rows.length > 0;
+
+const FUNCTIONS: Record<string, FunctionEntry> = {
+  create_organization: {
+    allowed: SIGNED_IN,
+    args: async (world) => ({ p_name: `Org ${world.unique()}`, p_currency: 'EUR' }),
+    tookEffect: (world, args) => exists(world, 'select 1 from public.organizations where name = $1', [args.p_name]),
+  },
+  track_promoter_visit: {
+    allowed: EVERYONE,
+    args: async (world) => ({ p_event_slug: world.a.publishedEventSlug, p_promo_code: world.a.promoCode, p_session_id: randomUUID() }),
+    tookEffect: (world, args) => exists(world, 'select 1 from public.promoter_visits where session_id = $1', [args.p_session_id]),
+  },
+  checkout: {
+    allowed: EVERYONE,
+    args: async (world) => ({
+      p_event_slug: world.a.publishedEventSlug,
+      p_items: [{ ticket_type_id: world.a.ticketTypeId, quantity: 1 }],
+      p_buyer_name: 'Grace',
+      p_buyer_email: 'grace@example.com',
+      p_idempotency_key: randomUUID(),
+    }),
+    tookEffect: (world, args) => exists(world, 'select 1 from public.orders where idempotency_key = $1', [args.p_idempotency_key]),
+  },
+  refund_order: {
+    allowed: ADMINS_A,
+    args: async (world) => ({ p_order_id: await world.buy(world.a) }),
+    tookEffect: (world, args) => exists(world, `select 1 from public.orders where id = $1 and status = 'refunded'`, [args.p_order_id]),
+  },
+  promoter_performance: { allowed: MEMBERS_A, args: async (world) => ({ p_organization_id: world.a.id }) },
+  promoter_summary: { allowed: MEMBERS_A, args: async (world) => ({ p_organization_id: world.a.id }) },
+  promoter_group_performance: { allowed: MEMBERS_A, args: async (world) => ({ p_organization_id: world.a.id }) },
+  event_performance: { allowed: MEMBERS_A, args: async (world) => ({ p_organization_id: world.a.id }) },
+  promoter_sales_timeseries: {
+    allowed: MEMBERS_A,
+    args: async (world) => ({ p_promoter_id: world.a.promoterId, p_from: '2026-01-01', p_to: '2026-12-31' }),
+  },
+  is_promo_code_available: {
+    allowed: MEMBERS_A,
+    args: async (world) => ({ p_organization_id: world.a.id, p_promo_code: `FREE${world.unique()}` }),
+  },
+  request_promoter_deletion: {
+    allowed: ADMINS_A,
+    args: async (world) => ({ p_promoter_id: await newPromoter(world, world.a) }),
+    tookEffect: (world, args) =>
+      exists(world, 'select 1 from private.promoter_deletion_requests where promoter_id = $1', [args.p_promoter_id]),
+  },
+  confirm_promoter_deletion: {
+    allowed: ADMINS_A,
+    async args(world) {
+      const promoter = await newPromoter(world, world.a);
+      // The first confirmation comes from an owner; the persona gives the second.
+      const { data, error } = await world.clients.ownerA.rpc('request_promoter_deletion', { p_promoter_id: promoter });
+      if (error) throw error;
+      const code = (await world.db.query<{ promo_code: string }>('select promo_code from public.promoters where id = $1', [promoter]))
+        .rows[0].promo_code;
+      return { p_promoter_id: promoter, p_token: (data as { token: string }).token, p_promo_code: code };
+    },
+    tookEffect: async (world, args) => !(await exists(world, 'select 1 from public.promoters where id = $1', [args.p_promoter_id])),
+  },
+};
+
+// The live schema, read before the tests are generated.
+const world = await createWorld();
+afterAll(() => world.stop());
+
+const liveTables = (
+  await world.db.query<{ relname: string; relrowsecurity: boolean }>(
+    `select c.relname, c.relrowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm', 'f') order by 1`,
+  )
+).rows;
+const liveFunctions = (
+  await world.db.query<{ proname: string }>(
+    `select distinct p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+     where n.nspname = 'public'
+       and (has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute'))
+     order by 1`,
+  )
+).rows.map((row) => row.proname);
+
+function keyFilter(key: Key): { sql: string; params: string[] } {
+  const columns = Object.keys(key);
+  return { sql: columns.map((column, i) => `t.${column} = $${i + 1}`).join(' and '), params: columns.map((column) => key[column]) };
+}
+
+async function rowExists(table: string, key: Key, extra?: { column: string; value: unknown }): Promise<boolean> {
+  const filter = keyFilter(key);
+  const params: unknown[] = [...filter.params];
+  let sql = `select 1 from public.${table} t where ${filter.sql}`;
+  if (extra) {
+    params.push(extra.value);
+    sql += ` and t.${extra.column} = $${params.length}`;
+  }
+  return exists(world, sql, params);
+}
+
+/** The organizations a persona belongs to, as the database owner sees it. */
+async function organizationsOf(persona: Persona): Promise<string[]> {
+  if (persona === 'anonymous') return [];
+  const result = await world.db.query<{ organization_id: string }>(
+    'select organization_id from public.organization_members where user_id = $1',
+    [world.userIds[persona]],
+  );
+  return result.rows.map((row) => row.organization_id);
+}
+
+function keyString(row: Row, columns: string[]): string {
+  return columns.map((column) => String(row[column])).join('/');
+}
+
+describe('every table and function the API can reach is covered by the matrix', () => {
+  it('every table in public has row-level security enabled', () => {
+    expect(liveTables.filter((table) => !table.relrowsecurity).map((table) => table.relname)).toEqual([]);
+  });
+
+  it('every table in public has an entry in the tenancy matrix, and every entry names a live table', () => {
+    const live = liveTables.map((table) => table.relname);
+    expect(live.filter((table) => !(table in TABLES))).toEqual([]);
+    expect(Object.keys(TABLES).filter((table) => !live.includes(table))).toEqual([]);
+  });
+
+  it('every function the API roles may execute has an entry, and every entry names a live function', () => {
+    expect(liveFunctions.filter((name) => !(name in FUNCTIONS))).toEqual([]);
+    expect(Object.keys(FUNCTIONS).filter((name) => !liveFunctions.includes(name))).toEqual([]);
+  });
+
+  it('outside public the API roles reach only realtime.messages, and that table has row-level security', async () => {
+    // Supabase grants realtime.messages to anon and authenticated and lets RLS decide;
+    // nothing else outside public (private rollups, auth) may be reachable at all.
+    const result = await world.db.query<{ grant: string }>(
+      `select distinct n.nspname || '.' || c.relname || (case when c.relrowsecurity then ' (rls)' else '' end) as grant
+       from pg_class c
+       join pg_namespace n on n.oid = c.relnamespace
+       cross join (values ('anon'), ('authenticated')) as r (rolname)
+       cross join (values ('select'), ('insert'), ('update'), ('delete')) as p (privilege)
+       where c.relkind in ('r', 'p', 'v', 'm')
+         and n.nspname not in ('public', 'pg_catalog', 'information_schema')
+         and has_table_privilege(r.rolname, c.oid, p.privilege)
+       order by 1`,
+    );
+    expect(result.rows.map((row) => row.grant)).toEqual(['realtime.messages (rls)']);
+  });
+});
+
+for (const { relname: table } of liveTables) {
+  const entry = TABLES[table];
+  if (!entry) continue; // reported by the coverage test above
+  describe(`table ${table}`, () => {
+    for (const persona of PERSONAS) {
+      const client = () => world.clients[persona];
+
+      const seesWhat = entry.select === 'members+published' ? 'its organizations’ rows and published ones' : 'its organizations’ rows';
+      it(`${persona} reads exactly ${seesWhat}`, async () => {
+        const orgs = await organizationsOf(persona);
+        const expected = await world.db.query<Row>(
+          `select ${entry.keyColumns.map((c) => `t.${c}`).join(', ')} from public.${table} t
+           where t.${entry.orgColumn} = any($1::uuid[])${entry.published ? ` or (${entry.published})` : ''}`,
+          [orgs],
+        );
+        const { data, error, status } = await client().from(table).select(entry.keyColumns.join(','));
+        expect(status).toBeLessThan(500);
+        const seen = error ? [] : ((data ?? []) as unknown as Row[]);
+        // A refusal by grant (42501) counts as seeing nothing; anything else is a failure.
+        if (error) expect(error.code).toBe('42501');
+        expect(seen.map((row) => keyString(row, entry.keyColumns)).sort()).toEqual(
+          expected.rows.map((row) => keyString(row, entry.keyColumns)).sort(),
+        );
+        if (persona === 'memberA' || persona === 'memberB') {
+          // Sanity: the persona does see its own organization's fixture rows.
+          expect(seen.length).toBeGreaterThan(0);
+        }
+      });
+
+      const mayInsert = entry.insert.includes(persona);
+      it(`${persona} ${mayInsert ? 'may' : 'may not'} insert into organization A`, async () => {
+        const row = await entry.newRow(world);
+        const { error, status } = await client().from(table).insert(row);
+        expect(status).toBeLessThan(500);
+        const key = Object.fromEntries(entry.keyColumns.map((column) => [column, String(row[column])]));
+        const inserted = await rowExists(table, key);
+        expect({ error: error ? 'refused' : 'accepted', inserted }).toEqual(
+          mayInsert ? { error: 'accepted', inserted: true } : { error: 'refused', inserted: false },
+        );
+      });
+
+      const mayUpdate = entry.update.includes(persona);
+      it(`${persona} ${mayUpdate ? 'may' : 'may not'} update organization A's ${table}`, async () => {
+        const key = await entry.disposable(world);
+        const { column } = entry.change;
+        const value = typeof entry.change.value === 'function' ? entry.change.value(world) : entry.change.value;
+        const { status } = await client()
+          .from(table)
+          .update({ [column]: value })
+          .match(key);
+        expect(status).toBeLessThan(500);
+        expect(await rowExists(table, key, { column, value })).toBe(mayUpdate);
+        expect(await rowExists(table, key)).toBe(true);
+      });
+
+      const mayDelete = entry.delete.includes(persona);
+      it(`${persona} ${mayDelete ? 'may' : 'may not'} delete organization A's ${table}`, async () => {
+        const key = await entry.disposable(world);
+        const { status } = await client().from(table).delete().match(key);
+        expect(status).toBeLessThan(500);
+        expect(await rowExists(table, key)).toBe(!mayDelete);
+      });
+    }
+  });
+}
+
+const isRefusal = (error: { code?: string; message?: string } | null) =>
+  error !== null && (error.code === '42501' || error.message === 'not_authorized' || error.message === 'order_not_found');
+
+for (const name of liveFunctions) {
+  const entry = FUNCTIONS[name];
+  if (!entry) continue;
+  describe(`function ${name}`, () => {
+    for (const persona of PERSONAS) {
+      const allowed = entry.allowed.includes(persona);
+      it(`${persona} ${allowed ? 'may' : 'may not'} call it on organization A`, async () => {
+        const args = await entry.args(world);
+        const { data, error, status } = await world.clients[persona].rpc(name as 'checkout', args as never);
+        expect(status).toBeLessThan(500);
+        if (allowed) {
+          expect(error).toBeNull();
+          expect(data).not.toBeNull();
+        } else {
+          expect(isRefusal(error), JSON.stringify(error)).toBe(true);
+        }
+        if (entry.tookEffect) expect(await entry.tookEffect(world, args)).toBe(allowed);
+      });
+    }
+  });
+}
+
+describe('escalation and cross-organization writes', () => {
+  it('an admin cannot make anyone an owner, and a member cannot promote themself', async () => {
+    const spare = await world.spareUser();
+    const grant = await world.clients.adminA.from('organization_members').insert({ organization_id: world.a.id, user_id: spare, role: 'owner' });
+    expect(grant.error?.code).toBe('42501');
+    await world.clients.adminA.from('organization_members').update({ role: 'owner' }).match({ organization_id: world.a.id, user_id: world.userIds.adminA });
+    await world.clients.memberA.from('organization_members').update({ role: 'admin' }).match({ organization_id: world.a.id, user_id: world.userIds.memberA });
+    const roles = await world.db.query<{ user_id: string; role: string }>(
+      'select user_id, role from public.organization_members where organization_id = $1 and user_id = any($2::uuid[]) order by role',
+      [world.a.id, [spare, world.userIds.adminA, world.userIds.memberA]],
+    );
+    expect(roles.rows).toEqual([
+      { user_id: world.userIds.adminA, role: 'admin' },
+      { user_id: world.userIds.memberA, role: 'member' },
+    ]);
+  });
+
+  it('a member of B cannot attach organization A’s event or promoter to a row of organization B', async () => {
+    const ticket = await world.clients.memberB.from('ticket_types').insert({
+      organization_id: world.b.id,
+      event_id: world.a.draftEventId,
+      name: 'Smuggled',
+      price_minor: 1,
+      capacity: 1,
+    });
+    expect(ticket.error?.message).toBe('organization_mismatch');
+    const link = await world.clients.memberB.from('event_promoters').insert({
+      organization_id: world.b.id,
+      event_id: world.b.publishedEventId,
+      promoter_id: world.a.promoterId,
+    });
+    expect(link.error?.message).toBe('organization_mismatch');
+    expect(await exists(world, `select 1 from public.ticket_types where name = 'Smuggled'`, [])).toBe(false);
+    expect(await exists(world, 'select 1 from public.event_promoters where organization_id = $1 and promoter_id = $2', [world.b.id, world.a.promoterId])).toBe(false);
+  });
+
+  it('a member cannot move a row of organization A into organization B', async () => {
+    const key = await TABLES.promoters.disposable(world);
+    const { status } = await world.clients.memberA.from('promoters').update({ organization_id: world.b.id }).match(key);
+    expect(status).toBeLessThan(500);
+    expect(await rowExists('promoters', key, { column: 'organization_id', value: world.a.id })).toBe(true);
+  });
+
+  it('no persona can write ticket_types.sold', async () => {
+    for (const persona of PERSONAS) {
+      await world.clients[persona].from('ticket_types').update({ sold: 0 } as never).eq('id', world.a.ticketTypeId);
+    }
+    expect(await rowExists('ticket_types', { id: world.a.ticketTypeId }, { column: 'sold', value: 0 })).toBe(false);
+  });
+});
