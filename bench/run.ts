@@ -11,28 +11,28 @@
  *
  * Options: --regenerate (rebuild the data sets), --quick (3 s load windows, for trying
  * the harness), --only=<sections> (comma list of: checkout, dashboard, realtime,
- * embedded, spa, memory).
+ * embedded, spa, memory), --large 100k (a 100,000-order large data set, for trying).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { openPostgresDataset, openPGliteDataset, pgliteDump, type Dataset } from './datasets.ts';
-import { SCALES, datasetIds, type DatasetIds } from './generate.ts';
-import { Report, renderMarkdown, renderTable, verdict } from './lib/report.ts';
-import { describeMachine } from './lib/machine.ts';
-import { startCliEmulator, startEmulatorProcess, type EmulatorProcess } from './lib/emulator-process.ts';
-import { memoryOf, sampleRss } from './lib/proc.ts';
-import { bytes, distribution, ms, now, ratio, sleep } from './lib/stats.ts';
-import { httpCheckoutLoad, pgbench, prepareCheckoutEvent, sqlCheckoutLoad, type CheckoutFixture, type PhaseResult } from './checkout.ts';
-import { explainDashboard, measureDashboard, type DashboardSamples } from './dashboard.ts';
-import { measureRealtime } from './realtime.ts';
-import { buildAndWeigh, measureDashboardLoad } from './spa.ts';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
-import { DEFAULT_JWT_SECRET, createProjectKeys } from '../supabase/emulator/jwt.ts';
 import { openDatabase } from '../supabase/emulator/database.ts';
+import { DEFAULT_JWT_SECRET, createProjectKeys } from '../supabase/emulator/jwt.ts';
+import { httpCheckoutLoad, pgbench, prepareCheckoutEvent, sqlCheckoutLoad, type CheckoutFixture, type PhaseResult } from './checkout.ts';
+import { WARMUP_CALLS, explainDashboard, measureDashboard, type DashboardSamples } from './dashboard.ts';
+import { openPostgresDataset, openPGliteDataset, pgliteDump, type Dataset } from './datasets.ts';
+import { SCALES, datasetIds, type DatasetIds } from './generate.ts';
+import { startCliEmulator, startEmulatorProcess, type EmulatorProcess } from './lib/emulator-process.ts';
+import { describeMachine } from './lib/machine.ts';
+import { memoryOf, sampleRss } from './lib/proc.ts';
+import { Report, renderMarkdown, renderTable, verdict } from './lib/report.ts';
+import { bytes, distribution, ms, now, ratio, sleep } from './lib/stats.ts';
+import { measureRealtime } from './realtime.ts';
+import { buildAndWeigh, measureDashboardLoad } from './spa.ts';
 
 const PGBENCH = '/usr/bin/pgbench';
 const CHROMIUM = '/usr/bin/chromium';
@@ -220,6 +220,9 @@ async function postgresRun(): Promise<void> {
         if (only.has('checkout')) {
           const idle = await memoryOf(emulator.pid);
           const http = await checkoutLoads(emulator, fixture, [1, 10, 50], S.checkout, 'HTTP checkout (supabase REST rpc)');
+          // One connection: the difference to one HTTP client is the emulator's cost per request.
+          const sql1 = await sqlCheckoutLoad(large.databaseUrl!, fixture, 1, windowMs, cpuGroups());
+          loadFigure(S.checkout, 'checkout() in SQL, 1 connection', sql1);
           const sql = await sqlCheckoutLoad(large.databaseUrl!, fixture, 10, windowMs, cpuGroups());
           loadFigure(S.checkout, 'checkout() in SQL, 10 connections', sql);
           // The same without attribution token: no attribution, rollup or broadcast (and
@@ -257,6 +260,15 @@ async function postgresRun(): Promise<void> {
             verdict: verdict(h10 / bench.tps >= 0.5),
           });
           report.add({ section: S.checkout, name: 'HTTP checkout ÷ checkout() in SQL, 10 clients', value: ratio(h10 / sql.throughput), verdict: 'info' });
+          const h1 = distribution(http.get(1)!.latencies).p50;
+          const s1 = distribution(sql1.latencies).p50;
+          report.add({
+            section: S.checkout,
+            name: 'emulator time per checkout request (1 client: HTTP p50 − SQL p50)',
+            value: ms(h1 - s1),
+            spread: `${ms(h1)} − ${ms(s1)}`,
+            verdict: 'info',
+          });
           report.add({
             section: S.memory,
             name: 'emulator on Postgres: idle → peak under checkout load',
@@ -569,6 +581,12 @@ async function main(): Promise<void> {
     }
   };
 
+  report.note(
+    'CPU notes give cores busy during the measured window (1.00 = one full core): "emulator" is the emulator process, "bench" this load generator, "postgres" every Postgres process on the machine (including any other database users at the time).',
+  );
+  report.note(
+    `Dashboard figures are taken after ${WARMUP_CALLS} calls of each function in the same session, so they show the plan a pooled connection settles on (Postgres may switch the statements inside a PL/pgSQL function to a generic plan after five executions); the "force_custom_plan" rows repeat them with plan_cache_mode = force_custom_plan.`,
+  );
   if (adminUrl) await guard('Postgres figures', () => postgresRun());
   else {
     report.note('DATABASE_URL was not set: embedded-only run at the 10,000-order scale.');
@@ -596,7 +614,7 @@ async function main(): Promise<void> {
   const markdown = renderMarkdown(report, machine, header);
   const out = path.join(fileURLToPath(new URL('.', import.meta.url)), 'RESULTS.md');
   await writeFile(out, markdown);
-  console.log(`\n${renderTable(report.figures)}\n\nWrote ${path.relative(process.cwd(), out)} (${minutes.toFixed(1)} min).`);
+  console.log(`\n${renderTable(report.sortedFigures())}\n\nWrote ${path.relative(process.cwd(), out)} (${minutes.toFixed(1)} min).`);
 }
 
 main().catch((error: unknown) => {

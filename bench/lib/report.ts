@@ -47,6 +47,14 @@ export class Report {
   note(text: string): void {
     this.notes.push(text);
   }
+
+  /** Figures grouped by section (sections are numbered), in the order they were added. */
+  sortedFigures(): Figure[] {
+    return this.figures
+      .map((figure, index) => ({ figure, index }))
+      .sort((a, b) => a.figure.section.localeCompare(b.figure.section) || a.index - b.index)
+      .map((x) => x.figure);
+  }
 }
 
 export function verdict(met: boolean): Verdict {
@@ -76,7 +84,7 @@ export function renderMarkdown(report: Report, machine: Record<string, string>, 
   for (const [key, value] of Object.entries(machine)) out.push(`| ${escapeCell(key)} | ${escapeCell(value)} |`);
   out.push('');
 
-  const sections = [...new Set(report.figures.map((f) => f.section))];
+  const sections = [...new Set(report.sortedFigures().map((f) => f.section))];
   out.push('## Figures', '');
   for (const section of sections) {
     out.push(`### ${section}`, '');

@@ -306,11 +306,13 @@ create table if not exists realtime.emulator_changes (
 );
 alter table realtime.emulator_changes enable row level security;
 revoke all on realtime.emulator_changes from public, anon, authenticated, service_role;
+comment on table realtime.emulator_changes is
+  'Emulator only: captured row changes too large for a NOTIFY, read back by id by the realtime server.';
 
 create or replace function realtime.emulator_capture_change() returns trigger
 language plpgsql
 security definer
-set search_path = pg_catalog
+set search_path = ''
 as $$
 declare
   identity "char";
@@ -359,13 +361,15 @@ begin
 end;
 $$;
 revoke all on function realtime.emulator_capture_change() from public;
+comment on function realtime.emulator_capture_change() is
+  'Emulator only: NOTIFYs realtime_messages with a row change of a table in supabase_realtime.';
 
 -- Puts the capture trigger on every table in supabase_realtime and takes it off tables
 -- that left the publication.
 create or replace function realtime.emulator_sync_capture() returns void
 language plpgsql
 security definer
-set search_path = pg_catalog
+set search_path = ''
 as $$
 declare
   target regclass;
@@ -398,11 +402,13 @@ begin
 end;
 $$;
 revoke all on function realtime.emulator_sync_capture() from public;
+comment on function realtime.emulator_sync_capture() is
+  'Emulator only: keeps the capture trigger on exactly the tables in supabase_realtime.';
 
 create or replace function realtime.emulator_sync_capture_on_ddl() returns event_trigger
 language plpgsql
 security definer
-set search_path = pg_catalog
+set search_path = ''
 as $$
 begin
   perform realtime.emulator_sync_capture();

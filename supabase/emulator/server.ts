@@ -114,6 +114,10 @@ function fromRest(response: RestResponse): Reply {
   return { status: response.status, headers: response.headers, body: response.body };
 }
 
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 function hostForUrl(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
@@ -127,6 +131,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
   const logErrors = options.logErrors ?? true;
   const host = options.host ?? '127.0.0.1';
+  // The default secret is public: anyone who can reach the server could mint a
+  // service_role token with it. Checked here, not only in the CLI, so no caller skips it.
+  if (jwtSecret === DEFAULT_JWT_SECRET && !isLoopbackHost(host)) {
+    throw new Error(
+      `Refusing to listen on ${host} with the publicly known default JWT secret: anyone could mint a service_role token. Set a JWT secret of at least 32 characters.`,
+    );
+  }
 
   const ownsDb = !options.db;
   const db =

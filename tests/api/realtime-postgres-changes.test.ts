@@ -300,6 +300,32 @@ describe('postgres_changes delivery', () => {
     expect(received.find((change) => change.new.id === id)!.new.body).toBe(body);
   });
 
+  it('limits the record to the columns a binding selects', async () => {
+    const received: Change[] = [];
+    const channel = emulator
+      .serviceClient()
+      .channel(`select-${randomUUID()}`)
+      .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'rt_notes', select: ['id', 'body'] }, (payload) =>
+        received.push({ ...payload, new: asRecord(payload.new), old: asRecord(payload.old) }),
+      );
+    expect(await subscribe(channel)).toBe('SUBSCRIBED');
+    const id = await insertNote(randomUUID(), { body: 'narrow' });
+    await waitFor(() => received.length === 1);
+    expect(received[0].new).toEqual({ id, body: 'narrow' });
+  });
+
+  it('reports a change of a table without a primary key as an error, without the row', async () => {
+    await emulator.db.exec(`
+      create table public.rt_keyless (label text);
+      grant select on public.rt_keyless to service_role;
+      alter publication supabase_realtime add table public.rt_keyless;
+    `);
+    const { received } = await listen(emulator.serviceClient(), { event: '*', table: 'rt_keyless' });
+    await emulator.db.query(`insert into public.rt_keyless values ('no key')`);
+    await waitFor(() => received.length === 1);
+    expect(received[0]).toMatchObject({ eventType: 'INSERT', new: {}, errors: ['Error 400: Bad Request, no primary key'] });
+  });
+
   it('reports a filter that cannot work as a postgres_changes system error', async () => {
     const messages: Record<string, unknown>[] = [];
     const channel = emulator

@@ -14,7 +14,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => world?.stop());
 
-async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
+async function post(path: string, body: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${world.emulator.url}${path}`, {
     method: 'POST',
     headers: { apikey: world.emulator.anonKey, 'Content-Type': 'application/json', ...headers },
@@ -100,7 +100,10 @@ describe('track_promoter_visit under a flood', () => {
         tokens.push(result.data as string | null);
       }
     }
-    expect(await visitsOf(world.a.promoterId)).toBeLessThanOrEqual(before + cap);
+    const after = await visitsOf(world.a.promoterId);
+    expect(after).toBeLessThanOrEqual(before + cap);
+    // Up to the cap, new sessions are real visits and do count.
+    expect(after).toBeGreaterThan(before);
     // A real attendee arriving during a flood is still attributed: calls beyond the cap
     // get a valid token of that same link.
     expect(tokens.every((token) => typeof token === 'string' && token.length > 0)).toBe(true);
@@ -110,7 +113,7 @@ describe('track_promoter_visit under a flood', () => {
       p_buyer_name: 'Flood survivor',
       p_buyer_email: 'survivor@example.com',
       p_idempotency_key: randomUUID(),
-      p_attribution_token: tokens[tokens.length - 1],
+      p_attribution_token: tokens[tokens.length - 1] ?? undefined,
     });
     expect(order.error).toBeNull();
     const attributed = await world.db.query<{ promoter_id: string }>('select promoter_id from public.attributions where order_id = $1', [

@@ -91,7 +91,7 @@ describe('the default JWT secret', () => {
 
   it('the CLI refuses to listen on a non-loopback address with it, and says why', async () => {
     for (const host of ['0.0.0.0', '::', '192.0.2.10']) {
-      const env = { ...process.env, HOST: host };
+      const env: NodeJS.ProcessEnv = { ...process.env, HOST: host };
       delete env.JWT_SECRET;
       delete env.DATABASE_URL;
       const { code, output } = await runCli(env);

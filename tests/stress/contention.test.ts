@@ -102,7 +102,8 @@ describe(`contention on ${engine}`, () => {
     expect(unpaid.rows).toEqual([]);
     const attributedOrders = await world.db.query<{ tickets: number }>(
       `select coalesce(sum(o.ticket_count), 0)::int as tickets from public.orders o
-       where exists (select 1 from public.attributions a where a.order_id = o.id)`,
+       where o.organization_id = $1 and exists (select 1 from public.attributions a where a.order_id = o.id)`,
+      [world.a.id],
     );
     const { data: performance, error } = await world.clients.ownerA.rpc('promoter_performance', { p_organization_id: world.a.id });
     expect(error).toBeNull();

@@ -536,7 +536,7 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
         const value: unknown = JSON.parse(raw);
         // Row changes share the channel with database broadcasts.
         if (isChangeNotification(value)) {
-          await postgresChanges.deliver(value, subscribers());
+          await postgresChanges.deliver(value, subscribers()).catch((error: unknown) => log('postgres_changes delivery failed', error));
           return;
         }
         const parsed = notification.safeParse(value);

@@ -174,6 +174,44 @@ export function hostileInputSuite({ runs, timeoutMs }: HostileSuiteOptions): voi
       timeoutMs,
     );
 
+    it('known nasty requests are answered with JSON errors, never a 5xx', async () => {
+      const slug = world.a.publishedEventSlug;
+      const cases: [string, string, string?][] = [
+        ['GET', `/rest/v1/events?select=id&name=eq.${encodeURIComponent('a\u0000b')}`],
+        ['GET', '/rest/v1/events?select=id&limit=1e400'],
+        ['GET', '/rest/v1/events?select=id&limit=-1'],
+        ['GET', '/rest/v1/events?select=id&offset=99999999999999999999'],
+        ['GET', '/rest/v1/events?select=id&id=in.(' + 'x,'.repeat(20_000) + 'x)'],
+        ['GET', '/rest/v1/events?select=' + 'ticket_types('.repeat(200) + 'id' + ')'.repeat(200)],
+        ['GET', '/rest/v1/events?select=id&or=' + '('.repeat(5000) + ')'.repeat(5000)],
+        ['GET', '/rest/v1/events?select=id&starts_at=gt.294277-01-01'],
+        ['GET', '/rest/v1/events?select=id&name=match.' + encodeURIComponent('(a+)+$')],
+        ['GET', '/rest/v1/events?select=id&name=match.' + encodeURIComponent('[')],
+        ['GET', '/rest/v1/events?select=id&name=fts(zz_invalid).x'],
+        ['GET', '/rest/v1/events?select=id::int'],
+        ['GET', '/rest/v1/events?select=name->>0->1'],
+        ['GET', '/rest/v1/events?select=id&order=' + 'id,'.repeat(5000) + 'id'],
+        ['GET', '/rest/v1/%C0%AF'],
+        ['GET', '/rest/v1/events%00?select=id'],
+        ['GET', '/rest/v1/rpc/checkout?p_event_slug=' + slug],
+        ['POST', '/rest/v1/rpc/checkout', '['.repeat(200_000) + ']'.repeat(200_000)],
+        ['POST', '/rest/v1/rpc/checkout', JSON.stringify({ p_event_slug: slug, p_items: JSON.parse('['.repeat(3000) + ']'.repeat(3000)), p_buyer_name: 'x', p_buyer_email: 'x@example.com', p_idempotency_key: randomUUID() })],
+        ['POST', '/rest/v1/rpc/checkout', JSON.stringify({ p_event_slug: slug, p_items: [{ ticket_type_id: world.a.ticketTypeId, quantity: 1 }], p_buyer_name: 'x', p_buyer_email: 'x@example.com', p_idempotency_key: 'not-a-uuid' })],
+        ['POST', '/rest/v1/rpc/checkout', JSON.stringify({ p_event_slug: slug, p_items: [{ ticket_type_id: world.a.ticketTypeId, quantity: 1 }], p_buyer_name: '\u0000', p_buyer_email: 'x@example.com', p_idempotency_key: randomUUID() })],
+        ['POST', '/rest/v1/rpc/track_promoter_visit', JSON.stringify({ p_event_slug: slug, p_promo_code: world.a.promoCode, p_session_id: 'nope' })],
+        ['POST', '/rest/v1/rpc/track_promoter_visit', JSON.stringify({ p_event_slug: { a: 1 }, p_promo_code: [1], p_session_id: 5 })],
+        ['POST', '/rest/v1/events', '{"__proto__":{"status":"published"}}'],
+        ['POST', '/rest/v1/events?columns=' + encodeURIComponent('id); drop table public.orders; --'), '{}'],
+        ['PATCH', '/rest/v1/events', '{"name":"everything"}'],
+        ['DELETE', '/rest/v1/events'],
+      ];
+      for (const [method, path, payload] of cases) {
+        await send(target, method, path, { body: payload });
+        await send(target, method, path, { body: payload, asMember: true });
+      }
+      expect(await publicChecksum(world.db)).toEqual(before);
+    });
+
     it('after everything, the database is intact and the server serves a real checkout', async () => {
       const { data, error } = await world.clients.anonymous.rpc('checkout', {
         p_event_slug: world.a.publishedEventSlug,

@@ -62,7 +62,7 @@ export async function send(
   target: HostileTarget,
   method: string,
   path: string,
-  options: { body?: string | Uint8Array; headers?: Record<string, string>; asMember?: boolean } = {},
+  options: { body?: string; headers?: Record<string, string>; asMember?: boolean } = {},
 ): Promise<Outcome> {
   const headers: Record<string, string> = { apikey: target.anonKey, ...options.headers };
   if (options.asMember) headers.Authorization = `Bearer ${target.memberToken}`;

@@ -78,7 +78,6 @@ export async function createWorld(): Promise<World> {
     ownerA: await userId(ownerA),
     memberB: await userId(memberB),
   };
-  const ownerBId = await userId(ownerB);
 
   const buy = async (org: OrganizationFixture, token: string | null = null): Promise<string> => {
     const result = await db.query<{ order: { order_id: string } }>(
