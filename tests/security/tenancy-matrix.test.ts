@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { connectRaw, isReplyTo, type Message, type RawSocket } from '../api/phoenix.ts';
 import { createWorld, PERSONAS, type OrganizationFixture, type Persona, type World } from './support/world.ts';
 
 type Key = Record<string, string>;
@@ -477,8 +478,10 @@ for (const { relname: table } of liveTables) {
            where t.${entry.orgColumn} = any($1::uuid[])${entry.published ? ` or (${entry.published})` : ''}`,
           [orgs],
         );
-        const { data, error, status } = await client().from(table).select(entry.keyColumns.join(','));
+        const { data, error, status, count } = await client().from(table).select(entry.keyColumns.join(','), { count: 'exact' });
         expect(status).toBeLessThan(500);
+        // The count must not leak rows the persona cannot see either.
+        if (!error) expect(count).toBe(expected.rows.length);
         const seen = error ? [] : ((data ?? []) as unknown as Row[]);
         // A refusal by grant (42501) counts as seeing nothing; anything else is a failure.
         if (error) expect(error.code).toBe('42501');
@@ -596,10 +599,150 @@ describe('escalation and cross-organization writes', () => {
     expect(await rowExists('promoters', key, { column: 'organization_id', value: world.a.id })).toBe(true);
   });
 
+  it('embedding from a visible published event reveals no orders, items or attributions of another organization', async () => {
+    for (const persona of ['anonymous', 'noOrganization', 'memberB'] as const) {
+      const client = world.clients[persona] as unknown as SupabaseClient;
+      const probes: [string, string, string][] = [
+        ['events', world.a.publishedEventId, 'orders(id,buyer_email)'],
+        ['events', world.a.publishedEventId, 'attributions(id)'],
+        ['events', world.a.publishedEventId, 'promoter_visits(id,token)'],
+        ['events', world.a.publishedEventId, 'event_promoters(id)'],
+        ['ticket_types', world.a.ticketTypeId, 'order_items(id,quantity)'],
+      ];
+      for (const [table, id, embedded] of probes) {
+        const { data, error, status } = await client.from(table).select(`id,${embedded}`).eq('id', id);
+        expect(status, `${persona} ${embedded}`).toBeLessThan(500);
+        if (error) {
+          // Refused outright (anonymous has no grant on these tables): nothing revealed.
+          expect(persona, `${embedded}: ${error.message}`).toBe('anonymous');
+          continue;
+        }
+        const rows = (data ?? []) as Record<string, unknown>[];
+        // The event itself is public: the check below is about what hangs off it.
+        expect(rows, `${persona} ${embedded}`).toHaveLength(1);
+        const relation = embedded.slice(0, embedded.indexOf('('));
+        for (const row of rows) expect(row[relation] ?? [], `${persona} ${embedded}`).toEqual([]);
+      }
+    }
+  });
+
+  it('schemas other than public cannot be selected through the API', async () => {
+    for (const schema of ['auth', 'private', 'realtime', 'extensions', 'pg_catalog', 'supabase_migrations']) {
+      for (const persona of ['anonymous', 'memberA'] as const) {
+        const { data, error, status } = await (world.clients[persona] as unknown as SupabaseClient).schema(schema).from('users').select('*');
+        expect(status, `${schema} as ${persona}`).toBeLessThan(500);
+        expect(data, `${schema} as ${persona}`).toBeNull();
+        expect(error, `${schema} as ${persona}`).not.toBeNull();
+      }
+    }
+  });
+
   it('no persona can write ticket_types.sold', async () => {
     for (const persona of PERSONAS) {
       await world.clients[persona].from('ticket_types').update({ sold: 0 } as never).eq('id', world.a.ticketTypeId);
     }
     expect(await rowExists('ticket_types', { id: world.a.ticketTypeId }, { column: 'sold', value: 0 })).toBe(false);
+  });
+});
+
+describe('realtime: organization A’s private topic', () => {
+  const topic = () => `realtime:org:${world.a.id}`;
+  let ref = 100;
+
+  async function tokenOf(persona: Persona): Promise<string> {
+    if (persona === 'anonymous') return world.emulator.anonKey;
+    const { data } = await world.clients[persona].auth.getSession();
+    return data.session!.access_token;
+  }
+
+  async function join(socket: RawSocket, persona: Persona): Promise<{ joinRef: string; status: string }> {
+    const joinRef = String(ref++);
+    socket.send([joinRef, joinRef, topic(), 'phx_join', { config: { private: true, broadcast: { self: false, ack: false } }, access_token: await tokenOf(persona) }]);
+    const reply = await socket.next(isReplyTo(joinRef));
+    return { joinRef, status: (reply[4] as { status: string }).status };
+  }
+
+  for (const persona of PERSONAS) {
+    const allowed = MEMBERS_A.includes(persona);
+    it(`${persona} ${allowed ? 'may' : 'may not'} join it`, async () => {
+      const socket = await connectRaw(world.emulator.url, world.emulator.anonKey);
+      try {
+        expect((await join(socket, persona)).status).toBe(allowed ? 'ok' : 'error');
+      } finally {
+        await socket.close();
+      }
+    });
+  }
+
+  it('no one, not even a member, can push forged sale messages into it; real sales arrive', async () => {
+    const listener = await connectRaw(world.emulator.url, world.emulator.anonKey);
+    const forger = await connectRaw(world.emulator.url, world.emulator.anonKey);
+    try {
+      expect((await join(listener, 'ownerA')).status).toBe('ok');
+      const forged = await join(forger, 'memberA');
+      expect(forged.status).toBe('ok');
+      forger.send([forged.joinRef, String(ref++), topic(), 'broadcast', {
+        type: 'broadcast',
+        event: 'attribution',
+        payload: { kind: 'sale', promoter_id: world.a.promoterId, tickets: 1000, revenue_minor: 1, forged: true },
+      }]);
+      // A real attributed sale, after the forgery: the first attribution message the
+      // owner sees must be this one.
+      await world.buy(world.a, world.a.visitToken);
+      const isBroadcast = (message: Message) => message[2] === topic() && message[3] === 'broadcast';
+      const first = await listener.next(isBroadcast, 10_000);
+      expect((first[4] as { payload: Record<string, unknown> }).payload).not.toHaveProperty('forged');
+      expect((first[4] as { payload: { kind: string } }).payload.kind).toBe('sale');
+      expect(listener.received.filter(isBroadcast).some((message) => 'forged' in ((message[4] as { payload: object }).payload ?? {}))).toBe(false);
+    } finally {
+      await listener.close();
+      await forger.close();
+    }
+  });
+});
+
+describe('realtime: row changes follow RLS', () => {
+  it('once orders are published for realtime, only organization A’s members receive any data of A’s new orders', async () => {
+    // Nothing is in the publication today; this guards the day someone adds a table.
+    await world.db.query('alter publication supabase_realtime add table public.orders');
+    try {
+      const received = new Map<Persona, string[]>(PERSONAS.map((persona) => [persona, []]));
+      const channels = await Promise.all(
+        PERSONAS.map(
+          (persona) =>
+            new Promise<ReturnType<World['clients'][Persona]['channel']>>((resolve, reject) => {
+              const channel = world.clients[persona]
+                .channel(`orders-${persona}-${world.unique()}`)
+                .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'orders' }, (change) => {
+                  // Like hosted Realtime, a role that may not read the table is told only
+                  // that a change happened ("Error 401: Unauthorized", no record).
+                  const record = (change.new ?? {}) as Record<string, unknown>;
+                  if (Object.keys(record).length > 0) received.get(persona)!.push(JSON.stringify(record));
+                })
+                .subscribe((status, error) => {
+                  if (status === 'SUBSCRIBED') resolve(channel);
+                  else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') reject(error ?? new Error(status));
+                });
+            }),
+        ),
+      );
+      try {
+        const orderId = await world.buy(world.a);
+        const deadline = Date.now() + 10_000;
+        while (MEMBERS_A.some((persona) => !received.get(persona)!.some((record) => record.includes(orderId))) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        // Give any wrongly addressed delivery time to arrive as well.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        for (const persona of PERSONAS) {
+          const ids = received.get(persona)!.map((record) => (JSON.parse(record) as { id: string }).id);
+          expect(ids, persona).toEqual(MEMBERS_A.includes(persona) ? [orderId] : []);
+        }
+      } finally {
+        await Promise.all(channels.map((channel) => channel.unsubscribe()));
+      }
+    } finally {
+      await world.db.query('alter publication supabase_realtime drop table public.orders');
+    }
   });
 });

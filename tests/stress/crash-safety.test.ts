@@ -24,7 +24,7 @@ import { createProjectKeys, DEFAULT_JWT_SECRET } from '../../supabase/emulator/j
 import { expectConsistentOrders, expectDashboardMatchesRawOrders, type DashboardFigures } from './support/ledger.ts';
 
 const projectDir = fileURLToPath(new URL('../..', import.meta.url));
-const KILLS = 5;
+const KILLS = 8;
 const WORKERS = 6;
 
 const children = new Set<ChildProcess>();

@@ -4,4 +4,4 @@
  */
 import { hostileInputSuite } from '../security/support/hostile-suite.ts';
 
-hostileInputSuite({ runs: 1000, timeoutMs: 240_000 });
+hostileInputSuite({ runs: 1500, timeoutMs: 240_000 });

@@ -12,6 +12,7 @@ import { GroupsPanel } from '@/features/groups/components/groups-panel';
 import { useCurrentOrganization } from '@/features/organizations/components/organization-provider';
 import { DateRangeSelect } from '@/features/promoters/components/date-range-select';
 import { GroupFilter } from '@/features/promoters/components/group-filter';
+import { usePromoterPerformance } from '@/features/promoters/api/get-promoter-performance';
 import { PromoterDetail } from '@/features/promoters/components/promoter-detail';
 import { PromoterFormDialog } from '@/features/promoters/components/promoter-form-dialog';
 import { PromoterList } from '@/features/promoters/components/promoter-list';
@@ -27,6 +28,8 @@ export function PromotersRoute() {
   const view = usePerformanceFilters();
   const groups = useGroupPerformance(organization.id, view.filters.from, view.filters.to);
   const events = useEvents(organization.id);
+  // The unfiltered leaderboard (same query the detail panel uses) gives the "All" count.
+  const everyone = usePromoterPerformance(organization.id, { from: view.filters.from, to: view.filters.to, groupId: null, search: '' });
   const [adding, setAdding] = useState(false);
 
   const groupOptions = (groups.data ?? []).map((group) => ({ id: group.group_id, name: group.name, color: group.color, promoters: group.promoters }));
@@ -57,7 +60,7 @@ export function PromotersRoute() {
         </Field>
         <DateRangeSelect value={view.range} onChange={view.setRange} />
       </div>
-      <GroupFilter groups={groupOptions} total={undefined} selected={view.groupId} onSelect={view.setGroup} />
+      <GroupFilter groups={groupOptions} total={everyone.data?.length} selected={view.groupId} onSelect={view.setGroup} />
       <PanelErrorBoundary title="Summary could not load">
         <SummaryCards organizationId={organization.id} filters={view.filters} />
       </PanelErrorBoundary>

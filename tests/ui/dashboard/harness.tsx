@@ -3,7 +3,7 @@
  * emulator running in this process. The SPA's one client (`@/lib/supabase`) is replaced,
  * per test, by a client of the same kind pointed at the emulator:
  *
- *     vi.mock('@/lib/supabase', async () => (await import('./harness')).supabaseModule);
+ *     vi.mock('@/lib/supabase', () => import('./supabase-mock'));
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +17,7 @@ import { createMemoryRouter } from 'react-router-dom';
 import { App } from '@/app/app';
 import { routes } from '@/app/router';
 import type { Database } from '@/lib/database.types';
+import { setTestClient } from './supabase-mock';
 
 type Client = SupabaseClient<Database>;
 export const TEST_PASSWORD = 'test-password-1';
@@ -32,13 +33,6 @@ let emulator: RunningEmulator | undefined;
 let clientCount = 0;
 let spaClient: Client | undefined;
 
-/** What `@/lib/supabase` exports, resolved lazily because the emulator starts later. */
-export const supabaseModule = {
-  get supabase(): Client {
-    if (!spaClient) throw new Error('Call freshBrowser() first.');
-    return spaClient;
-  },
-};
 
 /** Starts the emulator on a fresh database in a child process (see emulator-process.ts). */
 function spawnEmulator(): Promise<RunningEmulator> {
@@ -100,6 +94,7 @@ export async function freshBrowser(): Promise<Client> {
   spaClient = createClient<Database>(emu.url, emu.anonKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false, storageKey: `dashboard-spa-${clientCount}` },
   });
+  setTestClient(spaClient);
   return spaClient;
 }
 
@@ -108,6 +103,7 @@ export async function closeBrowser(): Promise<void> {
   await spaClient.removeAllChannels();
   spaClient.realtime.disconnect();
   spaClient = undefined;
+  setTestClient(undefined);
 }
 
 export interface Organizer {

@@ -1,15 +1,20 @@
 import { useMutation } from '@tanstack/react-query';
-import { z } from 'zod';
 import { supabase } from '@/lib/supabase';
 
-const deletionRequest = z.object({ token: z.string(), expires_at: z.string() });
-export type DeletionRequest = z.infer<typeof deletionRequest>;
+export interface DeletionRequest {
+  token: string;
+  expires_at: string;
+}
 
 /** Step one of two: the database hands out a short-lived token that step two must present. */
 export async function requestPromoterDeletion(promoterId: string): Promise<DeletionRequest> {
   const { data, error } = await supabase.rpc('request_promoter_deletion', { p_promoter_id: promoterId });
   if (error) throw error;
-  return deletionRequest.parse(data);
+  const result = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  if (typeof result.token !== 'string' || typeof result.expires_at !== 'string') {
+    throw new Error('The deletion request returned an unexpected answer.');
+  }
+  return { token: result.token, expires_at: result.expires_at };
 }
 
 export function useRequestPromoterDeletion() {

@@ -11,13 +11,20 @@ export interface SetActiveInput {
 
 /** Activates (creating the link on first use) or deactivates a promoter on one event. */
 export async function setPromoterEventActive(input: SetActiveInput): Promise<void> {
-  const { error } = await supabase
+  // Only `active` may change on an existing link (the API grants no update of the keys),
+  // so this updates first and creates the link only when there was none.
+  const { data, error } = await supabase
     .from('event_promoters')
-    .upsert(
-      { organization_id: input.organizationId, event_id: input.eventId, promoter_id: input.promoterId, active: input.active },
-      { onConflict: 'event_id,promoter_id' },
-    );
+    .update({ active: input.active })
+    .eq('event_id', input.eventId)
+    .eq('promoter_id', input.promoterId)
+    .select('id');
   if (error) throw error;
+  if (data.length > 0 || !input.active) return;
+  const { error: insertError } = await supabase
+    .from('event_promoters')
+    .insert({ organization_id: input.organizationId, event_id: input.eventId, promoter_id: input.promoterId, active: true });
+  if (insertError) throw insertError;
 }
 
 export function useSetPromoterEventActive({ onSuccess }: { onSuccess?: () => void } = {}) {

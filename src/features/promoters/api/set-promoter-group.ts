@@ -14,10 +14,7 @@ export async function setPromoterGroup(input: SetGroupInput): Promise<void> {
   const { error } = input.member
     ? await supabase
         .from('promoter_group_members')
-        .upsert(
-          { organization_id: input.organizationId, group_id: input.groupId, promoter_id: input.promoterId },
-          { onConflict: 'group_id,promoter_id', ignoreDuplicates: true },
-        )
+        .insert({ organization_id: input.organizationId, group_id: input.groupId, promoter_id: input.promoterId })
     : await supabase.from('promoter_group_members').delete().eq('group_id', input.groupId).eq('promoter_id', input.promoterId);
   if (error) throw error;
 }

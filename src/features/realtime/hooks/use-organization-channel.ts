@@ -1,20 +1,37 @@
 import { useEffect, useRef, useState } from 'react';
-import { z } from 'zod';
 import { supabase } from '@/lib/supabase';
 
 export type LiveStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
-const attributionMessage = z.object({
-  kind: z.enum(['sale', 'refund', 'removed']),
-  promoter_id: z.string(),
-  promoter_name: z.string().nullish(),
-  event_id: z.string().nullish(),
-  order_id: z.string().nullish(),
-  tickets: z.number().nullish(),
-  revenue_minor: z.number().nullish(),
-  currency: z.string().nullish(),
-});
-export type AttributionMessage = z.infer<typeof attributionMessage>;
+export interface AttributionMessage {
+  kind: 'sale' | 'refund' | 'removed';
+  promoter_id: string;
+  promoter_name?: string | null;
+  event_id?: string | null;
+  order_id?: string | null;
+  tickets?: number | null;
+  revenue_minor?: number | null;
+  currency?: string | null;
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : null);
+const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
+/** Reads a broadcast payload defensively; anything unexpected still means "something changed". */
+export function parseAttributionMessage(payload: unknown): AttributionMessage {
+  const value = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
+  const kind = value.kind === 'refund' || value.kind === 'removed' ? value.kind : 'sale';
+  return {
+    kind,
+    promoter_id: text(value.promoter_id) ?? '',
+    promoter_name: text(value.promoter_name),
+    event_id: text(value.event_id),
+    order_id: text(value.order_id),
+    tickets: number(value.tickets),
+    revenue_minor: number(value.revenue_minor),
+    currency: text(value.currency),
+  };
+}
 
 /**
  * Joins the organization's private channel and reports attribution broadcasts. supabase-js
@@ -33,9 +50,7 @@ export function useOrganizationChannel(organizationId: string, onMessage: (messa
     const channel = supabase
       .channel(`org:${organizationId}`, { config: { private: true } })
       .on('broadcast', { event: 'attribution' }, ({ payload }) => {
-        const parsed = attributionMessage.safeParse(payload);
-        // An unexpected payload still means "something changed".
-        handler.current(parsed.success ? parsed.data : { kind: 'sale', promoter_id: '' });
+        handler.current(parseAttributionMessage(payload));
       })
       .subscribe((state) => {
         if (state === 'SUBSCRIBED') {
