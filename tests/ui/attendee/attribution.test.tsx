@@ -4,7 +4,7 @@ import { attributionTokenFor } from '@/features/attendee/lib/attendee-session';
 import { admin, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
 import { createEvent, createOrganization, createPromoter, ordersOf, type Fixture } from './fixtures';
 
-vi.mock('@/lib/supabase', () => import('./supabase-mock'));
+vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
 let fixture: Fixture;
 

@@ -11,7 +11,7 @@ import {
 } from './harness';
 import { createEvent, createOrganization, ordersOf, type Fixture } from './fixtures';
 
-vi.mock('@/lib/supabase', () => import('./supabase-mock'));
+vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
 let fixture: Fixture;
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { admin, network, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
 import { createEvent, createOrganization, type Fixture } from './fixtures';
 
-vi.mock('@/lib/supabase', () => import('./supabase-mock'));
+vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
 let fixture: Fixture;
 

@@ -1,17 +1,14 @@
 /**
  * Renders the attendee routes against the real emulator (started in a child process,
- * see emulator-process.ts, on a fresh database per test file).
+ * see ../support/emulator-process.ts, on a fresh database per test file).
  *
- * The SPA's one client (`@/lib/supabase`) is replaced, per test file, by a client of the
- * same kind pointed at the emulator:
+ * The SPA's one client (`@/lib/supabase`) is, per test file, a real client pointed at
+ * that emulator:
  *
- *     vi.mock('@/lib/supabase', () => import('./supabase-mock'));
+ *     vi.mock('@/lib/supabase', () => import('../support/spa-client'));
  *
  * Requests go through `network`, so a test can make the network misbehave.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
@@ -22,19 +19,13 @@ import EventRoute from '@/app/routes/public/event';
 import OrderConfirmationRoute from '@/app/routes/public/order-confirmation';
 import { ATTRIBUTION_COOKIE, SESSION_COOKIE } from '@/features/attendee/lib/attendee-session';
 import type { Database } from '@/lib/database.types';
-import { setTestClient } from './supabase-mock';
+import { spawnEmulator, stopEmulator, type EmulatorProcess } from '../support/emulator';
+import { setSpaClient } from '../support/spa-client';
 
 type Client = SupabaseClient<Database>;
 type Fetch = typeof fetch;
 
-interface RunningEmulator {
-  url: string;
-  anonKey: string;
-  serviceRoleKey: string;
-  process: ChildProcess;
-}
-
-let emulator: RunningEmulator | undefined;
+let emulator: EmulatorProcess | undefined;
 let anonClient: Client | undefined;
 let serviceClient: Client | undefined;
 
@@ -52,47 +43,20 @@ function makeClient(key: string, fetchImpl: Fetch = (...args) => fetch(...args))
   });
 }
 
-/** Starts the emulator on a fresh database in a child process (see emulator-process.ts). */
-function spawnEmulator(): Promise<RunningEmulator> {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'emulator-process.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const newline = output.indexOf('\n');
-      if (newline === -1) return;
-      child.stdout.off('data', onData);
-      try {
-        resolve({ ...(JSON.parse(output.slice(0, newline)) as Omit<RunningEmulator, 'process'>), process: child });
-      } catch (error) {
-        child.kill();
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    };
-    child.stdout.on('data', onData);
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`The emulator process exited early (code ${code}).`)));
-  });
-}
-
 export async function startAttendeeEmulator(): Promise<void> {
   emulator = await spawnEmulator();
   anonClient = makeClient(emulator.anonKey, (...args) => network.fetch(...args));
   serviceClient = makeClient(emulator.serviceRoleKey);
-  setTestClient(anonClient);
+  setSpaClient(anonClient);
 }
 
 export async function stopAttendeeEmulator(): Promise<void> {
-  setTestClient(undefined);
-  const running = emulator?.process;
+  setSpaClient(undefined);
+  const running = emulator;
   emulator = undefined;
   anonClient = undefined;
   serviceClient = undefined;
-  if (!running || running.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-  running.stdin?.end();
-  await exited;
+  await stopEmulator(running);
 }
 
 /** A service-role client, for arranging data and checking what the database holds. */

@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TEST_PASSWORD, freshBrowser, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator } from './harness';
 
-vi.mock('@/lib/supabase', () => import('./supabase-mock'));
+vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
 beforeAll(async () => {
   await startDashboardEmulator();

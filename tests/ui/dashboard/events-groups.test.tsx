@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { installBrowserStubs } from './browser-stubs';
 import { createGroup, createPromoter, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator, type Organizer } from './harness';
 
-vi.mock('@/lib/supabase', () => import('./supabase-mock'));
+vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
 let organizer: Organizer;
 

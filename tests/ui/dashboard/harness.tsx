@@ -1,14 +1,11 @@
 /**
  * Renders the whole organizer SPA (router, providers, real routes) against the real
- * emulator running in this process. The SPA's one client (`@/lib/supabase`) is replaced,
- * per test, by a client of the same kind pointed at the emulator:
+ * emulator (a child process, see ../support/emulator-process.ts). The SPA's one client
+ * (`@/lib/supabase`) is, per test, a real client pointed at that emulator:
  *
- *     vi.mock('@/lib/supabase', () => import('./supabase-mock'));
+ *     vi.mock('@/lib/supabase', () => import('../support/spa-client'));
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { QueryClient } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
@@ -17,46 +14,16 @@ import { createMemoryRouter } from 'react-router-dom';
 import { App } from '@/app/app';
 import { routes } from '@/app/router';
 import type { Database } from '@/lib/database.types';
-import { setTestClient } from './supabase-mock';
+import { spawnEmulator, stopEmulator, type EmulatorProcess } from '../support/emulator';
+import { setSpaClient } from '../support/spa-client';
 
 type Client = SupabaseClient<Database>;
 export const TEST_PASSWORD = 'test-password-1';
 
-interface RunningEmulator {
-  url: string;
-  anonKey: string;
-  serviceRoleKey: string;
-  process: ChildProcess;
-}
-
-let emulator: RunningEmulator | undefined;
+let emulator: EmulatorProcess | undefined;
 let clientCount = 0;
 let spaClient: Client | undefined;
 
-
-/** Starts the emulator on a fresh database in a child process (see emulator-process.ts). */
-function spawnEmulator(): Promise<RunningEmulator> {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'emulator-process.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const newline = output.indexOf('\n');
-      if (newline === -1) return;
-      child.stdout?.off('data', onData);
-      try {
-        resolve({ ...(JSON.parse(output.slice(0, newline)) as Omit<RunningEmulator, 'process'>), process: child });
-      } catch (error) {
-        child.kill();
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`The emulator process exited early (code ${code}).`)));
-  });
-}
 
 export async function startDashboardEmulator(): Promise<void> {
   emulator = await spawnEmulator();
@@ -64,15 +31,12 @@ export async function startDashboardEmulator(): Promise<void> {
 
 export async function stopDashboardEmulator(): Promise<void> {
   await closeBrowser();
-  const running = emulator?.process;
+  const running = emulator;
   emulator = undefined;
-  if (!running || running.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-  running.stdin?.end();
-  await exited;
+  await stopEmulator(running);
 }
 
-function requireEmulator(): RunningEmulator {
+function requireEmulator(): EmulatorProcess {
   if (!emulator) throw new Error('The emulator is not running.');
   return emulator;
 }
@@ -94,7 +58,7 @@ export async function freshBrowser(): Promise<Client> {
   spaClient = createClient<Database>(emu.url, emu.anonKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false, storageKey: `dashboard-spa-${clientCount}` },
   });
-  setTestClient(spaClient);
+  setSpaClient(spaClient);
   return spaClient;
 }
 
@@ -103,7 +67,7 @@ export async function closeBrowser(): Promise<void> {
   await spaClient.removeAllChannels();
   spaClient.realtime.disconnect();
   spaClient = undefined;
-  setTestClient(undefined);
+  setSpaClient(undefined);
 }
 
 export interface Organizer {

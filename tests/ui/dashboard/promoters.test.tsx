@@ -13,7 +13,7 @@ import {
   type Organizer,
 } from './harness';
 
-vi.mock('@/lib/supabase', () => import('./supabase-mock'));
+vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
 let organizer: Organizer;
 let event: Awaited<ReturnType<typeof createEvent>>;

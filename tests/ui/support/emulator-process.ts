@@ -1,10 +1,10 @@
 /**
- * Runs the test emulator in its own Node process for the attendee UI tests.
+ * Runs the test emulator in its own Node process for the UI tests.
  *
  * jsdom tests load modules the way a browser would, and the emulator (PGlite, file
  * paths from import.meta.url, Node Blobs) needs real Node. So the test starts this
  * script, reads one JSON line `{url, anonKey, serviceRoleKey}` from its stdout and
- * talks to the emulator over HTTP like the SPA does. Closing stdin stops it.
+ * talks to the emulator over HTTP, as the SPA does. Closing stdin stops it.
  */
 import { startTestEmulator } from '../../helpers/emulator.ts';
 
