@@ -337,10 +337,15 @@ begin
   -- 6. Attribute the order when the token is a visit of this event by a promoter who is
   --    still active on it. An invalid token is ignored: the buyer never notices.
   if p_attribution_token is not null and char_length(p_attribution_token) <= 64 then
+    -- The key-share lock on the promoter orders this against a concurrent deletion:
+    -- either the deletion waits and then removes this attribution too, or it went
+    -- first and the order stays unattributed (instead of failing a foreign key).
     select v.id, v.promoter_id into v_visit
     from public.promoter_visits v
     join public.event_promoters ep on ep.event_id = v.event_id and ep.promoter_id = v.promoter_id and ep.active
-    where v.token = p_attribution_token and v.event_id = v_event.id;
+    join public.promoters p on p.id = v.promoter_id
+    where v.token = p_attribution_token and v.event_id = v_event.id
+    for key share of p;
     if v_visit.id is not null then
       insert into public.attributions (organization_id, order_id, promoter_id, event_id, visit_id)
       values (v_event.organization_id, v_order_id, v_visit.promoter_id, v_event.id, v_visit.id);
@@ -376,6 +381,11 @@ begin
   if v_order.status = 'refunded' then
     raise exception 'order_already_refunded' using errcode = 'P0001', hint = 'This order has already been refunded.';
   end if;
+
+  -- The attributed promoter cannot be deleted halfway through: its rollups change below.
+  perform 1 from public.promoters p
+  where p.id in (select a.promoter_id from public.attributions a where a.order_id = v_order.id)
+  for key share;
 
   -- Refunded tickets go back on sale; lock in id order like checkout() does.
   perform 1 from public.ticket_types t

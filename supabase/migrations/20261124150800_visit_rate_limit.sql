@@ -47,10 +47,14 @@ begin
     return null;
   end if;
 
+  -- The key-share lock keeps a concurrent confirm_promoter_deletion() from removing the
+  -- promoter between this lookup and the insert below (which would fail its foreign
+  -- key); a deletion already under way makes this wait and then find no promoter.
   select p.id into v_promoter_id
   from public.promoters p
   join public.event_promoters ep on ep.promoter_id = p.id and ep.event_id = v_event_id and ep.active
-  where p.organization_id = v_organization_id and lower(p.promo_code) = lower(p_promo_code);
+  where p.organization_id = v_organization_id and lower(p.promo_code) = lower(p_promo_code)
+  for key share of p;
   if v_promoter_id is null then
     return null;
   end if;

@@ -617,7 +617,7 @@ describe('escalation and cross-organization writes', () => {
           expect(persona, `${embedded}: ${error.message}`).toBe('anonymous');
           continue;
         }
-        const rows = (data ?? []) as Record<string, unknown>[];
+        const rows = (data ?? []) as unknown as Record<string, unknown>[];
         // The event itself is public: the check below is about what hangs off it.
         expect(rows, `${persona} ${embedded}`).toHaveLength(1);
         const relation = embedded.slice(0, embedded.indexOf('('));
