@@ -8,83 +8,20 @@
  * This is about the embedded engine's durability, so it always runs on PGlite, with or
  * without DATABASE_URL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { cleanupCliProcesses, freePort, killHard, startCli, tempDataDir } from '../helpers/cli-process.ts';
 import type { Database as AppDatabase } from '../../src/lib/database.types.ts';
 import { openDatabase } from '../../supabase/emulator/database.ts';
 import { createProjectKeys, DEFAULT_JWT_SECRET } from '../../supabase/emulator/jwt.ts';
 import { expectConsistentOrders, expectDashboardMatchesRawOrders, type DashboardFigures } from './support/ledger.ts';
 
-const projectDir = fileURLToPath(new URL('../..', import.meta.url));
 const KILLS = 8;
 const WORKERS = 6;
 
-const children = new Set<ChildProcess>();
-const dirs: string[] = [];
-
-afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startCli(dataDir: string, port: number): Promise<ChildProcess> {
-  const env = { ...process.env };
-  delete env.DATABASE_URL;
-  delete env.HOST;
-  delete env.JWT_SECRET;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(projectDir, 'supabase/emulator/cli.ts'), '--data-dir', dataDir, '--port', String(port), '--no-admin'],
-    { cwd: projectDir, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The emulator did not start:\n${output}`)), 120_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Supabase emulator')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`The emulator exited with ${code} while starting:\n${output}`));
-    });
-  });
-  return child;
-}
-
-function killHard(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+afterAll(cleanupCliProcesses);
 
 interface Sale {
   key: string;
@@ -95,8 +32,7 @@ interface Sale {
 
 describe('crash safety on embedded PGlite (the CLI on a data directory)', () => {
   it(`checkouts survive ${KILLS} kill -9s at random moments: every confirmed order exists, none half-written, dashboards equal the raw orders`, async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'crash-safety-'));
-    dirs.push(dataDir);
+    const dataDir = await tempDataDir('crash-safety');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const keys = await createProjectKeys(DEFAULT_JWT_SECRET);
