@@ -1,8 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createBrowserRouter } from 'react-router-dom';
+import { BrowserRouter } from 'react-router-dom';
 import { App } from '@/app/app';
-import { routes } from '@/app/router';
 import { createQueryClient } from '@/lib/query-client';
 import '@/styles/global.css';
 
@@ -11,6 +10,6 @@ if (!container) throw new Error('The page has no #root element.');
 
 createRoot(container).render(
   <StrictMode>
-    <App router={createBrowserRouter(routes)} queryClient={createQueryClient()} />
+    <App router={BrowserRouter} queryClient={createQueryClient()} />
   </StrictMode>,
 );

@@ -1,17 +1,21 @@
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
-import { RouterProvider, type createBrowserRouter } from 'react-router-dom';
+import type { ReactNode } from 'react';
 import { ToastProvider } from '@/components/ui/toast';
 import { SessionProvider } from '@/features/auth/components/session-provider';
+import { AppRoutes } from './router';
 
-type Router = ReturnType<typeof createBrowserRouter>;
-
-/** Providers around the router; the router and query client come from outside so tests can make their own. */
-export function App({ router, queryClient }: { router: Router; queryClient: QueryClient }) {
+/**
+ * Providers and routes. The router itself comes from outside (a browser router in the
+ * page, a memory router in tests), as does the query client, so tests can make their own.
+ */
+export function App({ router: Router, queryClient }: { router: (props: { children: ReactNode }) => ReactNode; queryClient: QueryClient }) {
   return (
     <QueryClientProvider client={queryClient}>
       <SessionProvider>
         <ToastProvider>
-          <RouterProvider router={router} />
+          <Router>
+            <AppRoutes />
+          </Router>
         </ToastProvider>
       </SessionProvider>
     </QueryClientProvider>

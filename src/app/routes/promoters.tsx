@@ -1,9 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Field } from '@/components/ui/field';
+import { SkeletonList } from '@/components/ui/skeleton';
 import { paths } from '@/config/paths';
 import { useEvents } from '@/features/events/api/get-events';
 import { useGroupPerformance } from '@/features/groups/api/get-group-performance';
@@ -13,11 +14,16 @@ import { useCurrentOrganization } from '@/features/organizations/components/orga
 import { DateRangeSelect } from '@/features/promoters/components/date-range-select';
 import { GroupFilter } from '@/features/promoters/components/group-filter';
 import { usePromoterPerformance } from '@/features/promoters/api/get-promoter-performance';
-import { PromoterDetail } from '@/features/promoters/components/promoter-detail';
-import { PromoterFormDialog } from '@/features/promoters/components/promoter-form-dialog';
 import { PromoterList } from '@/features/promoters/components/promoter-list';
 import { SummaryCards } from '@/features/promoters/components/summary-cards';
 import { usePerformanceFilters } from '@/features/promoters/hooks/use-performance-filters';
+
+// The first view is the leaderboard: the detail panel (links, chart, edit and delete) and
+// the add form load when someone opens them, keeping them out of the first download.
+const PromoterDetail = lazy(() => import('@/features/promoters/components/promoter-detail').then((module) => ({ default: module.PromoterDetail })));
+const PromoterFormDialog = lazy(() =>
+  import('@/features/promoters/components/promoter-form-dialog').then((module) => ({ default: module.PromoterFormDialog })),
+);
 
 /** The performance view: filters, summary, leaderboard, and the open promoter beside it. */
 export function PromotersRoute() {
@@ -79,7 +85,8 @@ export function PromotersRoute() {
         </PanelErrorBoundary>
         {promoterId ? (
           <PanelErrorBoundary title="This promoter could not load">
-            <PromoterDetail
+            <Suspense fallback={<SkeletonList rows={4} label="Loading promoter" />}>
+              <PromoterDetail
               key={promoterId}
               organizationId={organization.id}
               currency={organization.currency}
@@ -90,24 +97,29 @@ export function PromotersRoute() {
               backTo={listHref}
               onDeleted={() => navigate(listHref, { replace: true })}
               onGroupsChanged={refreshGroups}
-            />
+              />
+            </Suspense>
           </PanelErrorBoundary>
         ) : null}
       </div>
       <PanelErrorBoundary title="Groups could not load">
         <GroupsPanel organizationId={organization.id} currency={organization.currency} from={view.filters.from} to={view.filters.to} manage={false} />
       </PanelErrorBoundary>
-      <PromoterFormDialog
-        organizationId={organization.id}
-        open={adding}
-        onClose={() => setAdding(false)}
-        events={eventOptions}
-        groups={groupOptions}
-        onSaved={(id) => {
-          refreshGroups();
-          navigate(paths.promoter(id) + view.searchString);
-        }}
-      />
+      {adding ? (
+        <Suspense fallback={null}>
+          <PromoterFormDialog
+            organizationId={organization.id}
+            open
+            onClose={() => setAdding(false)}
+            events={eventOptions}
+            groups={groupOptions}
+            onSaved={(id) => {
+              refreshGroups();
+              navigate(paths.promoter(id) + view.searchString);
+            }}
+          />
+        </Suspense>
+      ) : null}
     </>
   );
 }

@@ -1,15 +1,43 @@
-import { isRouteErrorResponse, useRouteError } from 'react-router-dom';
+import { Component, type ErrorInfo, type ReactNode } from 'react';
 import { NotFoundPage } from '@/components/not-found-page';
 
-/** Last line of defence for a route that throws: a page with a way back, not a blank screen. */
-export function RouteError() {
-  const error = useRouteError();
-  if (isRouteErrorResponse(error) && error.status === 404) return <NotFoundPage />;
-  return (
-    <NotFoundPage
-      title="Something went wrong"
-      message="This page failed to load. Reloading usually helps; if it does not, try again in a minute."
-      homeLabel="Back to the start"
-    />
-  );
+interface Props {
+  children: ReactNode;
+  /** The current path: navigating elsewhere clears the error. */
+  resetKey: string;
+}
+
+/**
+ * Last line of defence for a page that throws (or whose chunk fails to download): a page
+ * with a way back, not a blank screen. Panels have their own boundaries; this one only
+ * sees what escaped them.
+ */
+export class RouteErrorBoundary extends Component<Props, { failed: boolean }> {
+  state = { failed: false };
+
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+
+  componentDidCatch(error: unknown, info: ErrorInfo) {
+    // Kept visible to developers; the user sees the fallback page instead.
+    console.warn('Page failed to render', error, info.componentStack);
+  }
+
+  componentDidUpdate(previous: Props) {
+    if (this.state.failed && previous.resetKey !== this.props.resetKey) this.setState({ failed: false });
+  }
+
+  render() {
+    if (this.state.failed) {
+      return (
+        <NotFoundPage
+          title="Something went wrong"
+          message="This page failed to load. Reloading usually helps; if it does not, try again in a minute."
+          homeLabel="Back to the start"
+        />
+      );
+    }
+    return this.props.children;
+  }
 }

@@ -10,9 +10,9 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { QueryClient } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { createMemoryRouter } from 'react-router-dom';
+import { useEffect, type ReactNode } from 'react';
+import { MemoryRouter, useLocation } from 'react-router-dom';
 import { App } from '@/app/app';
-import { routes } from '@/app/router';
 import type { Database } from '@/lib/database.types';
 import { spawnEmulator, stopEmulator, type EmulatorProcess } from '../support/emulator';
 import { setSpaClient } from '../support/spa-client';
@@ -23,6 +23,38 @@ export const TEST_PASSWORD = 'test-password-1';
 let emulator: EmulatorProcess | undefined;
 let clientCount = 0;
 let spaClient: Client | undefined;
+
+/**
+ * The SPA client's WebSocket: the platform's own, remembered so a test can cut the
+ * connection the way a network drop does (the socket closes under the client's feet,
+ * not through supabase-js's own disconnect). Nothing else about it changes.
+ */
+const openSockets = new Set<WebSocket>();
+class DroppableWebSocket extends WebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols);
+    openSockets.add(this);
+    this.addEventListener('close', () => openSockets.delete(this));
+  }
+}
+
+/**
+ * Delivers a `phx_close` for `topic` on the SPA client's open sockets, as the realtime
+ * server sends when it ends a channel (the socket itself stays up); returns how many got it.
+ */
+export function closeChannelFromServer(topic: string): number {
+  const sockets = [...openSockets].filter((socket) => socket.readyState === WebSocket.OPEN);
+  const frame = JSON.stringify([null, null, `realtime:${topic}`, 'phx_close', {}]);
+  for (const socket of sockets) socket.dispatchEvent(new MessageEvent('message', { data: frame }));
+  return sockets.length;
+}
+
+/** Cuts every realtime connection of the SPA's client; returns how many were open. */
+export function dropRealtimeConnections(): number {
+  const sockets = [...openSockets].filter((socket) => socket.readyState === WebSocket.OPEN);
+  for (const socket of sockets) socket.close(4000, 'network drop');
+  return sockets.length;
+}
 
 
 export async function startDashboardEmulator(): Promise<void> {
@@ -57,6 +89,7 @@ export async function freshBrowser(): Promise<Client> {
   clientCount += 1;
   spaClient = createClient<Database>(emu.url, emu.anonKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false, storageKey: `dashboard-spa-${clientCount}` },
+    realtime: { transport: DroppableWebSocket },
   });
   setSpaClient(spaClient);
   return spaClient;
@@ -163,11 +196,29 @@ export async function buyThroughLink(event: { slug: string; ticketTypeId: string
   return data;
 }
 
+/** Reports where the SPA's router is, so tests can assert navigations. */
+function LocationProbe({ onChange }: { onChange: (pathname: string) => void }) {
+  const location = useLocation();
+  useEffect(() => onChange(location.pathname), [location.pathname, onChange]);
+  return null;
+}
+
 /** Renders the SPA at `path` with a fresh QueryClient that never retries. */
 export function renderApp(path: string) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: 0 }, mutations: { retry: false } } });
-  const router = createMemoryRouter(routes, { initialEntries: [path] });
+  const seen = { pathname: path.split('?')[0] };
+  const track = (pathname: string) => {
+    seen.pathname = pathname;
+  };
+  function TestRouter({ children }: { children: ReactNode }) {
+    return (
+      <MemoryRouter initialEntries={[path]}>
+        {children}
+        <LocationProbe onChange={track} />
+      </MemoryRouter>
+    );
+  }
   const user = userEvent.setup();
-  const view = render(<App router={router} queryClient={queryClient} />);
-  return { ...view, user, router, queryClient };
+  const view = render(<App router={TestRouter} queryClient={queryClient} />);
+  return { ...view, user, queryClient, pathname: () => seen.pathname };
 }

@@ -4,6 +4,7 @@ import { errorMessage } from '@/lib/errors';
 import { formatMoney, formatPercent, minorToInput, parseMoneyInput } from '@/lib/format';
 import { parseAttributionMessage } from '@/features/realtime/hooks/use-organization-channel';
 import { resolveRange, suggestPromoCode } from '@/features/promoters/lib/filters';
+import { bucketSales, weekStart } from '@/features/promoters/lib/sales-buckets';
 
 describe('shared helpers', () => {
   it('formats minor units with the currency’s own number of decimals', () => {
@@ -53,5 +54,27 @@ describe('shared helpers', () => {
   it('reads realtime payloads defensively', () => {
     expect(parseAttributionMessage({ kind: 'sale', promoter_id: 'p1', promoter_name: 'Ana', tickets: 2 })).toMatchObject({ kind: 'sale', promoter_id: 'p1', promoter_name: 'Ana', tickets: 2 });
     expect(parseAttributionMessage('garbage')).toMatchObject({ kind: 'sale', promoter_id: '', promoter_name: null });
+  });
+
+  it('sums daily sales into Monday-based weeks, in order, and keeps days as they are', () => {
+    const day = (date: string, tickets: number) => ({ day: date, tickets, revenue_minor: tickets * 2500, orders: tickets > 0 ? 1 : 0, visits: tickets + 1 });
+    // 2026-03-01 is a Sunday, 03-02 a Monday, 03-08 the next Sunday, 03-09 the next Monday.
+    const days = [day('2026-03-09', 4), day('2026-03-01', 1), day('2026-03-02', 50), day('2026-03-08', 0)];
+    expect(weekStart('2026-03-01')).toBe('2026-02-23');
+    expect(weekStart('2026-03-02')).toBe('2026-03-02');
+    expect(weekStart('2026-03-08')).toBe('2026-03-02');
+    expect(bucketSales(days, 'week')).toEqual([
+      { start: '2026-02-23', tickets: 1, revenue_minor: 2500, orders: 1, visits: 2 },
+      { start: '2026-03-02', tickets: 50, revenue_minor: 125000, orders: 1, visits: 52 },
+      { start: '2026-03-09', tickets: 4, revenue_minor: 10000, orders: 1, visits: 5 },
+    ]);
+    expect(bucketSales(days, 'day').map((bucket) => [bucket.start, bucket.tickets])).toEqual([
+      ['2026-03-01', 1],
+      ['2026-03-02', 50],
+      ['2026-03-08', 0],
+      ['2026-03-09', 4],
+    ]);
+    expect(bucketSales([], 'week')).toEqual([]);
+    expect(() => weekStart('not a day')).toThrow(RangeError);
   });
 });

@@ -118,7 +118,7 @@ describe('the promoters performance view', () => {
   });
 
   it('adds a promoter with a suggested code, checked for availability as you type', async () => {
-    const { user, router } = renderApp('/dashboard/promoters');
+    const { user, pathname } = renderApp('/dashboard/promoters');
     await screen.findByRole('list', { name: 'Promoters' });
     await user.click(screen.getAllByRole('button', { name: 'Add promoter' })[0]);
     const dialog = await screen.findByRole('dialog', { name: 'Add promoter' });
@@ -137,7 +137,7 @@ describe('the promoters performance view', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Add promoter' }));
 
     expect(await screen.findByRole('heading', { name: 'Ana', level: 2 })).toBeInTheDocument();
-    expect(router.state.location.pathname).toMatch(/^\/dashboard\/promoters\/[0-9a-f-]{36}$/);
+    expect(pathname()).toMatch(/^\/dashboard\/promoters\/[0-9a-f-]{36}$/);
     const links = await screen.findByRole('list', { name: 'Tracking links' });
     expect(await within(links).findByText(`http://localhost:3000/events/${event.slug}?promoter=ana-summer`)).toBeInTheDocument();
     expect(screen.getByRole('checkbox', { name: 'Venue Staff' })).toBeChecked();
@@ -168,6 +168,22 @@ describe('the promoters performance view', () => {
 });
 
 describe('deleting a promoter', () => {
+  it('shows the sales chart per week when asked, with the table following', async () => {
+    const { user } = renderApp(`/dashboard/promoters/${anaId}`);
+    await screen.findByRole('table', { name: 'Sales per day' });
+    const chart = await screen.findByRole('img', { name: /^Tickets sold per day: 2 tickets and €50\.00/ });
+    expect(chart).toBeInTheDocument();
+
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Show per' }), 'week');
+
+    const table = await screen.findByRole('table', { name: 'Sales per week' });
+    const rows = within(table).getAllByRole('row');
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toHaveTextContent(/^Week of /);
+    expect(rows[1]).toHaveTextContent('€50.00');
+    expect(screen.getByRole('img', { name: /^Tickets sold per week: 2 tickets and €50\.00 over \d+ weeks, best week starting / })).toBeInTheDocument();
+  });
+
   it('keeps the promoter when the first confirmation is cancelled', async () => {
     const { user } = renderApp(`/dashboard/promoters/${anaId}`);
     await user.click(await screen.findByRole('button', { name: 'Delete' }));
@@ -198,7 +214,7 @@ describe('deleting a promoter', () => {
   });
 
   it('refuses a wrong promo code, then deletes with the right one while the orders stay', async () => {
-    const { user, router } = renderApp(`/dashboard/promoters/${anaId}`);
+    const { user, pathname } = renderApp(`/dashboard/promoters/${anaId}`);
     await user.click(await screen.findByRole('button', { name: 'Delete' }));
     await user.click(within(await screen.findByRole('alertdialog', { name: 'Delete Ana Lopez?' })).getByRole('button', { name: 'Continue' }));
     const second = await screen.findByRole('alertdialog', { name: 'Confirm permanent deletion' });
@@ -209,7 +225,7 @@ describe('deleting a promoter', () => {
     await user.clear(within(second).getByLabelText('Promo code'));
     await user.type(within(second).getByLabelText('Promo code'), 'ANA');
     await user.click(within(second).getByRole('button', { name: 'Delete permanently' }));
-    await waitFor(() => expect(router.state.location.pathname).toBe('/dashboard/promoters'));
+    await waitFor(() => expect(pathname()).toBe('/dashboard/promoters'));
     expect(await screen.findByText('Ana Lopez was deleted.')).toBeInTheDocument();
     await waitFor(() => expect(within(leaderboard()).getAllByRole('link')).toHaveLength(1));
 

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { EmptyState } from '@/components/ui/empty-state';
@@ -9,7 +9,9 @@ import { errorMessage } from '@/lib/errors';
 import { formatMoney, formatNumber, formatPercent } from '@/lib/format';
 import { useDeleteGroup } from '../api/delete-group';
 import { useGroupPerformance, type GroupPerformance } from '../api/get-group-performance';
-import { GroupDialog } from './group-dialog';
+
+// Creating and renaming groups is occasional: the form loads when opened.
+const GroupDialog = lazy(() => import('./group-dialog').then((module) => ({ default: module.GroupDialog })));
 
 /** Groups with their totals side by side, to compare teams; create, rename, delete. */
 export function GroupsPanel({
@@ -102,12 +104,14 @@ export function GroupsPanel({
         </div>
       )}
       {editing ? (
-        <GroupDialog
-          organizationId={organizationId}
-          group={editing === 'new' ? undefined : { id: editing.group_id, name: editing.name, color: editing.color }}
-          onClose={() => setEditing(null)}
-          onSaved={onChanged}
-        />
+        <Suspense fallback={null}>
+          <GroupDialog
+            organizationId={organizationId}
+            group={editing === 'new' ? undefined : { id: editing.group_id, name: editing.name, color: editing.color }}
+            onClose={() => setEditing(null)}
+            onSaved={onChanged}
+          />
+        </Suspense>
       ) : null}
       <Dialog
         open={deleting !== null}

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
@@ -11,10 +11,13 @@ import { usePromoter } from '../api/get-promoter';
 import { usePromoterPerformance } from '../api/get-promoter-performance';
 import { useSetPromoterGroup } from '../api/set-promoter-group';
 import { chartDays, type PerformanceFilters } from '../lib/filters';
-import { DeletePromoterDialog } from './delete-promoter-dialog';
-import { PromoterFormDialog, type Option } from './promoter-form-dialog';
+import type { Option } from './promoter-form-dialog';
 import { SalesOverTime } from './sales-over-time';
 import { TrackingLinks } from './tracking-links';
+
+// Editing and deleting are occasional: their forms load when opened.
+const PromoterFormDialog = lazy(() => import('./promoter-form-dialog').then((module) => ({ default: module.PromoterFormDialog })));
+const DeletePromoterDialog = lazy(() => import('./delete-promoter-dialog').then((module) => ({ default: module.DeletePromoterDialog })));
 
 interface Props {
   organizationId: string;
@@ -142,18 +145,22 @@ export function PromoterDetail({ organizationId, currency, promoterId, filters, 
         )}
       </section>
 
-      <PromoterFormDialog organizationId={organizationId} open={editing} onClose={() => setEditing(false)} promoter={data} />
-      <DeletePromoterDialog
-        organizationId={organizationId}
-        promoter={data}
-        open={deleting}
-        onClose={() => setDeleting(false)}
-        onDeleted={() => {
-          setDeleting(false);
-          toast.show(`${data.name} was deleted.`, 'success');
-          onDeleted();
-        }}
-      />
+      <Suspense fallback={null}>
+        {editing ? <PromoterFormDialog organizationId={organizationId} open onClose={() => setEditing(false)} promoter={data} /> : null}
+        {deleting ? (
+          <DeletePromoterDialog
+            organizationId={organizationId}
+            promoter={data}
+            open
+            onClose={() => setDeleting(false)}
+            onDeleted={() => {
+              setDeleting(false);
+              toast.show(`${data.name} was deleted.`, 'success');
+              onDeleted();
+            }}
+          />
+        ) : null}
+      </Suspense>
     </section>
   );
 }

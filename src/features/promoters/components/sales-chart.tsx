@@ -1,28 +1,51 @@
 import { CategoryScale, Chart as ChartJS, Filler, LinearScale, LineElement, PointElement, Tooltip } from 'chart.js';
 import { Line } from 'react-chartjs-2';
-import { formatDate, formatMoney } from '@/lib/format';
-import type { SalesDay } from '../api/get-promoter-timeseries';
+import { formatMoney, formatNumber } from '@/lib/format';
+import { bucketLabel, type Granularity, type SalesBucket } from '../lib/sales-buckets';
 
 ChartJS.register(CategoryScale, LinearScale, PointElement, LineElement, Filler, Tooltip);
 
-/** The area chart itself; loaded lazily so chart.js is not part of the first load. */
-export default function SalesChart({ days, currency, label }: { days: SalesDay[]; currency: string; label: string }) {
+// The axis has little room: "Mar 3". The tooltip names the point in full.
+const axisDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+
+/**
+ * The area chart itself; loaded lazily so chart.js is not part of the first load.
+ *
+ * Sales come in spikes (a post goes out, a day sells fifty, the next day none), so the
+ * curve is monotone: it bends between points but never overshoots them, in particular
+ * never dips below zero or above a peak the way a plain tensioned curve does. The area
+ * fills down to a zero baseline, so heights compare honestly.
+ */
+export default function SalesChart({
+  buckets,
+  granularity,
+  currency,
+  label,
+}: {
+  buckets: SalesBucket[];
+  granularity: Granularity;
+  currency: string;
+  label: string;
+}) {
   return (
     <div className="chart-box">
       <Line
         aria-label={label}
         role="img"
         data={{
-          labels: days.map((day) => formatDate(`${day.day}T00:00:00`)),
+          labels: buckets.map((bucket) => axisDate.format(new Date(`${bucket.start}T00:00:00`))),
           datasets: [
             {
               label: 'Tickets',
-              data: days.map((day) => day.tickets),
-              fill: true,
-              tension: 0.3,
+              data: buckets.map((bucket) => bucket.tickets),
+              fill: 'origin',
+              cubicInterpolationMode: 'monotone',
               borderColor: '#4f46e5',
+              borderWidth: 2,
               backgroundColor: 'rgba(79, 70, 229, 0.15)',
-              pointRadius: 0,
+              // Few points: show them, so a lone sale day is a visible dot, not a sliver.
+              pointRadius: buckets.length <= 31 ? 2 : 0,
+              pointHoverRadius: 4,
               pointHitRadius: 8,
             },
           ],
@@ -32,11 +55,26 @@ export default function SalesChart({ days, currency, label }: { days: SalesDay[]
           maintainAspectRatio: false,
           animation: false,
           interaction: { mode: 'index', intersect: false },
-          scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxTicksLimit: 8 } } },
+          scales: {
+            y: { min: 0, beginAtZero: true, grace: '5%', ticks: { precision: 0 } },
+            x: { ticks: { maxTicksLimit: 8, autoSkip: true, maxRotation: 0 } },
+          },
           plugins: {
             tooltip: {
+              displayColors: false,
               callbacks: {
-                afterLabel: (item) => `Revenue: ${formatMoney(days[item.dataIndex]?.revenue_minor ?? 0, currency)}`,
+                title: (items) => {
+                  const bucket = items[0] ? buckets[items[0].dataIndex] : undefined;
+                  return bucket ? bucketLabel(bucket, granularity) : '';
+                },
+                label: (item) => {
+                  const bucket = buckets[item.dataIndex];
+                  return bucket ? `${formatNumber(bucket.tickets)} ${bucket.tickets === 1 ? 'ticket' : 'tickets'}` : '';
+                },
+                afterLabel: (item) => {
+                  const bucket = buckets[item.dataIndex];
+                  return bucket ? [`Revenue: ${formatMoney(bucket.revenue_minor, currency)}`, `Visits: ${formatNumber(bucket.visits)}`] : [];
+                },
               },
             },
           },

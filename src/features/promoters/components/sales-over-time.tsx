@@ -1,17 +1,20 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Skeleton } from '@/components/ui/skeleton';
 import { formatDate, formatMoney, formatNumber } from '@/lib/format';
-import { usePromoterTimeseries, type SalesDay } from '../api/get-promoter-timeseries';
+import { usePromoterTimeseries } from '../api/get-promoter-timeseries';
+import { bucketLabel, bucketSales, type Granularity, type SalesBucket } from '../lib/sales-buckets';
 
 const SalesChart = lazy(() => import('./sales-chart'));
 
-function describe(days: SalesDay[], currency: string): string {
-  const tickets = days.reduce((sum, day) => sum + day.tickets, 0);
-  const revenue = days.reduce((sum, day) => sum + day.revenue_minor, 0);
-  const best = days.reduce<SalesDay | undefined>((top, day) => (!top || day.tickets > top.tickets ? day : top), undefined);
-  const bestText = best && best.tickets > 0 ? `, best day ${formatDate(`${best.day}T00:00:00`)} with ${formatNumber(best.tickets)}` : '';
-  return `Tickets sold per day: ${formatNumber(tickets)} tickets and ${formatMoney(revenue, currency)} over ${days.length} days${bestText}.`;
+function describe(buckets: SalesBucket[], granularity: Granularity, currency: string): string {
+  const tickets = buckets.reduce((sum, bucket) => sum + bucket.tickets, 0);
+  const revenue = buckets.reduce((sum, bucket) => sum + bucket.revenue_minor, 0);
+  const best = buckets.reduce<SalesBucket | undefined>((top, bucket) => (!top || bucket.tickets > top.tickets ? bucket : top), undefined);
+  const unit = granularity === 'week' ? 'week' : 'day';
+  const bestName = best ? `${granularity === 'week' ? 'week starting' : 'day'} ${formatDate(`${best.start}T00:00:00`)}` : '';
+  const bestText = best && best.tickets > 0 ? `, best ${bestName} with ${formatNumber(best.tickets)}` : '';
+  return `Tickets sold per ${unit}: ${formatNumber(tickets)} tickets and ${formatMoney(revenue, currency)} over ${buckets.length} ${unit}s${bestText}.`;
 }
 
 /** Sales over time: an area chart with a readable summary and the numbers as a table. */
@@ -29,10 +32,20 @@ export function SalesOverTime({
   currency: string;
 }) {
   const series = usePromoterTimeseries(organizationId, promoterId, from, to);
+  const [granularity, setGranularity] = useState<Granularity>('day');
+  const buckets = series.data ? bucketSales(series.data, granularity) : [];
+  const unit = granularity === 'week' ? 'week' : 'day';
   return (
     <section className="card" aria-labelledby="sales-title">
       <div className="card__header">
         <h3 id="sales-title">Sales over time</h3>
+        <label className="inline-field">
+          <span>Show per</span>
+          <select className="select select--sm" value={granularity} onChange={(e) => setGranularity(e.target.value === 'week' ? 'week' : 'day')}>
+            <option value="day">Day</option>
+            <option value="week">Week</option>
+          </select>
+        </label>
       </div>
       {series.isPending ? (
         <Skeleton height="16rem" />
@@ -42,30 +55,30 @@ export function SalesOverTime({
         <>
           <PanelErrorBoundary title="The chart could not be drawn">
             <Suspense fallback={<Skeleton height="16rem" />}>
-              <SalesChart days={series.data} currency={currency} label={describe(series.data, currency)} />
+              <SalesChart buckets={buckets} granularity={granularity} currency={currency} label={describe(buckets, granularity, currency)} />
             </Suspense>
           </PanelErrorBoundary>
           <details>
             <summary>Show as table</summary>
             <div className="table-wrap">
-              <table className="table" aria-label="Sales per day">
+              <table className="table" aria-label={`Sales per ${unit}`}>
                 <thead>
                   <tr>
-                    <th scope="col">Day</th>
+                    <th scope="col">{granularity === 'week' ? 'Week' : 'Day'}</th>
                     <th scope="col" className="num">Tickets</th>
                     <th scope="col" className="num">Revenue</th>
                     <th scope="col" className="num">Visits</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {series.data
-                    .filter((day) => day.tickets > 0 || day.visits > 0)
-                    .map((day) => (
-                      <tr key={day.day}>
-                        <th scope="row">{formatDate(`${day.day}T00:00:00`)}</th>
-                        <td className="num">{formatNumber(day.tickets)}</td>
-                        <td className="num">{formatMoney(day.revenue_minor, currency)}</td>
-                        <td className="num">{formatNumber(day.visits)}</td>
+                  {buckets
+                    .filter((bucket) => bucket.tickets > 0 || bucket.visits > 0)
+                    .map((bucket) => (
+                      <tr key={bucket.start}>
+                        <th scope="row">{bucketLabel(bucket, granularity)}</th>
+                        <td className="num">{formatNumber(bucket.tickets)}</td>
+                        <td className="num">{formatMoney(bucket.revenue_minor, currency)}</td>
+                        <td className="num">{formatNumber(bucket.visits)}</td>
                       </tr>
                     ))}
                 </tbody>
