@@ -30,6 +30,7 @@ try {
   await page.getByRole('list', { name: 'Promoters' }).getByRole('link').first().click();
   await page.waitForURL(/\/dashboard\/promoters\/[0-9a-f-]+/);
   await page.locator('canvas[role="img"]').first().waitFor();
+  await page.setViewportSize({ width: 1400, height: 1500 });
   await page.waitForTimeout(1200);
   await page.screenshot({ path: path.join(outDir, 'promoter-detail.png'), fullPage: false });
 
