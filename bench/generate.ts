@@ -21,7 +21,8 @@
  * without looking it up, and a rerun produces the same ids. Pseudo-random choices come
  * from a hash of the row number, not random(), for the same reason.
  *
- * Two ways to fill the rollups (private.promoter_daily_stats, private.event_stats):
+ * Two ways to fill the rollups (private.promoter_daily_stats, private.promoter_totals,
+ * private.event_stats):
  * - "triggers": plain inserts, so the migrations' triggers (and foreign keys) do the
  *   work exactly as in production; used at small scale.
  * - "bulk": triggers and foreign-key checks off (session_replication_role = replica),
@@ -413,9 +414,17 @@ export const RECOMPUTE_ROLLUPS = `
   ) x
   group by x.organization_id, x.promoter_id, x.event_id, x.day
   order by x.day, x.organization_id, x.promoter_id, x.event_id;
-  insert into private.event_stats (event_id, organization_id, tickets, revenue_minor, orders)
-  select o.event_id, o.organization_id, sum(o.ticket_count), sum(o.total_minor), count(*)
-  from public.orders o where o.status = 'paid' group by 1, 2;
+  truncate private.promoter_totals;
+  insert into private.promoter_totals (promoter_id, organization_id, tickets, revenue_minor, orders, visits)
+  select s.promoter_id, s.organization_id, sum(s.tickets), sum(s.revenue_minor), sum(s.orders), sum(s.visits)
+  from private.promoter_daily_stats s group by 1, 2;
+  insert into private.event_stats (event_id, shard, organization_id, tickets, revenue_minor, orders,
+                                   attributed_tickets, attributed_revenue_minor)
+  select o.event_id, private.event_stats_shard(o.id), o.organization_id, sum(o.ticket_count), sum(o.total_minor), count(*),
+         coalesce(sum(o.ticket_count) filter (where a.order_id is not null), 0),
+         coalesce(sum(o.total_minor) filter (where a.order_id is not null), 0)
+  from public.orders o left join public.attributions a on a.order_id = o.id
+  where o.status = 'paid' group by 1, 2, 3;
 `;
 
 /**
@@ -429,6 +438,7 @@ export async function verifyRollups(
     await tx.exec(`
       create temp table bench_live_daily on commit drop as select * from private.promoter_daily_stats;
       create temp table bench_live_events on commit drop as select * from private.event_stats;
+      create temp table bench_live_totals on commit drop as select * from private.promoter_totals;
     `);
     await tx.exec(RECOMPUTE_ROLLUPS);
     const { rows } = await tx.query<{ daily: number; events: number; total: number }>(`
@@ -441,11 +451,15 @@ export async function verifyRollups(
             except all select organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders, visits from bench_live_daily)
          ) d) as daily,
         (select count(*)::int from (
-           (select event_id, organization_id, tickets, revenue_minor, orders from bench_live_events
-            except all select event_id, organization_id, tickets, revenue_minor, orders from private.event_stats)
+           (select event_id, shard, organization_id, tickets, revenue_minor, orders, attributed_tickets, attributed_revenue_minor from bench_live_events
+            except all select event_id, shard, organization_id, tickets, revenue_minor, orders, attributed_tickets, attributed_revenue_minor from private.event_stats)
            union all
-           (select event_id, organization_id, tickets, revenue_minor, orders from private.event_stats
-            except all select event_id, organization_id, tickets, revenue_minor, orders from bench_live_events)
+           (select event_id, shard, organization_id, tickets, revenue_minor, orders, attributed_tickets, attributed_revenue_minor from private.event_stats
+            except all select event_id, shard, organization_id, tickets, revenue_minor, orders, attributed_tickets, attributed_revenue_minor from bench_live_events)
+         ) d) + (select count(*)::int from (
+           (select * from bench_live_totals except all select * from private.promoter_totals)
+           union all
+           (select * from private.promoter_totals except all select * from bench_live_totals)
          ) d) as events,
         (select count(*)::int from bench_live_daily) as total
     `);

@@ -4,7 +4,8 @@
 --
 -- The dashboard must stay fast as orders accumulate, so the functions never scan
 -- orders: they sum private.promoter_daily_stats (one row per promoter, event and UTC
--- day) and private.event_stats (one row per event). Only paid orders count; a refund
+-- day) for a date range, read private.promoter_totals (one row per promoter) for all
+-- time, and sum private.event_stats (8 shards per event). Only paid orders count; a refund
 -- subtracts the order again. Date filters therefore work at day granularity in UTC:
 -- p_from/p_to select whole UTC days (the day containing p_from through the day
 -- containing p_to, inclusive).
@@ -22,24 +23,64 @@ create table private.promoter_daily_stats (
 );
 comment on table private.promoter_daily_stats is
   'Per promoter, event and UTC day: paid attributed tickets, revenue and orders (by order date) and visits (by visit date). Maintained by triggers.';
-create index promoter_daily_stats_organization_day_idx on private.promoter_daily_stats (organization_id, day);
+-- Covering: a dated dashboard query reads the organization's days from the index alone.
+create index promoter_daily_stats_organization_day_idx on private.promoter_daily_stats (organization_id, day)
+  include (promoter_id, tickets, revenue_minor, orders, visits);
 create index promoter_daily_stats_event_idx on private.promoter_daily_stats (event_id);
 
-create table private.event_stats (
-  event_id uuid primary key references public.events (id) on delete cascade,
+-- All-time figures are the default dashboard view; summing every daily row would grow
+-- with history, so the same triggers also keep one running total per promoter.
+create table private.promoter_totals (
+  promoter_id uuid primary key references public.promoters (id) on delete cascade,
   organization_id uuid not null,
   tickets bigint not null default 0,
   revenue_minor bigint not null default 0,
-  orders bigint not null default 0
+  orders bigint not null default 0,
+  visits bigint not null default 0
 );
-comment on table private.event_stats is 'Per event: paid tickets, revenue and orders, attributed or not. Maintained by triggers on orders.';
+comment on table private.promoter_totals is
+  'Per promoter: all-time paid attributed tickets, revenue and orders, and visits (the sum of its promoter_daily_stats rows). Maintained by triggers.';
+create index promoter_totals_organization_idx on private.promoter_totals (organization_id);
+
+-- Every paid order of an event adds to its event's figures; a single row per event would
+-- make concurrent checkouts of one event queue on its row lock until commit. The figures
+-- are therefore split over 8 shards per event (chosen by the order id) and summed on read.
+create table private.event_stats (
+  event_id uuid not null references public.events (id) on delete cascade,
+  shard smallint not null check (shard between 0 and 7),
+  organization_id uuid not null,
+  tickets bigint not null default 0,
+  revenue_minor bigint not null default 0,
+  orders bigint not null default 0,
+  attributed_tickets bigint not null default 0,
+  attributed_revenue_minor bigint not null default 0,
+  primary key (event_id, shard)
+);
+comment on table private.event_stats is
+  'Per event, in 8 shards by order id: paid tickets, revenue and orders, attributed or not, and the attributed part. Sum the shards for an event''s figures. Maintained by triggers on orders and attributions.';
 create index event_stats_organization_idx on private.event_stats (organization_id);
 
-revoke all on private.promoter_daily_stats, private.event_stats from public, anon, authenticated, service_role;
+revoke all on private.promoter_daily_stats, private.promoter_totals, private.event_stats
+  from public, anon, authenticated, service_role;
+
+create function private.event_stats_shard(p_order_id uuid)
+returns smallint
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select (get_byte(uuid_send(p_order_id), 15) & 7)::smallint
+$$;
+comment on function private.event_stats_shard(uuid) is
+  'The event_stats shard (0–7) an order counts in: the low bits of its id, so one order always lands on the same shard.';
+revoke all on function private.event_stats_shard(uuid) from public;
 
 -- Triggers ---------------------------------------------------------------------------------
 -- Statement-level with transition tables: a statement touching many rows (a promoter
--- deletion, a bulk import) updates each rollup row once.
+-- deletion, a bulk import) updates each rollup row once. Each computes its change per
+-- promoter, event and day once (the CTE "d") and applies it to the daily rows and the
+-- promoter totals, always in that order, so concurrent transactions lock them alike.
 
 create function private.rollup_visits()
 returns trigger
@@ -49,24 +90,37 @@ set search_path = ''
 as $$
 begin
   if tg_op = 'INSERT' then
-    insert into private.promoter_daily_stats as s (organization_id, promoter_id, event_id, day, visits)
-    select v.organization_id, v.promoter_id, v.event_id, (v.visited_at at time zone 'utc')::date, count(*)
-    from new_rows v
-    group by 1, 2, 3, 4
-    on conflict (promoter_id, event_id, day) do update set visits = s.visits + excluded.visits;
+    with d as (
+      select v.organization_id, v.promoter_id, v.event_id, (v.visited_at at time zone 'utc')::date as day, count(*) as n
+      from new_rows v
+      group by 1, 2, 3, 4
+    ), daily as (
+      insert into private.promoter_daily_stats as s (organization_id, promoter_id, event_id, day, visits)
+      select d.organization_id, d.promoter_id, d.event_id, d.day, d.n from d
+      on conflict (promoter_id, event_id, day) do update set visits = s.visits + excluded.visits
+    )
+    insert into private.promoter_totals as t (promoter_id, organization_id, visits)
+    select d.promoter_id, d.organization_id, sum(d.n) from d group by 1, 2
+    on conflict (promoter_id) do update set visits = t.visits + excluded.visits;
   else
-    update private.promoter_daily_stats s
-    set visits = s.visits - d.n
-    from (
+    with d as (
       select v.promoter_id, v.event_id, (v.visited_at at time zone 'utc')::date as day, count(*) as n
       from old_rows v group by 1, 2, 3
-    ) d
-    where s.promoter_id = d.promoter_id and s.event_id = d.event_id and s.day = d.day;
+    ), daily as (
+      update private.promoter_daily_stats s
+      set visits = s.visits - d.n
+      from d
+      where s.promoter_id = d.promoter_id and s.event_id = d.event_id and s.day = d.day
+    )
+    update private.promoter_totals t
+    set visits = t.visits - x.n
+    from (select d.promoter_id, sum(d.n) as n from d group by 1) x
+    where t.promoter_id = x.promoter_id;
   end if;
   return null;
 end;
 $$;
-comment on function private.rollup_visits() is 'Counts inserted and deleted visits into promoter_daily_stats.';
+comment on function private.rollup_visits() is 'Counts inserted and deleted visits into promoter_daily_stats and promoter_totals.';
 create trigger promoter_visits_rollup_insert after insert on public.promoter_visits
   referencing new table as new_rows for each statement execute function private.rollup_visits();
 create trigger promoter_visits_rollup_delete after delete on public.promoter_visits
@@ -79,33 +133,74 @@ security definer
 set search_path = ''
 as $$
 begin
+  -- Besides the promoter rollups, the attributed part of the event figures goes to the
+  -- shard of each order: the row the order's own insert already locked in a checkout.
   if tg_op = 'INSERT' then
-    insert into private.promoter_daily_stats as s (organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders)
-    select a.organization_id, a.promoter_id, a.event_id, (o.created_at at time zone 'utc')::date,
-           sum(o.ticket_count), sum(o.total_minor), count(*)
+    insert into private.event_stats as s (event_id, shard, organization_id, attributed_tickets, attributed_revenue_minor)
+    select o.event_id, private.event_stats_shard(o.id), o.organization_id, sum(o.ticket_count), sum(o.total_minor)
     from new_rows a
     join public.orders o on o.id = a.order_id and o.status = 'paid'
-    group by 1, 2, 3, 4
-    on conflict (promoter_id, event_id, day) do update
-      set tickets = s.tickets + excluded.tickets,
-          revenue_minor = s.revenue_minor + excluded.revenue_minor,
-          orders = s.orders + excluded.orders;
+    group by 1, 2, 3
+    on conflict (event_id, shard) do update
+      set attributed_tickets = s.attributed_tickets + excluded.attributed_tickets,
+          attributed_revenue_minor = s.attributed_revenue_minor + excluded.attributed_revenue_minor;
+
+    with d as (
+      select a.organization_id, a.promoter_id, a.event_id, (o.created_at at time zone 'utc')::date as day,
+             sum(o.ticket_count) as tickets, sum(o.total_minor) as revenue_minor, count(*) as orders
+      from new_rows a
+      join public.orders o on o.id = a.order_id and o.status = 'paid'
+      group by 1, 2, 3, 4
+    ), daily as (
+      insert into private.promoter_daily_stats as s (organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders)
+      select d.organization_id, d.promoter_id, d.event_id, d.day, d.tickets, d.revenue_minor, d.orders from d
+      on conflict (promoter_id, event_id, day) do update
+        set tickets = s.tickets + excluded.tickets,
+            revenue_minor = s.revenue_minor + excluded.revenue_minor,
+            orders = s.orders + excluded.orders
+    )
+    insert into private.promoter_totals as t (promoter_id, organization_id, tickets, revenue_minor, orders)
+    select d.promoter_id, d.organization_id, sum(d.tickets), sum(d.revenue_minor), sum(d.orders) from d group by 1, 2
+    on conflict (promoter_id) do update
+      set tickets = t.tickets + excluded.tickets,
+          revenue_minor = t.revenue_minor + excluded.revenue_minor,
+          orders = t.orders + excluded.orders;
   else
-    update private.promoter_daily_stats s
-    set tickets = s.tickets - d.tickets, revenue_minor = s.revenue_minor - d.revenue_minor, orders = s.orders - d.orders
+    update private.event_stats s
+    set attributed_tickets = s.attributed_tickets - x.tickets,
+        attributed_revenue_minor = s.attributed_revenue_minor - x.revenue_minor
     from (
+      select o.event_id, private.event_stats_shard(o.id) as shard, sum(o.ticket_count) as tickets, sum(o.total_minor) as revenue_minor
+      from old_rows a
+      join public.orders o on o.id = a.order_id and o.status = 'paid'
+      group by 1, 2
+    ) x
+    where s.event_id = x.event_id and s.shard = x.shard;
+
+    with d as (
       select a.promoter_id, a.event_id, (o.created_at at time zone 'utc')::date as day,
              sum(o.ticket_count) as tickets, sum(o.total_minor) as revenue_minor, count(*) as orders
       from old_rows a
       join public.orders o on o.id = a.order_id and o.status = 'paid'
       group by 1, 2, 3
-    ) d
-    where s.promoter_id = d.promoter_id and s.event_id = d.event_id and s.day = d.day;
+    ), daily as (
+      update private.promoter_daily_stats s
+      set tickets = s.tickets - d.tickets, revenue_minor = s.revenue_minor - d.revenue_minor, orders = s.orders - d.orders
+      from d
+      where s.promoter_id = d.promoter_id and s.event_id = d.event_id and s.day = d.day
+    )
+    update private.promoter_totals t
+    set tickets = t.tickets - x.tickets, revenue_minor = t.revenue_minor - x.revenue_minor, orders = t.orders - x.orders
+    from (select d.promoter_id, sum(d.tickets) as tickets, sum(d.revenue_minor) as revenue_minor, sum(d.orders) as orders
+          from d group by 1) x
+    where t.promoter_id = x.promoter_id;
   end if;
+
   return null;
 end;
 $$;
-comment on function private.rollup_attributions() is 'Adds or removes the paid orders of inserted or deleted attributions in promoter_daily_stats.';
+comment on function private.rollup_attributions() is
+  'Adds or removes the paid orders of inserted or deleted attributions in promoter_daily_stats, promoter_totals and the attributed part of event_stats.';
 create trigger attributions_rollup_insert after insert on public.attributions
   referencing new table as new_rows for each statement execute function private.rollup_attributions();
 create trigger attributions_rollup_delete after delete on public.attributions
@@ -119,12 +214,13 @@ set search_path = ''
 as $$
 begin
   if tg_op = 'INSERT' then
-    insert into private.event_stats as s (event_id, organization_id, tickets, revenue_minor, orders)
-    select o.event_id, o.organization_id, sum(o.ticket_count), sum(o.total_minor), count(*)
+    -- New orders have no attributions yet (those come after the order row).
+    insert into private.event_stats as s (event_id, shard, organization_id, tickets, revenue_minor, orders)
+    select o.event_id, private.event_stats_shard(o.id), o.organization_id, sum(o.ticket_count), sum(o.total_minor), count(*)
     from new_rows o
     where o.status = 'paid'
-    group by 1, 2
-    on conflict (event_id) do update
+    group by 1, 2, 3
+    on conflict (event_id, shard) do update
       set tickets = s.tickets + excluded.tickets,
           revenue_minor = s.revenue_minor + excluded.revenue_minor,
           orders = s.orders + excluded.orders;
@@ -132,38 +228,56 @@ begin
   end if;
 
   -- UPDATE: +1 when an order becomes paid, -1 when it stops being paid (a refund).
-  insert into private.event_stats as s (event_id, organization_id, tickets, revenue_minor, orders)
-  select n.event_id, n.organization_id,
-         sum(case when n.status = 'paid' then 1 else -1 end * n.ticket_count),
-         sum(case when n.status = 'paid' then 1 else -1 end * n.total_minor),
-         sum(case when n.status = 'paid' then 1 else -1 end)
+  insert into private.event_stats as s (event_id, shard, organization_id, tickets, revenue_minor, orders,
+                                        attributed_tickets, attributed_revenue_minor)
+  select n.event_id, private.event_stats_shard(n.id), n.organization_id,
+         sum(c.sign * n.ticket_count), sum(c.sign * n.total_minor), sum(c.sign),
+         sum(case when c.attributed then c.sign * n.ticket_count else 0 end),
+         sum(case when c.attributed then c.sign * n.total_minor else 0 end)
   from new_rows n
   join old_rows o on o.id = n.id
+  cross join lateral (
+    select case when n.status = 'paid' then 1 else -1 end as sign,
+           exists (select 1 from public.attributions a where a.order_id = n.id) as attributed
+  ) c
   where (o.status = 'paid') <> (n.status = 'paid')
-  group by 1, 2
-  on conflict (event_id) do update
+  group by 1, 2, 3
+  on conflict (event_id, shard) do update
     set tickets = s.tickets + excluded.tickets,
         revenue_minor = s.revenue_minor + excluded.revenue_minor,
-        orders = s.orders + excluded.orders;
+        orders = s.orders + excluded.orders,
+        attributed_tickets = s.attributed_tickets + excluded.attributed_tickets,
+        attributed_revenue_minor = s.attributed_revenue_minor + excluded.attributed_revenue_minor;
 
-  insert into private.promoter_daily_stats as s (organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders)
-  select n.organization_id, a.promoter_id, n.event_id, (n.created_at at time zone 'utc')::date,
-         sum(case when n.status = 'paid' then 1 else -1 end * n.ticket_count),
-         sum(case when n.status = 'paid' then 1 else -1 end * n.total_minor),
-         sum(case when n.status = 'paid' then 1 else -1 end)
-  from new_rows n
-  join old_rows o on o.id = n.id
-  join public.attributions a on a.order_id = n.id
-  where (o.status = 'paid') <> (n.status = 'paid')
-  group by 1, 2, 3, 4
-  on conflict (promoter_id, event_id, day) do update
-    set tickets = s.tickets + excluded.tickets,
-        revenue_minor = s.revenue_minor + excluded.revenue_minor,
-        orders = s.orders + excluded.orders;
+  with d as (
+    select n.organization_id, a.promoter_id, n.event_id, (n.created_at at time zone 'utc')::date as day,
+           sum(case when n.status = 'paid' then 1 else -1 end * n.ticket_count) as tickets,
+           sum(case when n.status = 'paid' then 1 else -1 end * n.total_minor) as revenue_minor,
+           sum(case when n.status = 'paid' then 1 else -1 end) as orders
+    from new_rows n
+    join old_rows o on o.id = n.id
+    join public.attributions a on a.order_id = n.id
+    where (o.status = 'paid') <> (n.status = 'paid')
+    group by 1, 2, 3, 4
+  ), daily as (
+    insert into private.promoter_daily_stats as s (organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders)
+    select d.organization_id, d.promoter_id, d.event_id, d.day, d.tickets, d.revenue_minor, d.orders from d
+    on conflict (promoter_id, event_id, day) do update
+      set tickets = s.tickets + excluded.tickets,
+          revenue_minor = s.revenue_minor + excluded.revenue_minor,
+          orders = s.orders + excluded.orders
+  )
+  insert into private.promoter_totals as t (promoter_id, organization_id, tickets, revenue_minor, orders)
+  select d.promoter_id, d.organization_id, sum(d.tickets), sum(d.revenue_minor), sum(d.orders) from d group by 1, 2
+  on conflict (promoter_id) do update
+    set tickets = t.tickets + excluded.tickets,
+        revenue_minor = t.revenue_minor + excluded.revenue_minor,
+        orders = t.orders + excluded.orders;
   return null;
 end;
 $$;
-comment on function private.rollup_orders() is 'Keeps event_stats and promoter_daily_stats in step with order inserts and status changes (refunds).';
+comment on function private.rollup_orders() is
+  'Keeps event_stats, promoter_daily_stats and promoter_totals in step with order inserts and status changes (refunds).';
 create trigger orders_rollup_insert after insert on public.orders
   referencing new table as new_rows for each statement execute function private.rollup_orders();
 create trigger orders_rollup_update after update on public.orders
@@ -182,13 +296,22 @@ from public.attributions a join public.orders o on o.id = a.order_id and o.statu
 group by 1, 2, 3, 4
 on conflict (promoter_id, event_id, day) do update
   set tickets = excluded.tickets, revenue_minor = excluded.revenue_minor, orders = excluded.orders;
-insert into private.event_stats (event_id, organization_id, tickets, revenue_minor, orders)
-select o.event_id, o.organization_id, sum(o.ticket_count), sum(o.total_minor), count(*)
-from public.orders o where o.status = 'paid' group by 1, 2;
+insert into private.promoter_totals (promoter_id, organization_id, tickets, revenue_minor, orders, visits)
+select s.promoter_id, s.organization_id, sum(s.tickets), sum(s.revenue_minor), sum(s.orders), sum(s.visits)
+from private.promoter_daily_stats s group by 1, 2;
+insert into private.event_stats (event_id, shard, organization_id, tickets, revenue_minor, orders,
+                                 attributed_tickets, attributed_revenue_minor)
+select o.event_id, private.event_stats_shard(o.id), o.organization_id, sum(o.ticket_count), sum(o.total_minor), count(*),
+       coalesce(sum(o.ticket_count) filter (where exists (select 1 from public.attributions a where a.order_id = o.id)), 0),
+       coalesce(sum(o.total_minor) filter (where exists (select 1 from public.attributions a where a.order_id = o.id)), 0)
+from public.orders o where o.status = 'paid' group by 1, 2, 3;
 
 -- Reading functions ---------------------------------------------------------------------------------
 -- security definer: they read the private rollups, after checking that the caller is a
--- member of the organization.
+-- member of the organization. plan_cache_mode = force_custom_plan: the statements
+-- inside are planned for the actual arguments on every call; a generic plan (which
+-- Postgres otherwise settles on after five calls in a session) cannot drop the unused
+-- all-time or date-range branch, nor estimate one organization's rows.
 
 create function private.like_pattern(p_search text)
 returns text
@@ -230,11 +353,13 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
   v_from date := (p_from at time zone 'utc')::date;
   v_to date := (p_to at time zone 'utc')::date;
+  v_all_time boolean := p_from is null and p_to is null;
   v_pattern text := private.like_pattern(p_search);
 begin
   if p_organization_id is null or not private.is_member(p_organization_id) then
@@ -242,10 +367,16 @@ begin
   end if;
   return query
   with stats as (
-    select s.promoter_id, sum(s.tickets)::bigint as tickets, sum(s.revenue_minor)::bigint as revenue_minor,
-           sum(s.orders)::bigint as orders, sum(s.visits)::bigint as visits
+    -- Exactly one branch runs (the other is cut by its constant condition): all time
+    -- reads the running totals, a date range sums the daily rows.
+    select t.promoter_id, t.tickets, t.revenue_minor, t.orders, t.visits
+    from private.promoter_totals t
+    where v_all_time and t.organization_id = p_organization_id
+    union all
+    select s.promoter_id, sum(s.tickets)::bigint, sum(s.revenue_minor)::bigint, sum(s.orders)::bigint, sum(s.visits)::bigint
     from private.promoter_daily_stats s
-    where s.organization_id = p_organization_id
+    where not v_all_time
+      and s.organization_id = p_organization_id
       and (v_from is null or s.day >= v_from)
       and (v_to is null or s.day <= v_to)
     group by s.promoter_id
@@ -298,6 +429,7 @@ language sql
 stable
 security invoker
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
   select count(*)::bigint,
          coalesce(sum(pp.tickets), 0)::bigint,
@@ -331,21 +463,29 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
   v_from date := (p_from at time zone 'utc')::date;
   v_to date := (p_to at time zone 'utc')::date;
+  v_all_time boolean := p_from is null and p_to is null;
 begin
   if p_organization_id is null or not private.is_member(p_organization_id) then
     perform private.raise_not_authorized();
   end if;
   return query
   with stats as (
-    select s.promoter_id, sum(s.tickets) as tickets, sum(s.revenue_minor) as revenue_minor,
-           sum(s.orders) as orders, sum(s.visits) as visits
+    -- As in promoter_performance(): running totals for all time, daily rows for a range.
+    select t.promoter_id, t.tickets::numeric as tickets, t.revenue_minor::numeric as revenue_minor,
+           t.orders::numeric as orders, t.visits::numeric as visits
+    from private.promoter_totals t
+    where v_all_time and t.organization_id = p_organization_id
+    union all
+    select s.promoter_id, sum(s.tickets), sum(s.revenue_minor), sum(s.orders), sum(s.visits)
     from private.promoter_daily_stats s
-    where s.organization_id = p_organization_id
+    where not v_all_time
+      and s.organization_id = p_organization_id
       and (v_from is null or s.day >= v_from)
       and (v_to is null or s.day <= v_to)
     group by s.promoter_id
@@ -371,6 +511,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
@@ -409,6 +550,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 begin
@@ -416,17 +558,17 @@ begin
     perform private.raise_not_authorized();
   end if;
   return query
-  with attributed as (
-    select s.event_id, sum(s.tickets)::bigint as tickets, sum(s.revenue_minor)::bigint as revenue_minor
-    from private.promoter_daily_stats s
+  with es as (
+    select s.event_id, sum(s.tickets) as tickets, sum(s.revenue_minor) as revenue_minor, sum(s.orders) as orders,
+           sum(s.attributed_tickets) as attributed_tickets, sum(s.attributed_revenue_minor) as attributed_revenue_minor
+    from private.event_stats s
     where s.organization_id = p_organization_id
     group by s.event_id
   )
   select e.id, coalesce(es.tickets, 0)::bigint, coalesce(es.revenue_minor, 0)::bigint, coalesce(es.orders, 0)::bigint,
-         coalesce(a.tickets, 0)::bigint, coalesce(a.revenue_minor, 0)::bigint
+         coalesce(es.attributed_tickets, 0)::bigint, coalesce(es.attributed_revenue_minor, 0)::bigint
   from public.events e
-  left join private.event_stats es on es.event_id = e.id
-  left join attributed a on a.event_id = e.id
+  left join es on es.event_id = e.id
   where e.organization_id = p_organization_id
   order by e.starts_at, e.id;
 end;

@@ -199,58 +199,126 @@ describe('who may read the figures', () => {
   });
 });
 
+/**
+ * A month of backdated visits and orders in bulk, live checkouts with and without
+ * tokens, refunds of a third of the orders and a promoter deletion: every path that
+ * changes the rollups.
+ */
+async function buildHistory(s: Session): Promise<void> {
+  await s.asOwner();
+  await s.rows('select setseed(0.25)');
+  // Thirty days of backdated visits and orders, written in bulk like an import.
+  await s.rows(
+    `insert into public.promoter_visits (organization_id, event_id, promoter_id, session_id, token, visited_at)
+     select ep.organization_id, ep.event_id, ep.promoter_id, gen_random_uuid(), md5(random()::text || g::text),
+            now() - make_interval(days => (random() * 30)::int, hours => (random() * 23)::int)
+     from public.event_promoters ep cross join generate_series(1, 40) g`,
+  );
+  await s.rows(
+    `with picked as (
+       select v.*, gen_random_uuid() as order_id, 1 + (random() * 3)::int as qty, v.visited_at + interval '10 minutes' as at
+       from public.promoter_visits v where random() < 0.3
+     ), orders as (
+       insert into public.orders (id, organization_id, event_id, reference, buyer_name, buyer_email, currency, total_minor, ticket_count, idempotency_key, created_at)
+       select p.order_id, p.organization_id, p.event_id, 'PL-' || upper(substr(md5(p.order_id::text), 1, 8)), 'Buyer', 'b@example.net',
+              e.currency, p.qty * 1000, p.qty, gen_random_uuid(), p.at
+       from picked p join public.events e on e.id = p.event_id
+       returning id
+     )
+     insert into public.attributions (organization_id, order_id, promoter_id, event_id, visit_id, created_at)
+     select p.organization_id, p.order_id, p.promoter_id, p.event_id, p.id, p.at from picked p`,
+  );
+  // Live sales through checkout, with and without tokens.
+  await s.as(anonymous);
+  for (let i = 0; i < 5; i += 1) {
+    const token = await track(s, slugs.aLive, i % 2 ? 'MAYA' : 'JONAS10', randomUUID());
+    await checkout(s, { token, items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 1 + i }] });
+  }
+  await checkout(s);
+  // Refunds of a third of the orders, then the deletion of a promoter.
+  await s.asOwner();
+  const toRefund = await s.rows<{ id: string }>(`select id from public.orders order by id limit (select count(*) / 3 from public.orders)`);
+  await s.as(people.adminA);
+  for (const { id } of toRefund) {
+    const org = await s.rows('select organization_id from public.orders where id = $1', [id]);
+    if (org.length) await s.rows('select public.refund_order($1)', [id]);
+  }
+  await s.as(people.ownerB);
+  for (const { id } of toRefund) {
+    const org = await s.rows('select organization_id from public.orders where id = $1', [id]);
+    if (org.length) await s.rows('select public.refund_order($1)', [id]);
+  }
+  await s.as(people.ownerA);
+  const request = await s.value<{ token: string }>('select public.request_promoter_deletion($1)', [ids.promoters.jonas]);
+  await s.rows('select public.confirm_promoter_deletion($1, $2, $3)', [ids.promoters.jonas, request.token, 'jonas10']);
+  await s.asOwner();
+  expect(await s.value<number>(`select count(*)::int from public.orders where status = 'refunded'`)).toBeGreaterThan(10);
+}
+
 describe('rollups', () => {
   it('equal a recomputation from the raw orders and visits after sales, refunds and a deletion', async () => {
     await inRollback(testDb.db, async (s) => {
-      await s.asOwner();
-      await s.rows('select setseed(0.25)');
-      // Thirty days of backdated visits and orders, written in bulk like an import.
-      await s.rows(
-        `insert into public.promoter_visits (organization_id, event_id, promoter_id, session_id, token, visited_at)
-         select ep.organization_id, ep.event_id, ep.promoter_id, gen_random_uuid(), md5(random()::text || g::text),
-                now() - make_interval(days => (random() * 30)::int, hours => (random() * 23)::int)
-         from public.event_promoters ep cross join generate_series(1, 40) g`,
-      );
-      await s.rows(
-        `with picked as (
-           select v.*, gen_random_uuid() as order_id, 1 + (random() * 3)::int as qty, v.visited_at + interval '10 minutes' as at
-           from public.promoter_visits v where random() < 0.3
-         ), orders as (
-           insert into public.orders (id, organization_id, event_id, reference, buyer_name, buyer_email, currency, total_minor, ticket_count, idempotency_key, created_at)
-           select p.order_id, p.organization_id, p.event_id, 'PL-' || upper(substr(md5(p.order_id::text), 1, 8)), 'Buyer', 'b@example.net',
-                  e.currency, p.qty * 1000, p.qty, gen_random_uuid(), p.at
-           from picked p join public.events e on e.id = p.event_id
-           returning id
-         )
-         insert into public.attributions (organization_id, order_id, promoter_id, event_id, visit_id, created_at)
-         select p.organization_id, p.order_id, p.promoter_id, p.event_id, p.id, p.at from picked p`,
-      );
-      // Live sales through checkout, with and without tokens.
-      await s.as(anonymous);
-      for (let i = 0; i < 5; i += 1) {
-        const token = await track(s, slugs.aLive, i % 2 ? 'MAYA' : 'JONAS10', randomUUID());
-        await checkout(s, { token, items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 1 + i }] });
-      }
-      await checkout(s);
-      // Refunds of a third of the orders, then the deletion of a promoter.
-      await s.asOwner();
-      const toRefund = await s.rows<{ id: string }>(`select id from public.orders order by id limit (select count(*) / 3 from public.orders)`);
-      await s.as(people.adminA);
-      for (const { id } of toRefund) {
-        const org = await s.rows('select organization_id from public.orders where id = $1', [id]);
-        if (org.length) await s.rows('select public.refund_order($1)', [id]);
-      }
-      await s.as(people.ownerB);
-      for (const { id } of toRefund) {
-        const org = await s.rows('select organization_id from public.orders where id = $1', [id]);
-        if (org.length) await s.rows('select public.refund_order($1)', [id]);
-      }
-      await s.as(people.ownerA);
-      const request = await s.value<{ token: string }>('select public.request_promoter_deletion($1)', [ids.promoters.jonas]);
-      await s.rows('select public.confirm_promoter_deletion($1, $2, $3)', [ids.promoters.jonas, request.token, 'jonas10']);
-      await s.asOwner();
-      expect(await s.value<number>(`select count(*)::int from public.orders where status = 'refunded'`)).toBeGreaterThan(10);
+      await buildHistory(s);
       await expectRollupsMatchRawData(s);
+    });
+  });
+
+  it('give the same all-time figures as a date range covering the whole history', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await buildHistory(s);
+      const full = ['2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z'];
+      for (const [owner, organization] of [
+        [people.ownerA, ids.orgA],
+        [people.ownerB, ids.orgB],
+      ] as const) {
+        await s.as(owner);
+        // More than five calls in the session, so a cached generic plan would show too.
+        for (let i = 0; i < 7; i += 1) {
+          const allTime = await s.rows('select * from public.promoter_performance($1)', [organization]);
+          const dated = await s.rows('select * from public.promoter_performance($1, $2, $3)', [organization, ...full]);
+          expect(allTime.length).toBeGreaterThan(0);
+          expect(allTime).toEqual(dated);
+          expect(allTime.some((r) => Number(r.revenue_minor) > 0)).toBe(true);
+        }
+        const group = (await s.rows('select id from public.promoter_groups where organization_id = $1 order by id limit 1', [organization]))[0]?.id;
+        for (const args of [[null, null], [group ?? null, null], [null, 'a']]) {
+          expect(await s.rows('select * from public.promoter_performance($1, null, null, $2, $3)', [organization, ...args])).toEqual(
+            await s.rows('select * from public.promoter_performance($1, $2, $3, $4, $5)', [organization, ...full, ...args]),
+          );
+          expect(await s.rows('select * from public.promoter_summary($1, null, null, $2, $3)', [organization, ...args])).toEqual(
+            await s.rows('select * from public.promoter_summary($1, $2, $3, $4, $5)', [organization, ...full, ...args]),
+          );
+        }
+        const groupsAllTime = await s.rows('select * from public.promoter_group_performance($1)', [organization]);
+        expect(groupsAllTime).toEqual(await s.rows('select * from public.promoter_group_performance($1, $2, $3)', [organization, ...full]));
+      }
+    });
+  });
+
+  it('plans the dashboard functions for each call and spreads one event\'s orders over several shards', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await buildHistory(s);
+      const configs = await s.rows<{ proname: string; config: string[] | null }>(
+        `select proname::text, proconfig as config from pg_proc
+         where pronamespace = 'public'::regnamespace
+           and proname in ('promoter_performance', 'promoter_summary', 'promoter_group_performance',
+                           'promoter_sales_timeseries', 'event_performance')
+         order by proname`,
+      );
+      expect(configs.map((c) => c.proname)).toEqual([
+        'event_performance',
+        'promoter_group_performance',
+        'promoter_performance',
+        'promoter_sales_timeseries',
+        'promoter_summary',
+      ]);
+      for (const c of configs) expect(c.config).toContain('plan_cache_mode=force_custom_plan');
+      // The busiest event's paid orders are counted in more than one shard row.
+      expect(
+        await s.value<number>(
+          `select max(n)::int from (select event_id, count(*) as n from private.event_stats where orders > 0 group by 1) x`,
+        ),
+      ).toBeGreaterThan(1);
     });
   });
 });
