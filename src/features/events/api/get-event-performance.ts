@@ -1,31 +1,14 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { supabase } from '@/lib/supabase';
+import { supabase, type FunctionRow } from '@/lib/supabase';
 import { eventKeys } from './keys';
 
-export interface EventPerformance {
-  tickets: number;
-  revenue_minor: number;
-  orders: number;
-  attributed_tickets: number;
-  attributed_revenue_minor: number;
-}
+export type EventPerformance = Omit<FunctionRow<'event_performance'>, 'event_id'>;
 
 /** Ticket and revenue totals per event id (paid orders only). */
 export async function getEventPerformance(organizationId: string): Promise<Map<string, EventPerformance>> {
   const { data, error } = await supabase.rpc('event_performance', { p_organization_id: organizationId });
   if (error) throw error;
-  return new Map(
-    data.map((row) => [
-      row.event_id,
-      {
-        tickets: Number(row.tickets),
-        revenue_minor: Number(row.revenue_minor),
-        orders: Number(row.orders),
-        attributed_tickets: Number(row.attributed_tickets),
-        attributed_revenue_minor: Number(row.attributed_revenue_minor),
-      },
-    ]),
-  );
+  return new Map(data.map(({ event_id, ...totals }) => [event_id, totals]));
 }
 
 export const eventPerformanceQueryOptions = (organizationId: string) =>

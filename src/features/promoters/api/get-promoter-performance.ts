@@ -1,23 +1,9 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
-import { supabase } from '@/lib/supabase';
+import { supabase, type FunctionRow } from '@/lib/supabase';
 import type { PerformanceFilters } from '../lib/filters';
 import { promoterKeys } from './keys';
 
-export interface PromoterPerformance {
-  promoter_id: string;
-  name: string;
-  promo_code: string;
-  email: string | null;
-  phone: string | null;
-  created_at: string;
-  group_ids: string[];
-  tickets: number;
-  revenue_minor: number;
-  orders: number;
-  visits: number;
-  active_events: number;
-  conversion_rate: number | null;
-}
+export type PromoterPerformance = FunctionRow<'promoter_performance'>;
 
 /** Optional arguments are left out rather than sent as null, so defaults apply. */
 export function performanceArgs(organizationId: string, filters: PerformanceFilters) {
@@ -33,15 +19,7 @@ export function performanceArgs(organizationId: string, filters: PerformanceFilt
 export async function getPromoterPerformance(organizationId: string, filters: PerformanceFilters): Promise<PromoterPerformance[]> {
   const { data, error } = await supabase.rpc('promoter_performance', performanceArgs(organizationId, filters));
   if (error) throw error;
-  return data.map((row) => ({
-    ...row,
-    tickets: Number(row.tickets),
-    revenue_minor: Number(row.revenue_minor),
-    orders: Number(row.orders),
-    visits: Number(row.visits),
-    active_events: Number(row.active_events),
-    conversion_rate: row.conversion_rate === null ? null : Number(row.conversion_rate),
-  }));
+  return data;
 }
 
 export const promoterPerformanceQueryOptions = (organizationId: string, filters: PerformanceFilters) =>
