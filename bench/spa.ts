@@ -4,6 +4,7 @@
  * navigation to the dashboard's stat cards in headless Chromium against the emulator
  * with the demo data.
  */
+import { launchBrowser } from '../tests/e2e/support/browser.ts';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
@@ -185,15 +186,6 @@ export interface DashboardLoadResult {
   failure?: string;
 }
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /**
  * Signs in as the demo organizer once, then opens /dashboard in fresh browser contexts
@@ -208,9 +200,8 @@ export async function measureDashboardLoad(options: {
   readyCheck: string;
 }): Promise<DashboardLoadResult> {
   if (!existsSync(options.chromium)) return { samples: [], failure: `no Chromium at ${options.chromium}` };
-  const { chromium } = await import('playwright-core');
   const emulator = await startEmulatorProcess({ seed: true, staticDir: spaOutDir });
-  const browser = await chromium.launch({ executablePath: options.chromium, args: CHROMIUM_ARGS });
+  const browser = await launchBrowser(options.chromium);
   try {
     const signInContext = await browser.newContext();
     const page = await signInContext.newPage();

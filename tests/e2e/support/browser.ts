@@ -15,8 +15,9 @@ const AXE_SCRIPT = path.join(root, 'node_modules', 'axe-core', 'axe.min.js');
 
 const CHROMIUM_PATHS = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
-export async function launchBrowser(): Promise<Browser> {
-  const executablePath = CHROMIUM_PATHS.find((candidate) => candidate && existsSync(candidate));
+/** Debian's Chromium, headless, with no background traffic (this machine has no internet). */
+export async function launchBrowser(chromiumPath?: string): Promise<Browser> {
+  const executablePath = [chromiumPath, ...CHROMIUM_PATHS].find((candidate) => candidate && existsSync(candidate));
   if (!executablePath) {
     throw new Error('Chromium was not found. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.');
   }
