@@ -4,7 +4,7 @@ import { Button } from '@/components/ui/button';
 import { TextField } from '@/components/ui/field';
 import { paths } from '@/config/paths';
 import { useCheckout } from '../api/checkout';
-import { salesClosed, usePublicEvent, type PublicEvent } from '../api/get-public-event';
+import { salesClosed, type PublicEvent } from '../api/get-public-event';
 import { randomUuid } from '../lib/attendee-session';
 import { validateBuyer, type BuyerErrors, type BuyerInput } from '../lib/buyer';
 import { cartFromSearchParams, cartToSearchParams } from '../lib/cart';
@@ -12,20 +12,12 @@ import { forgetAttempt, idempotencyKeyFor, saveOrder } from '../lib/order-storag
 import { formatMoney } from '@/lib/format';
 import { EventHeader } from './event-header';
 import { OrderLines, type OrderLine } from './order-lines';
-import { BackToEvent, EventNotFound, EventSkeleton, LoadError } from './states';
+import { BackToEvent, WithPublicEvent } from './states';
 import './attendee.css';
 
 /** Checkout for the tickets chosen on the event page (carried in the URL). */
 export function CheckoutPage({ slug }: { slug: string }) {
-  const event = usePublicEvent(slug);
-  if (event.isPending) return <EventSkeleton />;
-  if (event.isError) return <LoadError error={event.error} onRetry={() => void event.refetch()} />;
-  if (event.data === null) return <EventNotFound />;
-  return (
-    <main className="att-page">
-      <Checkout event={event.data} />
-    </main>
-  );
+  return <WithPublicEvent slug={slug}>{(event) => <Checkout event={event} />}</WithPublicEvent>;
 }
 
 function Checkout({ event }: { event: PublicEvent }) {

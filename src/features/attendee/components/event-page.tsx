@@ -2,28 +2,19 @@ import { useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { paths } from '@/config/paths';
-import { salesClosed, ticketsAvailable, usePublicEvent, type PublicEvent } from '../api/get-public-event';
+import { salesClosed, ticketsAvailable, type PublicEvent } from '../api/get-public-event';
 import { usePromoterAttribution } from '../hooks/use-promoter-attribution';
 import { MAX_PER_ORDER, cartFromSearchParams, cartTicketCount, cartToSearchParams } from '../lib/cart';
 import { formatMoney } from '@/lib/format';
 import { EventHeader } from './event-header';
-import { EventNotFound, EventSkeleton, LoadError } from './states';
+import { WithPublicEvent } from './states';
 import { TicketSelector } from './ticket-selector';
 import './attendee.css';
 
 /** The public page of an event: details, tickets and the way to checkout. */
 export function EventPage({ slug }: { slug: string }) {
   usePromoterAttribution(slug);
-  const event = usePublicEvent(slug);
-
-  if (event.isPending) return <EventSkeleton />;
-  if (event.isError) return <LoadError error={event.error} onRetry={() => void event.refetch()} />;
-  if (event.data === null) return <EventNotFound />;
-  return (
-    <main className="att-page">
-      <EventDetails event={event.data} />
-    </main>
-  );
+  return <WithPublicEvent slug={slug}>{(event) => <EventDetails event={event} />}</WithPublicEvent>;
 }
 
 function EventDetails({ event }: { event: PublicEvent }) {

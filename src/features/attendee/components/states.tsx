@@ -4,6 +4,7 @@ import { NotFoundPage } from '@/components/not-found-page';
 import { PanelError } from '@/components/ui/error-boundary';
 import { Skeleton } from '@/components/ui/skeleton';
 import { paths } from '@/config/paths';
+import { usePublicEvent, type PublicEvent } from '../api/get-public-event';
 
 /** Placeholder blocks shaped like the event page while it loads. */
 export function EventSkeleton() {
@@ -46,4 +47,16 @@ export function BackToEvent({ slug, children }: { slug: string; children: ReactN
       {children}
     </Link>
   );
+}
+
+/**
+ * Loads the published event and renders `children` with it; while loading, on a load
+ * error and for an unknown or unpublished event it renders the matching state instead.
+ */
+export function WithPublicEvent({ slug, children }: { slug: string; children: (event: PublicEvent) => ReactNode }) {
+  const event = usePublicEvent(slug);
+  if (event.isPending) return <EventSkeleton />;
+  if (event.isError) return <LoadError error={event.error} onRetry={() => void event.refetch()} />;
+  if (event.data === null) return <EventNotFound />;
+  return <main className="att-page">{children(event.data)}</main>;
 }
