@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel, RealtimePostgresChangesPayload } from '@supabase/supabase-js';
-import { TEST_PASSWORD, startTestEmulator, type TestClient, type TestEmulator } from '../helpers/emulator.ts';
+import { TEST_PASSWORD, startTestEmulator, userId, waitFor, type TestClient, type TestEmulator } from '../helpers/emulator.ts';
 
 /** The callback's payload with its rows as plain records, to read columns in assertions. */
 interface Change {
@@ -78,18 +78,7 @@ async function listen(client: TestClient, binding: Binding, options: { private?:
   return { channel, received };
 }
 
-async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeoutMs) throw new Error('Timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
-async function userId(client: TestClient): Promise<string> {
-  const { data } = await client.auth.getUser();
-  return data.user!.id;
-}
 
 async function insertNote(owner: string, fields: { category?: string; body?: string; secret?: string } = {}): Promise<number> {
   const result = await emulator.db.query<{ id: number }>(

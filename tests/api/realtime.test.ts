@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
-import { startTestEmulator, type TestClient, type TestEmulator } from '../helpers/emulator.ts';
+import { startTestEmulator, userId, waitFor, type TestEmulator } from '../helpers/emulator.ts';
 import { createSalesFixture } from './fixtures.ts';
 import { connectRaw, isReplyTo, upgradeStatus, websocketUrl } from './phoenix.ts';
 
@@ -36,18 +36,7 @@ function collect(channel: RealtimeChannel, event: string): Record<string, unknow
   return received;
 }
 
-async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeoutMs) throw new Error('Timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
-async function userId(client: TestClient): Promise<string> {
-  const { data } = await client.auth.getUser();
-  return data.user!.id;
-}
 
 describe('broadcast between clients', () => {
   it('delivers a public broadcast to other subscribers, and to the sender only with self', async () => {

@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { startTestEmulator, type TestEmulator } from '../helpers/emulator.ts';
+import { startTestEmulator, userId, type TestEmulator } from '../helpers/emulator.ts';
 import { TODO_SCHEMA } from './rest-fixtures.ts';
 
 let emulator: TestEmulator;
@@ -14,11 +14,6 @@ let anon: SupabaseClient;
 let aliceId: string;
 let bobId: string;
 
-async function userId(client: SupabaseClient): Promise<string> {
-  const { data, error } = await client.auth.getSession();
-  if (error || !data.session) throw error ?? new Error('no session');
-  return data.session.user.id;
-}
 
 beforeAll(async () => {
   emulator = await startTestEmulator();

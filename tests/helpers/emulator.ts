@@ -86,3 +86,19 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
     },
   };
 }
+
+/** The id of the user a signed-in client belongs to. */
+export async function userId(client: SupabaseClient): Promise<string> {
+  const { data, error } = await client.auth.getUser();
+  if (error || !data.user) throw error ?? new Error('The client is not signed in.');
+  return data.user.id;
+}
+
+/** Polls until `predicate` holds, for things that arrive asynchronously (realtime). */
+export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeoutMs) throw new Error('Timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../../supabase/emulator/database.ts';
-import { startTestEmulator, type TestClient, type TestEmulator } from '../../helpers/emulator.ts';
+import { startTestEmulator, userId, type TestClient, type TestEmulator } from '../../helpers/emulator.ts';
 
 export const PERSONAS = ['anonymous', 'noOrganization', 'memberA', 'adminA', 'ownerA', 'memberB'] as const;
 export type Persona = (typeof PERSONAS)[number];
@@ -42,11 +42,6 @@ export interface World {
   stop(): Promise<void>;
 }
 
-async function userId(client: TestClient): Promise<string> {
-  const { data, error } = await client.auth.getUser();
-  if (error || !data.user) throw error ?? new Error('No user');
-  return data.user.id;
-}
 
 export async function createWorld(): Promise<World> {
   const emulator = await startTestEmulator({ emulator: { logErrors: false } });
