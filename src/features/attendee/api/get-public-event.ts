@@ -1,15 +1,9 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { Tables } from '@/lib/database.types';
 import { supabase } from '@/lib/supabase';
 import { attendeeKeys } from './keys';
 
-export interface PublicTicketType {
-  id: string;
-  name: string;
-  price_minor: number;
-  capacity: number;
-  sold: number;
-  sort_order: number;
-}
+export type PublicTicketType = Pick<Tables<'ticket_types'>, 'id' | 'name' | 'price_minor' | 'capacity' | 'sold' | 'sort_order'>;
 
 export interface PublicEvent {
   id: string;

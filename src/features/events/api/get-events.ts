@@ -1,16 +1,9 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
-import type { Enums } from '@/lib/database.types';
+import type { Enums, Tables } from '@/lib/database.types';
 import { eventKeys } from './keys';
 
-export interface TicketType {
-  id: string;
-  name: string;
-  price_minor: number;
-  capacity: number;
-  sold: number;
-  sort_order: number;
-}
+export type TicketType = Pick<Tables<'ticket_types'>, 'id' | 'name' | 'price_minor' | 'capacity' | 'sold' | 'sort_order'>;
 
 export interface OrganizerEvent {
   id: string;
