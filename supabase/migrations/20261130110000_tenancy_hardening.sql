@@ -58,6 +58,42 @@ create trigger promoter_groups_authorize_insert before insert on public.promoter
 create trigger promoter_group_members_authorize_insert before insert on public.promoter_group_members
   for each row execute function private.authorize_organization_write();
 
+-- Within one's own organization, a reference to another organization's row and a
+-- reference to no row at all now get the same organization_mismatch: before, the first
+-- was refused here and the second by the foreign key (23503), which told whether an id
+-- of another organization exists.
+create or replace function private.check_parent_organization()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  i integer := 0;
+  v_parent_id uuid;
+  v_parent_organization uuid;
+begin
+  while i + 1 < tg_nargs loop
+    v_parent_id := (to_jsonb(new) ->> tg_argv[i + 1])::uuid;
+    -- A missing parent id is left to the not-null constraint.
+    if v_parent_id is not null then
+      execute format('select p.organization_id from public.%I p where p.id = $1', tg_argv[i])
+        into v_parent_organization
+        using v_parent_id;
+      if v_parent_organization is distinct from new.organization_id then
+        raise exception 'organization_mismatch'
+          using errcode = 'P0001', hint = 'This row must belong to the same organization as the rows it refers to.',
+                detail = format('%s does not belong to organization %s', tg_argv[i + 1], new.organization_id);
+      end if;
+    end if;
+    i := i + 2;
+  end loop;
+  return new;
+end;
+$$;
+comment on function private.check_parent_organization() is
+  'Refuses (organization_mismatch) rows whose parent rows named in the trigger arguments do not exist in the row''s own organization.';
+
 -- 2. Owners ------------------------------------------------------------------------------
 -- Same rule as before; the organization row is now locked first, so two owners leaving
 -- (or demoting each other) at once cannot both see the other as the remaining owner.

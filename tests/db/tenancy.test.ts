@@ -104,6 +104,26 @@ describe('a write into another organization is refused before anything about it 
     });
   });
 
+  it('within one’s own organization, a reference to another organization’s row reads like a reference to nothing', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(ownerB);
+      const bDraft = await s.value<string>(
+        `insert into public.events (organization_id, slug, name, starts_at) values ($1, 'b-secret-draft', 'Secret', now() + interval '1 day') returning id`,
+        [ids.orgB],
+      );
+      await s.as(memberA);
+      const addType = `insert into public.ticket_types (organization_id, event_id, name, price_minor, capacity) values ($1, $2, 'Probe', 1, 1)`;
+      const foreign = told(await s.refused(addType, [ids.orgA, bDraft]));
+      const missing = told(await s.refused(addType, [ids.orgA, randomUUID()]));
+      expect(foreign).toEqual(missing);
+      expect(foreign.message).toBe('organization_mismatch');
+      const link = `insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3)`;
+      expect(told(await s.refused(link, [ids.orgA, ids.events.aLive, ids.promoters.bert]))).toEqual(
+        told(await s.refused(link, [ids.orgA, ids.events.aLive, randomUUID()])),
+      );
+    });
+  });
+
   it('is_promo_code_available answers outsiders alike for used and unused codes', async () => {
     await inRollback(testDb.db, async (s) => {
       await s.as(ownerB);
