@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from './database.ts';
 import { migrate } from './migrate.ts';
 import { BodyTooLargeError, flatHeaders, json, preflightHeaders, readBody, send, type Reply } from './http.ts';
@@ -23,7 +24,7 @@ import {
 import { serveStatic } from './static.ts';
 import { createAuthService, type AuthService } from './auth/service.ts';
 import { createRealtimeService, type RealtimeService } from './realtime/service.ts';
-import { startAdminServer, type AdminServer } from './admin.ts';
+import { checkAdminSettings, isLoopbackAddress, startAdminServer, type AdminServer } from './admin.ts';
 import { handleRest } from './rest/index.ts';
 import type { RestResponse } from './rest/types.ts';
 
@@ -54,6 +55,13 @@ export interface EmulatorOptions {
   anonymousSignIns?: boolean;
   /** Postgres wire protocol for psql on embedded PGlite; false (default) for none. */
   adminPort?: number | false;
+  /**
+   * The admin socket's address: loopback only, anything else is refused. Default: `host`
+   * when that is a loopback address, else 127.0.0.1.
+   */
+  adminHost?: string;
+  /** The `postgres` password on the admin socket. Default: a new random one per start. */
+  adminPassword?: string;
   /** Print request failures that are the emulator's fault. Default true. */
   logErrors?: boolean;
 }
@@ -68,8 +76,10 @@ export interface Emulator {
   secretKey: string;
   jwtSecret: string;
   db: Database;
-  /** postgres://… for psql when the admin socket runs. */
+  /** postgresql://postgres:<password>@… for psql when the admin socket runs. */
   adminUrl?: string;
+  /** Where the admin socket is bound, when it runs. */
+  adminAddress?: { host: string; port: number };
   stop(): Promise<void>;
 }
 
@@ -138,6 +148,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       `Refusing to listen on ${host} with the publicly known default JWT secret: anyone could mint a service_role token. Set a JWT secret of at least 32 characters.`,
     );
   }
+
+  const wantsAdmin = options.adminPort !== undefined && options.adminPort !== false;
+  const adminHost = options.adminHost ?? (isLoopbackAddress(host) ? host : '127.0.0.1');
+  const adminPassword = options.adminPassword ?? randomBytes(18).toString('base64url');
+  // Refused before the database is touched, like the secret above.
+  if (wantsAdmin) checkAdminSettings(adminHost, adminPassword);
 
   const ownsDb = !options.db;
   const db =
@@ -286,7 +302,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (options.adminPort !== undefined && options.adminPort !== false) {
       admin = await startAdminServer(db, {
         port: options.adminPort,
-        host,
+        host: adminHost,
+        password: adminPassword,
         onNotification: (channel, payload) => {
           if (channel === 'realtime_messages') rt.deliverNotification(payload);
         },
@@ -305,6 +322,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       jwtSecret,
       db,
       adminUrl: adminServer?.url,
+      adminAddress: adminServer?.address,
       stop() {
         stopped ??= (async () => {
           await adminServer?.close();
