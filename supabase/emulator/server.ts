@@ -23,6 +23,8 @@ import {
 } from './jwt.ts';
 import { serveStatic } from './static.ts';
 import { createAuthService, type AuthService } from './auth/service.ts';
+import { clientAddress } from './auth/rate-limit.ts';
+import { loadProjectConfig, type AuthConfig } from './config.ts';
 import { createRealtimeService, type RealtimeService } from './realtime/service.ts';
 import { checkAdminSettings, isLoopbackAddress, startAdminServer, type AdminServer } from './admin.ts';
 import { handleRest } from './rest/index.ts';
@@ -53,6 +55,17 @@ export interface EmulatorOptions {
   maxRows?: number;
   /** Allow `signInAnonymously()`. Off by default, as in the Supabase CLI. */
   anonymousSignIns?: boolean;
+  /**
+   * Auth request limits per client address. Default: `[auth.rate_limit]` of
+   * supabase/config.toml, as `npm start` enforces it; false for none (test suites that
+   * sign hundreds of users in from one address).
+   */
+  authRateLimit?: AuthConfig['rate_limit'] | false;
+  /**
+   * Count auth requests against the first `X-Forwarded-For` address instead of the
+   * socket's: only behind a proxy that sets that header. Default false.
+   */
+  trustProxy?: boolean;
   /** Postgres wire protocol for psql on embedded PGlite; false (default) for none. */
   adminPort?: number | false;
   /**
@@ -170,11 +183,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (ownsDb) await migrate(db, { seed: options.seed ?? false });
 
     let url = '';
+    const authConfig = loadProjectConfig().auth;
     const auth: AuthService = createAuthService({
       db,
       keys,
       issuer: () => `${url}/auth/v1`,
       anonymousSignIns: options.anonymousSignIns ?? false,
+      passwords: authConfig,
+      rateLimit: options.authRateLimit ?? authConfig.rate_limit,
     });
     realtime = await createRealtimeService({ db, keys, logErrors });
     const rt = realtime;
@@ -234,13 +250,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (service === 'rest') return handleRestRequest(request, pathname, parsed.searchParams);
       const body = await readBody(request, maxBodyBytes);
       if (service === 'auth') {
-        return auth.handle({
-          method,
-          path: pathname.slice('/auth/v1'.length) || '/',
-          query: parsed.searchParams,
-          headers: flatHeaders(request),
-          body,
-        });
+        const headers = flatHeaders(request);
+        return auth.handle(
+          { method, path: pathname.slice('/auth/v1'.length) || '/', query: parsed.searchParams, headers, body },
+          clientAddress(request.socket.remoteAddress, headers['x-forwarded-for'], options.trustProxy ?? false),
+        );
       }
       return rt.handleHttp({
         method,
