@@ -30,7 +30,8 @@ const sentences: Record<string, string> = {
   invalid_credentials: 'Email or password is incorrect.',
   user_already_exists: 'An account with this email already exists. Sign in instead.',
   email_exists: 'An account with this email already exists. Sign in instead.',
-  weak_password: 'Choose a longer password (at least 6 characters).',
+  weak_password: 'Choose a stronger password: at least 10 characters, with letters and digits.',
+  over_request_rate_limit: 'Too many attempts from your network. Wait a few minutes and try again.',
 };
 
 interface ErrorLike {
