@@ -354,6 +354,7 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
     allowed: MEMBERS_A,
     args: async (world) => ({ p_promoter_id: world.a.promoterId, p_from: '2026-01-01', p_to: '2026-12-31' }),
   },
+  organization_live_topic: { allowed: MEMBERS_A, args: async (world) => ({ p_organization_id: world.a.id }) },
   is_promo_code_available: {
     allowed: MEMBERS_A,
     args: async (world) => ({ p_organization_id: world.a.id, p_promo_code: `FREE${world.unique()}` }),
