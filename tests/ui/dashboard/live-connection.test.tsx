@@ -112,4 +112,41 @@ describe('the live connection', () => {
     await waitFor(() => expect(ticketsCard()).toHaveTextContent('3'));
     expect(indicator()).toHaveAccessibleName(/^Live/);
   });
+
+  it('stops announcing sales on the dashboard of a member who was removed', async () => {
+    // A second owner stays; the organizer whose dashboard is open is removed.
+    const colleague = apiClient();
+    const signUp = await colleague.auth.signUp({ email: `owner-${Date.now()}-${Math.random()}@example.com`, password: TEST_PASSWORD });
+    expect(signUp.error).toBeNull();
+    const service = apiClient('service');
+    const added = await service
+      .from('organization_members')
+      .insert({ organization_id: organizer.organizationId, user_id: signUp.data.user!.id, role: 'owner' });
+    expect(added.error).toBeNull();
+
+    renderApp('/dashboard/promoters');
+    await screen.findByRole('status', { name: /^Live/ });
+    await waitFor(() => expect(ticketsCard()).toHaveTextContent('1'));
+
+    const organizerId = (await organizer.api.auth.getUser()).data.user!.id;
+    const removed = await service.from('organization_members').delete().eq('organization_id', organizer.organizationId).eq('user_id', organizerId);
+    expect(removed.error).toBeNull();
+    // The dashboard learns that the topic moved, cannot follow, and stops claiming "Live".
+    await waitFor(() => expect(indicator()).toHaveAccessibleName(/^Offline/));
+
+    // The remaining owner listens on the new topic; once the sale reached them, it would
+    // have reached the removed organizer's dashboard too if it still could.
+    const { data: topic, error } = await colleague.rpc('organization_live_topic', { p_organization_id: organizer.organizationId });
+    expect(error).toBeNull();
+    const seen: unknown[] = [];
+    const channel = colleague.channel(topic as string, { config: { private: true } });
+    channel.on('broadcast', { event: 'attribution' }, ({ payload }) => seen.push(payload));
+    await new Promise<void>((resolve, reject) =>
+      channel.subscribe((status) => (status === 'SUBSCRIBED' ? resolve() : status === 'CHANNEL_ERROR' ? reject(new Error(status)) : undefined)),
+    );
+    await buyThroughLink(event, 'CLEO', 2);
+    await waitFor(() => expect(seen).toHaveLength(1));
+    expect(screen.queryByText(/New sale via Cleo Marsh/)).toBeNull();
+    await colleague.removeChannel(channel);
+  });
 });
