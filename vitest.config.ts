@@ -32,6 +32,8 @@ export default defineConfig({
           name: 'ui',
           include: ['tests/ui/**/*.test.{ts,tsx}', 'src/**/*.test.{ts,tsx}'],
           environment: 'jsdom',
+          // Room for several waits of up to 20 s each (tests/ui/setup.ts) on a busy machine.
+          testTimeout: 90_000,
           setupFiles: ['tests/ui/setup.ts'],
         },
       },

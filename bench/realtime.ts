@@ -55,7 +55,7 @@ export interface RealtimeResult {
   frameBytes: number;
 }
 
-async function subscribe(target: HttpTarget, email: string, topic: string): Promise<Subscriber> {
+async function subscribe(target: HttpTarget, email: string, organizationId: string): Promise<Subscriber> {
   // The socket itself is wrapped to weigh the frames that carry the broadcasts.
   const frameBytes: number[] = [];
   class MeasuredWebSocket extends WebSocket {
@@ -72,6 +72,9 @@ async function subscribe(target: HttpTarget, email: string, topic: string): Prom
   if (error) throw new Error(`Sign-in as ${email} failed: ${error.message}`);
   // Private channels need the user's token on the socket, as the SPA's client sets it.
   await client.realtime.setAuth();
+  // The topic is org:<id>:<key>; members read it as the dashboard does.
+  const { data: topic, error: topicError } = await client.rpc('organization_live_topic', { p_organization_id: organizationId });
+  if (topicError || typeof topic !== 'string') throw new Error(`${email} could not read the live topic: ${topicError?.message}`);
   const received = new Map<string, number>();
   const payloadBytes: number[] = [];
   const channel = client.channel(topic, { config: { private: true } });
@@ -116,13 +119,12 @@ export async function measureRealtime(
   fixture: CheckoutFixture,
   options: { clients: number; steadyCheckouts: number; steadyIntervalMs: number; burstCheckouts: number; burstWindowMs: number; emulatorPid?: number },
 ): Promise<RealtimeResult> {
-  const topic = `org:${ids.checkoutOrganizationId}`;
   const started = now();
   const subscribers: Subscriber[] = [];
   // Sign in and join a few at a time, as a room full of dashboards opening would.
   const emails = ids.memberEmails.slice(0, options.clients);
   for (let i = 0; i < emails.length; i += 10) {
-    subscribers.push(...(await Promise.all(emails.slice(i, i + 10).map((email) => subscribe(target, email, topic)))));
+    subscribers.push(...(await Promise.all(emails.slice(i, i + 10).map((email) => subscribe(target, email, ids.checkoutOrganizationId)))));
   }
   const subscribeMs = now() - started;
 

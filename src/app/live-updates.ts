@@ -9,11 +9,19 @@ import { formatMoney } from '@/lib/format';
 /**
  * The one freshness mechanism for live numbers: an attribution broadcast invalidates the
  * queries it can have changed (summary, leaderboard, the promoter's detail with its chart
- * and links, group and event totals); React Query refetches what is on screen.
+ * and links, group and event totals); React Query refetches what is on screen. After a
+ * gap in the channel (a rejoin, or a move to a new topic) everything live is refetched,
+ * since messages sent meanwhile were missed.
  */
 export function useLiveUpdates(organizationId: string): LiveStatus {
   const queryClient = useQueryClient();
   const toast = useToast();
+  const refetchAll = () => {
+    void queryClient.invalidateQueries({ queryKey: promoterKeys.organization(organizationId) });
+    void queryClient.invalidateQueries({ queryKey: groupKeys.organization(organizationId) });
+    void queryClient.invalidateQueries({ queryKey: eventKeys.performance(organizationId) });
+    void queryClient.invalidateQueries({ queryKey: eventKeys.list(organizationId) });
+  };
   return useOrganizationChannel(organizationId, (message) => {
     void queryClient.invalidateQueries({ queryKey: promoterKeys.summaries(organizationId) });
     void queryClient.invalidateQueries({ queryKey: promoterKeys.lists(organizationId) });
@@ -27,5 +35,5 @@ export function useLiveUpdates(organizationId: string): LiveStatus {
       const amount = message.revenue_minor != null && message.currency ? ` · ${formatMoney(message.revenue_minor, message.currency)}` : '';
       toast.show(`New sale via ${message.promoter_name}${amount}`, 'success');
     }
-  });
+  }, refetchAll);
 }

@@ -661,6 +661,12 @@ export type Database = {
         };
         Returns: boolean;
       };
+      organization_live_topic: {
+        Args: {
+          p_organization_id: string;
+        };
+        Returns: string;
+      };
       promoter_group_performance: {
         Args: {
           p_organization_id: string;

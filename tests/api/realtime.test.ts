@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
-import { startTestEmulator, userId, waitFor, type TestEmulator } from '../helpers/emulator.ts';
+import { startTestEmulator, userId, waitFor, type TestClient, type TestEmulator } from '../helpers/emulator.ts';
 import { createSalesFixture } from './fixtures.ts';
 import { connectRaw, isReplyTo, upgradeStatus, websocketUrl } from './phoenix.ts';
 
@@ -27,6 +27,13 @@ function subscribe(channel: RealtimeChannel): Promise<{ status: Status; error?: 
   return new Promise((resolve) => {
     channel.subscribe((status, error) => resolve({ status: status as Status, error }));
   });
+}
+
+/** The organization's private topic, org:<id>:<key>, read as a member (as the SPA does). */
+async function liveTopic(member: TestClient, organizationId: string): Promise<string> {
+  const { data, error } = await member.rpc('organization_live_topic', { p_organization_id: organizationId });
+  if (error) throw new Error(`organization_live_topic: ${error.message}`);
+  return data as string;
 }
 
 /** Collects broadcasts of one event on a channel. */
@@ -99,25 +106,27 @@ describe('private channels', () => {
   it('lets an organization member join and refuses a non-member', async () => {
     const member = await emulator.signUpUser();
     const fixture = await createSalesFixture(emulator.db, await userId(member));
+    const topic = await liveTopic(member, fixture.organizationId);
     const outsider = await emulator.signUpUser();
 
-    const allowed = await subscribe(member.channel(`org:${fixture.organizationId}`, { config: { private: true } }));
+    const allowed = await subscribe(member.channel(topic, { config: { private: true } }));
     expect(allowed.status).toBe('SUBSCRIBED');
 
-    const refused = await subscribe(outsider.channel(`org:${fixture.organizationId}`, { config: { private: true } }));
+    const refused = await subscribe(outsider.channel(topic, { config: { private: true } }));
     expect(refused.status).toBe('CHANNEL_ERROR');
     expect(refused.error?.message).toBe(
-      `Unauthorized: You do not have permissions to read from this Channel topic: org:${fixture.organizationId}`,
+      `Unauthorized: You do not have permissions to read from this Channel topic: ${topic}`,
     );
 
-    const anonymous = await subscribe(emulator.client().channel(`org:${fixture.organizationId}`, { config: { private: true } }));
+    const anonymous = await subscribe(emulator.client().channel(topic, { config: { private: true } }));
     expect(anonymous.status).toBe('CHANNEL_ERROR');
   });
 
   it('delivers the attribution broadcast to a member after a checkout commits', async () => {
     const member = await emulator.signUpUser();
     const fixture = await createSalesFixture(emulator.db, await userId(member));
-    const channel = member.channel(`org:${fixture.organizationId}`, { config: { private: true } });
+    const topic = await liveTopic(member, fixture.organizationId);
+    const channel = member.channel(topic, { config: { private: true } });
     const got = collect(channel, 'attribution');
     expect((await subscribe(channel)).status).toBe('SUBSCRIBED');
 
@@ -151,20 +160,21 @@ describe('private channels', () => {
   it('broadcasts nothing from a transaction that rolls back', async () => {
     const member = await emulator.signUpUser();
     const fixture = await createSalesFixture(emulator.db, await userId(member));
-    const channel = member.channel(`org:${fixture.organizationId}`, { config: { private: true } });
+    const topic = await liveTopic(member, fixture.organizationId);
+    const channel = member.channel(topic, { config: { private: true } });
     const got = collect(channel, '*');
     await subscribe(channel);
 
     await emulator.db.transaction(
       async (tx) => {
         await tx.query(`select realtime.send('{"kind":"sale"}'::jsonb, 'attribution', $1, true)`, [
-          `org:${fixture.organizationId}`,
+          topic,
         ]);
       },
       { rollback: true },
     );
     await emulator.db.query(`select realtime.send('{"marker":true}'::jsonb, 'attribution', $1, true)`, [
-      `org:${fixture.organizationId}`,
+      topic,
     ]);
     await waitFor(() => got.length === 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -175,12 +185,13 @@ describe('private channels', () => {
   it('delivers a database broadcast too large for a NOTIFY by reading it back', async () => {
     const member = await emulator.signUpUser();
     const fixture = await createSalesFixture(emulator.db, await userId(member));
-    const channel = member.channel(`org:${fixture.organizationId}`, { config: { private: true } });
+    const topic = await liveTopic(member, fixture.organizationId);
+    const channel = member.channel(topic, { config: { private: true } });
     const got = collect(channel, 'big');
     await subscribe(channel);
     const text = 'x'.repeat(20_000);
     await emulator.db.query(`select realtime.send(jsonb_build_object('text', $2::text), 'big', $1, true)`, [
-      `org:${fixture.organizationId}`,
+      topic,
       text,
     ]);
     await waitFor(() => got.length === 1);
@@ -190,21 +201,22 @@ describe('private channels', () => {
   it('drops a client broadcast on a private channel the sender may not write to', async () => {
     const member = await emulator.signUpUser();
     const fixture = await createSalesFixture(emulator.db, await userId(member));
+    const topic = await liveTopic(member, fixture.organizationId);
     const colleague = await emulator.signUpUser();
     await emulator.db.query(`insert into public.organization_members (organization_id, user_id) values ($1, $2)`, [
       fixture.organizationId,
       await userId(colleague),
     ]);
-    const listener = member.channel(`org:${fixture.organizationId}`, { config: { private: true } });
+    const listener = member.channel(topic, { config: { private: true } });
     const got = collect(listener, 'forged');
     await subscribe(listener);
     // Members may read the topic, but no policy lets them write to it.
-    const sender = colleague.channel(`org:${fixture.organizationId}`, { config: { private: true, broadcast: { ack: true } } });
+    const sender = colleague.channel(topic, { config: { private: true, broadcast: { ack: true } } });
     expect((await subscribe(sender)).status).toBe('SUBSCRIBED');
     const result = await sender.send({ type: 'broadcast', event: 'forged', payload: {} }, { timeout: 500 });
     expect(result).toBe('timed out');
     // Nor can an outsider, who cannot join, through the REST fallback.
-    const outsider = (await emulator.signUpUser()).channel(`org:${fixture.organizationId}`, { config: { private: true } });
+    const outsider = (await emulator.signUpUser()).channel(topic, { config: { private: true } });
     expect(await outsider.send({ type: 'broadcast', event: 'forged', payload: {} })).toBe('ok');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(got).toHaveLength(0);

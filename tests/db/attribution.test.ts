@@ -216,6 +216,13 @@ describe('realtime', () => {
        order by array_position(array['sale', 'refund', 'removed'], payload ->> 'kind')`,
     );
 
+  /** The organization's current topic, org:<id>:<key> (its key changes when a member leaves). */
+  const topicOf = (s: Session, organizationId: string) =>
+    s.value<string>(
+      `select 'org:' || organization_id || ':' || topic_key from private.organization_topics where organization_id = $1`,
+      [organizationId],
+    );
+
   it('broadcasts a sale, a refund and a removal to the organization topic', async () => {
     await inRollback(testDb.db, async (s) => {
       await s.as(anonymous);
@@ -226,10 +233,11 @@ describe('realtime', () => {
       await deletePromoter(s, ids.promoters.maya, 'MAYA');
       await s.asOwner();
       const sent = await messages(s);
+      const topic = await topicOf(s, ids.orgA);
       expect(sent.map((m) => [m.topic, m.event, m.private])).toEqual([
-        [`org:${ids.orgA}`, 'attribution', true],
-        [`org:${ids.orgA}`, 'attribution', true],
-        [`org:${ids.orgA}`, 'attribution', true],
+        [topic, 'attribution', true],
+        [topic, 'attribution', true],
+        [topic, 'attribution', true],
       ]);
       expect(sent[0].payload).toMatchObject({
         kind: 'sale',
@@ -267,16 +275,21 @@ describe('realtime', () => {
     return seen.length === 1;
   };
 
+  const CURRENT = 'the current topic of organization A';
   it.each<[string, Persona, string, boolean]>([
-    ['a member joins their organization topic', people.memberA, `org:${ids.orgA}`, true],
-    ['an owner of another organization cannot join it', people.ownerB, `org:${ids.orgA}`, false],
-    ['a user without organization cannot join it', people.loner, `org:${ids.orgA}`, false],
-    ['an anonymous attendee cannot join it', anonymous, `org:${ids.orgA}`, false],
+    ['a member joins their organization topic', people.memberA, CURRENT, true],
+    ['an owner of another organization cannot join it', people.ownerB, CURRENT, false],
+    ['a user without organization cannot join it', people.loner, CURRENT, false],
+    ['an anonymous attendee cannot join it', anonymous, CURRENT, false],
+    ['the topic without its key is refused', people.memberA, `org:${ids.orgA}`, false],
+    ['the topic with another key is refused', people.memberA, `org:${ids.orgA}:${'0'.repeat(32)}`, false],
     ['a malformed topic is refused', people.memberA, 'org:not-a-uuid', false],
     ['another topic is refused', people.memberA, 'everything', false],
   ])('%s', async (_name, persona, topic, allowed) => {
     await inRollback(testDb.db, async (s) => {
-      expect(await canJoin(s, persona, topic)).toBe(allowed);
+      await s.asOwner();
+      const resolved = topic === CURRENT ? await topicOf(s, ids.orgA) : topic;
+      expect(await canJoin(s, persona, resolved)).toBe(allowed);
     });
   });
 });

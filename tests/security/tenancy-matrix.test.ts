@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRaw, isReplyTo, type Message, type RawSocket } from '../api/phoenix.ts';
 import { userId } from '../helpers/emulator.ts';
 import { createWorld, PERSONAS, type OrganizationFixture, type Persona, type World } from './support/world.ts';
@@ -385,6 +385,7 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
     allowed: EVERYONE,
     args: async (world) => ({ p_slug: await retiredSlug(world, world.a, 'published') }),
   },
+  organization_live_topic: { allowed: MEMBERS_A, args: async (world) => ({ p_organization_id: world.a.id }) },
   is_promo_code_available: {
     allowed: MEMBERS_A,
     args: async (world) => ({ p_organization_id: world.a.id, p_promo_code: `FREE${world.unique()}` }),
@@ -720,7 +721,14 @@ describe('escalation and cross-organization writes', () => {
 });
 
 describe('realtime: organization A’s private topic', () => {
-  const topic = () => `realtime:org:${world.a.id}`;
+  // org:<id>:<key>, the key being what members read through organization_live_topic.
+  let liveTopic = '';
+  beforeAll(async () => {
+    liveTopic = await one(world, `select 'org:' || organization_id || ':' || topic_key as id from private.organization_topics where organization_id = $1`, [
+      world.a.id,
+    ]);
+  });
+  const topic = () => `realtime:${liveTopic}`;
   let ref = 100;
 
   async function tokenOf(persona: Persona): Promise<string> {

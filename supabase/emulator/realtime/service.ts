@@ -68,6 +68,13 @@ interface Channel {
   self: boolean;
   ack: boolean;
   presenceKey: string;
+  presenceEnabled: boolean;
+  /**
+   * Read permission per extension, from the policies at join and re-evaluated with each
+   * new access token (as Realtime does); a private channel without broadcast read gets
+   * no broadcasts.
+   */
+  readable: { broadcast: boolean; presence: boolean };
   /** Write permission per extension, checked once per channel as Realtime caches it. */
   writable: Map<Extension, boolean>;
   presenceRefs: string[];
@@ -245,9 +252,10 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     }
     const isPrivate = config.private === true;
     const presenceEnabled = config.presence?.enabled === true;
+    let readable = { broadcast: true, presence: true };
     if (isPrivate) {
-      const access = await canRead(db, checked.claims, subTopic, presenceEnabled);
-      if (!access.broadcast && !access.presence) {
+      readable = await canRead(db, checked.claims, subTopic, presenceEnabled);
+      if (!readable.broadcast && !readable.presence) {
         reply(connection, frame, 'error', {
           reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}`,
         });
@@ -289,6 +297,8 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
       self: config.broadcast?.self === true,
       ack: config.broadcast?.ack === true,
       presenceKey: config.presence?.key || randomUUID(),
+      presenceEnabled,
+      readable,
       writable: new Map(),
       presenceRefs: [],
       bindings: [],
@@ -372,6 +382,8 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     }
     for (const member of members) {
       if (member === sender && !member.self) continue;
+      // Realtime ignores broadcasts for a channel whose policies do not allow reading them.
+      if (!member.readable.broadcast) continue;
       if (text !== undefined) sendText(member.connection, text);
       else if (binary && !member.connection.closed) member.connection.ws.send(binary);
     }
@@ -427,11 +439,20 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
       return;
     }
     if (channel.isPrivate) {
-      const access = await canRead(db, checked.claims, channel.subTopic, false);
-      if (!access.broadcast) {
+      // The policies are evaluated again with the new token, as on Realtime: no read at
+      // all ends the channel, and so does losing a read the previous token had.
+      const access = await canRead(db, checked.claims, channel.subTopic, channel.presenceEnabled);
+      if (!access.broadcast && !access.presence) {
         closeChannel(channel, `You do not have permissions to read from this Channel topic: ${channel.subTopic}`);
         return;
       }
+      const revoked =
+        (channel.readable.broadcast && !access.broadcast) || (channel.readable.presence && !access.presence);
+      if (revoked) {
+        closeChannel(channel, `You no longer have permission to read from this Channel topic: ${channel.subTopic}`);
+        return;
+      }
+      channel.readable = access;
     }
     channel.claims = checked.claims;
     channel.token = token;

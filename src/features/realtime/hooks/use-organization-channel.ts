@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { RealtimeChannel } from '@supabase/supabase-js';
+import { errorCode } from '@/lib/errors';
 import { supabase } from '@/lib/supabase';
 
 export type LiveStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
@@ -40,17 +41,31 @@ const REJOIN_DELAYS_MS = [1_000, 2_000, 5_000, 10_000];
 /**
  * Joins the organization's private channel and reports attribution broadcasts.
  *
+ * The topic is `org:<id>:<key>`, read from the database (members only); the key changes
+ * whenever a member leaves the organization, and the old topic then gets one
+ * `topic_rotated` message. On it the hook reads the new topic and moves there; someone
+ * who is no longer a member cannot read it, so their dashboard stops receiving sales.
+ *
  * supabase-js reconnects a dropped socket and rejoins its channels by itself (with
  * backoff), and keeps the channel's token in step with the session. Two cases it leaves
  * alone are handled here: a channel the server *closed* is never rejoined by the library,
  * so it is replaced after a backoff; and when the browser comes back online the socket
  * is reconnected at once instead of waiting out the library's (up to 10 s) backoff.
+ *
+ * `onResync` is called whenever the channel is subscribed again after a gap (a rejoin or
+ * a move to a new topic): messages sent meanwhile were missed, so the caller refetches.
  */
-export function useOrganizationChannel(organizationId: string, onMessage: (message: AttributionMessage) => void): LiveStatus {
+export function useOrganizationChannel(
+  organizationId: string,
+  onMessage: (message: AttributionMessage) => void,
+  onResync?: () => void,
+): LiveStatus {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const handler = useRef(onMessage);
+  const resyncHandler = useRef(onResync);
   useEffect(() => {
     handler.current = onMessage;
+    resyncHandler.current = onResync;
   });
 
   useEffect(() => {
@@ -59,21 +74,44 @@ export function useOrganizationChannel(organizationId: string, onMessage: (messa
     let attempts = 0;
     let rejoinTimer: ReturnType<typeof setTimeout> | undefined;
     let channel: RealtimeChannel | undefined;
+    /** Bumped by every join, so the answer of an older topic request is ignored. */
+    let generation = 0;
 
-    const join = () => {
+    const join = async () => {
+      const mine = ++generation;
+      const { data: topic, error } = await supabase.rpc('organization_live_topic', { p_organization_id: organizationId });
+      if (disposed || mine !== generation) return;
+      if (error || typeof topic !== 'string') {
+        if (errorCode(error) === 'not_authorized') {
+          // No longer a member (or never was): there is nothing to rejoin.
+          setStatus('offline');
+          return;
+        }
+        setStatus(navigator.onLine === false ? 'offline' : 'reconnecting');
+        scheduleRejoin(undefined);
+        return;
+      }
       const current = supabase
-        .channel(`org:${organizationId}`, { config: { private: true } })
+        .channel(topic, { config: { private: true } })
         .on('broadcast', { event: 'attribution' }, ({ payload }) => {
           handler.current(parseAttributionMessage(payload));
+        })
+        .on('broadcast', { event: 'topic_rotated' }, () => {
+          if (disposed || channel !== current) return;
+          // A member left: the organization's sales go to a new topic from now on.
+          attempts = 0;
+          replace(current, 0);
         });
       channel = current;
       current.subscribe((state) => {
         // Callbacks of a channel this hook has let go of (unmount, replacement) say nothing.
         if (disposed || channel !== current) return;
         if (state === 'SUBSCRIBED') {
+          const resumed = everConnected;
           everConnected = true;
           attempts = 0;
           setStatus('connected');
+          if (resumed) resyncHandler.current?.();
         } else if (state === 'CLOSED') {
           setStatus(navigator.onLine === false ? 'offline' : 'reconnecting');
           scheduleRejoin(current);
@@ -83,20 +121,26 @@ export function useOrganizationChannel(organizationId: string, onMessage: (messa
       });
     };
 
-    const scheduleRejoin = (closed: RealtimeChannel) => {
+    /** Lets go of a channel (if any) and joins again after `delay` ms. */
+    const replace = (old: RealtimeChannel | undefined, delay: number) => {
       clearTimeout(rejoinTimer);
-      const delay = REJOIN_DELAYS_MS[Math.min(attempts, REJOIN_DELAYS_MS.length - 1)];
-      attempts += 1;
       rejoinTimer = setTimeout(() => {
-        // The closed channel still holds the topic in the client: drop it, then join anew.
+        // The old channel still holds its topic in the client: drop it, then join anew.
         channel = undefined;
-        void supabase.removeChannel(closed).finally(() => {
-          if (!disposed) join();
+        const dropped = old ? supabase.removeChannel(old) : Promise.resolve();
+        void dropped.finally(() => {
+          if (!disposed) void join();
         });
       }, delay);
     };
 
-    join();
+    const scheduleRejoin = (closed: RealtimeChannel | undefined) => {
+      const delay = REJOIN_DELAYS_MS[Math.min(attempts, REJOIN_DELAYS_MS.length - 1)];
+      attempts += 1;
+      replace(closed, delay);
+    };
+
+    void join();
 
     const goOffline = () => setStatus('offline');
     const goOnline = () => {
