@@ -119,6 +119,17 @@ export interface ProjectionContext {
   params: SqlParams;
   embedOptions: Map<string, EmbedOptions>;
   usedPaths: Set<string>;
+  /** Every embedded resource, filled in by projectionSql, for the row budget. */
+  levels?: EmbedLevel[];
+}
+
+/** One embedded resource: the rows it reads for one row of its parent. */
+export interface EmbedLevel {
+  /** Index of the parent embedding in `levels`, or -1 for the top-level relation. */
+  parent: number;
+  alias: string;
+  /** `(select alias.* from … where <join and own filters> <order/limit>)`. */
+  rows: string;
 }
 
 interface Junction {
@@ -236,6 +247,7 @@ export function projectionSql(
   table: string | null,
   ctx: ProjectionContext,
   pathPrefix = '',
+  parentLevel = -1,
 ): Projection {
   const columns: string[] = [];
   const innerConditions: string[] = [];
@@ -260,17 +272,16 @@ export function projectionSql(
       const join = rel.junction
         ? rel.junction.toParent.map(([column, parent]) => `${ident(junctionAlias)}.${ident(column)} = ${ident(alias)}.${ident(parent)}`)
         : rel.pairs.map(([parent, child]) => `${ident(childAlias)}.${ident(child)} = ${ident(alias)}.${ident(parent)}`);
-      const child = projectionSql(item.select, childAlias, rel.target.name, ctx, path);
-      const conditions = [
-        ...join,
-        ...child.innerConditions,
-        ...(options?.filters ?? []).map((filter) => filterSql(filter, childAlias, ctx.params)),
-      ];
+      const own = (options?.filters ?? []).map((filter) => filterSql(filter, childAlias, ctx.params));
       let from = `${qualified(rel.target.name)} as ${ident(childAlias)}`;
       if (rel.junction) {
         const on = rel.junction.toTarget.map(([column, child]) => `${ident(junctionAlias)}.${ident(column)} = ${ident(childAlias)}.${ident(child)}`);
         from += ` join ${qualified(rel.junction.table)} as ${ident(junctionAlias)} on ${on.join(' and ')}`;
       }
+      const levelTail = rel.toOne ? ' limit 1' : orderSql(options?.order, childAlias) + pageSql(options?.limit, options?.offset);
+      const level = ctx.levels ? ctx.levels.push({ parent: parentLevel, alias: childAlias, rows: `(select ${ident(childAlias)}.* from ${from} where ${[...join, ...own].join(' and ')}${levelTail})` }) - 1 : -1;
+      const child = projectionSql(item.select, childAlias, rel.target.name, ctx, path, level);
+      const conditions = [...join, ...child.innerConditions, ...own];
       const where = conditions.join(' and ');
       if (item.spread) {
         columns.push(...spreadColumns(item.select, rel, childAlias, from, where));
@@ -314,6 +325,37 @@ function spreadColumns(items: SelectItem[], rel: Relationship, childAlias: strin
   }
   return columns;
 }
+
+/**
+ * A CTE named `pgrst_budget` that counts, stopping at `budget + 1`, the rows every
+ * embedded resource would read under the top-level rows `rootRows`, and fails the
+ * statement with BUDGET_MARKER in the message when there are more than `budget`.
+ * Each embedding path is walked as a chain of lateral joins, so the count costs at
+ * most about `budget` rows however the embedding multiplies; the projection itself
+ * only runs behind BUDGET_GUARD, a one-time filter evaluated first.
+ */
+export function budgetCte(rootRows: string, rootAlias: string, levels: EmbedLevel[], budget: number): string {
+  const chain = (index: number): string => {
+    const path: EmbedLevel[] = [];
+    for (let i = index; i !== -1; i = levels[i].parent) path.unshift(levels[i]);
+    let sql = '';
+    for (let i = path.length - 1; i >= 0; i--) {
+      sql = `select 1 from ${path[i].rows} as ${ident(path[i].alias)}${sql ? ` cross join lateral (${sql}) as pgrst_c${i}` : ''}`;
+    }
+    return `select 1 from ${rootRows} as ${ident(rootAlias)} cross join lateral (${sql}) as pgrst_c`;
+  };
+  const chains = levels.map((_, index) => chain(index)).join(' union all ');
+  return (
+    `pgrst_budget as materialized (select case when count(*) > ${budget}` +
+    ` then (${literal(`${BUDGET_MARKER}:`)} || count(*))::int else 0 end as pgrst_over` +
+    ` from (${chains} limit ${budget + 1}) pgrst_b)`
+  );
+}
+
+/** Appears in the error Postgres raises when the row budget is exceeded. */
+export const BUDGET_MARKER = 'pgrst_embedding_row_budget_exceeded';
+/** A condition without row references: the planner evaluates it once, before any scan. */
+export const BUDGET_GUARD = '(select pgrst_over from pgrst_budget) = 0';
 
 export type BodyMode = 'array' | 'object' | 'none';
 
