@@ -40,6 +40,7 @@ import {
   SqlParams,
   budgetCte,
   bodySql,
+  hasInnerEmbedding,
   filterSql,
   ident,
   literal,
@@ -341,14 +342,15 @@ function buildRead(spec: ReadSpec, cache: SchemaCache, params: SqlParams): strin
   const ctx: ProjectionContext = { cache, params, embedOptions: spec.parsed.embedOptions, usedPaths: new Set(), levels: [] };
   const projection = projectionSql(spec.parsed.select, spec.alias, spec.table, ctx);
   checkEmbedPaths(spec.parsed, ctx);
-  const conditions = [
-    ...spec.parsed.filters.map((filter) => filterSql(filter, spec.alias, params)),
-    ...projection.innerConditions,
-  ];
+  const filters = spec.parsed.filters.map((filter) => filterSql(filter, spec.alias, params));
+  const conditions = [...filters, ...projection.innerConditions];
   const tail = orderSql(spec.parsed.order, spec.alias) + pageSql(effectiveLimit(spec.parsed.limit, spec.maxRows), spec.parsed.offset);
   const ctes = spec.with ? [spec.with] : [];
   if (spec.embeddedRowBudget !== undefined && ctx.levels!.length > 0) {
-    const rootRows = `(select ${ident(spec.alias)}.* from ${spec.from}${whereSql(conditions)}${tail})`;
+    // `!inner` embeddings are searched under every row the filters let through.
+    const rootRows = hasInnerEmbedding(ctx.levels!)
+      ? `(select ${ident(spec.alias)}.* from ${spec.from}${whereSql(filters)})`
+      : `(select ${ident(spec.alias)}.* from ${spec.from}${whereSql(conditions)}${tail})`;
     ctes.push(budgetCte(rootRows, spec.alias, ctx.levels!, spec.embeddedRowBudget));
     conditions.push(BUDGET_GUARD);
   }

@@ -321,15 +321,16 @@ export function parseLogic(operator: 'and' | 'or', negate: boolean, value: strin
   }
   try {
     if (!value.startsWith('(') || !value.endsWith(')')) throw syntaxError('A logic tree must be written as (…)');
-    return { kind: 'logic', operator, negate, children: parseLogicItems(value.slice(1, -1)) };
+    return { kind: 'logic', operator, negate, children: parseLogicItems(value.slice(1, -1), 1) };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw syntaxError(`failed to parse logic tree (${value})`, reason);
   }
 }
 
-function parseLogicItems(inside: string): Filter[] {
+function parseLogicItems(inside: string, depth: number): Filter[] {
   if (inside.trim() === '') throw syntaxError('A logic tree needs at least one condition');
+  if (depth > MAX_LOGIC_DEPTH) throw syntaxError(`and/or groups are nested more than ${MAX_LOGIC_DEPTH} levels deep`);
   return splitTopLevel(inside, ',').map((raw) => {
     const item = raw.trim();
     const logic = /^(not\.)?(and|or)\(/.exec(item);
@@ -338,7 +339,7 @@ function parseLogicItems(inside: string): Filter[] {
         kind: 'logic',
         operator: logic[2] as 'and' | 'or',
         negate: Boolean(logic[1]),
-        children: parseLogicItems(item.slice(logic[0].length, -1)),
+        children: parseLogicItems(item.slice(logic[0].length, -1), depth + 1),
       } satisfies Logic;
     }
     const dot = fieldEnd(item);

@@ -123,13 +123,20 @@ export interface ProjectionContext {
   levels?: EmbedLevel[];
 }
 
-/** One embedded resource: the rows it reads for one row of its parent. */
+/** One embedded resource, as the row budget counts it. */
 export interface EmbedLevel {
   /** Index of the parent embedding in `levels`, or -1 for the top-level relation. */
   parent: number;
   alias: string;
-  /** `(select alias.* from … where <join and own filters> <order/limit>)`. */
-  rows: string;
+  /** `from …` of the embedded relation (with its junction table). */
+  from: string;
+  /** The join to the parent, without the embedding's own filters. */
+  join: string;
+  /** Its order/limit/offset (`limit 1` for to-one), '' for none. */
+  tail: string;
+  /** Whether the embedding has filters of its own or an `!inner` child. */
+  filtered: boolean;
+  inner: boolean;
 }
 
 interface Junction {
@@ -278,9 +285,18 @@ export function projectionSql(
         const on = rel.junction.toTarget.map(([column, child]) => `${ident(junctionAlias)}.${ident(column)} = ${ident(childAlias)}.${ident(child)}`);
         from += ` join ${qualified(rel.junction.table)} as ${ident(junctionAlias)} on ${on.join(' and ')}`;
       }
-      const levelTail = rel.toOne ? ' limit 1' : orderSql(options?.order, childAlias) + pageSql(options?.limit, options?.offset);
-      const level = ctx.levels ? ctx.levels.push({ parent: parentLevel, alias: childAlias, rows: `(select ${ident(childAlias)}.* from ${from} where ${[...join, ...own].join(' and ')}${levelTail})` }) - 1 : -1;
+      const level =
+        (ctx.levels?.push({
+          parent: parentLevel,
+          alias: childAlias,
+          from,
+          join: join.join(' and '),
+          tail: rel.toOne ? ' limit 1' : orderSql(options?.order, childAlias) + pageSql(options?.limit, options?.offset),
+          filtered: own.length > 0,
+          inner: item.inner,
+        }) ?? 0) - 1;
       const child = projectionSql(item.select, childAlias, rel.target.name, ctx, path, level);
+      if (ctx.levels && child.innerConditions.length > 0) ctx.levels[level].filtered = true;
       const conditions = [...join, ...child.innerConditions, ...own];
       const where = conditions.join(' and ');
       if (item.spread) {
@@ -327,20 +343,30 @@ function spreadColumns(items: SelectItem[], rel: Relationship, childAlias: strin
 }
 
 /**
- * A CTE named `pgrst_budget` that counts, stopping at `budget + 1`, the rows every
- * embedded resource would read under the top-level rows `rootRows`, and fails the
+ * A CTE named `pgrst_budget` that counts, stopping at `budget + 1`, the rows the
+ * embedded resources read under the top-level rows `rootRows`, and fails the
  * statement with BUDGET_MARKER in the message when there are more than `budget`.
  * Each embedding path is walked as a chain of lateral joins, so the count costs at
- * most about `budget` rows however the embedding multiplies; the projection itself
- * only runs behind BUDGET_GUARD, a one-time filter evaluated first.
+ * most about `budget` rows however the embedding multiplies; the projection only runs
+ * behind BUDGET_GUARD, a one-time filter evaluated before any scan.
+ *
+ * What is counted is what the database has to visit, not what it returns: an
+ * embedding's own filters are left out (rows they reject are still read), and so is
+ * its limit when it has filters. `!inner` embeddings are explored under every parent
+ * row, not only the returned page, so with one of them `rootRows` must be unpaged.
  */
 export function budgetCte(rootRows: string, rootAlias: string, levels: EmbedLevel[], budget: number): string {
+  const anyInner = levels.some((level) => level.inner);
+  const rows = (level: EmbedLevel): string => {
+    const tail = anyInner || level.filtered ? '' : level.tail;
+    return `(select ${ident(level.alias)}.* from ${level.from} where ${level.join}${tail})`;
+  };
   const chain = (index: number): string => {
     const path: EmbedLevel[] = [];
     for (let i = index; i !== -1; i = levels[i].parent) path.unshift(levels[i]);
     let sql = '';
     for (let i = path.length - 1; i >= 0; i--) {
-      sql = `select 1 from ${path[i].rows} as ${ident(path[i].alias)}${sql ? ` cross join lateral (${sql}) as pgrst_c${i}` : ''}`;
+      sql = `select 1 from ${rows(path[i])} as ${ident(path[i].alias)}${sql ? ` cross join lateral (${sql}) as pgrst_c${i}` : ''}`;
     }
     return `select 1 from ${rootRows} as ${ident(rootAlias)} cross join lateral (${sql}) as pgrst_c`;
   };
@@ -351,6 +377,9 @@ export function budgetCte(rootRows: string, rootAlias: string, levels: EmbedLeve
     ` from (${chains} limit ${budget + 1}) pgrst_b)`
   );
 }
+
+/** Whether any embedding is `!inner`: then the budget counts under every parent row. */
+export const hasInnerEmbedding = (levels: EmbedLevel[]): boolean => levels.some((level) => level.inner);
 
 /** Appears in the error Postgres raises when the row budget is exceeded. */
 export const BUDGET_MARKER = 'pgrst_embedding_row_budget_exceeded';
