@@ -61,12 +61,17 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 /** Query parameters that are not filters. */
 const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict']);
 
-/** Per-role statement timeouts, as the platform sets them on the roles. */
+/**
+ * Per-role statement timeouts, as the platform sets them on the roles. JIT is off for
+ * API statements: a nested embedding's cost estimate passes the JIT thresholds, and
+ * compiling hundreds of expressions took seconds on Postgres for a millisecond query
+ * (PGlite has no JIT).
+ */
 const PREAMBLE = new Map(
   [...API_ROLES].map((role) => {
     const timeout = role === 'anon' ? '3s' : role === 'authenticated' ? '8s' : undefined;
     const sql =
-      `select set_config('search_path', 'public, extensions', true)` +
+      `select set_config('search_path', 'public, extensions', true), set_config('jit', 'off', true)` +
       (timeout ? `, set_config('statement_timeout', '${timeout}', true)` : '') +
       `, set_config('role', $1, true), set_config('request.jwt.claims', $2, true)` +
       `, set_config('request.method', $3, true), set_config('request.path', $4, true)` +

@@ -366,9 +366,12 @@ export function budgetCte(rootRows: string, rootAlias: string, levels: EmbedLeve
     for (let i = index; i !== -1; i = levels[i].parent) path.unshift(levels[i]);
     let sql = '';
     for (let i = path.length - 1; i >= 0; i--) {
-      sql = `select 1 from ${rows(path[i])} as ${ident(path[i].alias)}${sql ? ` cross join lateral (${sql}) as pgrst_c${i}` : ''}`;
+      sql = `select 1 from ${rows(path[i])} as ${ident(path[i].alias)}${sql ? ` cross join lateral (${sql} offset 0) as pgrst_c${i}` : ''}`;
     }
-    return `select 1 from ${rootRows} as ${ident(rootAlias)} cross join lateral (${sql}) as pgrst_c`;
+    // `offset 0` keeps each level a parameterized subquery run per parent row, so the
+    // planner cannot turn the chain into hash joins that build the whole product
+    // before the limit is reached.
+    return `select 1 from ${rootRows} as ${ident(rootAlias)} cross join lateral (${sql} offset 0) as pgrst_c`;
   };
   const chains = levels.map((_, index) => chain(index)).join(' union all ');
   return (
