@@ -18,8 +18,10 @@
  *   `events(orders(events(orders(…))))` family of requests. The planner's cost
  *   estimate cannot do it: without statistics it guesses a few rows per level.
  *
- * Every refusal is a PostgREST-shaped 400 with code PGRST100 (the request's own shape
- * is at fault) and details naming the limit.
+ * Every refusal is a PostgREST-shaped 400 with details naming the limit: PGRST102 for
+ * a body (PostgREST's "invalid body"), PGRST100 for everything in the query string
+ * (PostgREST's code for a query it will not accept). The service role is trusted and
+ * has no row budget. See docs/decisions/005-rest-request-cost-bounds.md.
  */
 import { RestError } from './errors.ts';
 

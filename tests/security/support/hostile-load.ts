@@ -39,14 +39,13 @@ export async function startLoadTarget(): Promise<{ emulator: TestEmulator; membe
   return { emulator, memberToken: data.session.access_token };
 }
 
-function hostileRequests(memberToken: string): { path: string; member: boolean; method?: string; body?: string }[] {
+function hostileRequests(): { path: string; member: boolean; method?: string; body?: string }[] {
   let nested = 'id';
   for (let level = 24; level > 0; level--) nested = `id,${level % 2 === 1 ? 'ticket_types' : 'events'}(${nested})`;
   let multiplying = 'id';
   for (let level = 6; level > 0; level--) multiplying = `id,${level % 2 === 1 ? 'orders' : 'events'}(${multiplying})`;
   const deepLogic = `${'and('.repeat(499)}id.not.is.null${')'.repeat(499)}`;
   const deepJson = `${'['.repeat(8000)}${']'.repeat(8000)}`;
-  void memberToken;
   return [
     { path: `events?select=${nested}`, member: false },
     { path: `events?select=${nested}`, member: true },
@@ -99,7 +98,7 @@ export async function measureUnderHostileLoad(
   await ordinary(10);
   const idle = await ordinary(Math.max(20, Math.floor(options.ordinaryRequests / 2)));
 
-  const requests = hostileRequests(memberToken);
+  const requests = hostileRequests();
   const statuses: Record<number, number> = {};
   let hostileCount = 0;
   let hostileMax = 0;
