@@ -104,13 +104,16 @@ export function json(status: number, value: unknown, headers: Headers = {}): Rep
   };
 }
 
-/** Writes a reply with the CORS headers every response needs. */
+/**
+ * Writes a reply with the headers every response needs: CORS, and nosniff so no
+ * browser reads a JSON error as HTML or script, as the platform's gateway sends it.
+ */
 export function send(request: IncomingMessage, response: ServerResponse, reply: Reply): void {
   if (response.headersSent) {
     response.end();
     return;
   }
-  const headers: Headers = { ...corsHeaders(request), ...reply.headers };
+  const headers: Headers = { 'X-Content-Type-Options': 'nosniff', ...corsHeaders(request), ...reply.headers };
   const body = reply.body ?? '';
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   // A 204 must not carry a Content-Length.

@@ -51,7 +51,11 @@ export interface EmulatorOptions {
   staticDir?: string;
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
-  /** Rows a REST read returns at most (the "Max rows" setting). Default 1000. */
+  /**
+   * Rows a REST read returns at most, as PostgREST's db-max-rows: it caps the
+   * top-level rows of each read (embedded arrays are bounded by the REST row budget
+   * instead). Default: `[api] max_rows` from supabase/config.toml.
+   */
   maxRows?: number;
   /** Allow `signInAnonymously()`. Off by default, as in the Supabase CLI. */
   anonymousSignIns?: boolean;
@@ -98,7 +102,6 @@ export interface Emulator {
 
 const DEFAULT_PORT = 54321;
 const DEFAULT_MAX_BODY = 1024 * 1024;
-const DEFAULT_MAX_ROWS = 1000;
 
 type Service = 'auth' | 'rest' | 'realtime' | 'other';
 
@@ -151,7 +154,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (jwtSecret.length < 32) throw new Error('The JWT secret must be at least 32 characters long.');
   const keys: ProjectKeys = await createProjectKeys(jwtSecret);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
+  const maxRows = options.maxRows ?? loadProjectConfig().api.max_rows;
   const logErrors = options.logErrors ?? true;
   const host = options.host ?? '127.0.0.1';
   // The default secret is public: anyone who can reach the server could mint a

@@ -1,10 +1,16 @@
 /**
  * Serves the built SPA: files from the build directory, index.html for client routes,
  * a long cache for content-hashed assets and none for index.html.
+ *
+ * Every answer carries the headers of the build's `_headers` file, the one the static
+ * host uses in production (see security-headers.ts); a build without one gets the
+ * same-origin defaults. Source maps and `_headers` itself are never served, as on the
+ * static hosts.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Reply } from './http.ts';
+import { headersFor, parseHeadersFile, securityHeaderRules, type HeaderRule } from './security-headers.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -12,7 +18,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
@@ -43,7 +48,31 @@ function notFound(): Reply {
   return { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'Not found' };
 }
 
+/** Files a static host keeps to itself: its configuration and source maps. */
+const PRIVATE_FILE = /(^|\/)_headers$|(^|\/)_redirects$|\.map$/i;
+
+const rulesByRoot = new Map<string, Promise<HeaderRule[]>>();
+
+/** The build's `_headers` rules, read once per build directory. */
+function headerRules(root: string): Promise<HeaderRule[]> {
+  let rules = rulesByRoot.get(root);
+  if (!rules) {
+    rules = readFile(path.join(root, '_headers'), 'utf8').then(parseHeadersFile, (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return securityHeaderRules();
+      throw error;
+    });
+    rulesByRoot.set(root, rules);
+  }
+  return rules;
+}
+
 export async function serveStatic(root: string, method: string, pathname: string): Promise<Reply> {
+  const reply = await serveFile(root, method, pathname);
+  const headers = headersFor(await headerRules(path.resolve(root)), pathname);
+  return { ...reply, headers: { ...headers, ...reply.headers } };
+}
+
+async function serveFile(root: string, method: string, pathname: string): Promise<Reply> {
   if (method !== 'GET' && method !== 'HEAD') {
     return { status: 405, headers: { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }, body: 'Method not allowed' };
   }
@@ -58,6 +87,7 @@ export async function serveStatic(root: string, method: string, pathname: string
   // Never serve a file outside the build directory, whatever the path says.
   if (target !== base && !target.startsWith(base + path.sep)) return notFound();
 
+  if (PRIVATE_FILE.test(decoded)) return notFound();
   if (decoded !== '/' && !decoded.endsWith('/')) {
     const body = await fileIfExists(target);
     if (body) {

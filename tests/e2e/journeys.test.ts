@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from './support/app';
-import { launchBrowser, newSession, seriousAccessibilityViolations, step, visibleStructure } from './support/browser';
+import { cspViolations, launchBrowser, newSession, seriousAccessibilityViolations, step, visibleStructure } from './support/browser';
 
 let app: App;
 let browser: Browser;
@@ -294,5 +294,11 @@ describe('promoter tracking links, end to end', () => {
       await expect.poll(() => figure(card, 'Tickets sold').textContent()).toBe('4');
       await expect.poll(() => figure(card, 'Via promoters').textContent()).toBe('0');
     });
+  });
+
+  it('(7) no page of any journey broke the Content-Security-Policy the app is served with', async () => {
+    const response = await fetch(`${app.origin}/events/${eventSlug}?promoter=${promoCode}`);
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(cspViolations).toEqual([]);
   });
 });

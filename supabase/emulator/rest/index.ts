@@ -34,9 +34,13 @@ import {
   type TableInfo,
 } from './schema-cache.ts';
 import {
+  BUDGET_GUARD,
+  BUDGET_MARKER,
   MissingRelationship,
   SqlParams,
+  budgetCte,
   bodySql,
+  hasInnerEmbedding,
   filterSql,
   ident,
   literal,
@@ -49,6 +53,7 @@ import {
   type ProjectionContext,
 } from './sql.ts';
 import { openApiDocument } from './openapi.ts';
+import { MAX_EMBEDDED_ROWS, checkBodyDepth, checkValueDepth, tooComplex } from './limits.ts';
 import type { HandleRest, RestContext, RestRequest, RestResponse } from './types.ts';
 
 const API_ROLES = new Set(['anon', 'authenticated', 'service_role']);
@@ -56,12 +61,17 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 /** Query parameters that are not filters. */
 const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict']);
 
-/** Per-role statement timeouts, as the platform sets them on the roles. */
+/**
+ * Per-role statement timeouts, as the platform sets them on the roles. JIT is off for
+ * API statements: a nested embedding's cost estimate passes the JIT thresholds, and
+ * compiling hundreds of expressions took seconds on Postgres for a millisecond query
+ * (PGlite has no JIT).
+ */
 const PREAMBLE = new Map(
   [...API_ROLES].map((role) => {
     const timeout = role === 'anon' ? '3s' : role === 'authenticated' ? '8s' : undefined;
     const sql =
-      `select set_config('search_path', 'public, extensions', true)` +
+      `select set_config('search_path', 'public, extensions', true), set_config('jit', 'off', true)` +
       (timeout ? `, set_config('statement_timeout', '${timeout}', true)` : '') +
       `, set_config('role', $1, true), set_config('request.jwt.claims', $2, true)` +
       `, set_config('request.method', $3, true), set_config('request.path', $4, true)` +
@@ -106,6 +116,9 @@ function errorResponse(error: unknown, method: string): RestResponse {
   if (error instanceof RestError) {
     return { status: error.status, headers: { 'Content-Type': JSON_CONTENT_TYPE }, body: JSON.stringify(error.toBody()) };
   }
+  if (isDriverError(error) && error.message.includes(BUDGET_MARKER)) {
+    return errorResponse(embeddedRowsError(), method);
+  }
   if (isDriverError(error)) {
     return {
       status: statusForSqlState(error.code, method),
@@ -120,6 +133,19 @@ function errorResponse(error: unknown, method: string): RestResponse {
     headers: { 'Content-Type': JSON_CONTENT_TYPE },
     body: JSON.stringify({ code: 'PGRSTX00', message: 'Internal server error', details: null, hint: null }),
   };
+}
+
+function embeddedRowsError(): RestError {
+  return tooComplex(
+    'The request is too expensive: its embedded resources would read too many rows',
+    `The embedded resources of this request would read more than ${MAX_EMBEDDED_ROWS} rows; at most ${MAX_EMBEDDED_ROWS} are read for one request.`,
+    'Ask for fewer or shallower embedded resources, filter or limit them, or split the request.',
+  );
+}
+
+/** The row budget for embedded resources: none for the trusted service role. */
+function embeddedRowBudget(context: RestContext): number | undefined {
+  return context.claims.role === 'service_role' ? undefined : MAX_EMBEDDED_ROWS;
 }
 
 async function route(request: RestRequest, context: RestContext): Promise<RestResponse> {
@@ -313,25 +339,36 @@ interface ReadSpec {
   mode: BodyMode;
   stripNulls: boolean;
   maxRows: number;
+  /** Rows all embedded resources may read together; undefined for no limit. */
+  embeddedRowBudget: number | undefined;
 }
 
 function buildRead(spec: ReadSpec, cache: SchemaCache, params: SqlParams): string {
-  const ctx: ProjectionContext = { cache, params, embedOptions: spec.parsed.embedOptions, usedPaths: new Set() };
+  const ctx: ProjectionContext = { cache, params, embedOptions: spec.parsed.embedOptions, usedPaths: new Set(), levels: [] };
   const projection = projectionSql(spec.parsed.select, spec.alias, spec.table, ctx);
   checkEmbedPaths(spec.parsed, ctx);
-  const conditions = [
-    ...spec.parsed.filters.map((filter) => filterSql(filter, spec.alias, params)),
-    ...projection.innerConditions,
-  ];
-  const where = conditions.length > 0 ? ` where ${conditions.join(' and ')}` : '';
+  const filters = spec.parsed.filters.map((filter) => filterSql(filter, spec.alias, params));
+  const conditions = [...filters, ...projection.innerConditions];
   const tail = orderSql(spec.parsed.order, spec.alias) + pageSql(effectiveLimit(spec.parsed.limit, spec.maxRows), spec.parsed.offset);
+  const ctes = spec.with ? [spec.with] : [];
+  if (spec.embeddedRowBudget !== undefined && ctx.levels!.length > 0) {
+    // `!inner` embeddings are searched under every row the filters let through.
+    const rootRows = hasInnerEmbedding(ctx.levels!)
+      ? `(select ${ident(spec.alias)}.* from ${spec.from}${whereSql(filters)})`
+      : `(select ${ident(spec.alias)}.* from ${spec.from}${whereSql(conditions)}${tail})`;
+    ctes.push(budgetCte(rootRows, spec.alias, ctx.levels!, spec.embeddedRowBudget));
+    conditions.push(BUDGET_GUARD);
+  }
+  const where = whereSql(conditions);
   const total = spec.count ? `(select count(*) from ${spec.from}${where})` : 'null';
   return (
-    (spec.with ? `with ${spec.with} ` : '') +
+    (ctes.length > 0 ? `with ${ctes.join(', ')} ` : '') +
     `select ${total}::bigint as total, count(*)::bigint as n, ${bodySql(spec.mode, spec.stripNulls)} as body` +
     ` from (select ${projection.sql} from ${spec.from}${where}${tail}) pgrst_t`
   );
 }
+
+const whereSql = (conditions: string[]): string => (conditions.length > 0 ? ` where ${conditions.join(' and ')}` : '');
 
 function contentRange(offset: number, n: number, total: number | null): string {
   const range = n > 0 ? `${offset}-${offset + n - 1}` : '*';
@@ -403,6 +440,7 @@ async function readTable(
     mode: method === 'HEAD' ? 'none' : accept.single ? 'object' : 'array',
     stripNulls: accept.stripNulls,
     maxRows: context.maxRows,
+    embeddedRowBudget: embeddedRowBudget(context),
   };
   const params = new SqlParams();
   const sql = await withRelationshipRetry(context, found.cache, (cache) => {
@@ -419,6 +457,7 @@ async function readTable(
 function parseBody(request: RestRequest): { text: string; value: unknown } {
   const text = request.body?.toString('utf8') ?? '';
   if (text.trim() === '') throw invalidBody('The request body is empty');
+  checkBodyDepth(text);
   try {
     return { text, value: JSON.parse(text) };
   } catch (error) {
@@ -487,15 +526,23 @@ function representationSql(
   accept: AcceptInfo,
   cache: SchemaCache,
   params: SqlParams,
+  budget: number | undefined,
 ): string {
-  const ctx: ProjectionContext = { cache, params, embedOptions: parsed.embedOptions, usedPaths: new Set() };
+  const ctx: ProjectionContext = { cache, params, embedOptions: parsed.embedOptions, usedPaths: new Set(), levels: [] };
   const projection = projectionSql(parsed.select, table.name, table.name, ctx);
   checkEmbedPaths(parsed, ctx);
   const mode: BodyMode = accept.single ? 'object' : 'array';
+  const from = `pgrst_m as ${ident(table.name)}`;
+  let ctes = `pgrst_m as (${dml} returning ${ident(table.name)}.*)`;
+  let where = '';
+  if (budget !== undefined && ctx.levels!.length > 0) {
+    ctes += `, ${budgetCte(`(select ${ident(table.name)}.* from ${from})`, table.name, ctx.levels!, budget)}`;
+    where = ` where ${BUDGET_GUARD}`;
+  }
   return (
-    `with pgrst_m as (${dml} returning ${ident(table.name)}.*)` +
+    `with ${ctes}` +
     ` select null::bigint as total, count(*)::bigint as n, ${bodySql(mode, accept.stripNulls)} as body` +
-    ` from (select ${projection.sql} from pgrst_m as ${ident(table.name)}${orderSql(parsed.order, table.name)}) pgrst_t`
+    ` from (select ${projection.sql} from ${from}${where}${orderSql(parsed.order, table.name)}) pgrst_t`
   );
 }
 
@@ -568,7 +615,7 @@ async function insertRows(
   const representationText = representation
     ? await withRelationshipRetry(context, found.cache, (cache) => {
         params.values.length = 1;
-        return representationSql(dml, table, parsed, accept, cache, params);
+        return representationSql(dml, table, parsed, accept, cache, params, embeddedRowBudget(context));
       })
     : null;
   const result = await runWrite(request, context, prefs, accept, { sql: dml, params, representation: representationText });
@@ -629,7 +676,7 @@ async function updateOrDelete(
   const representationText = representation
     ? await withRelationshipRetry(context, found.cache, (cache) => {
         params.values.length = fixedParams;
-        return representationSql(dml, found.table, parsed, accept, cache, params);
+        return representationSql(dml, found.table, parsed, accept, cache, params, embeddedRowBudget(context));
       })
     : null;
   const result = await runWrite(request, context, prefs, accept, { sql: dml, params, representation: representationText });
@@ -733,6 +780,7 @@ async function handleRpc(
     const text = request.body?.toString('utf8') ?? '';
     let value: unknown = {};
     if (text.trim() !== '') {
+      checkBodyDepth(text);
       try {
         value = JSON.parse(text);
       } catch (error) {
@@ -761,7 +809,11 @@ async function handleRpc(
   const consumed = post ? new Set<string>() : new Set(chosen.argNames);
   if (!post) {
     const args: Record<string, string> = {};
-    for (const argName of chosen.argNames) args[argName] = request.query.get(argName)!;
+    for (const argName of chosen.argNames) {
+      args[argName] = request.query.get(argName)!;
+      // Postgres parses an argument as JSON for json parameters: bound its nesting first.
+      checkValueDepth(`the argument ${argName}`, args[argName]);
+    }
     argsText = JSON.stringify(args);
   }
   return callFunction(cache, chosen, argsText, consumed, method, request, context, accept, prefs);
@@ -817,13 +869,14 @@ async function callFunction(
       mode: head ? 'none' : single ? 'object' : 'array',
       stripNulls: accept.stripNulls,
       maxRows: fn.returnsSet ? context.maxRows : 0,
+      embeddedRowBudget: embeddedRowBudget(context),
     };
     const sql = await withRelationshipRetry(context, initialCache, (cache) => {
       params.values.length = fixedParams;
       return buildRead(spec, cache, params);
     });
     const row = await inRequestTransaction(request, context, txOptions, async (tx) => {
-      const result = (await tx.query<QueryResultRow>(sql, params.values)).rows[0];
+        const result = (await tx.query<QueryResultRow>(sql, params.values)).rows[0];
       if (accept.single && Number(result.n) !== 1 && !readOnly) throw new AbortWith(singleError(Number(result.n)));
       return result;
     });

@@ -5,6 +5,7 @@
  * builder binds it as a parameter.
  */
 import { syntaxError } from './errors.ts';
+import { MAX_EMBEDS, MAX_EMBED_DEPTH, MAX_LOGIC_DEPTH, checkValueDepth, parenthesisDepth, tooComplex } from './limits.ts';
 
 export interface JsonStep {
   arrow: '->' | '->>';
@@ -158,7 +159,37 @@ function aliasColon(item: string): number {
   return -1;
 }
 
+/**
+ * Parses `select=`. Embedding is bounded before parsing (depth, from the parentheses)
+ * and after it (the number of embedded resources), so a hostile select costs neither
+ * the parser nor the planner more than a bounded amount of work.
+ */
 export function parseSelect(select: string | null): SelectItem[] {
+  const depth = select === null ? 0 : parenthesisDepth(select);
+  if (depth > MAX_EMBED_DEPTH) {
+    throw tooComplex(
+      'failed to parse select parameter: embedded resources are nested too deeply',
+      `The select nests embedded resources ${depth} levels deep; at most ${MAX_EMBED_DEPTH} are accepted.`,
+    );
+  }
+  const items = parseSelectList(select);
+  const embeds = countEmbeds(items);
+  if (embeds > MAX_EMBEDS) {
+    throw tooComplex(
+      'failed to parse select parameter: too many embedded resources',
+      `The select embeds ${embeds} resources; at most ${MAX_EMBEDS} are accepted in one request.`,
+    );
+  }
+  return items;
+}
+
+function countEmbeds(items: SelectItem[]): number {
+  let count = 0;
+  for (const item of items) if (item.kind === 'embed') count += 1 + countEmbeds(item.select);
+  return count;
+}
+
+function parseSelectList(select: string | null): SelectItem[] {
   if (select === null || select.trim() === '') return [{ kind: 'star' }];
   try {
     return splitTopLevel(select, ',').map(parseSelectItem);
@@ -200,7 +231,7 @@ function parseSelectItem(raw: string): SelectItem {
       else throw syntaxError(`"${raw}" has an unexpected "!${modifier}"`);
     }
     const inside = item.slice(open + 1, -1);
-    return { kind: 'embed', target: unquote(target), alias, hint, inner, spread, select: parseSelect(inside === '' ? '*' : inside) };
+    return { kind: 'embed', target: unquote(target), alias, hint, inner, spread, select: parseSelectList(inside === '' ? '*' : inside) };
   }
 
   let cast: string | undefined;
@@ -236,6 +267,8 @@ export function parseCondition(field: Field, text: string, nested: boolean): Con
     throw syntaxError(`failed to parse filter (${text})`, `Unknown operator "${opText}"`);
   }
   const operator = opMatch[1] as FilterOperator;
+  // Postgres parses the value as JSON for json columns: bound its nesting first.
+  checkValueDepth(`the filter on ${field.name}`, value);
   const condition: Condition = { kind: 'condition', field, negate, operator, value };
   const modifier = opMatch[2];
   if (modifier !== undefined) {
@@ -276,17 +309,28 @@ function parseList(value: string, whole: string): string[] {
 
 /** Parses the value of `or=` / `and=` (with or without the `not.` key prefix). */
 export function parseLogic(operator: 'and' | 'or', negate: boolean, value: string): Logic {
+  // Each group is one pair of parentheses, and an `in.(…)` list inside the innermost
+  // group one more; checked in one pass before the recursive parse.
+  const depth = parenthesisDepth(value);
+  if (depth > MAX_LOGIC_DEPTH + 1) {
+    throw tooComplex(
+      `failed to parse logic tree: ${operator} groups are nested too deeply`,
+      `The filter nests and/or groups about ${depth} levels deep; at most ${MAX_LOGIC_DEPTH} are accepted.`,
+      'Write the condition with fewer nested and/or groups.',
+    );
+  }
   try {
     if (!value.startsWith('(') || !value.endsWith(')')) throw syntaxError('A logic tree must be written as (…)');
-    return { kind: 'logic', operator, negate, children: parseLogicItems(value.slice(1, -1)) };
+    return { kind: 'logic', operator, negate, children: parseLogicItems(value.slice(1, -1), 1) };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw syntaxError(`failed to parse logic tree (${value})`, reason);
   }
 }
 
-function parseLogicItems(inside: string): Filter[] {
+function parseLogicItems(inside: string, depth: number): Filter[] {
   if (inside.trim() === '') throw syntaxError('A logic tree needs at least one condition');
+  if (depth > MAX_LOGIC_DEPTH) throw syntaxError(`and/or groups are nested more than ${MAX_LOGIC_DEPTH} levels deep`);
   return splitTopLevel(inside, ',').map((raw) => {
     const item = raw.trim();
     const logic = /^(not\.)?(and|or)\(/.exec(item);
@@ -295,7 +339,7 @@ function parseLogicItems(inside: string): Filter[] {
         kind: 'logic',
         operator: logic[2] as 'and' | 'or',
         negate: Boolean(logic[1]),
-        children: parseLogicItems(item.slice(logic[0].length, -1)),
+        children: parseLogicItems(item.slice(logic[0].length, -1), depth + 1),
       } satisfies Logic;
     }
     const dot = fieldEnd(item);

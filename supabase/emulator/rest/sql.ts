@@ -119,6 +119,24 @@ export interface ProjectionContext {
   params: SqlParams;
   embedOptions: Map<string, EmbedOptions>;
   usedPaths: Set<string>;
+  /** Every embedded resource, filled in by projectionSql, for the row budget. */
+  levels?: EmbedLevel[];
+}
+
+/** One embedded resource, as the row budget counts it. */
+export interface EmbedLevel {
+  /** Index of the parent embedding in `levels`, or -1 for the top-level relation. */
+  parent: number;
+  alias: string;
+  /** `from …` of the embedded relation (with its junction table). */
+  from: string;
+  /** The join to the parent, without the embedding's own filters. */
+  join: string;
+  /** Its order/limit/offset (`limit 1` for to-one), '' for none. */
+  tail: string;
+  /** Whether the embedding has filters of its own or an `!inner` child. */
+  filtered: boolean;
+  inner: boolean;
 }
 
 interface Junction {
@@ -236,6 +254,7 @@ export function projectionSql(
   table: string | null,
   ctx: ProjectionContext,
   pathPrefix = '',
+  parentLevel = -1,
 ): Projection {
   const columns: string[] = [];
   const innerConditions: string[] = [];
@@ -260,17 +279,25 @@ export function projectionSql(
       const join = rel.junction
         ? rel.junction.toParent.map(([column, parent]) => `${ident(junctionAlias)}.${ident(column)} = ${ident(alias)}.${ident(parent)}`)
         : rel.pairs.map(([parent, child]) => `${ident(childAlias)}.${ident(child)} = ${ident(alias)}.${ident(parent)}`);
-      const child = projectionSql(item.select, childAlias, rel.target.name, ctx, path);
-      const conditions = [
-        ...join,
-        ...child.innerConditions,
-        ...(options?.filters ?? []).map((filter) => filterSql(filter, childAlias, ctx.params)),
-      ];
+      const own = (options?.filters ?? []).map((filter) => filterSql(filter, childAlias, ctx.params));
       let from = `${qualified(rel.target.name)} as ${ident(childAlias)}`;
       if (rel.junction) {
         const on = rel.junction.toTarget.map(([column, child]) => `${ident(junctionAlias)}.${ident(column)} = ${ident(childAlias)}.${ident(child)}`);
         from += ` join ${qualified(rel.junction.table)} as ${ident(junctionAlias)} on ${on.join(' and ')}`;
       }
+      const level =
+        (ctx.levels?.push({
+          parent: parentLevel,
+          alias: childAlias,
+          from,
+          join: join.join(' and '),
+          tail: rel.toOne ? ' limit 1' : orderSql(options?.order, childAlias) + pageSql(options?.limit, options?.offset),
+          filtered: own.length > 0,
+          inner: item.inner,
+        }) ?? 0) - 1;
+      const child = projectionSql(item.select, childAlias, rel.target.name, ctx, path, level);
+      if (ctx.levels && child.innerConditions.length > 0) ctx.levels[level].filtered = true;
+      const conditions = [...join, ...child.innerConditions, ...own];
       const where = conditions.join(' and ');
       if (item.spread) {
         columns.push(...spreadColumns(item.select, rel, childAlias, from, where));
@@ -314,6 +341,53 @@ function spreadColumns(items: SelectItem[], rel: Relationship, childAlias: strin
   }
   return columns;
 }
+
+/**
+ * A CTE named `pgrst_budget` that counts, stopping at `budget + 1`, the rows the
+ * embedded resources read under the top-level rows `rootRows`, and fails the
+ * statement with BUDGET_MARKER in the message when there are more than `budget`.
+ * Each embedding path is walked as a chain of lateral joins, so the count costs at
+ * most about `budget` rows however the embedding multiplies; the projection only runs
+ * behind BUDGET_GUARD, a one-time filter evaluated before any scan.
+ *
+ * What is counted is what the database has to visit, not what it returns: an
+ * embedding's own filters are left out (rows they reject are still read), and so is
+ * its limit when it has filters. `!inner` embeddings are explored under every parent
+ * row, not only the returned page, so with one of them `rootRows` must be unpaged.
+ */
+export function budgetCte(rootRows: string, rootAlias: string, levels: EmbedLevel[], budget: number): string {
+  const anyInner = levels.some((level) => level.inner);
+  const rows = (level: EmbedLevel): string => {
+    const tail = anyInner || level.filtered ? '' : level.tail;
+    return `(select ${ident(level.alias)}.* from ${level.from} where ${level.join}${tail})`;
+  };
+  const chain = (index: number): string => {
+    const path: EmbedLevel[] = [];
+    for (let i = index; i !== -1; i = levels[i].parent) path.unshift(levels[i]);
+    let sql = '';
+    for (let i = path.length - 1; i >= 0; i--) {
+      sql = `select 1 from ${rows(path[i])} as ${ident(path[i].alias)}${sql ? ` cross join lateral (${sql} offset 0) as pgrst_c${i}` : ''}`;
+    }
+    // `offset 0` keeps each level a parameterized subquery run per parent row, so the
+    // planner cannot turn the chain into hash joins that build the whole product
+    // before the limit is reached.
+    return `select 1 from ${rootRows} as ${ident(rootAlias)} cross join lateral (${sql} offset 0) as pgrst_c`;
+  };
+  const chains = levels.map((_, index) => chain(index)).join(' union all ');
+  return (
+    `pgrst_budget as materialized (select case when count(*) > ${budget}` +
+    ` then (${literal(`${BUDGET_MARKER}:`)} || count(*))::int else 0 end as pgrst_over` +
+    ` from (${chains} limit ${budget + 1}) pgrst_b)`
+  );
+}
+
+/** Whether any embedding is `!inner`: then the budget counts under every parent row. */
+export const hasInnerEmbedding = (levels: EmbedLevel[]): boolean => levels.some((level) => level.inner);
+
+/** Appears in the error Postgres raises when the row budget is exceeded. */
+export const BUDGET_MARKER = 'pgrst_embedding_row_budget_exceeded';
+/** A condition without row references: the planner evaluates it once, before any scan. */
+export const BUDGET_GUARD = '(select pgrst_over from pgrst_budget) = 0';
 
 export type BodyMode = 'array' | 'object' | 'none';
 

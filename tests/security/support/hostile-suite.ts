@@ -200,6 +200,12 @@ export function hostileInputSuite({ runs, timeoutMs }: HostileSuiteOptions): voi
         ['POST', '/rest/v1/rpc/checkout', JSON.stringify({ p_event_slug: slug, p_items: [{ ticket_type_id: world.a.ticketTypeId, quantity: 1 }], p_buyer_name: '\u0000', p_buyer_email: 'x@example.com', p_idempotency_key: randomUUID() })],
         ['POST', '/rest/v1/rpc/track_promoter_visit', JSON.stringify({ p_event_slug: slug, p_promo_code: world.a.promoCode, p_session_id: 'nope' })],
         ['POST', '/rest/v1/rpc/track_promoter_visit', JSON.stringify({ p_event_slug: { a: 1 }, p_promo_code: [1], p_session_id: 5 })],
+        // The shapes from the cost-bounds issue: a 24-level embedding, embeddings that
+        // multiply, a 500-level logic tree and an 8,000-level checkout body.
+        ['GET', '/rest/v1/events?select=' + 'id,ticket_types(id,events('.repeat(12) + 'id' + '))'.repeat(12)],
+        ['GET', '/rest/v1/events?select=' + 'id,orders(id,events('.repeat(3) + 'id' + '))'.repeat(3)],
+        ['GET', '/rest/v1/events?select=id&not.and=(' + 'and('.repeat(499) + 'id.not.is.null' + ')'.repeat(499) + ')'],
+        ['POST', '/rest/v1/rpc/checkout', `{"p_event_slug":"${slug}","p_items":${'['.repeat(8000)}${']'.repeat(8000)},"p_buyer_name":"x","p_buyer_email":"x@example.com","p_idempotency_key":"${randomUUID()}"}`],
         ['POST', '/rest/v1/events', '{"__proto__":{"status":"published"}}'],
         ['POST', '/rest/v1/events?columns=' + encodeURIComponent('id); drop table public.orders; --'), '{}'],
         ['PATCH', '/rest/v1/events', '{"name":"everything"}'],

@@ -162,11 +162,25 @@ export function queryString(target: HostileTarget): fc.Arbitrary<string> {
   const logic = fc
     .tuple(fc.constantFrom('or', 'and', 'not.or', 'not.and'), fc.array(fc.tuple(column, fc.constantFrom(...OPERATORS), hostileValue()), { maxLength: 4 }))
     .map(([name, parts]) => [name, `(${parts.map(([c, o, v]) => `${c}.${o}.${v}`).join(',')})`] as [string, string]);
+  // and/or groups nested up to 600 deep (a 500-level `not.and` was a 500 26000).
+  const deepLogic = fc
+    .tuple(fc.constantFrom('or', 'and', 'not.or', 'not.and'), fc.nat(600), fc.constantFrom('and', 'or', 'not.and'), column)
+    .map(([name, depth, inner, c]) => [name, `(${`${inner}(`.repeat(depth)}${c}.eq.1${')'.repeat(depth)})`] as [string, string]);
+  // Real relationships, alternating so every level resolves, up to 30 deep and wide:
+  // the embeddings that multiply (events → orders → events → …) or hit the row budget.
+  const relations = fc.constantFrom(['events', 'ticket_types'], ['events', 'orders'], ['promoters', 'event_promoters'], ['events', 'event_promoters']);
+  const deepEmbedding = fc.tuple(relations, fc.nat(30), fc.nat(30), fc.boolean()).map(([[parent, child], depth, width, inner]) => {
+    let select = 'id';
+    for (let level = depth; level > 0; level--) select = `id,${level % 2 === 1 ? child : parent}${inner ? '!inner' : ''}(${select})`;
+    const siblings = Array.from({ length: width }, (_, i) => `w${i}:${child}(*)`);
+    return [select, ...siblings].join(',');
+  });
   const select = fc
     .oneof(
       fc.array(column, { maxLength: 6 }).map((names) => names.join(',')),
       fc.tuple(fc.constantFrom(...target.tables), fc.array(column, { maxLength: 3 })).map(([t, names]) => `id,${t}(${names.join(',')})`),
       fc.nat(300).map((depth) => `${'a('.repeat(depth)}id${')'.repeat(depth)}`),
+      deepEmbedding,
       hostileValue(),
     )
     .map((value) => ['select', value] as [string, string]);
@@ -180,7 +194,7 @@ export function queryString(target: HostileTarget): fc.Arbitrary<string> {
   // Already-encoded garbage: bad escapes, overlong UTF-8, NUL.
   const raw = fc.constantFrom('%', '%zz', '%C0%AF', '%FF%FE', '%00', 'select=%E2%28%A1', '&&&', '==', 'a=b=c', '%ED%A0%80');
   return fc
-    .array(fc.oneof(filter, logic, select, order, paging, junk.map(([n, v]) => [n, v] as [string, string])), { maxLength: 6 })
+    .array(fc.oneof(filter, logic, deepLogic, select, order, paging, junk.map(([n, v]) => [n, v] as [string, string])), { maxLength: 6 })
     .chain((pairs) => fc.option(raw).map((extra) => [...pairs.map(([name, value]) => `${percent(name)}=${percent(value)}`), ...(extra ? [extra] : [])].join('&')));
 }
 
@@ -199,15 +213,37 @@ export function body(): fc.Arbitrary<string> {
   return fc.oneof(
     fc.jsonValue({ maxDepth: 6 }).map((value) => JSON.stringify(value)),
     fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 20 }).map((value) => JSON.stringify(value)),
-    fc.nat(5000).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
-    fc.nat(5000).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
+    fc.nat(20_000).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
+    fc.nat(20_000).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
+    fc.nat(20_000).map((depth) => `[{"a":${'['.repeat(depth)}${']'.repeat(depth)}}]`),
     fc.string({ unit: 'binary', maxLength: 200 }),
     fc.constantFrom('', 'null', '[]', '{}', '{"', '[1,', 'true', '"\\u0000"', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"x":1}}}'),
   );
 }
 
-/** Arguments for checkout: arbitrary JSON where the real shape would go. */
+/**
+ * Arguments for checkout: arbitrary JSON where the real shape would go, and arguments
+ * nested thousands of levels deep (8,000 levels in p_items was a 500 XX000).
+ */
 export function checkoutArgs(slug: string): fc.Arbitrary<string> {
+  const deep = fc
+    .tuple(fc.nat(12_000), fc.constantFrom('p_items', 'p_event_slug', 'p_buyer_name', 'extra'), fc.constantFrom('[', '{"a":'), fc.uuid())
+    .map(([depth, key, open, key2]) => {
+      const nested = `${open.repeat(depth)}${open === '[' ? '' : '1'}${(open === '[' ? ']' : '}').repeat(depth)}`;
+      const args: Record<string, string> = {
+        p_event_slug: JSON.stringify(slug),
+        p_items: '[{"ticket_type_id":"00000000-0000-0000-0000-000000000000","quantity":1}]',
+        p_buyer_name: '"x"',
+        p_buyer_email: '"x@example.com"',
+        p_idempotency_key: JSON.stringify(key2),
+      };
+      args[key] = nested;
+      return `{${Object.entries(args).map(([name, value]) => `"${name}":${value}`).join(',')}}`;
+    });
+  return fc.oneof({ weight: 4, arbitrary: shapedCheckoutArgs(slug) }, { weight: 1, arbitrary: deep });
+}
+
+function shapedCheckoutArgs(slug: string): fc.Arbitrary<string> {
   const anything = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(...INJECTIONS));
   const item = fc.record(
     { ticket_type_id: fc.oneof(fc.uuid(), anything), quantity: fc.oneof(fc.integer(), fc.double(), fc.bigInt().map(String), anything) },
