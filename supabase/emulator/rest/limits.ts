@@ -21,7 +21,7 @@
  * Every refusal is a PostgREST-shaped 400 with details naming the limit: PGRST102 for
  * a body (PostgREST's "invalid body"), PGRST100 for everything in the query string
  * (PostgREST's code for a query it will not accept). The service role is trusted and
- * has no row budget. See docs/decisions/005-rest-request-cost-bounds.md.
+ * has no row budget. See docs/decisions/007-rest-request-cost-bounds.md.
  */
 import { RestError } from './errors.ts';
 
