@@ -33,6 +33,8 @@ export interface CliSettings {
   databaseUrl?: string;
   jwtSecret: string;
   anonymousSignIns: boolean;
+  /** Tests only: keep a client-sent cf-connecting-ip (see EmulatorOptions). */
+  trustClientAddressHeader: boolean;
   staticDir?: string;
 }
 
@@ -58,6 +60,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
       'admin-port': { type: 'string' },
       'no-admin': { type: 'boolean', default: false },
       'anonymous-sign-ins': { type: 'boolean', default: false },
+      'trust-client-address-header': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -79,6 +82,9 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
       `Refusing to listen on ${host} with the publicly known default JWT secret: anyone could mint a service_role token. Set JWT_SECRET (at least 32 characters).`,
     );
   }
+  if (values['trust-client-address-header'] && !isLoopback(host)) {
+    throw new Error('--trust-client-address-header lets callers choose their address; it is for tests on loopback only.');
+  }
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && (values.memory || values.reset)) {
     throw new Error('--memory and --reset apply to the embedded database only; DATABASE_URL is set.');
@@ -94,6 +100,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
     databaseUrl,
     jwtSecret,
     anonymousSignIns: values['anonymous-sign-ins'],
+    trustClientAddressHeader: values['trust-client-address-header'],
     staticDir: existsSync(path.join(dist, 'index.html')) ? dist : undefined,
   };
 }
@@ -114,6 +121,7 @@ export async function startFromSettings(settings: CliSettings): Promise<Emulator
     staticDir: settings.staticDir,
     adminPort: settings.adminPort,
     anonymousSignIns: settings.anonymousSignIns,
+    trustClientAddressHeader: settings.trustClientAddressHeader,
   });
 }
 

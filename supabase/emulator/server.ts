@@ -24,6 +24,7 @@ import { serveStatic } from './static.ts';
 import { createAuthService, type AuthService } from './auth/service.ts';
 import { createRealtimeService, type RealtimeService } from './realtime/service.ts';
 import { startAdminServer, type AdminServer } from './admin.ts';
+import { withClientAddress } from './client-address.ts';
 import { handleRest } from './rest/index.ts';
 import type { RestResponse } from './rest/types.ts';
 
@@ -56,6 +57,12 @@ export interface EmulatorOptions {
   adminPort?: number | false;
   /** Print request failures that are the emulator's fault. Default true. */
   logErrors?: boolean;
+  /**
+   * Keep a `cf-connecting-ip` header the client sent instead of the socket's address,
+   * so tests can play many clients from one machine. Off by default: the platform's
+   * edge always overwrites it.
+   */
+  trustClientAddressHeader?: boolean;
 }
 
 export interface Emulator {
@@ -164,7 +171,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const rt = realtime;
 
     const handleRestRequest = async (request: IncomingMessage, pathname: string, query: URLSearchParams): Promise<Reply> => {
-      const headers = flatHeaders(request);
+      const headers = withClientAddress(flatHeaders(request), request.socket.remoteAddress, options.trustClientAddressHeader);
       const token = bearerToken(headers.authorization);
       let claims: Record<string, unknown> & { role: string } = { role: 'anon' };
       if (token) {
