@@ -43,8 +43,13 @@ export interface World {
 }
 
 
-export async function createWorld(): Promise<World> {
-  const emulator = await startTestEmulator({ emulator: { logErrors: false } });
+export interface WorldOptions {
+  /** Let requests name their client address in cf-connecting-ip (tests that play many clients). */
+  trustClientAddressHeader?: boolean;
+}
+
+export async function createWorld(options: WorldOptions = {}): Promise<World> {
+  const emulator = await startTestEmulator({ emulator: { logErrors: false, ...options } });
   const db = emulator.db;
   let counter = 0;
   const run = randomUUID().slice(0, 6);
