@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     ? await openDatabase({ databaseUrl: config.databaseUrl })
     : await openDatabase({ dataDir: config.dataDir });
   await migrate(db, { seed: config.seed ?? false });
-  const emulator = await startEmulator({ db, port: 0, staticDir: config.staticDir, logErrors: true });
+  const emulator = await startEmulator({ db, port: 0, staticDir: config.staticDir, logErrors: true, trustClientAddressHeader: true });
   const stop = async () => {
     await emulator.stop();
     await db.close();

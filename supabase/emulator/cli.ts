@@ -70,6 +70,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
       [
         'Usage: npm run emulator -- [--memory] [--reset] [--port 54321] [--data-dir .data/pglite]',
         '                           [--admin-port 54322 | --no-admin] [--anonymous-sign-ins]',
+        '                           [--trust-client-address-header  (tests only, loopback only)]',
         'Environment: DATABASE_URL, JWT_SECRET, HOST, PORT',
       ].join('\n'),
     );
