@@ -39,6 +39,8 @@ export interface World {
   spareUser(): Promise<string>;
   /** Buys one ticket of the organization's published event as the database owner. */
   buy(org: OrganizationFixture, token?: string | null): Promise<string>;
+  /** The token of a new visit of the organization's link (one token credits at most 3 orders). */
+  freshToken(org: OrganizationFixture): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +87,15 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       [org.publishedEventSlug, JSON.stringify([{ ticket_type_id: org.ticketTypeId, quantity: 1 }]), randomUUID(), token],
     );
     return result.rows[0].order.order_id;
+  };
+
+  const freshToken = async (org: OrganizationFixture): Promise<string> => {
+    const result = await db.query<{ token: string }>('select public.track_promoter_visit($1, $2, $3::uuid) as token', [
+      org.publishedEventSlug,
+      org.promoCode,
+      randomUUID(),
+    ]);
+    return result.rows[0].token;
   };
 
   const organization = async (owner: TestClient, members: [string, 'admin' | 'member'][]): Promise<OrganizationFixture> => {
@@ -183,6 +194,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         return id;
       },
       buy,
+      freshToken,
       stop: () => emulator.stop(),
     };
   } catch (error) {
