@@ -90,7 +90,7 @@ create table private.client_key_secret (
 comment on table private.client_key_secret is
   'The one secret that keys private.client_key(): client addresses are stored only as keyed hashes, never in the clear.';
 comment on column private.client_key_secret.singleton is 'Always true: the table holds one row.';
-comment on column private.client_key_secret.secret is '32 random bytes, the HMAC key of private.client_key().';
+comment on column private.client_key_secret.secret is '32 random bytes, the key of private.client_key().';
 comment on column private.client_key_secret.created_at is 'When the secret was drawn.';
 insert into private.client_key_secret default values;
 alter table private.client_key_secret enable row level security;
@@ -118,11 +118,13 @@ begin
     when family(v_address) = 6 then host(network(set_masklen(v_address, 64))) || '/64'
     else host(v_address)
   end;
-  return substring(extensions.hmac(convert_to(v_client, 'UTF8'), (select s.secret from private.client_key_secret s), 'sha256') from 1 for 16);
+  -- Core sha256() over secret || client: without the secret, a stored key cannot be
+  -- matched to an address by trying them all.
+  return substring(sha256((select s.secret from private.client_key_secret s) || convert_to(v_client, 'UTF8')) from 1 for 16);
 end;
 $$;
 comment on function private.client_key() is
-  'A 16-byte keyed hash (HMAC-SHA-256) of the current API caller''s address (its /64 for IPv6), for per-client counters; null outside an API request (no request.headers).';
+  'A 16-byte keyed hash (SHA-256 of a secret and the address) of the current API caller''s address (its /64 for IPv6), for per-client counters; null outside an API request (no request.headers).';
 revoke all on function private.client_key() from public;
 
 -- Bounds -------------------------------------------------------------------------------------------
