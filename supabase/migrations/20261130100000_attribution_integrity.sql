@@ -71,6 +71,8 @@ begin
   if v_value is null or char_length(v_value) > 45 or v_value !~ '^[0-9A-Fa-f:.]+$' then
     return null;
   end if;
+  -- An IPv4 client written as IPv4-mapped IPv6 is that IPv4 client, not one of a /64.
+  v_value := regexp_replace(v_value, '^::ffff:([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+)$', '\1', 'i');
   begin
     return v_value::inet;
   exception when invalid_text_representation then

@@ -399,6 +399,7 @@ describe('visit bounds per client address', () => {
       expect(await address({ 'cf-connecting-ip': '203.0.113.7', 'x-forwarded-for': '1.2.3.4, 203.0.113.7' })).toBe('203.0.113.7');
       // Without the edge header, only the entry the last proxy appended counts.
       expect(await address({ 'x-forwarded-for': '1.2.3.4, 198.51.100.3' })).toBe('198.51.100.3');
+      expect(await address({ 'cf-connecting-ip': '::ffff:203.0.113.7' })).toBe('203.0.113.7');
       expect(await address({ 'cf-connecting-ip': 'not an address' })).toBeNull();
       expect(await address({})).toBeNull();
       expect(await address(null)).toBeNull();
