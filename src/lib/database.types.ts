@@ -126,6 +126,42 @@ export type Database = {
           },
         ];
       };
+      event_slug_history: {
+        Row: {
+          event_id: string | null;
+          organization_id: string;
+          retired_at: string;
+          slug: string;
+        };
+        Insert: {
+          event_id?: string | null;
+          organization_id: string;
+          retired_at?: string;
+          slug: string;
+        };
+        Update: {
+          event_id?: string | null;
+          organization_id?: string;
+          retired_at?: string;
+          slug?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "event_slug_history_event_id_fkey";
+            columns: ["event_id"];
+            isOneToOne: false;
+            referencedRelation: "events";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "event_slug_history_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       events: {
         Row: {
           created_at: string;
@@ -724,6 +760,12 @@ export type Database = {
           p_promoter_id: string;
         };
         Returns: Json;
+      };
+      resolve_event_slug: {
+        Args: {
+          p_slug: string;
+        };
+        Returns: string;
       };
       track_promoter_visit: {
         Args: {

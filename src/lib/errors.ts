@@ -21,6 +21,8 @@ const sentences: Record<string, string> = {
   ticket_type_not_found: 'That ticket type no longer exists.',
   invalid_buyer_name: 'Please enter the buyer’s name.',
   invalid_buyer_email: 'Please enter a valid email address.',
+  slug_taken: 'That web address (slug) is already taken by another event.',
+  last_owner: 'An organization needs at least one owner. Make someone else an owner first.',
   // PostgREST and auth codes that people can run into from the dashboard.
   '23505': 'Something with that name already exists.',
   '23514': 'One of the values is not allowed. Check the form and try again.',
@@ -28,7 +30,8 @@ const sentences: Record<string, string> = {
   invalid_credentials: 'Email or password is incorrect.',
   user_already_exists: 'An account with this email already exists. Sign in instead.',
   email_exists: 'An account with this email already exists. Sign in instead.',
-  weak_password: 'Choose a longer password (at least 6 characters).',
+  weak_password: 'Choose a stronger password: at least 10 characters, with letters and digits.',
+  over_request_rate_limit: 'Too many attempts from your network. Wait a few minutes and try again.',
 };
 
 interface ErrorLike {
@@ -56,7 +59,7 @@ export function errorMessage(error: unknown): string {
     if (code === '23505') {
       const text = `${String(message)} ${String(details ?? '')}`;
       if (/promo_code/i.test(text)) return sentences.promo_code_taken;
-      if (/slug/i.test(text)) return 'That web address (slug) is already taken by another event.';
+      if (/slug/i.test(text)) return sentences.slug_taken;
       return sentences['23505'];
     }
     if (typeof message === 'string' && /failed to fetch|network/i.test(message)) {

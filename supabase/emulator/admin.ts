@@ -1,6 +1,11 @@
 /**
  * Postgres wire-protocol access to the embedded PGlite database, for psql and other
- * admin tools (`psql postgresql://postgres@127.0.0.1:54322/postgres`).
+ * admin tools (`psql postgresql://postgres:<password>@127.0.0.1:54322/postgres`).
+ *
+ * It is a superuser connection, so it is guarded twice: it listens on a loopback
+ * address only — whatever address the API listens on — and refuses to start
+ * otherwise; and every connection must pass SCRAM-SHA-256 password authentication
+ * (admin-auth.ts) for the one role `postgres` before it reaches the database.
  *
  * PGlite is one backend. The API serializes its work through PGlite's transaction
  * lock; this server takes the same lock for as long as an admin client needs the
@@ -17,15 +22,24 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Mutex, type PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler, type PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
 import type { Database } from './database.ts';
+import { ADMIN_USER, authenticate, scramVerifier } from './admin-auth.ts';
 
 export interface AdminServer {
+  /** postgresql://postgres:<password>@<loopback>:<port>/postgres */
   url: string;
+  /** The address the socket is bound to. */
+  address: { host: string; port: number };
   close(): Promise<void>;
 }
 
 export interface AdminServerOptions {
   port: number;
+  /** A loopback address; anything else is refused. */
   host: string;
+  /** The password of the `postgres` role on this socket, at least 12 characters. */
+  password: string;
+  /** A client that has not finished authenticating by then is disconnected. Default 60 s. */
+  authenticationTimeoutMs?: number;
   /** An admin holding an open transaction this long without a word is disconnected. */
   idleInTransactionMs?: number;
   maxConnections?: number;
@@ -226,10 +240,34 @@ function queryMessage(sql: string): Uint8Array {
   return new Uint8Array(message);
 }
 
+export const MIN_ADMIN_PASSWORD_LENGTH = 12;
+
+/** 127.0.0.0/8, ::1 and `localhost` (which Node resolves to one of them). */
+export function isLoopbackAddress(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    bare === 'localhost' ||
+    bare === '::1' ||
+    /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare)
+  );
+}
+
+/** Throws unless the admin socket can be opened safely with these settings. */
+export function checkAdminSettings(host: string, password: string): void {
+  if (!isLoopbackAddress(host)) {
+    throw new Error(`Refusing to open the superuser admin port on ${host}: it listens on a loopback address only.`);
+  }
+  if (password.length < MIN_ADMIN_PASSWORD_LENGTH) {
+    throw new Error(`The admin password must be at least ${MIN_ADMIN_PASSWORD_LENGTH} characters long.`);
+  }
+}
+
 export async function startAdminServer(db: Database, options: AdminServerOptions): Promise<AdminServer | undefined> {
   const pglite = db.pglite;
   // On Postgres the admin already has the real server: DATABASE_URL.
   if (!pglite) return undefined;
+  checkAdminSettings(options.host, options.password);
+  const verifier = scramVerifier(options.password);
   const handlers = new Map<number, { handler: PGLiteSocketHandler; socket: Socket }>();
   const queue = new ExclusiveQueue(
     pglite,
@@ -240,16 +278,30 @@ export async function startAdminServer(db: Database, options: AdminServerOptions
     },
     options.onNotification ?? (() => {}),
   );
+  const pending = new Set<Socket>();
   const server: Server = createServer((socket) => {
-    const handler = new PGLiteSocketHandler({
-      queryQueue: queue as unknown as PGLiteSocketHandlerOptions['queryQueue'],
-      closeOnDetach: true,
-    });
-    void handler.attach(socket).then(() => {
-      handlers.set(handler.handlerId, { handler, socket });
-      socket.once('close', () => handlers.delete(handler.handlerId));
-    });
-    handler.addEventListener('error', () => socket.destroy());
+    pending.add(socket);
+    socket.once('close', () => pending.delete(socket));
+    socket.on('error', () => socket.destroy());
+    authenticate(socket, verifier, options.authenticationTimeoutMs)
+      .then(async ({ startupPacket, rest }) => {
+        pending.delete(socket);
+        if (socket.destroyed) return;
+        const handler = new PGLiteSocketHandler({
+          queryQueue: queue as unknown as PGLiteSocketHandlerOptions['queryQueue'],
+          closeOnDetach: true,
+        });
+        handler.addEventListener('error', () => socket.destroy());
+        await handler.attach(socket);
+        handlers.set(handler.handlerId, { handler, socket });
+        socket.once('close', () => handlers.delete(handler.handlerId));
+        // The handler reads the socket's data events only: replay the startup packet,
+        // which PGlite answers with AuthenticationOk and the session parameters.
+        socket.emit('data', rest.length ? Buffer.concat([startupPacket, rest]) : startupPacket);
+      })
+      .catch(() => {
+        // authenticate() has answered the client and closed the socket.
+      });
   });
   server.maxConnections = options.maxConnections ?? 8;
   await new Promise<void>((resolve, reject) => {
@@ -260,11 +312,18 @@ export async function startAdminServer(db: Database, options: AdminServerOptions
     });
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  // `localhost` could resolve to anything: what counts is the address actually bound.
+  if (typeof address !== 'object' || !address || !isLoopbackAddress(address.address)) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw new Error(`Refusing to keep the admin port open: ${options.host} is not bound to a loopback address.`);
+  }
+  const port = address.port;
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   return {
-    url: `postgresql://postgres@${host}:${port}/postgres`,
+    url: `postgresql://${ADMIN_USER}:${encodeURIComponent(options.password)}@${host}:${port}/postgres`,
+    address: { host: address.address, port },
     async close() {
+      for (const socket of pending) socket.destroy();
       await Promise.all([...handlers.values()].map(({ handler }) => handler.detach(true)));
       handlers.clear();
       await new Promise<void>((resolve) => server.close(() => resolve()));

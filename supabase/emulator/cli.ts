@@ -6,18 +6,21 @@
  *   --reset             delete the embedded database first (fresh schema and demo data)
  *   --port <n>          API port (default 54321, or PORT)
  *   --data-dir <dir>    embedded database directory (default .data/pglite)
- *   --admin-port <n>    psql access to the embedded database (default 54322)
+ *   --admin-port <n>    psql access to the embedded database (default 54322), on
+ *                       loopback only, as `postgres` with a password
  *   --no-admin          no psql access
  *   --anonymous-sign-ins  allow signInAnonymously()
  *
  * Environment: DATABASE_URL (use that Postgres instead of the embedded one),
- * JWT_SECRET (default: the Supabase CLI's local secret), HOST (default 127.0.0.1).
+ * JWT_SECRET (default: the Supabase CLI's local secret), HOST (default 127.0.0.1),
+ * ADMIN_PASSWORD (the admin port's password; default: a new random one each start).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { MIN_ADMIN_PASSWORD_LENGTH } from './admin.ts';
 import { DEFAULT_JWT_SECRET } from './jwt.ts';
 import { startEmulator, type Emulator } from './server.ts';
 
@@ -30,6 +33,8 @@ export interface CliSettings {
   host: string;
   dataDir: string;
   adminPort: number | false;
+  /** Set by ADMIN_PASSWORD; otherwise the emulator makes one up per start. */
+  adminPassword?: string;
   databaseUrl?: string;
   jwtSecret: string;
   anonymousSignIns: boolean;
@@ -71,7 +76,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
         'Usage: npm run emulator -- [--memory] [--reset] [--port 54321] [--data-dir .data/pglite]',
         '                           [--admin-port 54322 | --no-admin] [--anonymous-sign-ins]',
         '                           [--trust-client-address-header  (tests only, loopback only)]',
-        'Environment: DATABASE_URL, JWT_SECRET, HOST, PORT',
+        'Environment: DATABASE_URL, JWT_SECRET, HOST, PORT, ADMIN_PASSWORD',
       ].join('\n'),
     );
     process.exit(0);
@@ -86,6 +91,10 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
   if (values['trust-client-address-header'] && !isLoopback(host)) {
     throw new Error('--trust-client-address-header lets callers choose their address; it is for tests on loopback only.');
   }
+  const adminPassword = env.ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && adminPassword.length < MIN_ADMIN_PASSWORD_LENGTH) {
+    throw new Error(`ADMIN_PASSWORD must be at least ${MIN_ADMIN_PASSWORD_LENGTH} characters long.`);
+  }
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && (values.memory || values.reset)) {
     throw new Error('--memory and --reset apply to the embedded database only; DATABASE_URL is set.');
@@ -98,6 +107,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
     host,
     dataDir: path.resolve(values['data-dir'] ?? path.join(projectDir, '.data', 'pglite')),
     adminPort: values['no-admin'] || databaseUrl ? false : parsePort(values['admin-port'], 54322, '--admin-port'),
+    adminPassword,
     databaseUrl,
     jwtSecret,
     anonymousSignIns: values['anonymous-sign-ins'],
@@ -121,6 +131,7 @@ export async function startFromSettings(settings: CliSettings): Promise<Emulator
     jwtSecret: settings.jwtSecret,
     staticDir: settings.staticDir,
     adminPort: settings.adminPort,
+    adminPassword: settings.adminPassword,
     anonymousSignIns: settings.anonymousSignIns,
     trustClientAddressHeader: settings.trustClientAddressHeader,
   });
@@ -145,7 +156,14 @@ export function describe(emulator: Emulator, settings: CliSettings, appUrl?: str
     `  anon key            ${emulator.anonKey}`,
     `  service_role key    ${emulator.serviceRoleKey}`,
   ];
-  if (emulator.adminUrl) lines.push(`  psql                psql ${emulator.adminUrl}`);
+  if (emulator.adminUrl) {
+    lines.push(
+      `  psql                psql ${emulator.adminUrl}`,
+      settings.adminPassword
+        ? '                      (loopback only; the password is ADMIN_PASSWORD)'
+        : '                      (loopback only; a new password each start, or set ADMIN_PASSWORD)',
+    );
+  }
   else if (settings.databaseUrl) lines.push('  psql                psql "$DATABASE_URL"');
   lines.push('', '  Ctrl+C stops it.', '');
   return lines.join('\n');

@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from './database.ts';
 import { migrate } from './migrate.ts';
 import { BodyTooLargeError, flatHeaders, json, preflightHeaders, readBody, send, type Reply } from './http.ts';
@@ -22,8 +23,10 @@ import {
 } from './jwt.ts';
 import { serveStatic } from './static.ts';
 import { createAuthService, type AuthService } from './auth/service.ts';
+import { clientAddress } from './auth/rate-limit.ts';
+import { loadProjectConfig, type AuthConfig } from './config.ts';
 import { createRealtimeService, type RealtimeService } from './realtime/service.ts';
-import { startAdminServer, type AdminServer } from './admin.ts';
+import { checkAdminSettings, isLoopbackAddress, startAdminServer, type AdminServer } from './admin.ts';
 import { withClientAddress } from './client-address.ts';
 import { handleRest } from './rest/index.ts';
 import type { RestResponse } from './rest/types.ts';
@@ -53,8 +56,26 @@ export interface EmulatorOptions {
   maxRows?: number;
   /** Allow `signInAnonymously()`. Off by default, as in the Supabase CLI. */
   anonymousSignIns?: boolean;
+  /**
+   * Auth request limits per client address. Default: `[auth.rate_limit]` of
+   * supabase/config.toml, as `npm start` enforces it; false for none (test suites that
+   * sign hundreds of users in from one address).
+   */
+  authRateLimit?: AuthConfig['rate_limit'] | false;
+  /**
+   * Count auth requests against the first `X-Forwarded-For` address instead of the
+   * socket's: only behind a proxy that sets that header. Default false.
+   */
+  trustProxy?: boolean;
   /** Postgres wire protocol for psql on embedded PGlite; false (default) for none. */
   adminPort?: number | false;
+  /**
+   * The admin socket's address: loopback only, anything else is refused. Default: `host`
+   * when that is a loopback address, else 127.0.0.1.
+   */
+  adminHost?: string;
+  /** The `postgres` password on the admin socket. Default: a new random one per start. */
+  adminPassword?: string;
   /** Print request failures that are the emulator's fault. Default true. */
   logErrors?: boolean;
   /**
@@ -75,8 +96,10 @@ export interface Emulator {
   secretKey: string;
   jwtSecret: string;
   db: Database;
-  /** postgres://… for psql when the admin socket runs. */
+  /** postgresql://postgres:<password>@… for psql when the admin socket runs. */
   adminUrl?: string;
+  /** Where the admin socket is bound, when it runs. */
+  adminAddress?: { host: string; port: number };
   stop(): Promise<void>;
 }
 
@@ -146,6 +169,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     );
   }
 
+  const wantsAdmin = options.adminPort !== undefined && options.adminPort !== false;
+  const adminHost = options.adminHost ?? (isLoopbackAddress(host) ? host : '127.0.0.1');
+  const adminPassword = options.adminPassword ?? randomBytes(18).toString('base64url');
+  // Refused before the database is touched, like the secret above.
+  if (wantsAdmin) checkAdminSettings(adminHost, adminPassword);
+
   const ownsDb = !options.db;
   const db =
     options.db ??
@@ -161,17 +190,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (ownsDb) await migrate(db, { seed: options.seed ?? false });
 
     let url = '';
+    const authConfig = loadProjectConfig().auth;
     const auth: AuthService = createAuthService({
       db,
       keys,
       issuer: () => `${url}/auth/v1`,
       anonymousSignIns: options.anonymousSignIns ?? false,
+      passwords: authConfig,
+      rateLimit: options.authRateLimit ?? authConfig.rate_limit,
     });
     realtime = await createRealtimeService({ db, keys, logErrors });
     const rt = realtime;
 
     const handleRestRequest = async (request: IncomingMessage, pathname: string, query: URLSearchParams): Promise<Reply> => {
-      const headers = withClientAddress(flatHeaders(request), request.socket.remoteAddress, options.trustClientAddressHeader);
+      // The same client address the auth limits count (the proxy's, when one is trusted).
+      const sent = flatHeaders(request);
+      const address = clientAddress(request.socket.remoteAddress, sent['x-forwarded-for'], options.trustProxy ?? false);
+      const headers = withClientAddress(sent, address, options.trustClientAddressHeader);
       const token = bearerToken(headers.authorization);
       let claims: Record<string, unknown> & { role: string } = { role: 'anon' };
       if (token) {
@@ -225,13 +260,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (service === 'rest') return handleRestRequest(request, pathname, parsed.searchParams);
       const body = await readBody(request, maxBodyBytes);
       if (service === 'auth') {
-        return auth.handle({
-          method,
-          path: pathname.slice('/auth/v1'.length) || '/',
-          query: parsed.searchParams,
-          headers: flatHeaders(request),
-          body,
-        });
+        const headers = flatHeaders(request);
+        return auth.handle(
+          { method, path: pathname.slice('/auth/v1'.length) || '/', query: parsed.searchParams, headers, body },
+          clientAddress(request.socket.remoteAddress, headers['x-forwarded-for'], options.trustProxy ?? false),
+        );
       }
       return rt.handleHttp({
         method,
@@ -293,7 +326,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (options.adminPort !== undefined && options.adminPort !== false) {
       admin = await startAdminServer(db, {
         port: options.adminPort,
-        host,
+        host: adminHost,
+        password: adminPassword,
         onNotification: (channel, payload) => {
           if (channel === 'realtime_messages') rt.deliverNotification(payload);
         },
@@ -312,6 +346,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       jwtSecret,
       db,
       adminUrl: adminServer?.url,
+      adminAddress: adminServer?.address,
       stop() {
         stopped ??= (async () => {
           await adminServer?.close();

@@ -3,7 +3,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { readSettings } from '../../supabase/emulator/cli.ts';
+import { describe as banner, readSettings } from '../../supabase/emulator/cli.ts';
+import type { Emulator } from '../../supabase/emulator/server.ts';
 
 describe('emulator settings', () => {
   it('defaults to the embedded database on the standard local ports', () => {
@@ -29,5 +30,19 @@ describe('emulator settings', () => {
   it('refuses a port that is not a number and an unknown option', () => {
     expect(() => readSettings(['--port', 'eighty'], {})).toThrow(/port number/);
     expect(() => readSettings(['--frobnicate'], {})).toThrow();
+  });
+
+  it('takes the admin password from ADMIN_PASSWORD and refuses a short one', () => {
+    expect(readSettings([], {}).adminPassword).toBeUndefined();
+    expect(readSettings([], { ADMIN_PASSWORD: 'a-long-enough-admin-password' }).adminPassword).toBe('a-long-enough-admin-password');
+    expect(() => readSettings([], { ADMIN_PASSWORD: 'short' })).toThrow(/at least 12 characters/);
+  });
+
+  it('prints the admin connection string with its password in the start banner', () => {
+    const settings = readSettings([], {});
+    const adminUrl = 'postgresql://postgres:s3cret-Pa55word-xyz@127.0.0.1:54322/postgres';
+    const text = banner({ url: 'http://127.0.0.1:54321', anonKey: 'anon', serviceRoleKey: 'service', adminUrl } as Emulator, settings);
+    expect(text).toContain(`psql ${adminUrl}`);
+    expect(text).toMatch(/loopback only; a new password each start/);
   });
 });

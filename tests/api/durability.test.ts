@@ -28,7 +28,7 @@ describe('durability of the embedded database', () => {
     const first = await startCli(dataDir, port);
     const email = `durable-${Date.now()}@example.com`;
     const before = client(url);
-    const signUp = await before.auth.signUp({ email, password: 'durable-password' });
+    const signUp = await before.auth.signUp({ email, password: 'durable-password-1' });
     expect(signUp.error).toBeNull();
     const created = await before.rpc('create_organization', { p_name: 'Kept Org', p_currency: 'EUR' });
     expect(created.error).toBeNull();
@@ -36,7 +36,7 @@ describe('durability of the embedded database', () => {
 
     await startCli(dataDir, port);
     const after = client(url);
-    const signIn = await after.auth.signInWithPassword({ email, password: 'durable-password' });
+    const signIn = await after.auth.signInWithPassword({ email, password: 'durable-password-1' });
     expect(signIn.error).toBeNull();
     expect(signIn.data.user?.id).toBe(signUp.data.user?.id);
     const { data, error } = await after.from('organizations').select('name, currency');

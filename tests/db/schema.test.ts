@@ -42,6 +42,7 @@ describe('schema conventions', () => {
     expect(tables.map((t) => t.name)).toEqual([
       'attributions',
       'event_promoters',
+      'event_slug_history',
       'events',
       'order_items',
       'orders',

@@ -94,7 +94,7 @@ describe('promoter tracking links, end to end', () => {
     await step(journey, 'sign up', [organizer], async () => {
       await dashboard.goto('/sign-up');
       await dashboard.getByRole('textbox', { name: 'Email' }).fill(organizerEmail);
-      await dashboard.getByLabel('Password').fill('correct-horse-battery');
+      await dashboard.getByLabel('Password').fill('correct-horse-battery-9');
       await dashboard.getByRole('button', { name: 'Create account' }).click();
       await dashboard.getByRole('heading', { name: 'Set up your organization' }).waitFor();
     });

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRaw, isReplyTo, type Message, type RawSocket } from '../api/phoenix.ts';
+import { userId } from '../helpers/emulator.ts';
 import { createWorld, PERSONAS, type OrganizationFixture, type Persona, type World } from './support/world.ts';
 
 type Key = Record<string, string>;
@@ -49,6 +50,18 @@ async function one(world: World, sql: string, params: unknown[]): Promise<string
   return result.rows[0].id;
 }
 
+/** Creates an event of the organization and renames it; returns the slug it gave up. */
+async function retiredSlug(world: World, org: OrganizationFixture, status = 'draft'): Promise<string> {
+  const slug = `retired-${world.unique()}`;
+  const id = await one(
+    world,
+    `insert into public.events (organization_id, slug, name, starts_at, status) values ($1, $2, 'Renamed', now() + interval '1 day', $3) returning id`,
+    [org.id, slug, status],
+  );
+  await world.db.query('update public.events set slug = $1 where id = $2', [`${slug}-now`, id]);
+  return slug;
+}
+
 const newPromoter = (world: World, org: OrganizationFixture) =>
   one(world, `insert into public.promoters (organization_id, name, promo_code) values ($1, 'Temp', $2) returning id`, [
     org.id,
@@ -82,8 +95,10 @@ const TABLES: Record<string, TableEntry> = {
     orgColumn: 'organization_id',
     keyColumns: ['organization_id', 'user_id'],
     select: 'members',
-    insert: ADMINS_A,
+    // Nobody is added without accepting; organizations start with create_organization.
+    insert: NOBODY,
     update: ADMINS_A,
+    // Of a plain member: owners and admins (and the member, leaving; see below).
     delete: ADMINS_A,
     newRow: async (world) => ({ organization_id: world.a.id, user_id: await world.spareUser(), role: 'member' }),
     async disposable(world) {
@@ -119,6 +134,18 @@ const TABLES: Record<string, TableEntry> = {
       ),
     }),
     change: { column: 'name', value: 'Renamed' },
+  },
+  event_slug_history: {
+    orgColumn: 'organization_id',
+    keyColumns: ['slug'],
+    select: 'members',
+    // Kept by triggers on events only.
+    insert: NOBODY,
+    update: NOBODY,
+    delete: NOBODY,
+    newRow: async (world) => ({ slug: `stolen-${world.unique()}`, organization_id: world.a.id, event_id: world.a.publishedEventId }),
+    disposable: async (world) => ({ slug: await retiredSlug(world, world.a) }),
+    change: { column: 'retired_at', value: '2001-01-01T00:00:00.000Z' },
   },
   ticket_types: {
     orgColumn: 'organization_id',
@@ -358,6 +385,10 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
     allowed: MEMBERS_A,
     args: async (world) => ({ p_promoter_id: world.a.promoterId, p_from: '2026-01-01', p_to: '2026-12-31' }),
   },
+  resolve_event_slug: {
+    allowed: EVERYONE,
+    args: async (world) => ({ p_slug: await retiredSlug(world, world.a, 'published') }),
+  },
   is_promo_code_available: {
     allowed: MEMBERS_A,
     args: async (world) => ({ p_organization_id: world.a.id, p_promo_code: `FREE${world.unique()}` }),
@@ -386,6 +417,9 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
 // The live schema, read before the tests are generated.
 const world = await createWorld();
 afterAll(() => world.stop());
+// Every organization has a former slug, so members see rows of event_slug_history.
+await retiredSlug(world, world.a);
+await retiredSlug(world, world.b);
 
 const liveTables = (
   await world.db.query<{ relname: string; relrowsecurity: boolean }>(
@@ -577,6 +611,46 @@ describe('escalation and cross-organization writes', () => {
       { user_id: world.userIds.adminA, role: 'admin' },
       { user_id: world.userIds.memberA, role: 'member' },
     ]);
+  });
+
+  it('an admin can neither demote nor remove an owner; a member may leave', async () => {
+    const owner = { organization_id: world.a.id, user_id: world.userIds.ownerA };
+    const demote = await world.clients.adminA.from('organization_members').update({ role: 'member' }).match(owner);
+    const remove = await world.clients.adminA.from('organization_members').delete().match(owner);
+    expect([demote.status, remove.status]).toEqual([204, 204]);
+    expect(await rowExists('organization_members', owner, { column: 'role', value: 'owner' })).toBe(true);
+
+    const leaver = await world.emulator.signUpUser();
+    const membership = { organization_id: world.b.id, user_id: await userId(leaver) };
+    await world.db.query(`insert into public.organization_members (organization_id, user_id, role) values ($1, $2, 'member')`, [
+      membership.organization_id,
+      membership.user_id,
+    ]);
+    const left = await leaver.from('organization_members').delete().match(membership);
+    expect(left.status).toBe(204);
+    expect(await rowExists('organization_members', membership)).toBe(false);
+  });
+
+  it('a write into another organization is refused alike whether what it names exists or not', async () => {
+    const attempt = (promo_code: string) =>
+      world.clients.memberB.from('promoters').insert({ organization_id: world.a.id, name: 'Probe', promo_code });
+    const taken = await attempt(world.a.promoCode);
+    const free = await attempt(`FREE${world.unique()}`);
+    expect(taken.status).toBe(403);
+    expect({ status: taken.status, error: taken.error }).toEqual({ status: free.status, error: free.error });
+    expect(taken.error).toMatchObject({ code: '42501', message: 'not_authorized' });
+
+    const event = (currency: string) =>
+      world.clients.memberB.from('events').insert({
+        organization_id: world.a.id,
+        slug: `probe-${world.unique()}`,
+        name: 'Probe',
+        starts_at: new Date(Date.now() + 86_400_000).toISOString(),
+        currency,
+      });
+    const wrong = await event('GBP');
+    expect(wrong.status).toBe(403);
+    expect(JSON.stringify(wrong.error)).not.toMatch(/USD|EUR|GBP/);
   });
 
   it('a member of B cannot attach organization A’s event or promoter to a row of organization B', async () => {

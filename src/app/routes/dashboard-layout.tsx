@@ -6,6 +6,7 @@ import { paths } from '@/config/paths';
 import { useSignOut } from '@/features/auth/api/sign-out';
 import { useSession } from '@/features/auth/components/session-provider';
 import { useMyOrganizations, type Organization } from '@/features/organizations/api/get-my-organizations';
+import { LeaveOrganizationButton } from '@/features/organizations/components/leave-organization-button';
 import { OrganizationProvider } from '@/features/organizations/components/organization-provider';
 import { LiveIndicator } from '@/features/realtime/components/live-indicator';
 import { useLiveUpdates } from '../live-updates';
@@ -33,12 +34,12 @@ export function DashboardLayout() {
   if (!organization) return <Navigate to={paths.onboarding} replace />;
   return (
     <OrganizationProvider organization={organization}>
-      <Shell organization={organization} />
+      <Shell organization={organization} userId={userId} />
     </OrganizationProvider>
   );
 }
 
-function Shell({ organization }: { organization: Organization }) {
+function Shell({ organization, userId }: { organization: Organization; userId: string }) {
   const status = useLiveUpdates(organization.id);
   const signOut = useSignOut();
   const navigate = useNavigate();
@@ -56,6 +57,7 @@ function Shell({ organization }: { organization: Organization }) {
         <div className="topbar__end">
           <LiveIndicator status={status} />
           <span className="org-name">{organization.name}</span>
+          <LeaveOrganizationButton organization={organization} userId={userId} />
           <Button size="sm" variant="ghost" loading={signOut.isPending} onClick={() => signOut.mutate(undefined, { onSuccess: () => navigate(paths.signIn) })}>
             Sign out
           </Button>

@@ -33,10 +33,9 @@ export const authErrors = {
   validation: (message: string) => new AuthError(400, 'validation_failed', message),
   badJson: (message: string) => new AuthError(400, 'bad_json', `Could not parse request body as JSON: ${message}`),
   userAlreadyExists: () => new AuthError(422, 'user_already_exists', 'User already registered'),
-  weakPassword: (min: number) =>
-    new AuthError(422, 'weak_password', `Password should be at least ${min} characters.`, {
-      weak_password: { reasons: ['length'] },
-    }),
+  weakPassword: (message: string, reasons: string[]) =>
+    new AuthError(422, 'weak_password', message, { weak_password: { reasons } }),
+  overRequestRateLimit: () => new AuthError(429, 'over_request_rate_limit', 'Request rate limit reached'),
   anonymousDisabled: () => new AuthError(422, 'anonymous_provider_disabled', 'Anonymous sign-ins are disabled'),
   phoneDisabled: () => new AuthError(422, 'phone_provider_disabled', 'Phone signups are disabled'),
   refreshTokenNotFound: () =>

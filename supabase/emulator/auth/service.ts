@@ -8,12 +8,14 @@
  * exactly as on a Supabase project.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import bcrypt from 'bcryptjs';
 import { z } from 'zod';
+import type { AuthConfig } from '../config.ts';
 import type { Database, Queryable } from '../database.ts';
 import { json, type Reply, type ServiceRequest } from '../http.ts';
 import { bearerToken, isOpaqueKey, JwtError, signJwt, verifyJwt, type ProjectKeys } from '../jwt.ts';
 import { AuthError, authErrors } from './errors.ts';
+import { hashPassword, passwordMatches, passwordProblem, passwordRules, passwordWeakness } from './password.ts';
+import { RateLimiter } from './rate-limit.ts';
 
 export interface AuthServiceOptions {
   db: Database;
@@ -21,18 +23,22 @@ export interface AuthServiceOptions {
   /** The `iss` claim: `<API URL>/auth/v1`. */
   issuer: () => string;
   anonymousSignIns: boolean;
+  /** Password rules from `[auth]` of supabase/config.toml. */
+  passwords: Pick<AuthConfig, 'minimum_password_length' | 'password_requirements'>;
+  /** `[auth.rate_limit]` of supabase/config.toml, per client address; false for none. */
+  rateLimit: AuthConfig['rate_limit'] | false;
 }
 
 export interface AuthService {
-  handle(request: ServiceRequest): Promise<Reply>;
+  /** `clientAddress` is what the request's rate limits count against. */
+  handle(request: ServiceRequest, clientAddress: string): Promise<Reply>;
 }
 
 /** GoTrue defaults, as in the Supabase CLI's config. */
 const ACCESS_TOKEN_SECONDS = 3600;
-const MIN_PASSWORD_LENGTH = 6;
-const MAX_PASSWORD_LENGTH = 72;
 const REFRESH_TOKEN_REUSE_SECONDS = 10;
-const BCRYPT_COST = 10;
+const FIVE_MINUTES = 5 * 60_000;
+const ONE_HOUR = 60 * 60_000;
 const INSTANCE_ID = '00000000-0000-0000-0000-000000000000';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // The address check GoTrue applies before anything else.
@@ -186,7 +192,21 @@ function parseWith<T>(schema: z.ZodType<T>, body: Buffer | undefined): T {
 
 export function createAuthService(options: AuthServiceOptions): AuthService {
   const { db, keys } = options;
-  const timingDummy = bcrypt.hash(randomBytes(12).toString('hex'), BCRYPT_COST);
+  const timingDummy = hashPassword(randomBytes(12).toString('hex'));
+  const rules = passwordRules(options.passwords);
+  // Which request counts against which limit: the Supabase CLI's meaning of each
+  // `[auth.rate_limit]` key ("sign-ups and sign-ins per 5 minutes per IP address", …).
+  const limits = options.rateLimit
+    ? {
+        signInSignUps: new RateLimiter({ limit: options.rateLimit.sign_in_sign_ups, periodMs: FIVE_MINUTES }),
+        tokenRefresh: new RateLimiter({ limit: options.rateLimit.token_refresh, periodMs: FIVE_MINUTES }),
+        anonymousUsers: new RateLimiter({ limit: options.rateLimit.anonymous_users, periodMs: ONE_HOUR }),
+      }
+    : undefined;
+
+  function count(limit: keyof NonNullable<typeof limits>, clientAddress: string): void {
+    if (limits && !limits[limit].take(clientAddress)) throw authErrors.overRequestRateLimit();
+  }
 
   async function loadUser(q: Queryable, id: string): Promise<UserJson | undefined> {
     const users = await q.query<UserRow>('select * from auth.users where id = $1', [id]);
@@ -306,7 +326,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     }
   }
 
-  async function signup(request: ServiceRequest): Promise<Reply> {
+  async function signup(request: ServiceRequest, clientAddress: string): Promise<Reply> {
     const body = parseWith(signupBody, request.body);
     const email = body.email?.trim() ?? '';
     const phone = body.phone?.trim() ?? '';
@@ -314,14 +334,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
     if (email === '' && phone === '') {
       if (!options.anonymousSignIns) throw authErrors.anonymousDisabled();
+      count('anonymousUsers', clientAddress);
       return json(200, await insertUser({ email: null, passwordHash: null, userMetadata: data, anonymous: true }));
     }
+    count('signInSignUps', clientAddress);
     const password = body.password ?? '';
     if (password === '') throw authErrors.validation('Signup requires a valid password');
-    if (password.length < MIN_PASSWORD_LENGTH) throw authErrors.weakPassword(MIN_PASSWORD_LENGTH);
-    if (password.length > MAX_PASSWORD_LENGTH) {
-      throw authErrors.validation(`Password cannot be longer than ${MAX_PASSWORD_LENGTH} characters`);
-    }
+    const problem = passwordProblem(password, rules);
+    if (problem) throw problem;
     if (email !== '' && phone !== '') {
       throw authErrors.validation('Only an email address or phone number should be provided on signup.');
     }
@@ -333,14 +353,13 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     const existing = await db.query('select 1 from auth.users where email = $1 and is_sso_user = false', [normalized]);
     if (existing.rows.length > 0) throw authErrors.userAlreadyExists();
 
-    // Hashing takes tens of milliseconds: do it before taking the database lock.
-    // GoTrue writes the `$2a$` variant; it is the same algorithm as bcryptjs' `$2b$`.
-    const salt = (await bcrypt.genSalt(BCRYPT_COST)).replace(/^\$2b\$/, '$2a$');
-    const passwordHash = await bcrypt.hash(password, salt);
+    // Hashing takes tens of milliseconds (off the event loop): before the database lock.
+    const passwordHash = await hashPassword(password);
     return json(200, await insertUser({ email: normalized, passwordHash, userMetadata: data, anonymous: false }));
   }
 
-  async function passwordGrant(request: ServiceRequest): Promise<Reply> {
+  async function passwordGrant(request: ServiceRequest, clientAddress: string): Promise<Reply> {
+    count('signInSignUps', clientAddress);
     const body = parseWith(passwordGrantBody, request.body);
     const email = body.email?.trim() ?? '';
     const phone = body.phone?.trim() ?? '';
@@ -358,8 +377,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     const password = body.password ?? '';
     // Compare even without a user, so timing does not reveal which emails exist.
     const hash = user?.encrypted_password || (await timingDummy);
-    const matches = await bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$')).catch(() => false);
+    const matches = await passwordMatches(password, hash);
     if (!user || !user.encrypted_password || !matches) throw authErrors.invalidCredentials();
+    // A password that no longer meets the rules still signs in; GoTrue says so in the answer.
+    const weakness = passwordWeakness(password, rules);
     if (user.banned_until && user.banned_until.getTime() > Date.now()) throw authErrors.userBanned();
     if (email !== '' && !user.email_confirmed_at) throw authErrors.emailNotConfirmed();
 
@@ -375,12 +396,13 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (!current) throw authErrors.invalidCredentials();
       return sessionResponse(current, sessionId, refreshToken, now);
     });
-    return json(200, session);
+    return json(200, weakness ? { ...session, weak_password: weakness } : session);
   }
 
   type RefreshOutcome = { ok: true; session: Record<string, unknown> } | { ok: false; error: AuthError };
 
-  async function refreshGrant(request: ServiceRequest): Promise<Reply> {
+  async function refreshGrant(request: ServiceRequest, clientAddress: string): Promise<Reply> {
+    count('tokenRefresh', clientAddress);
     const body = parseWith(refreshGrantBody, request.body);
     const presented = body.refresh_token ?? '';
     if (presented === '') throw authErrors.validation('refresh_token required');
@@ -529,13 +551,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     });
   }
 
-  const routes: Record<string, Partial<Record<string, (request: ServiceRequest) => Promise<Reply> | Reply>>> = {
+  type Handler = (request: ServiceRequest, clientAddress: string) => Promise<Reply> | Reply;
+  const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/signup': { POST: signup },
     '/token': {
-      POST: (request) => {
+      POST: (request, clientAddress) => {
         const grant = request.query.get('grant_type');
-        if (grant === 'password') return passwordGrant(request);
-        if (grant === 'refresh_token') return refreshGrant(request);
+        if (grant === 'password') return passwordGrant(request, clientAddress);
+        if (grant === 'refresh_token') return refreshGrant(request, clientAddress);
         throw authErrors.unsupportedGrant();
       },
     },
@@ -548,14 +571,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   };
 
   return {
-    async handle(request) {
+    async handle(request, clientAddress) {
       try {
         const route = routes[request.path.replace(/\/+$/, '') || '/'];
         if (!route) throw authErrors.notFound();
         const method = request.method === 'HEAD' ? 'GET' : request.method;
         const handler = route[method];
         if (!handler) throw authErrors.methodNotAllowed();
-        return await handler(request);
+        return await handler(request, clientAddress);
       } catch (error) {
         if (error instanceof AuthError) return error.toReply();
         throw error;

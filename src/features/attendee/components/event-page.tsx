@@ -7,14 +7,22 @@ import { usePromoterAttribution } from '../hooks/use-promoter-attribution';
 import { MAX_PER_ORDER, cartFromSearchParams, cartTicketCount, cartToSearchParams } from '../lib/cart';
 import { formatMoney } from '@/lib/format';
 import { EventHeader } from './event-header';
+import { FormerSlugRedirect } from './former-slug-redirect';
 import { WithPublicEvent } from './states';
 import { TicketSelector } from './ticket-selector';
 import './attendee.css';
 
-/** The public page of an event: details, tickets and the way to checkout. */
+/**
+ * The public page of an event: details, tickets and the way to checkout. A former slug
+ * of a published event leads on to its current one (see FormerSlugRedirect).
+ */
 export function EventPage({ slug }: { slug: string }) {
   usePromoterAttribution(slug);
-  return <WithPublicEvent slug={slug}>{(event) => <EventDetails event={event} />}</WithPublicEvent>;
+  return (
+    <WithPublicEvent slug={slug} notFound={<FormerSlugRedirect slug={slug} />}>
+      {(event) => <EventDetails event={event} />}
+    </WithPublicEvent>
+  );
 }
 
 function EventDetails({ event }: { event: PublicEvent }) {

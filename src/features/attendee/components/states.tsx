@@ -51,12 +51,21 @@ export function BackToEvent({ slug, children }: { slug: string; children: ReactN
 
 /**
  * Loads the published event and renders `children` with it; while loading, on a load
- * error and for an unknown or unpublished event it renders the matching state instead.
+ * error and for an unknown or unpublished event (`notFound`, the not-found page unless
+ * given) it renders the matching state instead.
  */
-export function WithPublicEvent({ slug, children }: { slug: string; children: (event: PublicEvent) => ReactNode }) {
+export function WithPublicEvent({
+  slug,
+  notFound = <EventNotFound />,
+  children,
+}: {
+  slug: string;
+  notFound?: ReactNode;
+  children: (event: PublicEvent) => ReactNode;
+}) {
   const event = usePublicEvent(slug);
   if (event.isPending) return <EventSkeleton />;
   if (event.isError) return <LoadError error={event.error} onRetry={() => void event.refetch()} />;
-  if (event.data === null) return <EventNotFound />;
+  if (event.data === null) return notFound;
   return <main className="att-page">{children(event.data)}</main>;
 }

@@ -44,8 +44,8 @@ export function AuthForm({ mode, onDone, footer }: { mode: 'sign-in' | 'sign-up'
         type="password"
         autoComplete={mode === 'sign-in' ? 'current-password' : 'new-password'}
         required
-        minLength={6}
-        hint={mode === 'sign-up' ? 'At least 6 characters.' : undefined}
+        minLength={mode === 'sign-up' ? 10 : undefined}
+        hint={mode === 'sign-up' ? 'At least 10 characters, with letters and digits.' : undefined}
         value={password}
         onChange={(e) => setPassword(e.target.value)}
       />

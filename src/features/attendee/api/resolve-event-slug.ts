@@ -1,0 +1,22 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import { supabase } from '@/lib/supabase';
+import { attendeeKeys } from './keys';
+
+/**
+ * Where a former slug of an event leads now: the event's current slug when it is
+ * published, otherwise `null`. Printed links and QR codes keep working after a rename.
+ */
+export async function resolveEventSlug(slug: string): Promise<string | null> {
+  const { data, error } = await supabase.rpc('resolve_event_slug', { p_slug: slug });
+  if (error) throw error;
+  return typeof data === 'string' && data.length > 0 ? data : null;
+}
+
+export function useResolvedEventSlug(slug: string) {
+  return useQuery(
+    queryOptions({
+      queryKey: attendeeKeys.formerSlug(slug),
+      queryFn: () => resolveEventSlug(slug),
+    }),
+  );
+}
