@@ -66,7 +66,7 @@ export async function startEmulatorProcess(config: ChildConfig): Promise<Emulato
 export async function startCliEmulator(port: number, anonKey: string): Promise<EmulatorProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'supabase/emulator/cli.ts', '--memory', '--port', String(port), '--no-admin'],
+    ['--import', 'tsx', 'supabase/emulator/cli.ts', '--memory', '--port', String(port), '--no-admin', '--trust-client-address-header'],
     { cwd: projectDir, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DATABASE_URL: '' } },
   );
   const url = `http://127.0.0.1:${port}`;

@@ -47,6 +47,9 @@ export function poster(target: HttpTarget, bearer = target.anonKey): Poster {
               authorization: `Bearer ${bearer}`,
               'content-type': 'application/json',
               'content-length': Buffer.byteLength(body),
+              // Load comes from many buyers: the emulator is started trusting this header,
+              // since the per-client checkout bound would otherwise cap the whole load.
+              'cf-connecting-ip': `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`,
               ...headers,
             },
           },

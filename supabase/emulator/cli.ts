@@ -38,6 +38,8 @@ export interface CliSettings {
   databaseUrl?: string;
   jwtSecret: string;
   anonymousSignIns: boolean;
+  /** Tests only: keep a client-sent cf-connecting-ip (see EmulatorOptions). */
+  trustClientAddressHeader: boolean;
   staticDir?: string;
 }
 
@@ -63,6 +65,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
       'admin-port': { type: 'string' },
       'no-admin': { type: 'boolean', default: false },
       'anonymous-sign-ins': { type: 'boolean', default: false },
+      'trust-client-address-header': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -72,6 +75,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
       [
         'Usage: npm run emulator -- [--memory] [--reset] [--port 54321] [--data-dir .data/pglite]',
         '                           [--admin-port 54322 | --no-admin] [--anonymous-sign-ins]',
+        '                           [--trust-client-address-header  (tests only, loopback only)]',
         'Environment: DATABASE_URL, JWT_SECRET, HOST, PORT, ADMIN_PASSWORD',
       ].join('\n'),
     );
@@ -83,6 +87,9 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
     throw new Error(
       `Refusing to listen on ${host} with the publicly known default JWT secret: anyone could mint a service_role token. Set JWT_SECRET (at least 32 characters).`,
     );
+  }
+  if (values['trust-client-address-header'] && !isLoopback(host)) {
+    throw new Error('--trust-client-address-header lets callers choose their address; it is for tests on loopback only.');
   }
   const adminPassword = env.ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < MIN_ADMIN_PASSWORD_LENGTH) {
@@ -104,6 +111,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
     databaseUrl,
     jwtSecret,
     anonymousSignIns: values['anonymous-sign-ins'],
+    trustClientAddressHeader: values['trust-client-address-header'],
     staticDir: existsSync(path.join(dist, 'index.html')) ? dist : undefined,
   };
 }
@@ -125,6 +133,7 @@ export async function startFromSettings(settings: CliSettings): Promise<Emulator
     adminPort: settings.adminPort,
     adminPassword: settings.adminPassword,
     anonymousSignIns: settings.anonymousSignIns,
+    trustClientAddressHeader: settings.trustClientAddressHeader,
   });
 }
 

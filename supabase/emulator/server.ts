@@ -27,6 +27,7 @@ import { clientAddress } from './auth/rate-limit.ts';
 import { loadProjectConfig, type AuthConfig } from './config.ts';
 import { createRealtimeService, type RealtimeService } from './realtime/service.ts';
 import { checkAdminSettings, isLoopbackAddress, startAdminServer, type AdminServer } from './admin.ts';
+import { withClientAddress } from './client-address.ts';
 import { handleRest } from './rest/index.ts';
 import type { RestResponse } from './rest/types.ts';
 
@@ -81,6 +82,12 @@ export interface EmulatorOptions {
   adminPassword?: string;
   /** Print request failures that are the emulator's fault. Default true. */
   logErrors?: boolean;
+  /**
+   * Keep a `cf-connecting-ip` header the client sent instead of the socket's address,
+   * so tests can play many clients from one machine. Off by default: the platform's
+   * edge always overwrites it.
+   */
+  trustClientAddressHeader?: boolean;
 }
 
 export interface Emulator {
@@ -199,7 +206,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const rt = realtime;
 
     const handleRestRequest = async (request: IncomingMessage, pathname: string, query: URLSearchParams): Promise<Reply> => {
-      const headers = flatHeaders(request);
+      // The same client address the auth limits count (the proxy's, when one is trusted).
+      const sent = flatHeaders(request);
+      const address = clientAddress(request.socket.remoteAddress, sent['x-forwarded-for'], options.trustProxy ?? false);
+      const headers = withClientAddress(sent, address, options.trustClientAddressHeader);
       const token = bearerToken(headers.authorization);
       let claims: Record<string, unknown> & { role: string } = { role: 'anon' };
       if (token) {

@@ -293,3 +293,174 @@ describe('realtime', () => {
     });
   });
 });
+
+/**
+ * As PostgREST passes an API request's headers to SQL: the gateway's cf-connecting-ip
+ * (the address of the connection) and an x-forwarded-for whose first entries the client
+ * wrote itself.
+ */
+async function fromAddress(s: Session, address: string, clientWritten = '10.9.8.7'): Promise<void> {
+  const headers = { 'cf-connecting-ip': address, 'x-forwarded-for': `${clientWritten}, ${address}` };
+  await s.rows("select set_config('request.headers', $1, true)", [JSON.stringify(headers)]);
+}
+
+/** Counts as the owner, then goes back to acting as `persona`. */
+async function visitsOf(s: Session, promoterId: string, persona: Persona = anonymous): Promise<number> {
+  await s.asOwner();
+  const n = await s.value<number>('select count(*)::int from public.promoter_visits where promoter_id = $1', [promoterId]);
+  await s.as(persona);
+  return n;
+}
+
+describe('visit bounds per client address', () => {
+  it('counts at most 3 visits per client address, link and UTC day; its further sessions share its latest token', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const before = await visitsOf(s, ids.promoters.maya);
+      const tokens: (string | null)[] = [];
+      for (let i = 0; i < 40; i++) {
+        // Whatever the client writes into x-forwarded-for, the gateway's address decides.
+        await fromAddress(s, '203.0.113.7', `10.0.0.${i}`);
+        tokens.push(await track(s, slugs.aLive, 'MAYA', randomUUID()));
+      }
+      expect(await visitsOf(s, ids.promoters.maya)).toBe(before + 3);
+      expect(new Set(tokens.slice(0, 3)).size).toBe(3);
+      expect(new Set(tokens.slice(2))).toEqual(new Set([tokens[2]]));
+      // The bound is per link: the same client still counts on another promoter's link.
+      expect(await track(s, slugs.aLive, 'Jonas10', randomUUID())).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(await visitsOf(s, ids.promoters.jonas)).toBe(1);
+      // A buyer behind the flooding address is still attributed, with the shared token.
+      const order = await checkout(s, { token: tokens[39] });
+      expect((await attributionOf(s, order.order_id))?.promoter_id).toBe(ids.promoters.maya);
+    });
+  });
+
+  it('still counts genuine visitors from other addresses during a flood', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const before = await visitsOf(s, ids.promoters.maya);
+      for (let i = 0; i < 200; i++) {
+        await fromAddress(s, '203.0.113.66');
+        await track(s, slugs.aLive, 'MAYA', randomUUID());
+      }
+      const genuine: (string | null)[] = [];
+      for (let i = 1; i <= 25; i++) {
+        await fromAddress(s, `198.51.100.${i}`);
+        genuine.push(await track(s, slugs.aLive, 'MAYA', randomUUID()));
+      }
+      expect(new Set(genuine).size).toBe(25);
+      expect(await visitsOf(s, ids.promoters.maya)).toBe(before + 3 + 25);
+    });
+  });
+
+  it('treats an IPv6 client as its whole /64', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const before = await visitsOf(s, ids.promoters.maya);
+      for (let i = 1; i <= 10; i++) {
+        await fromAddress(s, `2001:db8:1:2::${i.toString(16)}`);
+        await track(s, slugs.aLive, 'MAYA', randomUUID());
+      }
+      await fromAddress(s, '2001:db8:1:3::1');
+      await track(s, slugs.aLive, 'MAYA', randomUUID());
+      expect(await visitsOf(s, ids.promoters.maya)).toBe(before + 3 + 1);
+    });
+  });
+
+  it('records no visit when a member of the organization opens the link', async () => {
+    await inRollback(testDb.db, async (s) => {
+      const before = await visitsOf(s, ids.promoters.maya);
+      for (const member of [people.memberA, people.ownerA]) {
+        await s.as(member);
+        await fromAddress(s, '198.51.100.200');
+        expect(await track(s, slugs.aLive, 'MAYA', randomUUID())).toBeNull();
+      }
+      // A signed-in user of another organization is an ordinary visitor here.
+      await s.as(people.ownerB);
+      expect(await track(s, slugs.aLive, 'MAYA', randomUUID())).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(await visitsOf(s, ids.promoters.maya)).toBe(before + 1);
+    });
+  });
+
+  it('answers null for every code once a client has asked about 20 codes that are not live links in a minute', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      await fromAddress(s, '203.0.113.99');
+      // Unknown and inactive codes answer the same way: null.
+      expect(await track(s, slugs.aLive, 'INA', randomUUID())).toBeNull();
+      for (let i = 0; i < 19; i++) expect(await track(s, slugs.aLive, `GUESS${i}`, randomUUID())).toBeNull();
+      // Throttled now: a live code answers exactly like an unknown one, and records nothing.
+      const before = await visitsOf(s, ids.promoters.maya);
+      expect(await track(s, slugs.aLive, 'MAYA', randomUUID())).toBeNull();
+      expect(await visitsOf(s, ids.promoters.maya)).toBe(before);
+      // Other addresses are not affected.
+      await fromAddress(s, '203.0.113.100');
+      expect(await track(s, slugs.aLive, 'MAYA', randomUUID())).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      // Nineteen misses leave a client its answers.
+      for (let i = 0; i < 19; i++) await track(s, slugs.aLive, `MISS${i}`, randomUUID());
+      expect(await track(s, slugs.aLive, 'MAYA', randomUUID())).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    });
+  });
+
+  it('reads the address the gateway set, never one the client wrote, and stores only a keyed hash of it', async () => {
+    await inRollback(testDb.db, async (s) => {
+      const address = async (headers: Record<string, string> | null) => {
+        await s.rows("select set_config('request.headers', $1, true)", [headers ? JSON.stringify(headers) : '']);
+        return s.value<string | null>('select host(private.client_address())');
+      };
+      await s.asOwner();
+      expect(await address({ 'cf-connecting-ip': '203.0.113.7', 'x-forwarded-for': '1.2.3.4, 203.0.113.7' })).toBe('203.0.113.7');
+      // Without the edge header, only the entry the last proxy appended counts.
+      expect(await address({ 'x-forwarded-for': '1.2.3.4, 198.51.100.3' })).toBe('198.51.100.3');
+      expect(await address({ 'cf-connecting-ip': '::ffff:203.0.113.7' })).toBe('203.0.113.7');
+      expect(await address({ 'cf-connecting-ip': 'not an address' })).toBeNull();
+      expect(await address({})).toBeNull();
+      expect(await address(null)).toBeNull();
+
+      await s.as(anonymous);
+      await fromAddress(s, '203.0.113.7');
+      await track(s, slugs.aLive, 'MAYA', randomUUID());
+      await s.asOwner();
+      const stored = await s.rows<{ key: string }>("select encode(client_key, 'hex') as key from private.visit_allowances");
+      expect(stored).toHaveLength(1);
+      expect(stored[0].key).toMatch(/^[0-9a-f]{32}$/);
+      const unkeyed = await s.value<string>("select encode(substring(extensions.digest('203.0.113.7', 'sha256') from 1 for 16), 'hex')");
+      expect(stored[0].key).not.toBe(unkeyed);
+      expect(stored[0].key).not.toContain(Buffer.from('203.0.113.7').toString('hex'));
+    });
+  });
+
+  it('prunes expired counters as it goes', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.asOwner();
+      await s.rows(
+        `insert into private.client_rate_counters (client_key, bucket, window_start, hits)
+         select extensions.gen_random_bytes(16), 'visit_miss', now() - interval '1 hour', 1 from generate_series(1, 50)`,
+      );
+      await s.rows(
+        `insert into private.visit_allowances (event_id, promoter_id, client_key, day, visits)
+         select $1, $2, extensions.gen_random_bytes(16), current_date - 2, 3 from generate_series(1, 50)`,
+        [ids.events.aLive, ids.promoters.maya],
+      );
+      await s.as(anonymous);
+      await fromAddress(s, '203.0.113.8');
+      await track(s, slugs.aLive, 'MAYA', randomUUID());
+      await s.asOwner();
+      expect(await s.value<number>("select count(*)::int from private.client_rate_counters where window_start < now() - interval '10 minutes'")).toBe(0);
+      expect(await s.value<number>('select count(*)::int from private.visit_allowances where day < current_date')).toBe(0);
+    });
+  });
+
+  it('keeps the counters out of reach of every API role', async () => {
+    for (const persona of [anonymous, people.memberA, people.ownerA]) {
+      await inRollback(testDb.db, async (s) => {
+        await s.as(persona);
+        for (const table of ['private.client_rate_counters', 'private.visit_allowances', 'private.client_key_secret']) {
+          expect((await s.refused(`select * from ${table}`)).code, `${persona.label} reads ${table}`).toBe('42501');
+          expect((await s.refused(`delete from ${table}`)).code, `${persona.label} deletes ${table}`).toBe('42501');
+        }
+        expect((await s.refused('select private.client_key()')).code).toBe('42501');
+      });
+    }
+  });
+});

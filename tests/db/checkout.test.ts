@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { anonymous, claimsOf, inRollback, Session } from './support/personas.ts';
-import { buildWorld, checkout, checkoutParams, checkoutSql, ids, people, slugs, type CheckoutArgs } from './support/world.ts';
+import { buildWorld, checkout, checkoutParams, checkoutSql, ids, people, slugs, type CheckoutArgs, type CheckoutResult } from './support/world.ts';
 
 let testDb: TestDatabase;
 
@@ -224,6 +224,59 @@ describe('checkout', () => {
         expect(insert.code).toBe('42501');
         expect((await s.refused('update public.ticket_types set sold = 0 where id = $1', [ids.ticketTypes.aGeneral])).code).toBe('42501');
       }
+    });
+  });
+});
+
+/** As PostgREST passes the gateway's headers: the caller's address in cf-connecting-ip. */
+async function fromAddress(s: Session, address: string): Promise<void> {
+  await s.rows("select set_config('request.headers', $1, true)", [JSON.stringify({ 'cf-connecting-ip': address, 'x-forwarded-for': address })]);
+}
+
+describe('checkout bounds', () => {
+  it('lets one client address place at most 10 new orders a minute, refused with too_many_checkouts (HTTP 429); retries do not count', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      await fromAddress(s, '203.0.113.20');
+      const one = [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 1 }];
+      const keys = Array.from({ length: 10 }, () => randomUUID());
+      const placed: CheckoutResult[] = [];
+      for (const key of keys.slice(0, 5)) placed.push(await checkout(s, { key, items: one }));
+      // Retrying an order already placed answers it again and costs nothing.
+      for (let round = 0; round < 4; round++) {
+        for (const [i, key] of keys.slice(0, 5).entries()) expect((await checkout(s, { key, items: one })).order_id).toBe(placed[i].order_id);
+      }
+      for (const key of keys.slice(5)) placed.push(await checkout(s, { key, items: one }));
+      const error = await s.refused(checkoutSql, checkoutParams({ items: one }));
+      expect(error).toMatchObject({ message: 'too_many_checkouts', code: 'PT429' });
+      expect(error.hint).toMatch(/minute/);
+      expect((await checkout(s, { key: keys[9], items: one })).order_id).toBe(placed[9].order_id);
+      // Another address is not affected.
+      await fromAddress(s, '198.51.100.20');
+      expect((await checkout(s, { items: one })).status).toBe('paid');
+      await s.asOwner();
+      expect(await s.value<number>('select count(*)::int from public.orders where idempotency_key = any($1::uuid[])', [keys])).toBe(10);
+    });
+  });
+
+  it('credits at most 3 orders to one visit token; later orders with it sell, unattributed', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      const token = await s.value<string>('select public.track_promoter_visit($1, $2, $3::uuid)', [slugs.aLive, 'MAYA', randomUUID()]);
+      const orders: CheckoutResult[] = [];
+      for (let i = 0; i < 6; i++) orders.push(await checkout(s, { token, items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 10 }] }));
+      expect(orders.every((order) => order.status === 'paid' && order.ticket_count === 10)).toBe(true);
+      await s.asOwner();
+      const attributed = await s.rows<{ order_id: string }>(
+        'select order_id from public.attributions where order_id = any($1::uuid[]) order by created_at',
+        [orders.map((order) => order.order_id)],
+      );
+      expect(attributed.map((row) => row.order_id).sort()).toEqual(orders.slice(0, 3).map((order) => order.order_id).sort());
+      const totals = await s.one<{ tickets: number; orders: number }>(
+        'select tickets::int, orders::int from private.promoter_totals where promoter_id = $1',
+        [ids.promoters.maya],
+      );
+      expect(totals).toEqual({ tickets: 30, orders: 3 });
     });
   });
 });

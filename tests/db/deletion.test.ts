@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { anonymous, inRollback, type Session } from './support/personas.ts';
+import { Racer, type Outcome } from './support/race.ts';
 import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
 
 let testDb: TestDatabase;
@@ -143,5 +144,73 @@ describe('promoter deletion', () => {
       expect((await s.refused('select public.request_promoter_deletion($1)', [randomUUID()])).message).toBe('not_authorized');
       expect(await countFor(s, 'promoters', 'id')).toBe(1);
     });
+  });
+});
+
+/**
+ * Checkouts key-share the promoter of their token, refunds key-share the promoter of
+ * their order, visits key-share the promoter of their link, and the deletion locks it
+ * for update — all before any ticket type, order or rollup row (the lock order of
+ * 20261130100000_attribution_integrity.sql). Before that, a checkout locked an
+ * event_stats shard first and deadlocked with the deletion (40P01, HTTP 500). Real
+ * parallel connections exist only on Postgres; the embedded engine runs one
+ * transaction at a time and cannot deadlock.
+ */
+describe.skipIf(!process.env.DATABASE_URL)('promoter deletion racing sales on Postgres', () => {
+  it('30 checkouts, refunds and visits racing each deletion: no deadlock, nothing fails, the books balance', { timeout: 240_000 }, async () => {
+    const racer = new Racer(testDb.databaseUrl!, 40);
+    const owner = async (sql: string, params: unknown[] = []) => (await testDb.db.query(sql, params)).rows;
+    try {
+      const ticketTypeId = randomUUID();
+      await owner(
+        `insert into public.ticket_types (id, organization_id, event_id, name, price_minor, capacity, sort_order)
+         values ($1, $2, $3, 'Race', 1200, 1000000, 7)`,
+        [ticketTypeId, ids.orgA, ids.events.aLive],
+      );
+      const items = JSON.stringify([{ ticket_type_id: ticketTypeId, quantity: 1 }]);
+      const buy = (token: string | null) =>
+        racer.call(anonymous, 'select public.checkout($1, $2::jsonb, $3, $4, $5::uuid, $6)', [
+          slugs.aLive, items, 'Racing Buyer', 'race@example.net', randomUUID(), token,
+        ]);
+      const failures: Outcome[] = [];
+      const rounds = 8;
+      for (let round = 0; round < rounds; round++) {
+        const code = `RACE${round}X`;
+        const [{ id: promoterId }] = await owner(
+          'insert into public.promoters (organization_id, name, promo_code) values ($1, $2, $3) returning id',
+          [ids.orgA, `Racer ${round}`, code],
+        );
+        await owner('insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3)', [ids.orgA, ids.events.aLive, promoterId]);
+        const visit = () => racer.call(anonymous, 'select public.track_promoter_visit($1, $2, $3::uuid)', [slugs.aLive, code, randomUUID()]);
+        const tokens: string[] = [];
+        for (let i = 0; i < 10; i++) tokens.push((await visit()).value as string);
+        const toRefund: string[] = [];
+        for (let i = 0; i < 5; i++) toRefund.push(((await buy(tokens[i])).value as { order_id: string }).order_id);
+        const request = await racer.call(people.adminA, 'select public.request_promoter_deletion($1)', [promoterId]);
+        const { token } = request.value as { token: string };
+
+        const outcomes = await Promise.all([
+          ...Array.from({ length: 30 }, (_, i) => buy(tokens[i % tokens.length])),
+          ...toRefund.map((orderId) => racer.call(people.ownerA, 'select public.refund_order($1)', [orderId])),
+          ...Array.from({ length: 10 }, visit),
+          racer.call(people.adminA, 'select public.confirm_promoter_deletion($1, $2, $3)', [promoterId, token, code]),
+        ]);
+        failures.push(...outcomes.filter((outcome) => !outcome.ok));
+        expect(await owner('select 1 from public.promoters where id = $1', [promoterId])).toEqual([]);
+      }
+      expect(failures, 'failed calls (40P01 is a deadlock)').toEqual([]);
+      // No figure kept by the rollups drifted from the raw rows.
+      const drift = await owner(
+        `select s.event_id from private.event_stats s
+         group by s.event_id
+         having sum(s.attributed_tickets) <> (select coalesce(sum(o.ticket_count), 0) from public.orders o
+                                              join public.attributions a on a.order_id = o.id
+                                              where o.event_id = s.event_id and o.status = 'paid')
+             or sum(s.tickets) <> (select coalesce(sum(o.ticket_count), 0) from public.orders o where o.event_id = s.event_id and o.status = 'paid')`,
+      );
+      expect(drift).toEqual([]);
+    } finally {
+      await racer.end();
+    }
   });
 });

@@ -38,14 +38,14 @@ export async function tempDataDir(prefix: string): Promise<string> {
  * Starts the CLI on the embedded database in `dataDir` and resolves once it serves. It
  * always uses PGlite, the default secret and loopback, whatever the environment says.
  */
-export async function startCli(dataDir: string, port: number, timeoutMs = 120_000): Promise<ChildProcess> {
+export async function startCli(dataDir: string, port: number, timeoutMs = 120_000, extraArgs: string[] = []): Promise<ChildProcess> {
   const env = { ...process.env };
   delete env.DATABASE_URL;
   delete env.HOST;
   delete env.JWT_SECRET;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(projectDir, 'supabase/emulator/cli.ts'), '--data-dir', dataDir, '--port', String(port), '--no-admin'],
+    ['--import', 'tsx', path.join(projectDir, 'supabase/emulator/cli.ts'), '--data-dir', dataDir, '--port', String(port), '--no-admin', ...extraArgs],
     { cwd: projectDir, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.add(child);

@@ -16,6 +16,7 @@ import { cleanupCliProcesses, freePort, killHard, startCli, tempDataDir } from '
 import type { Database as AppDatabase } from '../../src/lib/database.types.ts';
 import { openDatabase } from '../../supabase/emulator/database.ts';
 import { createProjectKeys, DEFAULT_JWT_SECRET } from '../../supabase/emulator/jwt.ts';
+import { randomAddress } from '../db/support/race.ts';
 import { expectConsistentOrders, expectDashboardMatchesRawOrders, type DashboardFigures } from './support/ledger.ts';
 
 const KILLS = 8;
@@ -36,7 +37,9 @@ describe('crash safety on embedded PGlite (the CLI on a data directory)', () => 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const keys = await createProjectKeys(DEFAULT_JWT_SECRET);
-    let child = await startCli(dataDir, port);
+    // Buyers come from many addresses (one address may place only a few orders a minute).
+    const cliArgs = ['--trust-client-address-header'];
+    let child = await startCli(dataDir, port, undefined, cliArgs);
 
     const client = (key: string): SupabaseClient<AppDatabase> =>
       createClient<AppDatabase>(url, key, {
@@ -104,7 +107,7 @@ describe('crash safety on embedded PGlite (the CLI on a data directory)', () => 
       try {
         const response = await fetch(`${url}/rest/v1/rpc/checkout`, {
           method: 'POST',
-          headers: { apikey: keys.anonKey, 'Content-Type': 'application/json' },
+          headers: { apikey: keys.anonKey, 'Content-Type': 'application/json', 'cf-connecting-ip': randomAddress() },
           body,
           signal: AbortSignal.timeout(20_000),
         });
@@ -145,7 +148,7 @@ describe('crash safety on embedded PGlite (the CLI on a data directory)', () => 
       running = false;
       await Promise.all(workers);
 
-      child = await startCli(dataDir, port);
+      child = await startCli(dataDir, port, undefined, cliArgs);
       await verifyConfirmedVisible();
       // A buyer whose request was cut off retries with the same key: exactly one order.
       for (const [key, body] of [...unanswered]) {

@@ -7,6 +7,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type World } from '../security/support/world.ts';
+import { randomAddress } from '../db/support/race.ts';
 import { expectConsistentOrders, expectDashboardMatchesRawOrders, type DashboardFigures } from './support/ledger.ts';
 
 const engine = process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : 'embedded PGlite through the emulator (no DATABASE_URL)';
@@ -18,7 +19,8 @@ const promoters: { id: string; code: string }[] = [];
 const tokens: string[] = [];
 
 beforeAll(async () => {
-  world = await createWorld();
+  // Buyers and visitors come from many addresses, as on a real sale day.
+  world = await createWorld({ trustClientAddressHeader: true });
   const db = world.db;
   ticketTypes = [];
   for (const [name, capacity] of [['Floor', 100_000], ['Balcony', 100_000], ['Backstage', 40]] as const) {
@@ -52,7 +54,7 @@ afterAll(() => world?.stop());
 type Answer = { status: number; body: Record<string, unknown>; raw: unknown };
 
 async function call(path: string, body: unknown, token?: string): Promise<Answer> {
-  const headers: Record<string, string> = { apikey: world.emulator.anonKey, 'Content-Type': 'application/json' };
+  const headers: Record<string, string> = { apikey: world.emulator.anonKey, 'Content-Type': 'application/json', 'cf-connecting-ip': randomAddress() };
   if (token) headers.Authorization = `Bearer ${token}`;
   const response = await fetch(`${world.emulator.url}${path}`, {
     method: 'POST',

@@ -39,12 +39,19 @@ export interface World {
   spareUser(): Promise<string>;
   /** Buys one ticket of the organization's published event as the database owner. */
   buy(org: OrganizationFixture, token?: string | null): Promise<string>;
+  /** The token of a new visit of the organization's link (one token credits at most 3 orders). */
+  freshToken(org: OrganizationFixture): Promise<string>;
   stop(): Promise<void>;
 }
 
 
-export async function createWorld(): Promise<World> {
-  const emulator = await startTestEmulator({ emulator: { logErrors: false } });
+export interface WorldOptions {
+  /** Let requests name their client address in cf-connecting-ip (tests that play many clients). */
+  trustClientAddressHeader?: boolean;
+}
+
+export async function createWorld(options: WorldOptions = {}): Promise<World> {
+  const emulator = await startTestEmulator({ emulator: { logErrors: false, ...options } });
   const db = emulator.db;
   let counter = 0;
   const run = randomUUID().slice(0, 6);
@@ -80,6 +87,15 @@ export async function createWorld(): Promise<World> {
       [org.publishedEventSlug, JSON.stringify([{ ticket_type_id: org.ticketTypeId, quantity: 1 }]), randomUUID(), token],
     );
     return result.rows[0].order.order_id;
+  };
+
+  const freshToken = async (org: OrganizationFixture): Promise<string> => {
+    const result = await db.query<{ token: string }>('select public.track_promoter_visit($1, $2, $3::uuid) as token', [
+      org.publishedEventSlug,
+      org.promoCode,
+      randomUUID(),
+    ]);
+    return result.rows[0].token;
   };
 
   const organization = async (owner: TestClient, members: [string, 'admin' | 'member'][]): Promise<OrganizationFixture> => {
@@ -178,6 +194,7 @@ export async function createWorld(): Promise<World> {
         return id;
       },
       buy,
+      freshToken,
       stop: () => emulator.stop(),
     };
   } catch (error) {

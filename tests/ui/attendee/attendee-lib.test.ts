@@ -41,6 +41,9 @@ describe('checkout refusals', () => {
     expect(toCheckoutFailure({ message: 'sold_out', details: 'garbage' }, 400).message).toMatch(/not enough tickets left/);
     expect(toCheckoutFailure({ message: 'event_not_on_sale' }, 400).message).toBe('Tickets for this event are no longer on sale.');
     expect(toCheckoutFailure({ message: 'invalid_quantity' }, 400).message).toMatch(/between 1 and 50 tickets/);
+    const throttled = toCheckoutFailure({ message: 'too_many_checkouts', code: 'PT429' }, 429);
+    expect(throttled).toMatchObject({ kind: 'refused', code: 'too_many_checkouts' });
+    expect(throttled.message).toMatch(/wait a minute and try again/);
   });
 
   it('treats a failed request as a network problem that is safe to retry, and anything else as unexpected', () => {

@@ -29,6 +29,8 @@ const SENTENCES: Record<string, string> = {
   invalid_buyer_email: 'Please enter a valid email address.',
   invalid_idempotency_key: 'Something went wrong preparing your order. Please reload the page and try again.',
   idempotency_key_reused: 'This payment attempt was already used for a different order. Please reload the page and try again.',
+  too_many_checkouts:
+    'Too many orders were placed from your connection in the last minute, so this one was not placed and you have not been charged. Please wait a minute and try again.',
 };
 
 export function isKnownCheckoutCode(code: string): boolean {

@@ -1,0 +1,50 @@
+/**
+ * Real parallel transactions on Postgres: each call runs on its own pooled connection,
+ * as a persona and from a client address, the way PostgREST runs an API request.
+ */
+import { randomInt } from 'node:crypto';
+import pg from 'pg';
+import { claimsOf, type Persona } from './personas.ts';
+
+export interface Outcome {
+  ok: boolean;
+  value?: unknown;
+  code?: string;
+  message?: string;
+}
+
+/** A random documentation-range address, so per-client bounds never interfere. */
+export const randomAddress = (): string => `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
+
+export class Racer {
+  readonly pool: pg.Pool;
+
+  constructor(databaseUrl: string, connections: number) {
+    this.pool = new pg.Pool({ connectionString: databaseUrl, max: connections });
+  }
+
+  /** One API request: a transaction as `persona`, committed, or rolled back on error. */
+  async call(persona: Persona, sql: string, params: unknown[], address = randomAddress()): Promise<Outcome> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(
+        "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.headers', $3, true)",
+        [persona.role, JSON.stringify(claimsOf(persona)), JSON.stringify({ 'cf-connecting-ip': address })],
+      );
+      const result = await client.query(sql, params);
+      await client.query('commit');
+      return { ok: true, value: result.rows[0] ? Object.values(result.rows[0] as Record<string, unknown>)[0] : undefined };
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      const { code, message } = error as { code?: string; message?: string };
+      return { ok: false, code, message };
+    } finally {
+      client.release();
+    }
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+}
