@@ -2,7 +2,7 @@
 -- that write sales and visits, per-client bounds on what an anonymous caller can move,
 -- and a bound on the orders one visit can credit.
 --
--- Global lock order (docs/decisions/005-lock-order.md). Every transaction that writes
+-- Global lock order (docs/decisions/008-lock-order.md). Every transaction that writes
 -- sales, visits or promoters takes its row locks in this order and never goes back to
 -- an earlier level:
 --
