@@ -15,13 +15,25 @@ export function socketAddress(remoteAddress: string | undefined): string {
 }
 
 /**
- * Sets the caller's address on the headers passed to the API. `trustClientHeader`
- * keeps a `cf-connecting-ip` the client sent instead — only for tests that play many
- * clients from one machine; never on by default.
+ * The address a request counts against, for the auth limits and for SQL alike: the
+ * socket's peer, or — only when `trustClientHeader` is set, for tests that play many
+ * clients from one machine — the `cf-connecting-ip` the client sent, else the first
+ * `x-forwarded-for` entry (as GoTrue reads its rate-limit header). Never on by default.
  */
-export function withClientAddress(headers: Headers, remoteAddress: string | undefined, trustClientHeader = false): Headers {
-  const address = socketAddress(remoteAddress);
-  if (trustClientHeader && headers['cf-connecting-ip']) return headers;
+export function callerAddress(remoteAddress: string | undefined, headers: Headers, trustClientHeader = false): string {
+  if (trustClientHeader) {
+    const claimed = headers['cf-connecting-ip']?.trim() || headers['x-forwarded-for']?.split(',')[0]!.trim();
+    if (claimed) return claimed;
+  }
+  return socketAddress(remoteAddress) || 'unknown';
+}
+
+/**
+ * The headers passed to the API, with the caller's address written as the edge
+ * writes it: `cf-connecting-ip` replaced, the address appended to `x-forwarded-for`.
+ */
+export function withClientAddress(headers: Headers, caller: string): Headers {
+  const address = socketAddress(caller);
   const forwarded = headers['x-forwarded-for'];
   return {
     ...headers,

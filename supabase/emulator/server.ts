@@ -23,11 +23,10 @@ import {
 } from './jwt.ts';
 import { serveStatic } from './static.ts';
 import { createAuthService, type AuthService } from './auth/service.ts';
-import { clientAddress } from './auth/rate-limit.ts';
 import { loadProjectConfig, type AuthConfig } from './config.ts';
 import { createRealtimeService, type RealtimeService } from './realtime/service.ts';
 import { checkAdminSettings, isLoopbackAddress, startAdminServer, type AdminServer } from './admin.ts';
-import { withClientAddress } from './client-address.ts';
+import { callerAddress, withClientAddress } from './client-address.ts';
 import { handleRest } from './rest/index.ts';
 import type { RestResponse } from './rest/types.ts';
 
@@ -66,11 +65,6 @@ export interface EmulatorOptions {
    * sign hundreds of users in from one address).
    */
   authRateLimit?: AuthConfig['rate_limit'] | false;
-  /**
-   * Count auth requests against the first `X-Forwarded-For` address instead of the
-   * socket's: only behind a proxy that sets that header. Default false.
-   */
-  trustProxy?: boolean;
   /** Postgres wire protocol for psql on embedded PGlite; false (default) for none. */
   adminPort?: number | false;
   /**
@@ -83,7 +77,8 @@ export interface EmulatorOptions {
   /** Print request failures that are the emulator's fault. Default true. */
   logErrors?: boolean;
   /**
-   * Keep a `cf-connecting-ip` header the client sent instead of the socket's address,
+   * Take the caller's address from the `cf-connecting-ip` (else `x-forwarded-for`)
+   * header the client sent instead of the socket's, for the auth limits and SQL alike,
    * so tests can play many clients from one machine. Off by default: the platform's
    * edge always overwrites it.
    */
@@ -206,10 +201,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const rt = realtime;
 
     const handleRestRequest = async (request: IncomingMessage, pathname: string, query: URLSearchParams): Promise<Reply> => {
-      // The same client address the auth limits count (the proxy's, when one is trusted).
       const sent = flatHeaders(request);
-      const address = clientAddress(request.socket.remoteAddress, sent['x-forwarded-for'], options.trustProxy ?? false);
-      const headers = withClientAddress(sent, address, options.trustClientAddressHeader);
+      const headers = withClientAddress(sent, callerAddress(request.socket.remoteAddress, sent, options.trustClientAddressHeader));
       const token = bearerToken(headers.authorization);
       let claims: Record<string, unknown> & { role: string } = { role: 'anon' };
       if (token) {
@@ -266,7 +259,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         const headers = flatHeaders(request);
         return auth.handle(
           { method, path: pathname.slice('/auth/v1'.length) || '/', query: parsed.searchParams, headers, body },
-          clientAddress(request.socket.remoteAddress, headers['x-forwarded-for'], options.trustProxy ?? false),
+          callerAddress(request.socket.remoteAddress, headers, options.trustClientAddressHeader),
         );
       }
       return rt.handleHttp({

@@ -205,7 +205,7 @@ describe('rate limits per client address', () => {
   });
 
   it('keeps separate counts per address behind a trusted proxy, and refreshes apart from sign-ins', async () => {
-    const target = await front({ authRateLimit: { ...config.rate_limit, sign_in_sign_ups: 3 }, trustProxy: true });
+    const target = await front({ authRateLimit: { ...config.rate_limit, sign_in_sign_ups: 3 }, trustClientAddressHeader: true });
     const email = await seededUser(TEST_PASSWORD);
     const first = await signIn(target, email, TEST_PASSWORD, { 'X-Forwarded-For': '203.0.113.1, 10.0.0.1' });
     expect(first.status).toBe(200);

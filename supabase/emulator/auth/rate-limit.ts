@@ -60,21 +60,3 @@ export class RateLimiter {
     }
   }
 }
-
-/**
- * The address a request counts against: the socket's peer, or — only behind a proxy
- * the operator declared trusted — the first `X-Forwarded-For` entry, as GoTrue takes
- * the first value of its rate-limit header. IPv4-mapped IPv6 is written as IPv4.
- */
-export function clientAddress(
-  socketAddress: string | undefined,
-  forwardedFor: string | undefined,
-  trustProxy: boolean,
-): string {
-  if (trustProxy && forwardedFor) {
-    const first = forwardedFor.split(',')[0]!.trim();
-    if (first !== '') return first;
-  }
-  const address = socketAddress ?? 'unknown';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
-}
