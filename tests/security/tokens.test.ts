@@ -12,6 +12,7 @@ import { createWorld, type World } from './support/world.ts';
 let world: World;
 let ownerToken: string;
 let ownerEmail: string;
+let liveTopic: string;
 
 const WRONG_SECRET = 'not-the-project-secret-but-long-enough-to-pass-checks';
 
@@ -56,6 +57,11 @@ beforeAll(async () => {
   const { data } = await world.clients.ownerA.auth.getSession();
   ownerToken = data.session!.access_token;
   ownerEmail = data.session!.user.email!;
+  // The organization's real topic (org:<id>:<key>), so a refusal below is the token's
+  // doing and not a wrong topic's.
+  const topic = await world.clients.ownerA.rpc('organization_live_topic', { p_organization_id: world.a.id });
+  if (topic.error) throw new Error(`organization_live_topic: ${topic.error.message}`);
+  liveTopic = `realtime:${topic.data as string}`;
 }, 120_000);
 afterAll(() => world?.stop());
 
@@ -76,7 +82,7 @@ describe('forged and tampered tokens', () => {
     expect((read.body as unknown as unknown[]).length).toBeGreaterThan(0);
     const socket = await connectRaw(world.emulator.url, world.emulator.anonKey);
     try {
-      socket.send(['1', '1', `realtime:org:${world.a.id}`, 'phx_join', { config: { private: true }, access_token: ownerToken }]);
+      socket.send(['1', '1', liveTopic, 'phx_join', { config: { private: true }, access_token: ownerToken }]);
       const reply = await socket.next(isReplyTo('1'));
       expect((reply[4] as { status: string }).status).toBe('ok');
     } finally {
@@ -140,13 +146,13 @@ describe('forged and tampered tokens', () => {
       let ref = 10;
       for (const [name, token] of await attacks()) {
         const id = String(ref++);
-        socket.send([id, id, `realtime:org:${world.a.id}`, 'phx_join', { config: { private: true }, access_token: token }]);
+        socket.send([id, id, liveTopic, 'phx_join', { config: { private: true }, access_token: token }]);
         const reply = await socket.next(isReplyTo(id));
         expect((reply[4] as { status: string }).status, name).toBe('error');
       }
       // A real token of another organization's member is refused too.
       const { data } = await world.clients.memberB.auth.getSession();
-      socket.send(['99', '99', `realtime:org:${world.a.id}`, 'phx_join', { config: { private: true }, access_token: data.session!.access_token }]);
+      socket.send(['99', '99', liveTopic, 'phx_join', { config: { private: true }, access_token: data.session!.access_token }]);
       expect(((await socket.next(isReplyTo('99')))[4] as { status: string }).status).toBe('error');
     } finally {
       await socket.close();
@@ -156,7 +162,7 @@ describe('forged and tampered tokens', () => {
   it('a joined channel is closed when its token is replaced by a forged one', async () => {
     const socket = await connectRaw(world.emulator.url, world.emulator.anonKey);
     try {
-      const topic = `realtime:org:${world.a.id}`;
+      const topic = liveTopic;
       socket.send(['1', '1', topic, 'phx_join', { config: { private: true }, access_token: ownerToken }]);
       expect(((await socket.next(isReplyTo('1')))[4] as { status: string }).status).toBe('ok');
       socket.send(['1', '2', topic, 'access_token', { access_token: tampered(ownerToken, { sub: world.userIds.memberB }) }]);
