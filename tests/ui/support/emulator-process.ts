@@ -8,7 +8,9 @@
  */
 import { startTestEmulator } from '../../helpers/emulator.ts';
 
-const emulator = await startTestEmulator({ seed: false });
+// Fixtures buy as many different attendees, each with its own address (see
+// buyThroughLink), so the per-client checkout bound does not throttle the set-up.
+const emulator = await startTestEmulator({ seed: false, emulator: { trustClientAddressHeader: true } });
 process.stdout.write(`${JSON.stringify({ url: emulator.url, anonKey: emulator.anonKey, serviceRoleKey: emulator.serviceRoleKey })}\n`);
 
 let stopping = false;
