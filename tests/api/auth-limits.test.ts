@@ -258,7 +258,8 @@ describe('hashing off the event loop', () => {
       `150 parallel sign-ins: ${Math.round(stormMs)} ms; ${during.length} API calls meanwhile, ` +
         `p95 ${Math.round(p95(during))} ms (quiet: p95 ${Math.round(p95(quiet))} ms)`,
     );
-    // Hashing on the event loop, or filling the thread pool, made it seconds.
-    expect(p95(during)).toBeLessThan(Math.max(250, 5 * p95(quiet)));
+    // Hashing on the event loop made every call take about 1 s, filling the thread pool
+    // 16–31 s; the margin keeps a busy machine from failing a fixed server.
+    expect(p95(during)).toBeLessThan(Math.max(600, 5 * p95(quiet)));
   }, 300_000);
 });
