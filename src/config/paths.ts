@@ -9,7 +9,6 @@ export const paths = {
   promoter: (promoterId: string) => `/dashboard/promoters/${promoterId}`,
   groups: '/dashboard/groups',
   events: '/dashboard/events',
-  event: (eventId: string) => `/dashboard/events/${eventId}`,
   publicEvent: (slug: string) => `/events/${slug}`,
   checkout: (slug: string) => `/events/${slug}/checkout`,
   orderConfirmation: (slug: string, reference: string) => `/events/${slug}/orders/${reference}`,
