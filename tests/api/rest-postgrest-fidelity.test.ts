@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRestFixture, type RestFixture } from './rest-fixtures.ts';
+
+let f: RestFixture;
+
+beforeAll(async () => {
+  f = await createRestFixture();
+  await f.db.exec(`
+    create table public.slots (id int primary key, span int4range not null);
+    grant select on public.slots to service_role;
+    insert into public.slots values (1, '[1,5)'), (2, '[3,8)'), (3, '[6,10)');
+  `);
+});
+
+afterAll(async () => {
+  await f.database.close();
+});
+
+describe('range operators as PostgREST maps them', () => {
+  it('rangeGte (nxl) keeps rows that do not extend to the left of the range (&>)', async () => {
+    const { data, error } = await f.service.from('slots').select('id').rangeGte('span', '[3,4)').order('id');
+    expect(error).toBeNull();
+    expect(data).toEqual([{ id: 2 }, { id: 3 }]);
+  });
+
+  it('rangeLte (nxr) keeps rows that do not extend to the right of the range (&<)', async () => {
+    const { data, error } = await f.service.from('slots').select('id').rangeLte('span', '[7,8)').order('id');
+    expect(error).toBeNull();
+    expect(data).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+});
