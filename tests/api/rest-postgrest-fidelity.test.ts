@@ -29,3 +29,17 @@ describe('range operators as PostgREST maps them', () => {
     expect(data).toEqual([{ id: 1 }, { id: 2 }]);
   });
 });
+
+describe('permission denied (42501) by role, as PostgREST answers it', () => {
+  it('answers the anonymous role 401 and a signed-in role 403', async () => {
+    const anon = await f.anon.rpc('admin_only');
+    expect(anon.status).toBe(401);
+    expect(anon.error).toMatchObject({ code: '42501', message: 'permission denied for function admin_only' });
+    const alice = await f.alice.rpc('admin_only');
+    expect(alice.status).toBe(403);
+    expect(alice.error).toMatchObject({ code: '42501' });
+    const table = await f.anon.from('secrets').select('*');
+    expect(table.status).toBe(401);
+    expect(table.error?.code).toBe('42501');
+  });
+});
