@@ -43,3 +43,22 @@ describe('permission denied (42501) by role, as PostgREST answers it', () => {
     expect(table.error?.code).toBe('42501');
   });
 });
+
+describe('ambiguous embeds (PGRST201)', () => {
+  it('lists the candidate relationships as an array in details', async () => {
+    await f.db.exec(`
+      create table public.handovers (id int primary key,
+        giver uuid references public.profiles (id), taker uuid references public.profiles (id));
+      grant select on public.handovers to service_role;`);
+    const { error, status } = await f.service.from('handovers').select('id, profiles(username)');
+    expect(status).toBe(300);
+    expect(error?.code).toBe('PGRST201');
+    expect(Array.isArray(error?.details)).toBe(true);
+    expect(error?.details).toEqual(
+      expect.arrayContaining([
+        { cardinality: 'many-to-one', embedding: 'handovers with profiles', relationship: 'handovers_giver_fkey using handovers(giver) and profiles(id)' },
+        { cardinality: 'many-to-one', embedding: 'handovers with profiles', relationship: 'handovers_taker_fkey using handovers(taker) and profiles(id)' },
+      ]),
+    );
+  });
+});

@@ -7,7 +7,8 @@
 export interface ErrorBody {
   code: string;
   message: string;
-  details: string | null;
+  /** A sentence, or (PGRST201) the list of candidate relationships. */
+  details: string | Record<string, string>[] | null;
   hint: string | null;
 }
 
@@ -17,7 +18,7 @@ export class RestError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly details: string | null = null,
+    readonly details: ErrorBody['details'] = null,
     readonly hint: string | null = null,
   ) {
     super(message);
