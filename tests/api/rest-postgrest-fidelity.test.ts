@@ -62,3 +62,20 @@ describe('ambiguous embeds (PGRST201)', () => {
     );
   });
 });
+
+describe('RPC with head and count', () => {
+  it('answers HEAD on a function without a 500', async () => {
+    const { error, status } = await f.service.rpc('series', { p_count: 3 }, { head: true, get: true });
+    expect(error).toBeNull();
+    expect(status).toBe(200);
+  });
+
+  it('counts the rows of a set-returning function with count=exact', async () => {
+    const { count, error } = await f.service.rpc('series', { p_count: 3 }, { head: true, get: true, count: 'exact' });
+    expect(error).toBeNull();
+    expect(count).toBe(3);
+    const body = await f.service.rpc('series', { p_count: 4 }, { count: 'exact' });
+    expect(body.data).toEqual([1, 2, 3, 4]);
+    expect(body.count).toBe(4);
+  });
+});
