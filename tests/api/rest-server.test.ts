@@ -57,7 +57,7 @@ describe('REST through the emulator server', () => {
     expect(data).toEqual([{ title: 'Alice shared', owner: { username: 'alice' } }]);
     expect(count).toBe(1);
     const refused = await anon.from('todos').insert({ title: 'anon' });
-    expect(refused.status).toBe(403);
+    expect(refused.status).toBe(401); // PostgREST: 42501 is 401 for the anonymous role
     expect(refused.error?.code).toBe('42501');
   });
 

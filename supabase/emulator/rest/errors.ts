@@ -7,7 +7,8 @@
 export interface ErrorBody {
   code: string;
   message: string;
-  details: string | null;
+  /** A sentence, or (PGRST201) the list of candidate relationships. */
+  details: string | Record<string, string>[] | null;
   hint: string | null;
 }
 
@@ -17,7 +18,7 @@ export class RestError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly details: string | null = null,
+    readonly details: ErrorBody['details'] = null,
     readonly hint: string | null = null,
   ) {
     super(message);
@@ -51,11 +52,12 @@ export function isDriverError(error: unknown): error is DriverError {
 /**
  * PostgREST's SQLSTATE → HTTP table. Codes a client would retry on GET (08*, 53*)
  * become 500 for GET/HEAD, because supabase-js silently retries 503 three times and
- * that looks like a hang.
+ * that looks like a hang. 42501 is 401 for the anonymous role (a token might help) and
+ * 403 for any other role, as in PostgREST.
  */
-export function statusForSqlState(code: string, method: string): number {
+export function statusForSqlState(code: string, method: string, anonymous = false): number {
   if (code === '23505' || code === '23503') return 409;
-  if (code === '42501') return 403;
+  if (code === '42501') return anonymous ? 401 : 403;
   if (code === 'P0001') return 400;
   if (/^PT\d{3}$/.test(code)) {
     const status = Number(code.slice(2));

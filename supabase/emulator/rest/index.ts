@@ -108,11 +108,12 @@ export const handleRest: HandleRest = async (request, context) => {
   try {
     return await route(request, context);
   } catch (error) {
-    return errorResponse(error instanceof AbortWith ? error.error : error, request.method);
+    const role = typeof context.claims.role === 'string' ? context.claims.role : 'anon';
+    return errorResponse(error instanceof AbortWith ? error.error : error, request.method, role === 'anon');
   }
 };
 
-function errorResponse(error: unknown, method: string): RestResponse {
+function errorResponse(error: unknown, method: string, anonymous = false): RestResponse {
   if (error instanceof RestError) {
     return { status: error.status, headers: { 'Content-Type': JSON_CONTENT_TYPE }, body: JSON.stringify(error.toBody()) };
   }
@@ -121,7 +122,7 @@ function errorResponse(error: unknown, method: string): RestResponse {
   }
   if (isDriverError(error)) {
     return {
-      status: statusForSqlState(error.code, method),
+      status: statusForSqlState(error.code, method, anonymous),
       headers: { 'Content-Type': JSON_CONTENT_TYPE },
       body: JSON.stringify(driverErrorBody(error)),
     };

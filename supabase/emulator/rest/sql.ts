@@ -44,7 +44,7 @@ export function fieldSql(field: Field, alias: string): string {
 
 const COMPARISON: Record<string, string> = {
   eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=', like: 'like', ilike: 'ilike',
-  match: '~', imatch: '~*', cs: '@>', cd: '<@', ov: '&&', sl: '<<', sr: '>>', nxl: '&<', nxr: '&>', adj: '-|-',
+  match: '~', imatch: '~*', cs: '@>', cd: '<@', ov: '&&', sl: '<<', sr: '>>', nxl: '&>', nxr: '&<', adj: '-|-',
 };
 const TEXT_SEARCH: Record<string, string> = {
   fts: 'to_tsquery', plfts: 'plainto_tsquery', phfts: 'phraseto_tsquery', wfts: 'websearch_to_tsquery',
@@ -231,9 +231,29 @@ export function resolveRelationship(cache: SchemaCache, source: string | null, t
     300,
     'PGRST201',
     `Could not embed because more than one relationship was found for '${shownSource}' and '${target}'`,
-    candidates.map((rel) => `${rel.fk.table}(${rel.fk.columns.join(', ')}) references ${rel.fk.refTable}(${rel.fk.refColumns.join(', ')}) using ${rel.fk.name}`).join('; '),
+    candidates.map((rel) => describeRelationship(shownSource, target, rel)),
     `Try changing '${target}' to one of the following: ${options}. Find the desired relationship in the 'details' key.`,
   );
+}
+
+/** One PGRST201 `details` entry, in PostgREST's shape: embedding, cardinality, relationship. */
+function describeRelationship(source: string, target: string, rel: Relationship): Record<string, string> {
+  const columns = (list: string[]) => `(${list.join(', ')})`;
+  const embedding = `${source} with ${target}`;
+  if (rel.junction) {
+    const { table, toParent, toTarget } = rel.junction;
+    return {
+      cardinality: 'many-to-many',
+      embedding,
+      relationship: `${table} using ${source}${columns(toParent.map(([, parent]) => parent))} and ${target}${columns(toTarget.map(([, child]) => child))}`,
+    };
+  }
+  const cardinality = rel.toOne ? (rel.fk.table === source ? 'many-to-one' : 'one-to-one') : 'one-to-many';
+  return {
+    cardinality,
+    embedding,
+    relationship: `${rel.fk.name} using ${source}${columns(rel.pairs.map(([parent]) => parent))} and ${target}${columns(rel.pairs.map(([, child]) => child))}`,
+  };
 }
 
 export interface Projection {
