@@ -410,8 +410,8 @@ declare
   v_name text;
   v_email text;
   v_item jsonb;
-  v_ids uuid[] := '{}';
-  v_quantities integer[] := '{}';
+  v_ids uuid[] := array[]::uuid[];
+  v_quantities integer[] := array[]::integer[];
   v_quantity numeric;
   v_total_quantity integer := 0;
   v_lines jsonb;
@@ -425,7 +425,6 @@ declare
   v_calls integer;
   v_visit_id uuid;
   v_visit_promoter_id uuid;
-  i integer;
 begin
   -- 1. Validate every argument before touching any row. Length checks come first so a
   --    huge string is refused without further work.
