@@ -65,7 +65,7 @@ values
   ('d3000000-0000-4000-8000-000000000042', 'd1000000-0000-4000-8000-000000000001', 'd2000000-0000-4000-8000-000000000004', 'Weekend Pass', 2000, 200, 2);
 
 -- Promoters and groups ----------------------------------------------------------------------
-create temporary table seed_promoters (n integer primary key, id uuid, name text, code text, email text, phone text, weight numeric) on commit drop;
+create temporary table seed_promoters (n integer primary key, id uuid, name text, code text, email text, phone text, weight numeric);
 insert into seed_promoters (n, id, name, code, email, phone, weight)
 select p.n, ('d4000000-0000-4000-8000-' || lpad(p.n::text, 12, '0'))::uuid, p.name, p.code,
        lower(replace(split_part(p.name, ' ', 1), '''', '')) || '.' || lower(replace(split_part(p.name, ' ', 2), '''', '')) || '@example.com',
@@ -149,7 +149,7 @@ where v.at < now();
 create temporary table seed_orders (
   id uuid primary key, organization_id uuid, event_id uuid, visit_id uuid, promoter_id uuid,
   ticket_type_id uuid, quantity integer, unit_price_minor bigint, created_at timestamptz, refunded boolean
-) on commit drop;
+);
 
 insert into seed_orders
 select gen_random_uuid(), v.organization_id, v.event_id, v.id, v.promoter_id, null, 1 + floor(power(random(), 2) * 4)::integer, 0,
@@ -227,3 +227,7 @@ set capacity = case t.id
   else (ceil(t.sold * 1.6 / 50.0) * 50 + 100)::integer
 end
 where t.event_id <> 'd2000000-0000-4000-8000-000000000004';
+
+-- The working tables are temporary; drop them so a session that ran the seed (psql -f
+-- in autocommit, or the emulator in one transaction) is left as it was.
+drop table seed_promoters, seed_orders;

@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { anonymous, inRollback, type Persona } from './support/personas.ts';
@@ -111,4 +114,25 @@ describe('demo data', () => {
       expect(order.status).toBe('paid');
     });
   });
+});
+
+// Hosted projects and the Supabase CLI run seed.sql through psql, one statement at a time
+// in autocommit, not in the emulator's single transaction; both must give the same data.
+describe.skipIf(!process.env.DATABASE_URL)('seed.sql through psql -f (Postgres)', () => {
+  it('applies completely with psql in autocommit and gives the same rows as the emulator', async () => {
+    const plain = await createTestDatabase({ seed: false });
+    try {
+      const seedFile = fileURLToPath(new URL('../../supabase/seed.sql', import.meta.url));
+      await promisify(execFile)('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', plain.databaseUrl!, '-f', seedFile]);
+      const counts = `select (select count(*)::int from auth.users) as users, (select count(*)::int from public.events) as events,
+                             (select count(*)::int from public.promoters) as promoters, (select count(*)::int from public.orders) as orders,
+                             (select count(*)::int from public.promoter_visits) as visits, (select count(*)::int from public.attributions) as attributions`;
+      const [viaPsql] = (await plain.db.query(counts)).rows;
+      const [viaEmulator] = (await testDb.db.query(counts)).rows;
+      expect(viaPsql).toEqual(viaEmulator);
+      expect(viaPsql).toMatchObject({ users: 1, events: 4, promoters: 20 });
+    } finally {
+      await plain.close();
+    }
+  }, 120_000);
 });
