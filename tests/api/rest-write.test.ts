@@ -83,9 +83,9 @@ describe('insert', () => {
     expect(error).toMatchObject({ code: '42501', message: 'new row violates row-level security policy for table "todos"' });
   });
 
-  it('refuses anonymous writes without a grant with 403', async () => {
+  it('refuses anonymous writes without a grant with 401, as PostgREST answers 42501 to the anonymous role', async () => {
     const { error, status } = await f.anon.from('todos').insert({ title: 'Anon' });
-    expect(status).toBe(403);
+    expect(status).toBe(401);
     expect(error?.code).toBe('42501');
   });
 
