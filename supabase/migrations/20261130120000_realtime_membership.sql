@@ -12,6 +12,19 @@
 -- See docs/decisions/006-realtime-access.md.
 
 -- organization_topics ----------------------------------------------------------------
+-- The one place the topic's form is written.
+create function private.organization_topic(p_organization_id uuid, p_topic_key text)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select 'org:' || p_organization_id || ':' || p_topic_key;
+$$;
+comment on function private.organization_topic(uuid, text) is
+  'The private realtime topic of an organization: org:<organization id>:<topic key>.';
+revoke all on function private.organization_topic(uuid, text) from public;
+
 create table private.organization_topics (
   organization_id uuid primary key references public.organizations (id) on delete cascade,
   topic_key text not null default replace(pg_catalog.gen_random_uuid()::text, '-', '')
@@ -86,7 +99,7 @@ begin
     update private.organization_topics
     set topic_key = replace(pg_catalog.gen_random_uuid()::text, '-', ''), rotated_at = now()
     where organization_id = v_organization_id;
-    perform realtime.send('{}'::jsonb, 'topic_rotated', 'org:' || v_organization_id || ':' || v_old_key, true);
+    perform realtime.send('{}'::jsonb, 'topic_rotated', private.organization_topic(v_organization_id, v_old_key), true);
   end loop;
   return null;
 end;
@@ -115,7 +128,7 @@ begin
   if p_organization_id is null or not private.is_member(p_organization_id) then
     perform private.raise_not_authorized();
   end if;
-  select 'org:' || t.organization_id || ':' || t.topic_key into v_topic
+  select private.organization_topic(t.organization_id, t.topic_key) into v_topic
   from private.organization_topics t
   where t.organization_id = p_organization_id;
   return v_topic;
@@ -170,7 +183,7 @@ begin
         'kind', 'sale', 'promoter_id', a.promoter_id, 'promoter_name', p.name, 'event_id', a.event_id,
         'order_id', a.order_id, 'tickets', o.ticket_count, 'revenue_minor', o.total_minor, 'currency', o.currency
       ),
-      'attribution', 'org:' || t.organization_id || ':' || t.topic_key, true)
+      'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
     from new_rows a
     join public.orders o on o.id = a.order_id
     join private.organization_topics t on t.organization_id = a.organization_id
@@ -182,7 +195,7 @@ begin
         'kind', 'removed', 'promoter_id', d.promoter_id, 'promoter_name', p.name, 'event_id', d.event_id,
         'order_id', null, 'tickets', d.tickets, 'revenue_minor', d.revenue_minor, 'currency', d.currency
       ),
-      'attribution', 'org:' || t.organization_id || ':' || t.topic_key, true)
+      'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
     from (
       select a.organization_id, a.promoter_id, a.event_id, min(o.currency) as currency,
              coalesce(sum(o.ticket_count) filter (where o.status = 'paid'), 0) as tickets,
@@ -199,7 +212,7 @@ begin
         'kind', 'refund', 'promoter_id', a.promoter_id, 'promoter_name', p.name, 'event_id', n.event_id,
         'order_id', n.id, 'tickets', n.ticket_count, 'revenue_minor', n.total_minor, 'currency', n.currency
       ),
-      'attribution', 'org:' || t.organization_id || ':' || t.topic_key, true)
+      'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
     from new_rows n
     join old_rows o on o.id = n.id
     join public.attributions a on a.order_id = n.id
