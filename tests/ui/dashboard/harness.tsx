@@ -30,12 +30,65 @@ let spaClient: Client | undefined;
  * not through supabase-js's own disconnect). Nothing else about it changes.
  */
 const openSockets = new Set<WebSocket>();
+/** Topics (without the `realtime:` prefix) the SPA client has joined and not left. */
+const joined = new Set<string>();
+
+type Frame = { joinRef: string | null; ref: string | null; topic: string; event: string; payload: unknown };
+function parseFrame(data: unknown): Frame | undefined {
+  if (typeof data !== 'string') return undefined;
+  const parsed: unknown = JSON.parse(data);
+  if (Array.isArray(parsed)) {
+    const [joinRef, ref, topic, event, payload] = parsed as [string | null, string | null, string, string, unknown];
+    return { joinRef, ref, topic, event, payload };
+  }
+  const object = parsed as { join_ref?: string | null; ref?: string | null; topic: string; event: string; payload: unknown };
+  return { joinRef: object.join_ref ?? null, ref: object.ref ?? null, topic: object.topic, event: object.event, payload: object.payload };
+}
+
 class DroppableWebSocket extends WebSocket {
+  private readonly pendingJoins = new Map<string, string>();
+  private readonly topics = new Set<string>();
+
   constructor(url: string | URL, protocols?: string | string[]) {
     super(url, protocols);
     openSockets.add(this);
-    this.addEventListener('close', () => openSockets.delete(this));
+    this.addEventListener('message', (message) => this.observe(parseFrame(message.data)));
+    this.addEventListener('close', () => {
+      openSockets.delete(this);
+      for (const topic of this.topics) this.forget(topic);
+    });
   }
+
+  override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+    const frame = parseFrame(data);
+    if (frame?.event === 'phx_join' && frame.ref) this.pendingJoins.set(frame.ref, frame.topic);
+    if (frame?.event === 'phx_leave') this.forget(frame.topic);
+    super.send(data);
+  }
+
+  private observe(frame: Frame | undefined): void {
+    if (!frame) return;
+    const status = (frame.payload as { status?: string } | null)?.status;
+    const joining = frame.ref ? this.pendingJoins.get(frame.ref) : undefined;
+    if (frame.event === 'phx_reply' && joining === frame.topic) {
+      this.pendingJoins.delete(frame.ref!);
+      if (status === 'ok') {
+        this.topics.add(frame.topic);
+        joined.add(frame.topic.replace(/^realtime:/, ''));
+      }
+    }
+    if (frame.event === 'phx_close' || frame.event === 'phx_error') this.forget(frame.topic);
+  }
+
+  private forget(topic: string): void {
+    this.topics.delete(topic);
+    joined.delete(topic.replace(/^realtime:/, ''));
+  }
+}
+
+/** Whether the SPA client currently has the realtime channel of `topic` joined. */
+export function hasJoined(topic: string): boolean {
+  return joined.has(topic);
 }
 
 /**

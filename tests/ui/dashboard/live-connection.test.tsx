@@ -8,6 +8,7 @@ import {
   closeChannelFromServer,
   createPromoter,
   dropRealtimeConnections,
+  hasJoined,
   organizerWithOrganization,
   renderApp,
   startDashboardEmulator,
@@ -106,6 +107,8 @@ describe('the live connection', () => {
     const after = await organizer.api.rpc('organization_live_topic', { p_organization_id: organizer.organizationId });
     expect(after.data).not.toBe(before.data);
 
+    // The dashboard follows the rotation: it joins the new topic.
+    await waitFor(() => expect(hasJoined(after.data as string)).toBe(true));
     // Sales now go to the new topic only; the dashboard is there to see this one.
     await buyThroughLink(event, 'CLEO', 2);
     expect(await screen.findByText(/New sale via Cleo Marsh · €40\.00/)).toBeInTheDocument();
