@@ -63,7 +63,7 @@ class DroppableWebSocket extends WebSocket {
     const frame = parseFrame(data);
     if (frame?.event === 'phx_join' && frame.ref) this.pendingJoins.set(frame.ref, frame.topic);
     if (frame?.event === 'phx_leave') this.forget(frame.topic);
-    super.send(data);
+    super.send(data as Parameters<WebSocket['send']>[0]);
   }
 
   private observe(frame: Frame | undefined): void {
