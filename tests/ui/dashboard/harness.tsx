@@ -121,6 +121,11 @@ export async function stopDashboardEmulator(): Promise<void> {
   await stopEmulator(running);
 }
 
+/** The running emulator's API URL (its local inbox is under it, at /inbox). */
+export function emulatorUrl(): string {
+  return requireEmulator().url;
+}
+
 function requireEmulator(): EmulatorProcess {
   if (!emulator) throw new Error('The emulator is not running.');
   return emulator;
