@@ -165,6 +165,17 @@ describe('password recovery', () => {
     expect(opened.fragment.get('access_token')).toBeTruthy();
   });
 
+  it('never redirects to a non-http scheme, and opens only the verify link without an API key', async () => {
+    const { email } = await newUser();
+    await clientOf(emulator).auth.resetPasswordForEmail(email, { redirectTo: 'javascript:alert(document.cookie)//127.0.0.1' });
+    const { link } = linkAndCode(await waitForMail(emulator.url, email, /reset your password/i));
+    const opened = await openLink(link!);
+    expect(opened.location.origin).toBe(new URL(config.site_url).origin);
+    const keyless = await fetch(`${emulator.url}/auth/v1/verify`, { method: 'POST', body: '{}' });
+    expect(keyless.status).toBe(401);
+    expect((await fetch(`${emulator.url}/auth/v1/user`)).status).toBe(401);
+  });
+
   it('refuses a malformed address with validation_failed', async () => {
     const { error } = await clientOf(emulator).auth.resetPasswordForEmail('not-an-address');
     expect(error?.status).toBe(400);
