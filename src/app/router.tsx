@@ -22,6 +22,9 @@ const page = <Module,>(load: () => Promise<Module>, pick: (module: Module) => Co
 
 const SignInRoute = page(() => import('./routes/auth'), (module) => module.SignInRoute);
 const SignUpRoute = page(() => import('./routes/auth'), (module) => module.SignUpRoute);
+const ForgotPasswordRoute = page(() => import('./routes/auth'), (module) => module.ForgotPasswordRoute);
+const ResetPasswordRoute = page(() => import('./routes/auth'), (module) => module.ResetPasswordRoute);
+const AccountRoute = page(() => import('./routes/account'), (module) => module.AccountRoute);
 const OnboardingRoute = page(() => import('./routes/onboarding'), (module) => module.OnboardingRoute);
 const EventsRoute = page(() => import('./routes/events'), (module) => module.EventsRoute);
 const GroupsRoute = page(() => import('./routes/groups'), (module) => module.GroupsRoute);
@@ -52,6 +55,8 @@ export function AppRoutes() {
         <Route path={paths.home} element={<Navigate to={paths.promoters} replace />} />
         <Route path={paths.signIn} element={<PageLoading><SignInRoute /></PageLoading>} />
         <Route path={paths.signUp} element={<PageLoading><SignUpRoute /></PageLoading>} />
+        <Route path={paths.forgotPassword} element={<PageLoading><ForgotPasswordRoute /></PageLoading>} />
+        <Route path={paths.resetPassword} element={<PageLoading><ResetPasswordRoute /></PageLoading>} />
         <Route path="/events/:slug" element={<PageLoading><PublicEventRoute /></PageLoading>} />
         <Route path="/events/:slug/checkout" element={<PageLoading><CheckoutRoute /></PageLoading>} />
         <Route path="/events/:slug/orders/:reference" element={<PageLoading><OrderConfirmationRoute /></PageLoading>} />
@@ -63,6 +68,7 @@ export function AppRoutes() {
             <Route path="promoters/:promoterId" element={<PromotersRoute />} />
             <Route path="events" element={<PageLoading><EventsRoute /></PageLoading>} />
             <Route path="groups" element={<PageLoading><GroupsRoute /></PageLoading>} />
+            <Route path="account" element={<PageLoading><AccountRoute /></PageLoading>} />
           </Route>
         </Route>
         <Route path="*" element={<NotFoundPage />} />

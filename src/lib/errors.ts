@@ -32,6 +32,12 @@ const sentences: Record<string, string> = {
   email_exists: 'An account with this email already exists. Sign in instead.',
   weak_password: 'Choose a stronger password: at least 10 characters, with letters and digits.',
   over_request_rate_limit: 'Too many attempts from your network. Wait a few minutes and try again.',
+  same_password: 'That is your current password. Choose a different one.',
+  over_email_send_rate_limit: 'We sent an email very recently. Wait a little, then try again.',
+  otp_expired: 'This link is invalid or has expired. Ask for a new one.',
+  email_not_confirmed: 'Confirm your email address first: follow the link we sent you.',
+  reauthentication_needed: 'For your security, sign out and sign in again before changing your password.',
+  reauthentication_not_valid: 'That confirmation code is wrong or has expired.',
 };
 
 interface ErrorLike {

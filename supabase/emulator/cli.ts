@@ -4,12 +4,12 @@
  *
  *   --memory            keep nothing: an in-memory database
  *   --reset             delete the embedded database first (fresh schema and demo data)
- *   --port <n>          API port (default 54321, or PORT)
+ *   --port <n>          API port (default `[api] port` of supabase/config.toml, or PORT)
  *   --data-dir <dir>    embedded database directory (default .data/pglite)
- *   --admin-port <n>    psql access to the embedded database (default 54322), on
+ *   --admin-port <n>    psql access to the embedded database (default `[db] port`), on
  *                       loopback only, as `postgres` with a password
  *   --no-admin          no psql access
- *   --anonymous-sign-ins  allow signInAnonymously()
+ *   --anonymous-sign-ins  allow signInAnonymously() (default `[auth] enable_anonymous_sign_ins`)
  *
  * Environment: DATABASE_URL (use that Postgres instead of the embedded one),
  * JWT_SECRET (default: the Supabase CLI's local secret), HOST (default 127.0.0.1),
@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MIN_ADMIN_PASSWORD_LENGTH } from './admin.ts';
+import { loadProjectConfig } from './config.ts';
 import { DEFAULT_JWT_SECRET } from './jwt.ts';
 import { startEmulator, type Emulator } from './server.ts';
 
@@ -100,17 +101,18 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
     throw new Error('--memory and --reset apply to the embedded database only; DATABASE_URL is set.');
   }
   const dist = path.join(projectDir, 'dist');
+  const config = loadProjectConfig();
   return {
     memory: values.memory,
     reset: values.reset,
-    port: parsePort(values.port ?? env.PORT, 54321, '--port'),
+    port: parsePort(values.port ?? env.PORT, config.api.port, '--port'),
     host,
     dataDir: path.resolve(values['data-dir'] ?? path.join(projectDir, '.data', 'pglite')),
-    adminPort: values['no-admin'] || databaseUrl ? false : parsePort(values['admin-port'], 54322, '--admin-port'),
+    adminPort: values['no-admin'] || databaseUrl ? false : parsePort(values['admin-port'], config.db.port, '--admin-port'),
     adminPassword,
     databaseUrl,
     jwtSecret,
-    anonymousSignIns: values['anonymous-sign-ins'],
+    anonymousSignIns: values['anonymous-sign-ins'] || config.auth.enable_anonymous_sign_ins,
     trustClientAddressHeader: values['trust-client-address-header'],
     staticDir: existsSync(path.join(dist, 'index.html')) ? dist : undefined,
   };
@@ -152,6 +154,7 @@ export function describe(emulator: Emulator, settings: CliSettings, appUrl?: str
         ? `  App                 ${emulator.url}/`
         : '  App                 not built (run `npm run build`, or `npm run dev`)',
     `  Demo sign-in        demo@example.com / demo-password`,
+    `  Inbox               ${emulator.url}/inbox  (every email the emulator sends; this machine only)`,
     `  Database            ${database}`,
     `  anon key            ${emulator.anonKey}`,
     `  service_role key    ${emulator.serviceRoleKey}`,

@@ -24,6 +24,7 @@ import {
 import { serveStatic } from './static.ts';
 import { createAuthService, type AuthService } from './auth/service.ts';
 import { loadProjectConfig, type AuthConfig } from './config.ts';
+import { handleInbox, Inbox } from './mail/inbox.ts';
 import { createRealtimeService, type RealtimeService } from './realtime/service.ts';
 import { checkAdminSettings, isLoopbackAddress, startAdminServer, type AdminServer } from './admin.ts';
 import { callerAddress, withClientAddress } from './client-address.ts';
@@ -41,7 +42,7 @@ export interface EmulatorOptions {
   memory?: boolean;
   /** Load seed.sql into a fresh database. */
   seed?: boolean;
-  /** 0 picks a free port. Default 54321. */
+  /** 0 picks a free port. Default: `[api] port` of supabase/config.toml. */
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
@@ -59,6 +60,11 @@ export interface EmulatorOptions {
   maxRows?: number;
   /** Allow `signInAnonymously()`. Off by default, as in the Supabase CLI. */
   anonymousSignIns?: boolean;
+  /**
+   * `[auth]` settings (password rules, token lifetimes, `[auth.email]`). Default: those
+   * of supabase/config.toml; tests pass variations of it.
+   */
+  authConfig?: AuthConfig;
   /**
    * Auth request limits per client address. Default: `[auth.rate_limit]` of
    * supabase/config.toml, as `npm start` enforces it; false for none (test suites that
@@ -99,10 +105,14 @@ export interface Emulator {
   adminUrl?: string;
   /** Where the admin socket is bound, when it runs. */
   adminAddress?: { host: string; port: number };
+  /**
+   * The local inbox: every email the emulator sends, readable at `/inbox` and
+   * `/inbox/api/messages` from this machine. `inbox.sendMail()` sends one.
+   */
+  inbox: Inbox;
   stop(): Promise<void>;
 }
 
-const DEFAULT_PORT = 54321;
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
 type Service = 'auth' | 'rest' | 'realtime' | 'other';
@@ -188,14 +198,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (ownsDb) await migrate(db, { seed: options.seed ?? false });
 
     let url = '';
-    const authConfig = loadProjectConfig().auth;
+    const authConfig = options.authConfig ?? loadProjectConfig().auth;
+    const inbox = new Inbox();
     const auth: AuthService = createAuthService({
       db,
       keys,
       issuer: () => `${url}/auth/v1`,
-      anonymousSignIns: options.anonymousSignIns ?? false,
-      passwords: authConfig,
+      anonymousSignIns: options.anonymousSignIns ?? authConfig.enable_anonymous_sign_ins,
+      config: authConfig,
       rateLimit: options.authRateLimit ?? authConfig.rate_limit,
+      mailer: inbox,
     });
     realtime = await createRealtimeService({ db, keys, logErrors });
     const rt = realtime;
@@ -233,6 +245,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const method = request.method ?? 'GET';
 
       if (service === 'other') {
+        if (pathname === '/inbox' || pathname.startsWith('/inbox/')) {
+          // Mail carries sign-in links: only this machine may read it, whatever HOST is.
+          if (!isLoopbackAddress(request.socket.remoteAddress ?? '')) return json(404, { error: 'not_found', message: 'Not found' });
+          return handleInbox(inbox, method, pathname, parsed.searchParams);
+        }
         if (pathname.startsWith('/storage/v1') || pathname.startsWith('/functions/v1')) {
           return json(404, { error: 'not_found', message: 'Storage and Edge Functions are not emulated.' });
         }
@@ -240,7 +257,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return json(404, { error: 'not_found', message: 'Not found' });
       }
 
-      // The gateway in front of every Supabase service insists on a project key.
+      // The gateway in front of every Supabase service insists on a project key, except
+      // on the auth routes a browser opens from an email or a provider's redirect.
+      if (service === 'auth' && method === 'GET' && /^\/auth\/v1\/(verify|callback)\/?$/.test(pathname)) {
+        const headers = flatHeaders(request);
+        return auth.handle(
+          { method, path: pathname.slice('/auth/v1'.length), query: parsed.searchParams, headers, body: undefined },
+          callerAddress(request.socket.remoteAddress, headers, options.trustClientAddressHeader),
+        );
+      }
       const apikey = request.headers.apikey ?? parsed.searchParams.get('apikey') ?? undefined;
       const key = Array.isArray(apikey) ? apikey[0] : apikey;
       if (!key) {
@@ -311,7 +336,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const httpServer = server;
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
-      httpServer.listen(options.port ?? DEFAULT_PORT, host, () => {
+      httpServer.listen(options.port ?? loadProjectConfig().api.port, host, () => {
         httpServer.off('error', reject);
         resolve();
       });
@@ -343,6 +368,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       db,
       adminUrl: adminServer?.url,
       adminAddress: adminServer?.address,
+      inbox,
       stop() {
         stopped ??= (async () => {
           await adminServer?.close();

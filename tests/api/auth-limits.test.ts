@@ -64,7 +64,13 @@ describe('the project config', () => {
   it('sets password rules and rate limits that hold for npm start', () => {
     expect(config.minimum_password_length).toBeGreaterThanOrEqual(10);
     expect(config.password_requirements).toBe('letters_digits');
-    expect(config.rate_limit).toEqual({ sign_in_sign_ups: 30, token_refresh: 150, anonymous_users: 30 });
+    expect(config.rate_limit).toEqual({
+      sign_in_sign_ups: 30,
+      token_refresh: 150,
+      anonymous_users: 30,
+      email_sent: 30,
+      token_verifications: 30,
+    });
   });
 });
 

@@ -296,6 +296,34 @@ describe('promoter tracking links, end to end', () => {
     });
   });
 
+  it('(8) an organizer who forgot the password sets a new one through the link in the local inbox', async () => {
+    const page = await (await session()).newPage();
+    await page.goto('/sign-in');
+    await page.getByRole('link', { name: 'Forgot password?' }).click();
+    await page.getByRole('textbox', { name: 'Email' }).fill(organizerEmail);
+    await page.getByRole('button', { name: 'Send reset link' }).click();
+    await page.getByText(/If an account exists for/).waitFor();
+
+    // The inbox page, as a developer opens it, then the link in the message.
+    await page.goto(`/inbox?to=${encodeURIComponent(organizerEmail)}`);
+    await page.getByRole('link', { name: 'Reset your password' }).first().click();
+    await page.getByRole('link', { name: /\/auth\/v1\/verify\?/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Set a new password' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('');
+
+    const newPassword = 'a-fresh-start-77';
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByLabel('Repeat the new password').fill(newPassword);
+    await page.getByRole('button', { name: 'Save new password' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Promoters' }).waitFor();
+    const signIn = await fetch(`${app.origin}/auth/v1/token?grant_type=password`, {
+      method: 'POST',
+      headers: { apikey: app.emulator.anonKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: organizerEmail, password: newPassword }),
+    });
+    expect(signIn.status).toBe(200);
+  });
+
   it('(7) no page of any journey broke the Content-Security-Policy the app is served with', async () => {
     const response = await fetch(`${app.origin}/events/${eventSlug}?promoter=${promoCode}`);
     expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

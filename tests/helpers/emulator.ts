@@ -7,6 +7,7 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import type { Database as AppDatabase } from '../../src/lib/database.types.ts';
 import type { Database } from '../../supabase/emulator/database.ts';
+import type { Inbox } from '../../supabase/emulator/mail/inbox.ts';
 import { startEmulator, type EmulatorOptions } from '../../supabase/emulator/server.ts';
 import { createTestDatabase } from './test-database.ts';
 
@@ -18,6 +19,8 @@ export interface TestEmulator {
   serviceRoleKey: string;
   jwtSecret: string;
   db: Database;
+  /** The emulator's local inbox (tests read it over HTTP, at `/inbox/api/messages`). */
+  inbox: Inbox;
   /** Set on Postgres: this test's own database. */
   databaseUrl?: string;
   /** A signed-out client with the anon key. */
@@ -69,6 +72,7 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
     serviceRoleKey: emulator.serviceRoleKey,
     jwtSecret: emulator.jwtSecret,
     db: database.db,
+    inbox: emulator.inbox,
     databaseUrl: database.databaseUrl,
     client: (clientOptions) => makeClient(emulator.anonKey, clientOptions),
     serviceClient: (clientOptions) => makeClient(emulator.serviceRoleKey, clientOptions),

@@ -1,6 +1,9 @@
 import { Link, Navigate, useLocation, useNavigate } from 'react-router-dom';
+import { Spinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
 import { AuthForm } from '@/features/auth/components/auth-form';
+import { ForgotPasswordForm } from '@/features/auth/components/forgot-password-form';
+import { NewPasswordForm } from '@/features/auth/components/new-password-form';
 import { useSession } from '@/features/auth/components/session-provider';
 
 function useReturnTo(): string {
@@ -22,6 +25,9 @@ export function SignInRoute() {
           onDone={() => navigate(returnTo, { replace: true })}
           footer={
             <>
+              <p className="muted">
+                <Link to={paths.forgotPassword}>Forgot password?</Link>
+              </p>
               <p className="muted">
                 New here? <Link to={paths.signUp}>Create an account</Link>
               </p>
@@ -52,6 +58,58 @@ export function SignUpRoute() {
             </p>
           }
         />
+      </div>
+    </main>
+  );
+}
+
+export function ForgotPasswordRoute() {
+  return (
+    <main className="auth">
+      <div className="card auth__card">
+        <ForgotPasswordForm
+          footer={
+            <p className="muted">
+              Remembered it? <Link to={paths.signIn}>Sign in</Link>
+            </p>
+          }
+        />
+      </div>
+    </main>
+  );
+}
+
+/**
+ * Where the emailed reset link lands: the link has signed the user in (supabase-js reads
+ * the session from the address), so the new password is a plain password update. A used
+ * or expired link arrives signed out.
+ */
+export function ResetPasswordRoute() {
+  const navigate = useNavigate();
+  const session = useSession();
+  if (session.status === 'loading') {
+    return (
+      <div className="center">
+        <Spinner label="Checking your link" />
+      </div>
+    );
+  }
+  return (
+    <main className="auth">
+      <div className="card auth__card">
+        {session.status === 'signed-in' ? (
+          <NewPasswordForm title="Set a new password" onDone={() => navigate(paths.dashboard, { replace: true })} />
+        ) : (
+          <div className="form">
+            <h1>Set a new password</h1>
+            <p role="alert" className="form-error">
+              This link is invalid or has expired. Links work once, within an hour.
+            </p>
+            <p className="muted">
+              <Link to={paths.forgotPassword}>Send a new link</Link> or <Link to={paths.signIn}>sign in</Link>.
+            </p>
+          </div>
+        )}
       </div>
     </main>
   );

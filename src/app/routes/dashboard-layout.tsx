@@ -58,6 +58,9 @@ function Shell({ organization, userId }: { organization: Organization; userId: s
           <LiveIndicator status={status} />
           <span className="org-name">{organization.name}</span>
           <LeaveOrganizationButton organization={organization} userId={userId} />
+          <NavLink className="topbar__link" to={paths.account}>
+            Account
+          </NavLink>
           <Button size="sm" variant="ghost" loading={signOut.isPending} onClick={() => signOut.mutate(undefined, { onSuccess: () => navigate(paths.signIn) })}>
             Sign out
           </Button>

@@ -51,5 +51,17 @@ export const authErrors = {
   methodNotAllowed: () => new AuthError(405, 'method_not_allowed', 'Method not allowed'),
   unsupportedGrant: () =>
     new AuthError(400, 'unsupported_grant_type', 'unsupported_grant_type: only password and refresh_token are supported'),
+  overEmailSendRateLimit: () => new AuthError(429, 'over_email_send_rate_limit', 'Email rate limit exceeded'),
+  overEmailFrequency: (seconds: number) =>
+    new AuthError(429, 'over_email_send_rate_limit', `For security purposes, you can only request this after ${seconds} seconds.`),
+  otpExpired: () => new AuthError(403, 'otp_expired', 'Token has expired or is invalid'),
+  otpDisabled: () => new AuthError(422, 'otp_disabled', 'Signups not allowed for otp'),
+  signupDisabled: () => new AuthError(422, 'signup_disabled', 'Signups not allowed for this instance'),
+  emailProviderDisabled: () => new AuthError(422, 'email_provider_disabled', 'Email signups are disabled'),
+  emailExists: () => new AuthError(422, 'email_exists', 'A user with this email address has already been registered'),
+  samePassword: () => new AuthError(422, 'same_password', 'New password should be different from the old password.'),
+  reauthenticationNeeded: () => new AuthError(400, 'reauthentication_needed', 'Password update requires reauthentication'),
+  reauthenticationNotValid: (message: string) => new AuthError(422, 'reauthentication_not_valid', message),
+  notAdmin: () => new AuthError(403, 'not_admin', 'Updating app_metadata requires admin privileges'),
   databaseErrorSavingUser: () => new AuthError(500, 'unexpected_failure', 'Database error saving new user'),
 };

@@ -1,7 +1,9 @@
 /**
- * GoTrue, the part supabase-js uses: email sign-up (autoconfirmed), anonymous sign-up
- * (off unless enabled), the password and refresh-token grants with rotation, the user
- * endpoint and logout.
+ * GoTrue, the part supabase-js uses: email sign-up (confirmed at once, or by email when
+ * `[auth.email] enable_confirmations` is on), anonymous sign-up (off unless enabled),
+ * the password and refresh-token grants with rotation, the user endpoint (read and
+ * update), logout, and the emailed flows of email-flows.ts, whose mail goes to the
+ * local inbox.
  *
  * Everything lives in the `auth` schema tables of the same database, written in one
  * transaction per request, so application triggers and foreign keys on auth.users work
@@ -10,9 +12,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AuthConfig } from '../config.ts';
+import type { Mailer } from '../mail/inbox.ts';
 import type { Database, Queryable } from '../database.ts';
 import { json, type Reply, type ServiceRequest } from '../http.ts';
 import { bearerToken, isOpaqueKey, JwtError, signJwt, verifyJwt, type ProjectKeys } from '../jwt.ts';
+import { allowedRedirect } from './email-tokens.ts';
+import * as emailFlows from './email-flows.ts';
 import { AuthError, authErrors } from './errors.ts';
 import { hashPassword, passwordMatches, passwordProblem, passwordRules, passwordWeakness } from './password.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -23,10 +28,12 @@ export interface AuthServiceOptions {
   /** The `iss` claim: `<API URL>/auth/v1`. */
   issuer: () => string;
   anonymousSignIns: boolean;
-  /** Password rules from `[auth]` of supabase/config.toml. */
-  passwords: Pick<AuthConfig, 'minimum_password_length' | 'password_requirements'>;
+  /** `[auth]` of supabase/config.toml: password rules, token lifetimes, email settings. */
+  config: AuthConfig;
   /** `[auth.rate_limit]` of supabase/config.toml, per client address; false for none. */
   rateLimit: AuthConfig['rate_limit'] | false;
+  /** Where emails go: the local inbox. */
+  mailer: Mailer;
 }
 
 export interface AuthService {
@@ -34,9 +41,6 @@ export interface AuthService {
   handle(request: ServiceRequest, clientAddress: string): Promise<Reply>;
 }
 
-/** GoTrue defaults, as in the Supabase CLI's config. */
-const ACCESS_TOKEN_SECONDS = 3600;
-const REFRESH_TOKEN_REUSE_SECONDS = 10;
 const FIVE_MINUTES = 5 * 60_000;
 const ONE_HOUR = 60 * 60_000;
 const INSTANCE_ID = '00000000-0000-0000-0000-000000000000';
@@ -81,6 +85,10 @@ interface UserRow {
   updated_at: Date | null;
   banned_until: Date | null;
   is_anonymous: boolean;
+  confirmation_sent_at: Date | null;
+  recovery_sent_at: Date | null;
+  email_change: string | null;
+  email_change_sent_at: Date | null;
 }
 
 interface IdentityRow {
@@ -146,6 +154,10 @@ function userJson(user: UserRow, identities: IdentityRow[]): UserJson {
     email: user.email ?? '',
     email_confirmed_at: iso(user.email_confirmed_at),
     phone: user.phone ?? '',
+    confirmation_sent_at: iso(user.confirmation_sent_at),
+    recovery_sent_at: iso(user.recovery_sent_at),
+    new_email: user.email_change || undefined,
+    email_change_sent_at: user.email_change ? iso(user.email_change_sent_at) : undefined,
     phone_confirmed_at: iso(user.phone_confirmed_at),
     confirmed_at: iso(user.confirmed_at),
     last_sign_in_at: iso(user.last_sign_in_at),
@@ -179,7 +191,7 @@ function parseJsonBody(body: Buffer | undefined): unknown {
   }
 }
 
-function parseWith<T>(schema: z.ZodType<T>, body: Buffer | undefined): T {
+export function parseWith<T>(schema: z.ZodType<T>, body: Buffer | undefined): T {
   const value = parseJsonBody(body);
   const result = schema.safeParse(value);
   if (!result.success) {
@@ -193,7 +205,8 @@ function parseWith<T>(schema: z.ZodType<T>, body: Buffer | undefined): T {
 export function createAuthService(options: AuthServiceOptions): AuthService {
   const { db, keys } = options;
   const timingDummy = hashPassword(randomBytes(12).toString('hex'));
-  const rules = passwordRules(options.passwords);
+  const { config } = options;
+  const rules = passwordRules(config);
   // Which request counts against which limit: the Supabase CLI's meaning of each
   // `[auth.rate_limit]` key ("sign-ups and sign-ins per 5 minutes per IP address", …).
   const limits = options.rateLimit
@@ -201,8 +214,12 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         signInSignUps: new RateLimiter({ limit: options.rateLimit.sign_in_sign_ups, periodMs: FIVE_MINUTES }),
         tokenRefresh: new RateLimiter({ limit: options.rateLimit.token_refresh, periodMs: FIVE_MINUTES }),
         anonymousUsers: new RateLimiter({ limit: options.rateLimit.anonymous_users, periodMs: ONE_HOUR }),
+        tokenVerifications: new RateLimiter({ limit: options.rateLimit.token_verifications, periodMs: FIVE_MINUTES }),
       }
     : undefined;
+
+  // Emails are counted for the whole project, not per address, as GoTrue counts them.
+  const emailSent = options.rateLimit ? new RateLimiter({ limit: options.rateLimit.email_sent, periodMs: ONE_HOUR }) : undefined;
 
   function count(limit: keyof NonNullable<typeof limits>, clientAddress: string): void {
     if (limits && !limits[limit].take(clientAddress)) throw authErrors.overRequestRateLimit();
@@ -239,9 +256,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     sessionId: string,
     refreshToken: string,
     signedInAt: Date,
+    method?: string,
   ): Promise<Record<string, unknown>> {
     const iat = Math.floor(Date.now() / 1000);
-    const exp = iat + ACCESS_TOKEN_SECONDS;
+    const exp = iat + config.jwt_expiry;
     const anonymous = user.is_anonymous === true;
     const accessToken = await signJwt(
       {
@@ -256,7 +274,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         user_metadata: user.user_metadata ?? {},
         role: 'authenticated',
         aal: 'aal1',
-        amr: [{ method: anonymous ? 'anonymous' : 'password', timestamp: Math.floor(signedInAt.getTime() / 1000) }],
+        amr: [{ method: method ?? (anonymous ? 'anonymous' : 'password'), timestamp: Math.floor(signedInAt.getTime() / 1000) }],
         session_id: sessionId,
         is_anonymous: anonymous,
       },
@@ -265,7 +283,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     return {
       access_token: accessToken,
       token_type: 'bearer',
-      expires_in: ACCESS_TOKEN_SECONDS,
+      expires_in: config.jwt_expiry,
       expires_at: exp,
       refresh_token: refreshToken,
       user,
@@ -278,14 +296,22 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     passwordHash: string | null;
     userMetadata: Record<string, unknown>;
     anonymous: boolean;
-  }): Promise<Record<string, unknown>> {
+    /** False: the address waits for its confirmation email, and there is no session yet. */
+    confirmed?: boolean;
+    /** Runs in the transaction when the user is unconfirmed; returns the email's sending. */
+    confirm?: (tx: Queryable, user: { id: string; email: string }) => Promise<() => void>;
+    /** Create the user only, without signing it in (a user made by /otp). */
+    withoutSession?: boolean;
+  }): Promise<{ session?: Record<string, unknown>; user: UserJson }> {
     const now = new Date();
     const id = randomUUID();
+    const confirmed = input.confirmed ?? true;
     const appMetadata = input.anonymous ? {} : { provider: 'email', providers: ['email'] };
-    const identityData = { sub: id, email: input.email, email_verified: true, phone_verified: false };
+    const identityData = { sub: id, email: input.email, email_verified: confirmed, phone_verified: false };
     const userMetadata = input.anonymous ? input.userMetadata : { ...input.userMetadata, ...identityData };
     try {
-      return await db.transaction(async (tx) => {
+      let sendConfirmation: (() => void) | undefined;
+      const created = await db.transaction(async (tx) => {
         await tx.query(
           `insert into auth.users (
              instance_id, id, aud, role, email, encrypted_password, email_confirmed_at, last_sign_in_at,
@@ -297,8 +323,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
             id,
             input.email,
             input.passwordHash ?? '',
-            input.anonymous ? null : now,
-            now,
+            input.anonymous || !confirmed ? null : now,
+            confirmed ? now : null,
             JSON.stringify(appMetadata),
             JSON.stringify(userMetadata),
             input.anonymous,
@@ -311,12 +337,21 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
             [randomUUID(), id, JSON.stringify(identityData), now],
           );
         }
+        if ((!confirmed && input.email) || input.withoutSession) {
+          if (!confirmed && input.email && input.confirm) sendConfirmation = await input.confirm(tx, { id, email: input.email });
+          const user = await loadUser(tx, id);
+          if (!user) throw new Error('the new user vanished inside its own transaction');
+          return { user };
+        }
         const { sessionId, refreshToken } = await createSession(tx, id, now);
         const user = await loadUser(tx, id);
         if (!user) throw new Error('the new user vanished inside its own transaction');
-        return sessionResponse(user, sessionId, refreshToken, now);
+        return { user, session: await sessionResponse(user, sessionId, refreshToken, now) };
       });
+      sendConfirmation?.();
+      return created;
     } catch (error) {
+      if (error instanceof AuthError) throw error;
       if (isDriverError(error) && error.code === '23505' && /email/.test(error.message)) {
         throw authErrors.userAlreadyExists();
       }
@@ -335,9 +370,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     if (email === '' && phone === '') {
       if (!options.anonymousSignIns) throw authErrors.anonymousDisabled();
       count('anonymousUsers', clientAddress);
-      return json(200, await insertUser({ email: null, passwordHash: null, userMetadata: data, anonymous: true }));
+      const created = await insertUser({ email: null, passwordHash: null, userMetadata: data, anonymous: true });
+      return json(200, created.session);
     }
     count('signInSignUps', clientAddress);
+    if (!config.enable_signup) throw authErrors.signupDisabled();
     const password = body.password ?? '';
     if (password === '') throw authErrors.validation('Signup requires a valid password');
     const problem = passwordProblem(password, rules);
@@ -349,13 +386,30 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     if (email.length > 255 || !EMAIL.test(email)) {
       throw authErrors.validation('Unable to validate email address: invalid format');
     }
+    if (!config.email.enable_signup) throw authErrors.emailProviderDisabled();
     const normalized = email.toLowerCase();
     const existing = await db.query('select 1 from auth.users where email = $1 and is_sso_user = false', [normalized]);
     if (existing.rows.length > 0) throw authErrors.userAlreadyExists();
 
+    const confirmed = !config.email.enable_confirmations;
+    // The confirmation is an email: it counts against the project's email budget.
+    if (!confirmed && emailSent && !emailSent.take('project')) throw authErrors.overEmailSendRateLimit();
+    const redirectTo = allowedRedirect(request.query.get('redirect_to'), {
+      siteUrl: config.site_url,
+      additionalRedirectUrls: config.additional_redirect_urls,
+    });
     // Hashing takes tens of milliseconds (off the event loop): before the database lock.
     const passwordHash = await hashPassword(password);
-    return json(200, await insertUser({ email: normalized, passwordHash, userMetadata: data, anonymous: false }));
+    const created = await insertUser({
+      email: normalized,
+      passwordHash,
+      userMetadata: data,
+      anonymous: false,
+      confirmed,
+      confirm: (tx, user) => emailFlows.sendConfirmation(flows, tx, { ...user, confirmation_sent_at: null }, redirectTo),
+    });
+    // Without a session GoTrue answers with the user alone; supabase-js reads that as "check your email".
+    return json(200, created.session ?? created.user);
   }
 
   async function passwordGrant(request: ServiceRequest, clientAddress: string): Promise<Reply> {
@@ -441,7 +495,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         );
         const current = active.rows[0];
         const revokedAt = token.updated_at ? token.updated_at.getTime() : 0;
-        const withinReuseWindow = now.getTime() - revokedAt < REFRESH_TOKEN_REUSE_SECONDS * 1000;
+        const withinReuseWindow = now.getTime() - revokedAt < config.refresh_token_reuse_interval * 1000;
         // The parent of the live token, or a recent one (a second tab, a lost response):
         // answer with the live token instead of forking the family.
         if (current && (current.parent === token.token || withinReuseWindow)) {
@@ -536,15 +590,51 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     return { status: 204, headers: {} };
   }
 
+  const flows: emailFlows.EmailFlowContext = {
+    db,
+    config,
+    rules,
+    mailer: options.mailer,
+    authUrl: options.issuer,
+    parseBody: (schema, request) => parseWith(schema, request.body),
+    validEmail: (email) => EMAIL.test(email),
+    loadUser,
+    async issueSession(q, userId, method) {
+      const now = new Date();
+      await q.query('update auth.users set last_sign_in_at = $2 where id = $1', [userId, now]);
+      const { sessionId, refreshToken } = await createSession(q, userId, now);
+      const user = await loadUser(q, userId);
+      if (!user) throw authErrors.userNotFound();
+      return sessionResponse(user, sessionId, refreshToken, now, method);
+    },
+    authenticate,
+    emailSent,
+    countVerification: (clientAddress) => count('tokenVerifications', clientAddress),
+  };
+
+  /** A user made by /otp: no password; confirmed at once unless confirmations are on. */
+  async function createOtpUser(input: emailFlows.NewUserInput): Promise<{ id: string }> {
+    const created = await insertUser({
+      email: input.email,
+      passwordHash: null,
+      userMetadata: input.userMetadata,
+      anonymous: false,
+      confirmed: input.confirmed,
+      // The confirmation email, if any, is sent by /otp itself once the user exists.
+      withoutSession: true,
+    });
+    return { id: String(created.user.id) };
+  }
+
   function settings(): Reply {
     return json(200, {
       external: {
         anonymous_users: options.anonymousSignIns,
-        email: true,
+        email: config.email.enable_signup,
         phone: false,
       },
-      disable_signup: false,
-      mailer_autoconfirm: true,
+      disable_signup: !config.enable_signup,
+      mailer_autoconfirm: !config.email.enable_confirmations,
       phone_autoconfirm: false,
       sms_provider: '',
       saml_enabled: false,
@@ -562,7 +652,19 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         throw authErrors.unsupportedGrant();
       },
     },
-    '/user': { GET: getUser },
+    '/user': { GET: getUser, PUT: (request) => emailFlows.updateUser(flows, request) },
+    '/recover': { POST: (request) => emailFlows.recover(flows, request) },
+    '/otp': {
+      POST: (request, clientAddress) => {
+        count('signInSignUps', clientAddress);
+        return emailFlows.otp(flows, request, createOtpUser);
+      },
+    },
+    '/verify': {
+      GET: (request, clientAddress) => emailFlows.verifyGet(flows, request, clientAddress),
+      POST: (request, clientAddress) => emailFlows.verifyPost(flows, request, clientAddress),
+    },
+    '/reauthenticate': { GET: (request) => emailFlows.reauthenticate(flows, request) },
     '/logout': { POST: logout },
     '/settings': { GET: settings },
     '/health': {

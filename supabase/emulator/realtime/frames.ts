@@ -1,8 +1,13 @@
 /**
- * Phoenix channel frames as realtime-js (serializer vsn 2.0.0) sends and expects them:
- * text frames `[join_ref, ref, topic, event, payload]` both ways, and binary kind-3
- * "user broadcast push" frames from the client.
+ * Phoenix channel frames as realtime-js sends and expects them. Serializer `2.0.0`
+ * (the default): text frames `[join_ref, ref, topic, event, payload]` both ways, and
+ * binary kind-3 "user broadcast push" frames from the client. Serializer `1.0.0`
+ * (`vsn=1.0.0` on the socket URL): JSON objects `{topic, event, payload, ref}` both
+ * ways, text only.
  */
+
+export const SERIALIZERS = ['1.0.0', '2.0.0'] as const;
+export type Serializer = (typeof SERIALIZERS)[number];
 
 export interface Frame {
   joinRef: string | null;
@@ -20,19 +25,37 @@ function isRefValue(value: unknown): value is string | null {
   return value === null || typeof value === 'string';
 }
 
-/** A text frame, or undefined when it is not a well-formed Phoenix message. */
-export function decodeText(text: string): Frame | undefined {
+/** A text frame in the socket's serializer, or undefined when it is not a well-formed Phoenix message. */
+export function decodeText(text: string, serializer: Serializer = '2.0.0'): Frame | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (serializer === '1.0.0') return decodeObject(value);
   if (!Array.isArray(value) || value.length !== 5) return undefined;
   const [joinRef, ref, topic, event, payload] = value as unknown[];
   if (!isRefValue(joinRef) || !isRefValue(ref) || typeof topic !== 'string' || typeof event !== 'string') return undefined;
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
   return { joinRef, ref, topic, event, payload: payload as Record<string, unknown> };
+}
+
+function decodeObject(value: unknown): Frame | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { topic, event, payload, ref, join_ref: joinRef } = value as Record<string, unknown>;
+  const refOf = (raw: unknown) => (raw === undefined ? null : raw);
+  if (!isRefValue(refOf(ref)) || !isRefValue(refOf(joinRef)) || typeof topic !== 'string' || typeof event !== 'string') {
+    return undefined;
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
+  return {
+    joinRef: refOf(joinRef) as string | null,
+    ref: refOf(ref) as string | null,
+    topic,
+    event,
+    payload: payload as Record<string, unknown>,
+  };
 }
 
 /**
@@ -80,7 +103,16 @@ export function decodeBinary(data: Buffer): Frame | undefined {
   };
 }
 
-export function encode(joinRef: string | null, ref: string | null, topic: string, event: string, payload: unknown): string {
+export function encode(
+  joinRef: string | null,
+  ref: string | null,
+  topic: string,
+  event: string,
+  payload: unknown,
+  serializer: Serializer = '2.0.0',
+): string {
+  // Phoenix's V1 serializer has no join_ref: a client tells channels apart by topic.
+  if (serializer === '1.0.0') return JSON.stringify({ topic, event, payload, ref });
   return JSON.stringify([joinRef, ref, topic, event, payload]);
 }
 

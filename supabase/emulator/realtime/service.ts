@@ -26,7 +26,7 @@ import {
   type ProjectKeys,
 } from '../jwt.ts';
 import { canRead, canWrite, type Extension } from './authorization.ts';
-import { decodeBinary, decodeText, encode, encodeBinaryBroadcast, type Frame } from './frames.ts';
+import { decodeBinary, decodeText, encode, encodeBinaryBroadcast, SERIALIZERS, type Frame, type Serializer } from './frames.ts';
 import {
   FilterSyntaxError,
   createPostgresChanges,
@@ -85,6 +85,8 @@ interface Channel {
 
 interface Connection {
   ws: WebSocket;
+  /** The `vsn` the client connected with: how its frames are read and written. */
+  serializer: Serializer;
   apiKey: string;
   channels: Map<string, Channel>;
   /** Frames are handled one at a time, so a join finishes before what follows it. */
@@ -190,11 +192,11 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
   }
 
   function reply(connection: Connection, frame: Frame, status: 'ok' | 'error', response: Record<string, unknown>): void {
-    sendText(connection, encode(frame.joinRef, frame.ref, frame.topic, 'phx_reply', { status, response }));
+    sendText(connection, encode(frame.joinRef, frame.ref, frame.topic, 'phx_reply', { status, response }, connection.serializer));
   }
 
   function push(channel: Channel, event: string, payload: unknown): void {
-    sendText(channel.connection, encode(channel.joinRef, null, channel.topic, event, payload));
+    sendText(channel.connection, encode(channel.joinRef, null, channel.topic, event, payload, channel.connection.serializer));
   }
 
   function unregister(channel: Channel): void {
@@ -214,7 +216,10 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
   /** Ends a channel from the server side, as Realtime does when its token is no longer good. */
   function closeChannel(channel: Channel, message: string): void {
     push(channel, 'system', { extension: 'system', status: 'error', message, channel: channel.subTopic });
-    sendText(channel.connection, encode(channel.joinRef, channel.joinRef, channel.topic, 'phx_close', {}));
+    sendText(
+      channel.connection,
+      encode(channel.joinRef, channel.joinRef, channel.topic, 'phx_close', {}, channel.connection.serializer),
+    );
     unregister(channel);
   }
 
@@ -371,21 +376,32 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     const members = registry.get(registryKey(isPrivate, subTopic));
     if (!members) return;
     const topic = TOPIC_PREFIX + subTopic;
-    let text: string | undefined;
     let binary: Buffer | undefined;
+    let body: Record<string, unknown> | undefined;
     if (Buffer.isBuffer(message.payload)) {
       binary = encodeBinaryBroadcast(topic, message.event, message.meta ? JSON.stringify(message.meta) : '', message.payload);
     } else {
-      const body: Record<string, unknown> = { type: 'broadcast', event: message.event, payload: message.payload };
+      body = { type: 'broadcast', event: message.event, payload: message.payload };
       if (message.meta) body.meta = message.meta;
-      text = encode(null, null, topic, 'broadcast', body);
     }
+    // Encoded once per serializer in use, not once per member.
+    const texts = new Map<Serializer, string>();
     for (const member of members) {
       if (member === sender && !member.self) continue;
       // Realtime ignores broadcasts for a channel whose policies do not allow reading them.
       if (!member.readable.broadcast) continue;
-      if (text !== undefined) sendText(member.connection, text);
-      else if (binary && !member.connection.closed) member.connection.ws.send(binary);
+      const serializer = member.connection.serializer;
+      if (body) {
+        let text = texts.get(serializer);
+        if (text === undefined) {
+          text = encode(null, null, topic, 'broadcast', body, serializer);
+          texts.set(serializer, text);
+        }
+        sendText(member.connection, text);
+      } else if (binary && serializer === '2.0.0' && !member.connection.closed) {
+        // The 1.0.0 serializer is text only: raw bytes cannot reach such a socket.
+        member.connection.ws.send(binary);
+      }
     }
   }
 
@@ -501,7 +517,12 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
 
   function onMessage(connection: Connection, data: RawData, isBinary: boolean): void {
     const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    const frame = isBinary ? decodeBinary(buffer) : decodeText(buffer.toString('utf8'));
+    // Binary frames are a 2.0.0 feature; a 1.0.0 socket sends text only.
+    const frame = isBinary
+      ? connection.serializer === '2.0.0'
+        ? decodeBinary(buffer)
+        : undefined
+      : decodeText(buffer.toString('utf8'), connection.serializer);
     // Garbage is dropped: one bad frame must not cost the socket or the process.
     if (!frame) return;
     connection.queue = connection.queue
@@ -614,10 +635,11 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
       }
       const apiKey = url.searchParams.get('apikey') ?? (request.headers.apikey as string | undefined) ?? '';
       const vsn = url.searchParams.get('vsn') ?? '1.0.0';
-      if (vsn !== '1.0.0' && vsn !== '2.0.0') {
+      if (!(SERIALIZERS as readonly string[]).includes(vsn)) {
         rejectUpgrade(socket, 400, `Unsupported serializer version ${vsn}`);
         return;
       }
+      const serializer = vsn as Serializer;
       void (async () => {
         const checked = apiKey ? await checkToken(apiKey) : ({ ok: false, reason: 'apikey is required' } as const);
         if (!checked.ok) {
@@ -625,7 +647,7 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
           return;
         }
         wss.handleUpgrade(request, socket, head, (ws) => {
-          const connection: Connection = { ws, apiKey, channels: new Map(), queue: Promise.resolve(), closed: false };
+          const connection: Connection = { ws, serializer, apiKey, channels: new Map(), queue: Promise.resolve(), closed: false };
           connections.add(connection);
           ws.on('message', (data, isBinary) => onMessage(connection, data, isBinary));
           ws.on('close', () => onClose(connection));
@@ -662,10 +684,16 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
           return json(400, { error: 'Bad Request', message: 'Bad topic or event in the path' });
         }
         let payload: unknown;
-        try {
-          payload = JSON.parse(request.body?.toString('utf8') ?? '');
-        } catch {
-          return json(400, { error: 'Bad Request', message: 'The body must be JSON' });
+        const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (contentType === 'application/octet-stream') {
+          // httpSend() of an ArrayBuffer or typed array: delivered as raw bytes (binary frames).
+          payload = Buffer.from(request.body ?? Buffer.alloc(0));
+        } else {
+          try {
+            payload = JSON.parse(request.body?.toString('utf8') ?? '');
+          } catch {
+            return json(400, { error: 'Bad Request', message: 'The body must be JSON' });
+          }
         }
         return restBroadcast(request, [{ topic, event, payload, private: request.query.get('private') === 'true' }]);
       }

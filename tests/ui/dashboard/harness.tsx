@@ -63,7 +63,7 @@ class DroppableWebSocket extends WebSocket {
     const frame = parseFrame(data);
     if (frame?.event === 'phx_join' && frame.ref) this.pendingJoins.set(frame.ref, frame.topic);
     if (frame?.event === 'phx_leave') this.forget(frame.topic);
-    super.send(data);
+    super.send(data as Parameters<WebSocket['send']>[0]);
   }
 
   private observe(frame: Frame | undefined): void {
@@ -119,6 +119,11 @@ export async function stopDashboardEmulator(): Promise<void> {
   const running = emulator;
   emulator = undefined;
   await stopEmulator(running);
+}
+
+/** The running emulator's API URL (its local inbox is under it, at /inbox). */
+export function emulatorUrl(): string {
+  return requireEmulator().url;
 }
 
 function requireEmulator(): EmulatorProcess {
