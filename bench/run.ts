@@ -11,8 +11,9 @@
  *
  * Options: --regenerate (rebuild the data sets), --quick (3 s load windows, for trying
  * the harness), --only=<sections> (comma list of: checkout, dashboard, realtime,
- * embedded, spa, memory), --large 100k (a 100,000-order large data set, for trying).
+ * embedded, spa, lighthouse, memory), --large 100k (a 100,000-order large data set, for trying).
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,12 +33,18 @@ import { memoryOf, sampleRss } from './lib/proc.ts';
 import { Report, renderMarkdown, renderTable, verdict } from './lib/report.ts';
 import { bytes, distribution, ms, now, ratio, sleep } from './lib/stats.ts';
 import { measureRealtime } from './realtime.ts';
-import { buildAndWeigh, measureDashboardLoad } from './spa.ts';
+import { measureLighthouse } from './lighthouse.ts';
+import { buildAndWeigh, measureDashboardLoad, spaOutDir } from './spa.ts';
 
 const PGBENCH = '/usr/bin/pgbench';
 const CHROMIUM = '/usr/bin/chromium';
 const DEMO = { email: 'demo@example.com', password: 'demo-password' };
-const SECTIONS = ['checkout', 'dashboard', 'realtime', 'embedded', 'spa', 'memory'] as const;
+const SECTIONS = ['checkout', 'dashboard', 'realtime', 'embedded', 'spa', 'lighthouse', 'memory'] as const;
+/** Page-weight budgets of the first load (issue 14): gzipped JS, entry plus the route's chunks. */
+const ROUTE_BUDGETS: Record<string, number> = {
+  'event page (promoter link)': 80 * 1024,
+  'first dashboard load': 130 * 1024,
+};
 type Section = (typeof SECTIONS)[number];
 
 const S = {
@@ -47,6 +54,7 @@ const S = {
   realtime: '4 · Realtime latency',
   embedded: '5 · Embedded (PGlite) vs Postgres',
   spa: '6 · SPA',
+  lighthouse: '6b · Event page (Lighthouse mobile)',
   memory: '7 · Memory',
 };
 
@@ -460,6 +468,18 @@ async function spaSection(): Promise<void> {
       verdict: bundle.chartChunks.length === 0 ? 'info' : verdict(initialChart.length === 0),
       note: bundle.chartChunks.map((c) => `${c.file}${c.initial ? ' (initial)' : ' (lazy)'}`).join(', '),
     });
+    for (const route of bundle.routes) {
+      const budget = ROUTE_BUDGETS[route.name];
+      report.add({
+        section: S.spa,
+        name: `initial JS of the ${route.name}, gzipped`,
+        value: bytes(route.jsGzip),
+        spread: `${route.files.length} files`,
+        target: budget ? `≤ ${bytes(budget)}` : undefined,
+        verdict: budget ? verdict(route.jsGzip <= budget && route.forbidden.length === 0) : 'info',
+        note: `${route.module} + entry; ${route.forbidden.length ? `chart.js/qrcode in ${route.forbidden.join(', ')}; ` : 'no chart.js or qrcode; '}${route.files.map((f) => `${f.file} ${bytes(f.gzip)}`).join(', ')}`,
+      });
+    }
   } catch (error) {
     report.notMeasured(S.spa, 'initial JS, gzipped (entry + static imports)', error instanceof Error ? error.message : String(error), '≤ 170 KiB');
   }
@@ -499,6 +519,50 @@ const STAT_CARDS_READY = `() => {
   const values = [...region.querySelectorAll('dd')];
   return values.length > 0 && values.every((dd) => (dd.textContent || '').trim() !== '') && values.some((dd) => /\\d/.test(dd.textContent || ''));
 }`;
+
+/** Lighthouse's mobile run on the page a promoter link opens; the median of several runs. */
+async function lighthouseSection(): Promise<void> {
+  log('\n— event page, Lighthouse mobile (slow 4G, 4× CPU)');
+  if (!existsSync(path.join(spaOutDir, 'index.html'))) await buildAndWeigh();
+  const runs = args.quick ? 1 : 5;
+  const load = os.loadavg()[0];
+  const result = await measureLighthouse({ chromium: CHROMIUM, staticDir: spaOutDir, runs });
+  const name = `${result.url} (${result.runs.length} runs, median)`;
+  if (result.runs.length === 0) {
+    report.notMeasured(S.lighthouse, 'performance score', result.failure ?? 'no run', '≥ 95');
+    return;
+  }
+  const median = (values: number[]) => distribution(values).p50;
+  const pick = (f: (run: (typeof result.runs)[number]) => number) => result.runs.map(f);
+  const performance = median(pick((r) => r.performance));
+  const lcp = median(pick((r) => r.lcpMs));
+  const context = `load average ${load.toFixed(1)} on ${os.cpus().length} cores at the start${result.failure ? `; stopped early: ${result.failure}` : ''}`;
+  report.add({
+    section: S.lighthouse,
+    name: `performance score, ${name}`,
+    value: String(performance),
+    spread: `runs ${pick((r) => r.performance).join(', ')}`,
+    target: '≥ 95',
+    verdict: verdict(performance >= 95),
+    note: `FCP ${ms(median(pick((r) => r.fcpMs)))}, TBT ${ms(median(pick((r) => r.tbtMs)))}, CLS ${median(pick((r) => r.cls)).toFixed(3)}; ${context}`,
+  });
+  report.add({
+    section: S.lighthouse,
+    name: 'largest contentful paint',
+    value: ms(lcp),
+    spread: `runs ${pick((r) => r.lcpMs).map((v) => ms(v)).join(', ')}`,
+    target: '≤ 2.0 s',
+    verdict: verdict(lcp <= 2000),
+    note: result.runs[0].lcpElement ? `element: ${result.runs[0].lcpElement}` : '',
+  });
+  report.add({
+    section: S.lighthouse,
+    name: 'transferred',
+    value: bytes(median(pick((r) => r.transferredBytes))),
+    verdict: 'info',
+    note: `unused JavaScript ${bytes(median(pick((r) => r.unusedJsBytes)))}`,
+  });
+}
 
 async function memorySection(): Promise<void> {
   log('\n— memory (emulator CLI, --memory, demo data)');
@@ -544,7 +608,8 @@ async function memorySection(): Promise<void> {
       section: S.memory,
       name: 'emulator CLI (--memory, demo data) idle',
       value: bytes(idle?.rss ?? Number.NaN),
-      verdict: 'info',
+      target: '≤ 250 MiB',
+      verdict: idle ? verdict(idle.rss <= 250 * 1024 * 1024) : 'info',
       note: `peak since start (VmHWM) ${bytes(idle?.hwm ?? Number.NaN)}`,
     });
     report.add({
@@ -552,7 +617,8 @@ async function memorySection(): Promise<void> {
       name: 'emulator CLI under checkout load (10 clients)',
       value: bytes(peak ?? Number.NaN),
       spread: `2 s after: ${bytes(after?.rss ?? Number.NaN)}`,
-      verdict: 'info',
+      target: '≤ 300 MiB',
+      verdict: peak ? verdict(peak <= 300 * 1024 * 1024) : 'info',
       note: `${rate(result.throughput)} over ${windowMs / 1000} s, ${result.ok.toLocaleString('en-US')} orders${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}; ${cpuNote(result.cpu)}`,
     });
   } finally {
@@ -598,6 +664,7 @@ async function main(): Promise<void> {
   }
   if (only.has('memory')) await guard(S.memory, memorySection);
   if (only.has('spa')) await guard(S.spa, spaSection);
+  if (only.has('lighthouse')) await guard(S.lighthouse, lighthouseSection);
 
   const minutes = (now() - started) / 60_000;
   machine['run time'] = `${minutes.toFixed(1)} min${args.quick ? ' (--quick: 3 s load windows)' : ''}`;

@@ -2,8 +2,12 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { App } from '@/app/app';
+import { startEarlyEventRequest } from '@/features/attendee/api/early-event-request';
 import { createQueryClient } from '@/lib/query-client';
 import '@/styles/global.css';
+
+// Before anything renders: the event page's data, in parallel with the page's code.
+startEarlyEventRequest(window.location.pathname);
 
 const container = document.getElementById('root');
 if (!container) throw new Error('The page has no #root element.');

@@ -3,9 +3,6 @@ import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { NotFoundPage } from '@/components/not-found-page';
 import { Spinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
-import { DashboardLayout } from './routes/dashboard-layout';
-import { PromotersRoute } from './routes/promoters';
-import { RequireSession } from './routes/require-session';
 import { RouteErrorBoundary } from './routes/route-error';
 
 /**
@@ -13,13 +10,21 @@ import { RouteErrorBoundary } from './routes/route-error';
  * Query, so the data router's loaders, actions and fetchers would be code shipped in the
  * first download for nothing.
  *
- * The first load serves the promoters view. Every other page (sign-in and sign-up,
- * onboarding, events, groups, and the public attendee pages, which organizers never
- * open) is its own chunk, fetched when its route matches.
+ * Only the route table and the shell are in the first download. The public attendee
+ * pages (what a promoter link opens) are chunks of their own that never pull in the
+ * Supabase client with auth and realtime, nor any dashboard code: they talk to the REST
+ * API through `@/lib/public-api`. Everything organizers use sits under the organizer area
+ * (the session and the full client), whose chunk also holds the dashboard shell and the
+ * promoters view, the first dashboard page; sign-in and sign-up, onboarding, events and
+ * groups are chunks fetched when their route matches.
  */
 const page = <Module,>(load: () => Promise<Module>, pick: (module: Module) => ComponentType) =>
   lazy(async () => ({ default: pick(await load()) }));
 
+const OrganizerArea = page(() => import('./routes/organizer'), (module) => module.OrganizerArea);
+const RequireSession = page(() => import('./routes/organizer'), (module) => module.RequireSession);
+const DashboardLayout = page(() => import('./routes/organizer'), (module) => module.DashboardLayout);
+const PromotersRoute = page(() => import('./routes/organizer'), (module) => module.PromotersRoute);
 const SignInRoute = page(() => import('./routes/auth'), (module) => module.SignInRoute);
 const SignUpRoute = page(() => import('./routes/auth'), (module) => module.SignUpRoute);
 const ForgotPasswordRoute = page(() => import('./routes/auth'), (module) => module.ForgotPasswordRoute);
@@ -53,22 +58,24 @@ export function AppRoutes() {
     <RouteErrorBoundary resetKey={location.pathname}>
       <Routes>
         <Route path={paths.home} element={<Navigate to={paths.promoters} replace />} />
-        <Route path={paths.signIn} element={<PageLoading><SignInRoute /></PageLoading>} />
-        <Route path={paths.signUp} element={<PageLoading><SignUpRoute /></PageLoading>} />
-        <Route path={paths.forgotPassword} element={<PageLoading><ForgotPasswordRoute /></PageLoading>} />
-        <Route path={paths.resetPassword} element={<PageLoading><ResetPasswordRoute /></PageLoading>} />
         <Route path="/events/:slug" element={<PageLoading><PublicEventRoute /></PageLoading>} />
         <Route path="/events/:slug/checkout" element={<PageLoading><CheckoutRoute /></PageLoading>} />
         <Route path="/events/:slug/orders/:reference" element={<PageLoading><OrderConfirmationRoute /></PageLoading>} />
-        <Route element={<RequireSession />}>
-          <Route path={paths.onboarding} element={<PageLoading><OnboardingRoute /></PageLoading>} />
-          <Route path={paths.dashboard} element={<DashboardLayout />}>
-            <Route index element={<Navigate to={paths.promoters} replace />} />
-            <Route path="promoters" element={<PromotersRoute />} />
-            <Route path="promoters/:promoterId" element={<PromotersRoute />} />
-            <Route path="events" element={<PageLoading><EventsRoute /></PageLoading>} />
-            <Route path="groups" element={<PageLoading><GroupsRoute /></PageLoading>} />
-            <Route path="account" element={<PageLoading><AccountRoute /></PageLoading>} />
+        <Route element={<PageLoading><OrganizerArea /></PageLoading>}>
+          <Route path={paths.signIn} element={<PageLoading><SignInRoute /></PageLoading>} />
+          <Route path={paths.signUp} element={<PageLoading><SignUpRoute /></PageLoading>} />
+          <Route path={paths.forgotPassword} element={<PageLoading><ForgotPasswordRoute /></PageLoading>} />
+          <Route path={paths.resetPassword} element={<PageLoading><ResetPasswordRoute /></PageLoading>} />
+          <Route element={<PageLoading><RequireSession /></PageLoading>}>
+            <Route path={paths.onboarding} element={<PageLoading><OnboardingRoute /></PageLoading>} />
+            <Route path={paths.dashboard} element={<PageLoading><DashboardLayout /></PageLoading>}>
+              <Route index element={<Navigate to={paths.promoters} replace />} />
+              <Route path="promoters" element={<PageLoading><PromotersRoute /></PageLoading>} />
+              <Route path="promoters/:promoterId" element={<PageLoading><PromotersRoute /></PageLoading>} />
+              <Route path="events" element={<PageLoading><EventsRoute /></PageLoading>} />
+              <Route path="groups" element={<PageLoading><GroupsRoute /></PageLoading>} />
+              <Route path="account" element={<PageLoading><AccountRoute /></PageLoading>} />
+            </Route>
           </Route>
         </Route>
         <Route path="*" element={<NotFoundPage />} />

@@ -67,6 +67,24 @@ class RollbackWith<T> {
   constructor(readonly value: T) {}
 }
 
+/**
+ * PGlite's memory is one WebAssembly heap that grows and never shrinks, so Postgres's
+ * own caches decide the emulator's size. Stock settings give a 128 MiB buffer cache and
+ * 64 MiB for maintenance work; on the embedded engine the data files are already
+ * cached by the file system (the OS page cache, or memory itself with --memory), so a
+ * small buffer cache costs little. These settings keep an idle emulator with the demo
+ * data at about half its stock size. Postgres (DATABASE_URL) is not touched.
+ */
+const PGLITE_SETTINGS: Record<string, string> = {
+  shared_buffers: '16MB',
+  maintenance_work_mem: '16MB',
+  wal_buffers: '1MB',
+  temp_buffers: '2MB',
+};
+const PGLITE_MEMORY = {
+  startParams: [...PGlite.defaultStartParams, ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
+};
+
 async function openPGlite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Database> {
   const db = await PGlite.create({
     dataDir,
@@ -74,6 +92,7 @@ async function openPGlite(dataDir: string | undefined, loadDataDir: Blob | undef
     extensions: { pgcrypto, uuid_ossp },
     // Flush every commit to disk at once, so a kill -9 never loses a committed row.
     relaxedDurability: false,
+    ...PGLITE_MEMORY,
   });
 
   const wrap = (target: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({

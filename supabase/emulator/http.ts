@@ -116,8 +116,8 @@ export function send(request: IncomingMessage, response: ServerResponse, reply: 
   const headers: Headers = { 'X-Content-Type-Options': 'nosniff', ...corsHeaders(request), ...reply.headers };
   const body = reply.body ?? '';
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  // A 204 must not carry a Content-Length.
-  if (reply.status !== 204 && !hasHeader(headers, 'content-length')) headers['Content-Length'] = String(length);
+  // A 204 must not carry a Content-Length, nor a 304 one that is not the full body's.
+  if (reply.status !== 204 && reply.status !== 304 && !hasHeader(headers, 'content-length')) headers['Content-Length'] = String(length);
   response.writeHead(reply.status, headers);
   if (request.method === 'HEAD' || reply.status === 204 || reply.status === 304) response.end();
   else response.end(body);

@@ -21,7 +21,7 @@ import {
   createProjectKeys,
   type ProjectKeys,
 } from './jwt.ts';
-import { serveStatic } from './static.ts';
+import { serveStatic, warmStatic } from './static.ts';
 import { createAuthService, type AuthService } from './auth/service.ts';
 import { loadProjectConfig, type AuthConfig } from './config.ts';
 import { handleInbox, Inbox } from './mail/inbox.ts';
@@ -253,7 +253,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (pathname.startsWith('/storage/v1') || pathname.startsWith('/functions/v1')) {
           return json(404, { error: 'not_found', message: 'Storage and Edge Functions are not emulated.' });
         }
-        if (options.staticDir) return serveStatic(options.staticDir, method, pathname);
+        if (options.staticDir) return serveStatic(options.staticDir, method, pathname, flatHeaders(request));
         return json(404, { error: 'not_found', message: 'Not found' });
       }
 
@@ -343,6 +343,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
     const port = (httpServer.address() as AddressInfo).port;
     url = `http://${hostForUrl(host)}:${port}`;
+    // Compress the build in the background; a request before it is done compresses its own file.
+    if (options.staticDir) void warmStatic(options.staticDir);
 
     if (options.adminPort !== undefined && options.adminPort !== false) {
       admin = await startAdminServer(db, {

@@ -1,15 +1,23 @@
 /**
- * Serves the built SPA: files from the build directory, index.html for client routes,
- * a long cache for content-hashed assets and none for index.html.
+ * Serves the built SPA as a static host does: files from the build directory, index.html
+ * for client routes, a year-long immutable cache for content-hashed assets and
+ * revalidation (`no-cache`) for everything else, ETags answered with 304, and text
+ * compressed with brotli or gzip as the request's Accept-Encoding allows.
  *
  * Every answer carries the headers of the build's `_headers` file, the one the static
  * host uses in production (see security-headers.ts); a build without one gets the
  * same-origin defaults. Source maps and `_headers` itself are never served, as on the
  * static hosts.
+ *
+ * Files are read and compressed once per version (path, size and modification time) and
+ * kept in memory, so a rebuild while the emulator runs is served at once.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Reply } from './http.ts';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
+import type { Headers, Reply } from './http.ts';
 import { headersFor, parseHeadersFile, securityHeaderRules, type HeaderRule } from './security-headers.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -33,15 +41,132 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** Vite puts content-hashed files under assets/; they never change under one name. */
 const HASHED_ASSET = /^\/assets\//;
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const REVALIDATE = 'no-cache';
 
-async function fileIfExists(file: string): Promise<Buffer | undefined> {
+/** Types worth compressing: text. Images and fonts are compressed already. */
+const COMPRESSIBLE = /^(text\/|application\/(json|manifest\+json|javascript)|image\/svg\+xml)/;
+/** Below this, compression saves less than the headers it costs. */
+const MIN_COMPRESS_BYTES = 512;
+
+type Encoding = 'br' | 'gzip';
+
+/** One version of one file, with its compressed forms when they are smaller. */
+interface CachedFile {
+  body: Buffer;
+  type: string;
+  /** Hash of the content; each representation's ETag derives from it. */
+  hash: string;
+  encoded: Partial<Record<Encoding, Buffer>>;
+}
+
+const compressBrotli = promisify(brotliCompress);
+const compressGzip = promisify(gzip);
+
+/** Loaded files by absolute path, with the version (size and mtime) they were read at. */
+const fileCache = new Map<string, { version: string; file: Promise<CachedFile> }>();
+
+async function loadFile(file: string, size: number): Promise<CachedFile> {
+  const body = await readFile(file);
+  const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
+  const encoded: CachedFile['encoded'] = {};
+  if (COMPRESSIBLE.test(type) && body.length >= MIN_COMPRESS_BYTES) {
+    // Highest levels, as a host precompressing a build does: paid once per file version.
+    const [br, gz] = await Promise.all([
+      compressBrotli(body, {
+        params: {
+          [zlibConstants.BROTLI_PARAM_QUALITY]: zlibConstants.BROTLI_MAX_QUALITY,
+          [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT,
+          [zlibConstants.BROTLI_PARAM_SIZE_HINT]: size,
+        },
+      }),
+      compressGzip(body, { level: zlibConstants.Z_BEST_COMPRESSION }),
+    ]);
+    if (br.length < body.length) encoded.br = br;
+    if (gz.length < body.length) encoded.gzip = gz;
+  }
+  return { body, type, hash, encoded };
+}
+
+/** The file at an absolute path, from the cache while it is unchanged; undefined if none. */
+async function cachedFile(file: string): Promise<CachedFile | undefined> {
+  let info;
   try {
-    const info = await stat(file);
-    if (!info.isFile()) return undefined;
-    return await readFile(file);
+    info = await stat(file);
   } catch {
+    fileCache.delete(file);
     return undefined;
   }
+  if (!info.isFile()) return undefined;
+  const version = `${info.size}:${info.mtimeMs}`;
+  const hit = fileCache.get(file);
+  if (hit?.version === version) return hit.file;
+  const loading = loadFile(file, info.size);
+  fileCache.set(file, { version, file: loading });
+  // A failed read is not remembered.
+  loading.catch(() => {
+    if (fileCache.get(file)?.file === loading) fileCache.delete(file);
+  });
+  return loading.catch(() => undefined);
+}
+
+/**
+ * Reads and compresses every file of the build ahead of the first request, so the first
+ * page load does not wait for brotli. Errors are left to the request that meets them.
+ */
+export async function warmStatic(root: string): Promise<void> {
+  const base = path.resolve(root);
+  const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    if (PRIVATE_FILE.test(path.relative(base, file).split(path.sep).join('/'))) continue;
+    await cachedFile(file);
+  }
+}
+
+/**
+ * The encoding to send for an Accept-Encoding header: brotli, then gzip, among those
+ * the client accepts (q > 0, named or through `*`) and the file has.
+ */
+export function chooseEncoding(acceptEncoding: string | undefined, available: readonly Encoding[]): Encoding | undefined {
+  if (!acceptEncoding || available.length === 0) return undefined;
+  const weights = new Map<string, number>();
+  for (const part of acceptEncoding.split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (!name) continue;
+    let q = 1;
+    for (const param of params) {
+      const [key, value] = param.trim().split('=');
+      if (key === 'q') q = Number(value);
+    }
+    weights.set(name.trim(), Number.isFinite(q) ? q : 0);
+  }
+  const weight = (name: Encoding) => weights.get(name) ?? (name === 'gzip' ? weights.get('x-gzip') : undefined) ?? weights.get('*') ?? 0;
+  const candidates = (['br', 'gzip'] as const).filter((name) => available.includes(name) && weight(name) > 0);
+  // Highest q wins; on a tie, the listed order (brotli is smaller).
+  return candidates.sort((a, b) => weight(b) - weight(a))[0];
+}
+
+/** True when an If-None-Match header names this ETag (weak comparison, as for GET). */
+function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
+}
+
+function represent(file: CachedFile, cacheControl: string, requestHeaders: Headers): Reply {
+  const available = Object.keys(file.encoded) as Encoding[];
+  const encoding = chooseEncoding(requestHeaders['accept-encoding'], available);
+  const etag = `"${file.hash}${encoding ? `-${encoding}` : ''}"`;
+  const headers: Headers = { 'Cache-Control': cacheControl, ETag: etag };
+  // Whether or not this answer is compressed, another Accept-Encoding may get another body.
+  if (available.length) headers.Vary = 'Accept-Encoding';
+  if (matchesEtag(requestHeaders['if-none-match'], etag)) return { status: 304, headers };
+  headers['Content-Type'] = file.type;
+  if (encoding) headers['Content-Encoding'] = encoding;
+  return { status: 200, headers, body: encoding ? file.encoded[encoding] : file.body };
 }
 
 function notFound(): Reply {
@@ -66,13 +191,14 @@ function headerRules(root: string): Promise<HeaderRule[]> {
   return rules;
 }
 
-export async function serveStatic(root: string, method: string, pathname: string): Promise<Reply> {
-  const reply = await serveFile(root, method, pathname);
+/** `requestHeaders`: lower-case names (Accept-Encoding and If-None-Match are read). */
+export async function serveStatic(root: string, method: string, pathname: string, requestHeaders: Headers = {}): Promise<Reply> {
+  const reply = await serveFile(root, method, pathname, requestHeaders);
   const headers = headersFor(await headerRules(path.resolve(root)), pathname);
   return { ...reply, headers: { ...headers, ...reply.headers } };
 }
 
-async function serveFile(root: string, method: string, pathname: string): Promise<Reply> {
+async function serveFile(root: string, method: string, pathname: string, requestHeaders: Headers): Promise<Reply> {
   if (method !== 'GET' && method !== 'HEAD') {
     return { status: 405, headers: { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }, body: 'Method not allowed' };
   }
@@ -89,17 +215,13 @@ async function serveFile(root: string, method: string, pathname: string): Promis
 
   if (PRIVATE_FILE.test(decoded)) return notFound();
   if (decoded !== '/' && !decoded.endsWith('/')) {
-    const body = await fileIfExists(target);
-    if (body) {
-      const type = CONTENT_TYPES[path.extname(target).toLowerCase()] ?? 'application/octet-stream';
-      const cache = HASHED_ASSET.test(decoded) ? 'public, max-age=31536000, immutable' : 'no-cache';
-      return { status: 200, headers: { 'Content-Type': type, 'Cache-Control': cache }, body };
-    }
+    const file = await cachedFile(target);
+    if (file) return represent(file, HASHED_ASSET.test(decoded) ? IMMUTABLE : REVALIDATE, requestHeaders);
     // A missing asset is a real 404: answering index.html would hide a broken build.
     if (HASHED_ASSET.test(decoded) || path.extname(decoded) !== '') return notFound();
   }
 
-  const index = await fileIfExists(path.join(base, 'index.html'));
+  const index = await cachedFile(path.join(base, 'index.html'));
   if (!index) return notFound();
-  return { status: 200, headers: { 'Content-Type': CONTENT_TYPES['.html'], 'Cache-Control': 'no-cache' }, body: index };
+  return represent(index, REVALIDATE, requestHeaders);
 }

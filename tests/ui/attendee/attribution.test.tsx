@@ -5,6 +5,7 @@ import { admin, renderAttendee, resetBrowserSession, startAttendeeEmulator, stop
 import { createEvent, createOrganization, createPromoter, ordersOf, type Fixture } from './fixtures';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
+vi.mock('@/lib/public-api', () => import('../support/spa-client'));
 
 let fixture: Fixture;
 

@@ -12,6 +12,7 @@ import {
 import { createEvent, createOrganization, ordersOf, type Fixture } from './fixtures';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
+vi.mock('@/lib/public-api', () => import('../support/spa-client'));
 
 let fixture: Fixture;
 

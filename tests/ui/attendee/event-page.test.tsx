@@ -4,6 +4,7 @@ import { admin, network, renderAttendee, resetBrowserSession, startAttendeeEmula
 import { createEvent, createOrganization, type Fixture } from './fixtures';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
+vi.mock('@/lib/public-api', () => import('../support/spa-client'));
 
 let fixture: Fixture;
 

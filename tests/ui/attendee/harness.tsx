@@ -59,6 +59,12 @@ export async function stopAttendeeEmulator(): Promise<void> {
   await stopEmulator(running);
 }
 
+/** Where the emulator listens, e.g. to point a request built for the page's origin at it. */
+export function emulatorUrl(): string {
+  if (!emulator) throw new Error('The emulator is not running.');
+  return emulator.url;
+}
+
 /** A service-role client, for arranging data and checking what the database holds. */
 export function admin(): Client {
   if (!serviceClient) throw new Error('The emulator is not running.');

@@ -23,3 +23,6 @@ export const supabase = new Proxy({} as SupabaseClient<Database>, {
     return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
   },
 });
+
+/** The attendee pages' REST client (`@/lib/public-api`): the same test client, which has `from` and `rpc` too. */
+export const publicApi = supabase;

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { supabase } from '@/lib/supabase';
+import { publicApi } from '@/lib/public-api';
 import { attributionTokenFor } from '../lib/attendee-session';
 import { CheckoutFailure, toCheckoutFailure } from '../lib/checkout-errors';
 import { checkoutResultSchema, type CheckoutResult } from '../lib/order-storage';
@@ -39,7 +39,7 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutResult> {
   };
 
   for (let attempt = 0; ; attempt += 1) {
-    const { data, error, status } = await supabase.rpc('checkout', args);
+    const { data, error, status } = await publicApi.rpc('checkout', args);
     if (!error) {
       const parsed = checkoutResultSchema.safeParse(data);
       if (!parsed.success) throw new CheckoutFailure('unexpected', undefined, 'Your order could not be completed. Please try again in a moment.');

@@ -1,6 +1,7 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import type { Tables } from '@/lib/database.types';
-import { supabase } from '@/lib/supabase';
+import { publicApi } from '@/lib/public-api';
+import { PUBLIC_EVENT_COLUMNS, PUBLIC_TICKET_TYPE_COLUMNS, takeEarlyEventRows } from './early-event-request';
 import { attendeeKeys } from './keys';
 
 export type PublicTicketType = Pick<Tables<'ticket_types'>, 'id' | 'name' | 'price_minor' | 'capacity' | 'sold' | 'sort_order'>;
@@ -17,29 +18,32 @@ export interface PublicEvent {
   ticketTypes: PublicTicketType[];
 }
 
+type PublicEventRow = Omit<PublicEvent, 'ticketTypes'> & { ticket_types: (PublicTicketType & { created_at: string })[] | null };
+
+function toPublicEvent({ ticket_types: ticketTypes, ...details }: PublicEventRow): PublicEvent {
+  return { ...details, ticketTypes: (ticketTypes ?? []).map(({ created_at: _created, ...ticketType }) => ticketType) };
+}
+
 /**
  * A published event and its ticket types, as an anonymous visitor sees them (RLS hides
  * drafts and cancelled events). `null` when there is no such published event.
  */
 export async function getPublicEvent(slug: string): Promise<PublicEvent | null> {
-  const { data: event, error } = await supabase
+  // The entry script may have asked already, while the page's code was loading.
+  const rows = (await takeEarlyEventRows(slug)) as PublicEventRow[] | undefined;
+  if (rows) return rows.length === 1 ? toPublicEvent(rows[0]) : null;
+
+  // One request, not two: the page's largest paint waits for it.
+  const { data: event, error } = await publicApi
     .from('events')
-    .select('id, slug, name, description, venue, starts_at, ends_at, currency')
+    .select(`${PUBLIC_EVENT_COLUMNS}, ticket_types(${PUBLIC_TICKET_TYPE_COLUMNS})`)
     .eq('slug', slug)
     .eq('status', 'published')
+    .order('sort_order', { referencedTable: 'ticket_types', ascending: true })
+    .order('created_at', { referencedTable: 'ticket_types', ascending: true })
     .maybeSingle();
   if (error) throw error;
-  if (!event) return null;
-
-  const { data: ticketTypes, error: ticketTypesError } = await supabase
-    .from('ticket_types')
-    .select('id, name, price_minor, capacity, sold, sort_order')
-    .eq('event_id', event.id)
-    .order('sort_order', { ascending: true })
-    .order('created_at', { ascending: true });
-  if (ticketTypesError) throw ticketTypesError;
-
-  return { ...event, ticketTypes: ticketTypes ?? [] };
+  return event ? toPublicEvent(event as PublicEventRow) : null;
 }
 
 export function publicEventQueryOptions(slug: string) {

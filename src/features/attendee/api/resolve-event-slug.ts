@@ -1,5 +1,5 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { supabase } from '@/lib/supabase';
+import { publicApi } from '@/lib/public-api';
 import { attendeeKeys } from './keys';
 
 /**
@@ -7,7 +7,7 @@ import { attendeeKeys } from './keys';
  * published, otherwise `null`. Printed links and QR codes keep working after a rename.
  */
 export async function resolveEventSlug(slug: string): Promise<string | null> {
-  const { data, error } = await supabase.rpc('resolve_event_slug', { p_slug: slug });
+  const { data, error } = await publicApi.rpc('resolve_event_slug', { p_slug: slug });
   if (error) throw error;
   return typeof data === 'string' && data.length > 0 ? data : null;
 }

@@ -1,4 +1,4 @@
-import { supabase } from '@/lib/supabase';
+import { publicApi } from '@/lib/public-api';
 import { getSessionId, saveAttributionToken } from '../lib/attendee-session';
 
 /** Promo codes as the database allows them; anything else cannot match a promoter. */
@@ -20,7 +20,7 @@ export function trackPromoterVisit(eventSlug: string, promoCode: string): Promis
 
   const visit = (async () => {
     try {
-      const { data, error } = await supabase.rpc('track_promoter_visit', {
+      const { data, error } = await publicApi.rpc('track_promoter_visit', {
         p_event_slug: eventSlug,
         p_promo_code: promoCode,
         p_session_id: getSessionId(),
