@@ -858,7 +858,7 @@ export type Database = {
         Args: {
           p_invitation_id: string;
         };
-        Returns: undefined;
+        Returns: string;
       };
       track_promoter_visit: {
         Args: {

@@ -155,7 +155,7 @@ grant execute on function public.invite_member(uuid, text, text) to authenticate
 
 -- revoke_invitation -----------------------------------------------------------------------------------
 create function public.revoke_invitation(p_invitation_id uuid)
-returns void
+returns timestamptz
 language plpgsql
 volatile
 security definer
@@ -173,11 +173,13 @@ begin
     raise exception 'invitation_already_accepted'
       using errcode = 'P0001', hint = 'This invitation was already accepted; remove the member instead.';
   end if;
-  update public.organization_invitations set revoked_at = coalesce(revoked_at, now()) where id = p_invitation_id;
+  update public.organization_invitations set revoked_at = coalesce(revoked_at, now()) where id = p_invitation_id
+  returning revoked_at into v_invitation.revoked_at;
+  return v_invitation.revoked_at;
 end;
 $$;
 comment on function public.revoke_invitation(uuid) is
-  'Owners and admins revoke an open invitation of their organization; its link is refused from then on. Revoking twice is harmless. Errors: not_authorized, invitation_already_accepted.';
+  'Owners and admins revoke an open invitation of their organization; its link is refused from then on. Returns when it was revoked; revoking twice is harmless. Errors: not_authorized, invitation_already_accepted.';
 revoke all on function public.revoke_invitation(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.revoke_invitation(uuid) to authenticated;
 
