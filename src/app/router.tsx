@@ -14,8 +14,9 @@ import { RouteErrorBoundary } from './routes/route-error';
  * first download for nothing.
  *
  * The first load serves the promoters view. Every other page (sign-in and sign-up,
- * onboarding, events, groups, and the public attendee pages, which organizers never
- * open) is its own chunk, fetched when its route matches.
+ * onboarding, events, groups, members, the invitation landing page, and the public
+ * attendee pages, which organizers never open) is its own chunk, fetched when its route
+ * matches.
  */
 const page = <Module,>(load: () => Promise<Module>, pick: (module: Module) => ComponentType) =>
   lazy(async () => ({ default: pick(await load()) }));
@@ -25,6 +26,8 @@ const SignUpRoute = page(() => import('./routes/auth'), (module) => module.SignU
 const OnboardingRoute = page(() => import('./routes/onboarding'), (module) => module.OnboardingRoute);
 const EventsRoute = page(() => import('./routes/events'), (module) => module.EventsRoute);
 const GroupsRoute = page(() => import('./routes/groups'), (module) => module.GroupsRoute);
+const MembersRoute = page(() => import('./routes/members'), (module) => module.MembersRoute);
+const InvitationRoute = page(() => import('./routes/invitation'), (module) => module.InvitationRoute);
 const PublicEventRoute = page(() => import('./routes/public/event'), (module) => module.default);
 const CheckoutRoute = page(() => import('./routes/public/checkout'), (module) => module.default);
 const OrderConfirmationRoute = page(() => import('./routes/public/order-confirmation'), (module) => module.default);
@@ -55,6 +58,7 @@ export function AppRoutes() {
         <Route path="/events/:slug" element={<PageLoading><PublicEventRoute /></PageLoading>} />
         <Route path="/events/:slug/checkout" element={<PageLoading><CheckoutRoute /></PageLoading>} />
         <Route path="/events/:slug/orders/:reference" element={<PageLoading><OrderConfirmationRoute /></PageLoading>} />
+        <Route path="/invitations/:token" element={<PageLoading><InvitationRoute /></PageLoading>} />
         <Route element={<RequireSession />}>
           <Route path={paths.onboarding} element={<PageLoading><OnboardingRoute /></PageLoading>} />
           <Route path={paths.dashboard} element={<DashboardLayout />}>
@@ -63,6 +67,7 @@ export function AppRoutes() {
             <Route path="promoters/:promoterId" element={<PromotersRoute />} />
             <Route path="events" element={<PageLoading><EventsRoute /></PageLoading>} />
             <Route path="groups" element={<PageLoading><GroupsRoute /></PageLoading>} />
+            <Route path="members" element={<PageLoading><MembersRoute /></PageLoading>} />
           </Route>
         </Route>
         <Route path="*" element={<NotFoundPage />} />

@@ -9,6 +9,8 @@ export const paths = {
   promoter: (promoterId: string) => `/dashboard/promoters/${promoterId}`,
   groups: '/dashboard/groups',
   events: '/dashboard/events',
+  members: '/dashboard/members',
+  invitation: (token: string) => `/invitations/${token}`,
   publicEvent: (slug: string) => `/events/${slug}`,
   checkout: (slug: string) => `/events/${slug}/checkout`,
   orderConfirmation: (slug: string, reference: string) => `/events/${slug}/orders/${reference}`,
