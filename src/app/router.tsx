@@ -16,7 +16,8 @@ import { RouteErrorBoundary } from './routes/route-error';
  * API through `@/lib/public-api`. Everything organizers use sits under the organizer area
  * (the session and the full client), whose chunk also holds the dashboard shell and the
  * promoters view, the first dashboard page; sign-in and sign-up, onboarding, events and
- * groups are chunks fetched when their route matches.
+ * groups, members and the invitation landing page are chunks fetched when their route
+ * matches.
  */
 const page = <Module,>(load: () => Promise<Module>, pick: (module: Module) => ComponentType) =>
   lazy(async () => ({ default: pick(await load()) }));
@@ -33,6 +34,8 @@ const AccountRoute = page(() => import('./routes/account'), (module) => module.A
 const OnboardingRoute = page(() => import('./routes/onboarding'), (module) => module.OnboardingRoute);
 const EventsRoute = page(() => import('./routes/events'), (module) => module.EventsRoute);
 const GroupsRoute = page(() => import('./routes/groups'), (module) => module.GroupsRoute);
+const MembersRoute = page(() => import('./routes/members'), (module) => module.MembersRoute);
+const InvitationRoute = page(() => import('./routes/invitation'), (module) => module.InvitationRoute);
 const PublicEventRoute = page(() => import('./routes/public/event'), (module) => module.default);
 const CheckoutRoute = page(() => import('./routes/public/checkout'), (module) => module.default);
 const OrderConfirmationRoute = page(() => import('./routes/public/order-confirmation'), (module) => module.default);
@@ -66,6 +69,7 @@ export function AppRoutes() {
           <Route path={paths.signUp} element={<PageLoading><SignUpRoute /></PageLoading>} />
           <Route path={paths.forgotPassword} element={<PageLoading><ForgotPasswordRoute /></PageLoading>} />
           <Route path={paths.resetPassword} element={<PageLoading><ResetPasswordRoute /></PageLoading>} />
+          <Route path="/invitations/:token" element={<PageLoading><InvitationRoute /></PageLoading>} />
           <Route element={<PageLoading><RequireSession /></PageLoading>}>
             <Route path={paths.onboarding} element={<PageLoading><OnboardingRoute /></PageLoading>} />
             <Route path={paths.dashboard} element={<PageLoading><DashboardLayout /></PageLoading>}>
@@ -75,6 +79,7 @@ export function AppRoutes() {
               <Route path="events" element={<PageLoading><EventsRoute /></PageLoading>} />
               <Route path="groups" element={<PageLoading><GroupsRoute /></PageLoading>} />
               <Route path="account" element={<PageLoading><AccountRoute /></PageLoading>} />
+              <Route path="members" element={<PageLoading><MembersRoute /></PageLoading>} />
             </Route>
           </Route>
         </Route>

@@ -12,6 +12,8 @@ export const paths = {
   groups: '/dashboard/groups',
   events: '/dashboard/events',
   account: '/dashboard/account',
+  members: '/dashboard/members',
+  invitation: (token: string) => `/invitations/${token}`,
   publicEvent: (slug: string) => `/events/${slug}`,
   checkout: (slug: string) => `/events/${slug}/checkout`,
   orderConfirmation: (slug: string, reference: string) => `/events/${slug}/orders/${reference}`,

@@ -330,6 +330,56 @@ export type Database = {
           },
         ];
       };
+      organization_invitations: {
+        Row: {
+          accepted_at: string | null;
+          accepted_by: string | null;
+          created_at: string;
+          email: string;
+          expires_at: string;
+          id: string;
+          invited_by: string | null;
+          organization_id: string;
+          revoked_at: string | null;
+          role: Database["public"]["Enums"]["organization_role"];
+          token_hash: string;
+        };
+        Insert: {
+          accepted_at?: string | null;
+          accepted_by?: string | null;
+          created_at?: string;
+          email: string;
+          expires_at?: string;
+          id?: string;
+          invited_by?: string | null;
+          organization_id: string;
+          revoked_at?: string | null;
+          role: Database["public"]["Enums"]["organization_role"];
+          token_hash: string;
+        };
+        Update: {
+          accepted_at?: string | null;
+          accepted_by?: string | null;
+          created_at?: string;
+          email?: string;
+          expires_at?: string;
+          id?: string;
+          invited_by?: string | null;
+          organization_id?: string;
+          revoked_at?: string | null;
+          role?: Database["public"]["Enums"]["organization_role"];
+          token_hash?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "organization_invitations_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       organization_members: {
         Row: {
           created_at: string;
@@ -610,6 +660,12 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
+      accept_invitation: {
+        Args: {
+          p_token: string;
+        };
+        Returns: Json | null;
+      };
       checkout: {
         Args: {
           p_event_slug: string;
@@ -654,6 +710,20 @@ export type Database = {
           attributed_revenue_minor: number;
         }[];
       };
+      invitation_preview: {
+        Args: {
+          p_token: string;
+        };
+        Returns: Json | null;
+      };
+      invite_member: {
+        Args: {
+          p_organization_id: string;
+          p_email: string;
+          p_role?: string;
+        };
+        Returns: Json;
+      };
       is_promo_code_available: {
         Args: {
           p_organization_id: string;
@@ -666,6 +736,17 @@ export type Database = {
           p_organization_id: string;
         };
         Returns: string;
+      };
+      organization_member_list: {
+        Args: {
+          p_organization_id: string;
+        };
+        Returns: {
+          user_id: string;
+          email: string;
+          role: Database["public"]["Enums"]["organization_role"];
+          joined_at: string;
+        }[];
       };
       promoter_group_performance: {
         Args: {
@@ -770,6 +851,12 @@ export type Database = {
       resolve_event_slug: {
         Args: {
           p_slug: string;
+        };
+        Returns: string;
+      };
+      revoke_invitation: {
+        Args: {
+          p_invitation_id: string;
         };
         Returns: string;
       };

@@ -46,6 +46,7 @@ describe('schema conventions', () => {
       'events',
       'order_items',
       'orders',
+      'organization_invitations',
       'organization_members',
       'organizations',
       'promoter_group_members',

@@ -296,7 +296,66 @@ describe('promoter tracking links, end to end', () => {
     });
   });
 
-  it('(8) an organizer who forgot the password sets a new one through the link in the local inbox', async () => {
+  it('(8) the organizer invites a teammate, who accepts in their own browser and switches between organizations', async () => {
+    const journey = 'teams';
+    const teammateEmail = `teammate-${suffix}@example.com`;
+    const organizationName = `Harbour Events ${suffix}`;
+    let invitationLink = '';
+
+    await step(journey, 'invite a teammate as admin', [organizer], async () => {
+      await dashboard.getByRole('link', { name: 'Members' }).click();
+      const invitations = dashboard.getByRole('region', { name: 'Invitations' });
+      await invitations.getByRole('textbox', { name: 'Email' }).fill(teammateEmail);
+      await invitations.getByRole('combobox', { name: 'Role' }).selectOption('admin');
+      await invitations.getByRole('button', { name: 'Invite' }).click();
+      const link = invitations.getByRole('status', { name: 'Invitation link' });
+      await link.getByRole('button', { name: /^Copy link/ }).click();
+      invitationLink = await dashboard.evaluate(() => navigator.clipboard.readText());
+      expect(invitationLink).toMatch(new RegExp(`^${app.origin}/invitations/[A-Za-z0-9_-]{43}$`));
+      await invitations.getByRole('rowheader', { name: teammateEmail }).waitFor();
+      await expectAccessible(dashboard);
+    });
+
+    const teammate = await session();
+    const page = await teammate.newPage();
+    await step(journey, 'the teammate signs up from the link and accepts', [teammate], async () => {
+      await page.goto(invitationLink);
+      await page.getByRole('heading', { name: `Join ${organizationName}` }).waitFor();
+      expect(await page.getByRole('textbox', { name: 'Email' }).inputValue()).toBe(teammateEmail);
+      await expectAccessible(page);
+      await page.getByLabel('Password').fill('correct-horse-battery-9');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('button', { name: 'Accept invitation' }).click();
+      await page.waitForURL(`${app.origin}/dashboard/promoters`);
+      await expect.poll(() => page.getByRole('combobox', { name: 'Organization' }).locator('option:checked').textContent()).toBe(organizationName);
+    });
+
+    await step(journey, 'the organizer sees the new admin', [organizer], async () => {
+      await dashboard.reload();
+      const row = dashboard.getByRole('row', { name: new RegExp(teammateEmail) });
+      await expect.poll(() => row.getByRole('combobox', { name: `Role of ${teammateEmail}` }).inputValue()).toBe('admin');
+      await expect.poll(() => dashboard.getByRole('region', { name: 'Invitations' }).getByRole('rowheader', { name: teammateEmail }).count()).toBe(0);
+    });
+
+    await step(journey, 'the teammate creates an organization of their own and switches back', [teammate], async () => {
+      const switcher = page.getByRole('combobox', { name: 'Organization' });
+      await switcher.selectOption({ label: 'Create organization…' });
+      const dialog = page.getByRole('dialog', { name: 'Create organization' });
+      await dialog.getByRole('textbox', { name: 'Organization name' }).fill(`Side Project ${suffix}`);
+      await dialog.getByRole('button', { name: 'Create organization' }).click();
+      await expect.poll(() => switcher.locator('option:checked').textContent()).toBe(`Side Project ${suffix}`);
+      await page.getByRole('link', { name: 'Events' }).click();
+      await page.getByText('No events yet — create your first').waitFor();
+      expect(await page.getByRole('listitem', { name: eventName }).count()).toBe(0);
+      await switcher.selectOption({ label: organizationName });
+      await page.getByRole('listitem', { name: eventName }).waitFor();
+      // The choice is remembered for the next visit.
+      await page.reload();
+      await expect.poll(() => page.getByRole('combobox', { name: 'Organization' }).locator('option:checked').textContent()).toBe(organizationName);
+    });
+  });
+
+  it('(9) an organizer who forgot the password sets a new one through the link in the local inbox', async () => {
     const page = await (await session()).newPage();
     await page.goto('/sign-in');
     await page.getByRole('link', { name: 'Forgot password?' }).click();

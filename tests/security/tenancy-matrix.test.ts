@@ -8,7 +8,7 @@
  * All persona traffic goes through supabase-js and the emulator; outcomes are verified
  * as the database owner (who bypasses RLS), so a refusal counts only if nothing changed.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRaw, isReplyTo, type Message, type RawSocket } from '../api/phoenix.ts';
@@ -19,7 +19,7 @@ type Key = Record<string, string>;
 type Row = Record<string, unknown>;
 
 /** Who sees which rows. */
-type Visibility = 'members' | 'members+published';
+type Visibility = 'members' | 'members+published' | 'owners+admins';
 
 const NOBODY: readonly Persona[] = [];
 const MEMBERS_A: readonly Persona[] = ['memberA', 'adminA', 'ownerA'];
@@ -60,6 +60,17 @@ async function retiredSlug(world: World, org: OrganizationFixture, status = 'dra
   );
   await world.db.query('update public.events set slug = $1 where id = $2', [`${slug}-now`, id]);
   return slug;
+}
+
+/** An open invitation of the organization to `email`, written as the database owner, with its link's token. */
+async function newInvitation(world: World, org: OrganizationFixture, email = `invitee-${world.unique()}@example.com`): Promise<{ id: string; token: string }> {
+  const token = randomBytes(32).toString('base64url');
+  const id = await one(
+    world,
+    `insert into public.organization_invitations (organization_id, email, role, token_hash) values ($1, $2, 'member', private.invitation_token_hash($3)) returning id`,
+    [org.id, email.toLowerCase(), token],
+  );
+  return { id, token };
 }
 
 const newPromoter = (world: World, org: OrganizationFixture) =>
@@ -109,6 +120,24 @@ const TABLES: Record<string, TableEntry> = {
       ]);
       return { organization_id: world.a.id, user_id: user };
     },
+    change: { column: 'role', value: 'admin' },
+  },
+  organization_invitations: {
+    orgColumn: 'organization_id',
+    keyColumns: ['id'],
+    select: 'owners+admins',
+    // Written only by invite_member, revoke_invitation and accept_invitation.
+    insert: NOBODY,
+    update: NOBODY,
+    delete: NOBODY,
+    newRow: async (world) => ({
+      id: randomUUID(),
+      organization_id: world.a.id,
+      email: `forged-${world.unique()}@example.com`,
+      role: 'member',
+      token_hash: `\\x${randomBytes(32).toString('hex')}`,
+    }),
+    disposable: async (world) => ({ id: (await newInvitation(world, world.a)).id }),
     change: { column: 'role', value: 'admin' },
   },
   events: {
@@ -338,8 +367,8 @@ const TABLES: Record<string, TableEntry> = {
 
 interface FunctionEntry {
   allowed: readonly Persona[];
-  /** Arguments aimed at organization A; may arrange what the call needs. */
-  args(world: World): Promise<Row>;
+  /** Arguments aimed at organization A; may arrange what the call needs (for the persona about to call). */
+  args(world: World, persona: Persona): Promise<Row>;
   /** Whether the call took effect, asked of the database afterwards (for functions that write). */
   tookEffect?(world: World, args: Row): Promise<boolean>;
   /** Allowed personas whose call succeeds with null and takes no effect. */
@@ -390,6 +419,37 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
     args: async (world) => ({ p_slug: await retiredSlug(world, world.a, 'published') }),
   },
   organization_live_topic: { allowed: MEMBERS_A, args: async (world) => ({ p_organization_id: world.a.id }) },
+  organization_member_list: { allowed: MEMBERS_A, args: async (world) => ({ p_organization_id: world.a.id }) },
+  invite_member: {
+    allowed: ADMINS_A,
+    args: async (world) => ({ p_organization_id: world.a.id, p_email: `invited-${world.unique()}@example.com`, p_role: 'member' }),
+    tookEffect: (world, args) => exists(world, 'select 1 from public.organization_invitations where email = $1', [args.p_email]),
+  },
+  revoke_invitation: {
+    allowed: ADMINS_A,
+    args: async (world) => ({ p_invitation_id: (await newInvitation(world, world.a)).id }),
+    tookEffect: (world, args) =>
+      exists(world, 'select 1 from public.organization_invitations where id = $1 and revoked_at is not null', [args.p_invitation_id]),
+  },
+  // The landing page: anyone holding a live link.
+  invitation_preview: { allowed: EVERYONE, args: async (world) => ({ p_token: (await newInvitation(world, world.a)).token }) },
+  accept_invitation: {
+    // Every signed-in user, for an invitation to their own email address (into a fresh
+    // organization, so that the world's memberships stay as they are).
+    allowed: SIGNED_IN,
+    async args(world, persona) {
+      const email =
+        persona === 'anonymous'
+          ? `nobody-${world.unique()}@example.com`
+          : await one(world, 'select email as id from auth.users where id = $1', [world.userIds[persona]]);
+      const org = await one(world, `insert into public.organizations (name) values ($1) returning id`, [`Inviting ${world.unique()}`]);
+      return { p_token: (await newInvitation(world, { ...world.a, id: org }, email)).token };
+    },
+    tookEffect: (world, args) =>
+      exists(world, 'select 1 from public.organization_invitations where token_hash = private.invitation_token_hash($1) and accepted_at is not null', [
+        args.p_token,
+      ]),
+  },
   is_promo_code_available: {
     allowed: MEMBERS_A,
     args: async (world) => ({ p_organization_id: world.a.id, p_promo_code: `FREE${world.unique()}` }),
@@ -418,9 +478,12 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
 // The live schema, read before the tests are generated.
 const world = await createWorld();
 afterAll(() => world.stop());
-// Every organization has a former slug, so members see rows of event_slug_history.
+// Every organization has a former slug, so members see rows of event_slug_history, and
+// an open invitation.
 await retiredSlug(world, world.a);
 await retiredSlug(world, world.b);
+await newInvitation(world, world.a);
+await newInvitation(world, world.b);
 
 const liveTables = (
   await world.db.query<{ relname: string; relrowsecurity: boolean }>(
@@ -453,11 +516,11 @@ async function rowExists(table: string, key: Key, extra?: { column: string; valu
   return exists(world, sql, params);
 }
 
-/** The organizations a persona belongs to, as the database owner sees it. */
-async function organizationsOf(persona: Persona): Promise<string[]> {
+/** The organizations a persona belongs to (as owner or admin only, if asked), as the database owner sees it. */
+async function organizationsOf(persona: Persona, ownersAndAdmins = false): Promise<string[]> {
   if (persona === 'anonymous') return [];
   const result = await world.db.query<{ organization_id: string }>(
-    'select organization_id from public.organization_members where user_id = $1',
+    `select organization_id from public.organization_members where user_id = $1${ownersAndAdmins ? ` and role in ('owner', 'admin')` : ''}`,
     [world.userIds[persona]],
   );
   return result.rows.map((row) => row.organization_id);
@@ -509,9 +572,13 @@ for (const { relname: table } of liveTables) {
       // Table names come from the live schema, so the client is used untyped here.
       const client = () => world.clients[persona] as unknown as SupabaseClient;
 
-      const seesWhat = entry.select === 'members+published' ? 'its organizations’ rows and published ones' : 'its organizations’ rows';
+      const seesWhat = {
+        members: 'its organizations’ rows',
+        'members+published': 'its organizations’ rows and published ones',
+        'owners+admins': 'the rows of the organizations it owns or administers',
+      }[entry.select];
       it(`${persona} reads exactly ${seesWhat}`, async () => {
-        const orgs = await organizationsOf(persona);
+        const orgs = await organizationsOf(persona, entry.select === 'owners+admins');
         const expected = await world.db.query<Row>(
           `select ${entry.keyColumns.map((c) => `t.${c}`).join(', ')} from public.${table} t
            where t.${entry.orgColumn} = any($1::uuid[])${entry.published ? ` or (${entry.published})` : ''}`,
@@ -527,7 +594,7 @@ for (const { relname: table } of liveTables) {
         expect(seen.map((row) => keyString(row, entry.keyColumns)).sort()).toEqual(
           expected.rows.map((row) => keyString(row, entry.keyColumns)).sort(),
         );
-        if (persona === 'memberA' || persona === 'memberB') {
+        if (entry.select === 'owners+admins' ? persona === 'adminA' : persona === 'memberA' || persona === 'memberB') {
           // Sanity: the persona does see its own organization's fixture rows.
           expect(seen.length).toBeGreaterThan(0);
         }
@@ -580,7 +647,7 @@ for (const name of liveFunctions) {
     for (const persona of PERSONAS) {
       const allowed = entry.allowed.includes(persona);
       it(`${persona} ${allowed ? 'may' : 'may not'} call it on organization A`, async () => {
-        const args = await entry.args(world);
+        const args = await entry.args(world, persona);
         const { data, error, status } = await world.clients[persona].rpc(name as 'checkout', args as never);
         expect(status).toBeLessThan(500);
         const silent = allowed && (entry.answersNullFor?.includes(persona) ?? false);

@@ -1,4 +1,4 @@
-import { Navigate, NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { PanelError } from '@/components/ui/error-boundary';
 import { Spinner } from '@/components/ui/spinner';
@@ -8,14 +8,20 @@ import { useSession } from '@/features/auth/components/session-provider';
 import { useMyOrganizations, type Organization } from '@/features/organizations/api/get-my-organizations';
 import { LeaveOrganizationButton } from '@/features/organizations/components/leave-organization-button';
 import { OrganizationProvider } from '@/features/organizations/components/organization-provider';
+import { OrganizationSwitcher } from '@/features/organizations/components/organization-switcher';
+import { useSelectedOrganization } from '@/features/organizations/hooks/use-selected-organization';
 import { LiveIndicator } from '@/features/realtime/components/live-indicator';
 import { useLiveUpdates } from '../live-updates';
 
-/** Resolves the organization (or sends the user to onboarding), then shows the shell. */
+/**
+ * Resolves the organization (the one chosen last, else the oldest; or onboarding when
+ * there is none), then shows the shell.
+ */
 export function DashboardLayout() {
   const session = useSession();
   const userId = session.status === 'signed-in' ? session.session.user.id : '';
   const organizations = useMyOrganizations(userId);
+  const { organization, select } = useSelectedOrganization(userId, organizations.data ?? []);
   if (organizations.isPending) {
     return (
       <div className="center">
@@ -30,19 +36,34 @@ export function DashboardLayout() {
       </main>
     );
   }
-  const organization = organizations.data[0];
   if (!organization) return <Navigate to={paths.onboarding} replace />;
   return (
     <OrganizationProvider organization={organization}>
-      <Shell organization={organization} userId={userId} />
+      <Shell organization={organization} organizations={organizations.data} userId={userId} onSelect={select} />
     </OrganizationProvider>
   );
 }
 
-function Shell({ organization, userId }: { organization: Organization; userId: string }) {
+function Shell({
+  organization,
+  organizations,
+  userId,
+  onSelect,
+}: {
+  organization: Organization;
+  organizations: Organization[];
+  userId: string;
+  onSelect: (organizationId: string) => void;
+}) {
   const status = useLiveUpdates(organization.id);
   const signOut = useSignOut();
   const navigate = useNavigate();
+  const location = useLocation();
+  const switchTo = (organizationId: string) => {
+    onSelect(organizationId);
+    // A promoter's page belongs to the organization left behind; its list is the page to show.
+    if (location.pathname.startsWith(`${paths.promoters}/`)) navigate(paths.promoters);
+  };
   return (
     <div className="shell">
       <header className="topbar">
@@ -53,10 +74,11 @@ function Shell({ organization, userId }: { organization: Organization; userId: s
           <NavLink to={paths.promoters}>Promoters</NavLink>
           <NavLink to={paths.events}>Events</NavLink>
           <NavLink to={paths.groups}>Groups</NavLink>
+          <NavLink to={paths.members}>Members</NavLink>
         </nav>
         <div className="topbar__end">
           <LiveIndicator status={status} />
-          <span className="org-name">{organization.name}</span>
+          <OrganizationSwitcher organizations={organizations} current={organization} onSelect={switchTo} />
           <LeaveOrganizationButton organization={organization} userId={userId} />
           <NavLink className="topbar__link" to={paths.account}>
             Account
@@ -66,7 +88,8 @@ function Shell({ organization, userId }: { organization: Organization; userId: s
           </Button>
         </div>
       </header>
-      <main className="main" id="main">
+      {/* Keyed by organization: a switch starts every page afresh (filters, open dialogs). */}
+      <main className="main" id="main" key={organization.id}>
         <Outlet />
       </main>
     </div>

@@ -6,8 +6,22 @@ import { useSignIn } from '../api/sign-in';
 import { useSignUp } from '../api/sign-up';
 
 /** Sign-in or sign-up with email and password; `onDone` runs once a session exists. */
-export function AuthForm({ mode, onDone, footer }: { mode: 'sign-in' | 'sign-up'; onDone: () => void; footer?: ReactNode }) {
-  const [email, setEmail] = useState('');
+export function AuthForm({
+  mode,
+  onDone,
+  footer,
+  initialEmail = '',
+  title,
+}: {
+  mode: 'sign-in' | 'sign-up';
+  onDone: () => void;
+  footer?: ReactNode;
+  /** Prefilled, e.g. the address an invitation was sent to. */
+  initialEmail?: string;
+  /** Replaces the default heading. */
+  title?: string;
+}) {
+  const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState('');
   const signIn = useSignIn();
   const signUp = useSignUp();
@@ -28,10 +42,10 @@ export function AuthForm({ mode, onDone, footer }: { mode: 'sign-in' | 'sign-up'
     );
   }
 
-  const title = mode === 'sign-in' ? 'Sign in' : 'Create your account';
+  const heading = title ?? (mode === 'sign-in' ? 'Sign in' : 'Create your account');
   return (
     <form className="form" onSubmit={submit} noValidate>
-      <h1>{title}</h1>
+      {title ? <h2>{heading}</h2> : <h1>{heading}</h1>}
       {mutation.isError ? (
         <p className="form-error" role="alert">
           {errorMessage(mutation.error)}

@@ -3,11 +3,12 @@ import { Button } from '@/components/ui/button';
 import { Field, TextField } from '@/components/ui/field';
 import { errorMessage } from '@/lib/errors';
 import { useCreateOrganization } from '../api/create-organization';
+import type { Organization } from '../api/get-my-organizations';
 
 const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'CHF', 'SEK', 'NOK', 'DKK', 'JPY', 'BRL', 'MXN', 'INR', 'ZAR'];
 
-/** First sign-in without an organization: name it and pick the currency tickets sell in. */
-export function OnboardingForm({ onDone }: { onDone: () => void }) {
+/** Names a new organization and picks the currency its tickets sell in. */
+export function OrganizationForm({ onDone, submitLabel }: { onDone: (organization: Organization) => void; submitLabel: string }) {
   const [name, setName] = useState('');
   const [currency, setCurrency] = useState('USD');
   const create = useCreateOrganization();
@@ -19,8 +20,6 @@ export function OnboardingForm({ onDone }: { onDone: () => void }) {
 
   return (
     <form className="form" onSubmit={submit}>
-      <h1>Set up your organization</h1>
-      <p className="muted">Promoters, events and sales all live in your organization.</p>
       {create.isError ? (
         <p className="form-error" role="alert">
           {errorMessage(create.error)}
@@ -38,9 +37,20 @@ export function OnboardingForm({ onDone }: { onDone: () => void }) {
           </select>
         )}
       </Field>
-      <Button type="submit" variant="primary" loading={create.isPending} disabled={!name.trim()}>
-        Create organization
+      <Button type="submit" variant="primary" loading={create.isPending} disabled={!name.trim()} title={name.trim() ? undefined : 'Enter a name first.'}>
+        {submitLabel}
       </Button>
     </form>
+  );
+}
+
+/** First sign-in without an organization. */
+export function OnboardingForm({ onDone }: { onDone: (organization: Organization) => void }) {
+  return (
+    <div className="form">
+      <h1>Set up your organization</h1>
+      <p className="muted">Promoters, events and sales all live in your organization. Invited to a team? Open the invitation link instead.</p>
+      <OrganizationForm submitLabel="Create organization" onDone={onDone} />
+    </div>
   );
 }

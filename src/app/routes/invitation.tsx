@@ -1,0 +1,136 @@
+import { useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { Button } from '@/components/ui/button';
+import { PanelError } from '@/components/ui/error-boundary';
+import { Spinner } from '@/components/ui/spinner';
+import { paths } from '@/config/paths';
+import { useSignOut } from '@/features/auth/api/sign-out';
+import { AuthForm } from '@/features/auth/components/auth-form';
+import { useSession } from '@/features/auth/components/session-provider';
+import { useAcceptInvitation } from '@/features/organizations/api/accept-invitation';
+import { useInvitationPreview, type InvitationPreview } from '@/features/organizations/api/invitation-preview';
+import { rememberOrganization } from '@/features/organizations/hooks/use-selected-organization';
+import { errorMessage } from '@/lib/errors';
+
+/**
+ * /invitations/:token — what the invitation offers; sign in or create an account with
+ * the invited address, then accept: the dashboard opens in the new organization.
+ */
+export function InvitationRoute() {
+  const { token = '' } = useParams();
+  const preview = useInvitationPreview(token);
+  return (
+    <main className="auth">
+      <div className="card auth__card">
+        {preview.isPending ? (
+          <div className="center">
+            <Spinner label="Loading the invitation" />
+          </div>
+        ) : preview.isError ? (
+          <PanelError title="The invitation could not load" error={preview.error} onRetry={() => void preview.refetch()} />
+        ) : preview.data === null ? (
+          <div className="form">
+            <h1>This invitation link is not valid</h1>
+            <p>
+              It may have expired (links are valid for 7 days), been revoked or replaced by a newer link, or already been used. Ask the person who
+              invited you for a new link.
+            </p>
+            <p className="muted">
+              <Link to={paths.dashboard}>Go to your dashboard</Link>
+            </p>
+          </div>
+        ) : (
+          <Invitation token={token} invitation={preview.data} />
+        )}
+      </div>
+    </main>
+  );
+}
+
+const ROLE = { admin: 'an admin', member: 'a member' } as const;
+
+function Invitation({ token, invitation }: { token: string; invitation: InvitationPreview }) {
+  const session = useSession();
+  const navigate = useNavigate();
+  const signOut = useSignOut();
+  const [mode, setMode] = useState<'sign-in' | 'sign-up'>('sign-up');
+  const userId = session.status === 'signed-in' ? session.session.user.id : '';
+  const accept = useAcceptInvitation({
+    onSuccess: (accepted) => {
+      rememberOrganization(userId, accepted.organization_id);
+      navigate(paths.promoters, { replace: true });
+    },
+  });
+
+  const intro = (
+    <>
+      <h1>Join {invitation.organization_name}</h1>
+      <p>
+        {invitation.invited_by ? `${invitation.invited_by} invited you` : 'You are invited'} to join <strong>{invitation.organization_name}</strong> as{' '}
+        {ROLE[invitation.role]}.
+      </p>
+      <p className="muted">
+        The invitation is for <strong>{invitation.email}</strong>.
+      </p>
+    </>
+  );
+
+  if (session.status === 'loading') {
+    return (
+      <div className="center">
+        <Spinner label="Checking your session" />
+      </div>
+    );
+  }
+
+  if (session.status === 'signed-out') {
+    return (
+      <div className="form">
+        {intro}
+        <AuthForm
+          key={mode}
+          mode={mode}
+          title={mode === 'sign-up' ? 'Create your account to accept' : 'Sign in to accept'}
+          initialEmail={invitation.email}
+          // Signed in: this page shows the Accept button.
+          onDone={() => undefined}
+          footer={
+            <p className="muted">
+              {mode === 'sign-up' ? 'Already have an account? ' : 'New here? '}
+              <Button size="sm" variant="ghost" onClick={() => setMode(mode === 'sign-up' ? 'sign-in' : 'sign-up')}>
+                {mode === 'sign-up' ? 'Sign in instead' : 'Create an account instead'}
+              </Button>
+            </p>
+          }
+        />
+      </div>
+    );
+  }
+
+  const signedInAs = session.session.user.email ?? '';
+  const matches = signedInAs.toLowerCase() === invitation.email.toLowerCase();
+  return (
+    <div className="form">
+      {intro}
+      {accept.isError ? (
+        <p className="form-error" role="alert">
+          {errorMessage(accept.error)}
+        </p>
+      ) : null}
+      {matches ? (
+        <Button variant="primary" loading={accept.isPending} onClick={() => accept.mutate(token)}>
+          Accept invitation
+        </Button>
+      ) : (
+        <>
+          <p role="alert" className="form-error">
+            You are signed in as {signedInAs}. This invitation is for {invitation.email}: sign out, then sign in or create an account with that address.
+          </p>
+          <Button loading={signOut.isPending} onClick={() => signOut.mutate()}>
+            Sign out
+          </Button>
+        </>
+      )}
+    </div>
+  );
+}

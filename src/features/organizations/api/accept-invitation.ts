@@ -1,0 +1,34 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { supabase } from '@/lib/supabase';
+import type { OrganizationRole } from './get-members';
+import { organizationKeys } from './keys';
+
+export interface AcceptedInvitation {
+  organization_id: string;
+  role: OrganizationRole;
+  already_member: boolean;
+}
+
+/**
+ * Joins the organization of the invitation as the signed-in user. A link that is no
+ * invitation answers null in the database (so that wrong guesses can be counted); it is
+ * reported here as invitation_not_found.
+ */
+export async function acceptInvitation(token: string): Promise<AcceptedInvitation> {
+  const { data, error } = await supabase.rpc('accept_invitation', { p_token: token });
+  if (error) throw error;
+  if (data === null) throw { message: 'invitation_not_found', code: 'P0001' };
+  return data as unknown as AcceptedInvitation;
+}
+
+export function useAcceptInvitation({ onSuccess }: { onSuccess?: (accepted: AcceptedInvitation) => void } = {}) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: acceptInvitation,
+    onSuccess: async (accepted) => {
+      // The new organization joins the switcher's list before the dashboard opens.
+      await queryClient.invalidateQueries({ queryKey: organizationKeys.all });
+      onSuccess?.(accepted);
+    },
+  });
+}
