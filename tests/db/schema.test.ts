@@ -48,6 +48,7 @@ describe('schema conventions', () => {
       'orders',
       'organization_members',
       'organizations',
+      'promoter_code_history',
       'promoter_group_members',
       'promoter_groups',
       'promoter_visits',
