@@ -14,7 +14,7 @@ import { RouteErrorBoundary } from './routes/route-error';
  * first download for nothing.
  *
  * The first load serves the promoters view. Every other page (sign-in and sign-up,
- * onboarding, events, groups, and the public attendee pages, which organizers never
+ * onboarding, events, groups, orders, and the public attendee pages, which organizers never
  * open) is its own chunk, fetched when its route matches.
  */
 const page = <Module,>(load: () => Promise<Module>, pick: (module: Module) => ComponentType) =>
@@ -25,6 +25,7 @@ const SignUpRoute = page(() => import('./routes/auth'), (module) => module.SignU
 const OnboardingRoute = page(() => import('./routes/onboarding'), (module) => module.OnboardingRoute);
 const EventsRoute = page(() => import('./routes/events'), (module) => module.EventsRoute);
 const GroupsRoute = page(() => import('./routes/groups'), (module) => module.GroupsRoute);
+const OrdersRoute = page(() => import('./routes/orders'), (module) => module.OrdersRoute);
 const PublicEventRoute = page(() => import('./routes/public/event'), (module) => module.default);
 const CheckoutRoute = page(() => import('./routes/public/checkout'), (module) => module.default);
 const OrderConfirmationRoute = page(() => import('./routes/public/order-confirmation'), (module) => module.default);
@@ -63,6 +64,8 @@ export function AppRoutes() {
             <Route path="promoters/:promoterId" element={<PromotersRoute />} />
             <Route path="events" element={<PageLoading><EventsRoute /></PageLoading>} />
             <Route path="groups" element={<PageLoading><GroupsRoute /></PageLoading>} />
+            <Route path="orders" element={<PageLoading><OrdersRoute /></PageLoading>} />
+            <Route path="orders/:orderId" element={<PageLoading><OrdersRoute /></PageLoading>} />
           </Route>
         </Route>
         <Route path="*" element={<NotFoundPage />} />

@@ -53,6 +53,7 @@ function Shell({ organization, userId }: { organization: Organization; userId: s
           <NavLink to={paths.promoters}>Promoters</NavLink>
           <NavLink to={paths.events}>Events</NavLink>
           <NavLink to={paths.groups}>Groups</NavLink>
+          <NavLink to={paths.orders}>Orders</NavLink>
         </nav>
         <div className="topbar__end">
           <LiveIndicator status={status} />
