@@ -11,20 +11,26 @@
  * at the end, unless --keep.
  */
 import { parseArgs } from 'node:util';
-import { createTestDatabase } from '../tests/helpers/test-database.ts';
+import { openDatabase } from '../supabase/emulator/database.ts';
+import { createTestDatabase, type TestDatabase } from '../tests/helpers/test-database.ts';
 
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '1000000' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { orders: { type: 'string', default: '1000000' }, keep: { type: 'boolean', default: false }, reuse: { type: 'string' } },
+});
 const ORDERS = Number(values.orders);
 if (!process.env.DATABASE_URL) throw new Error('Set DATABASE_URL (a superuser connection); this benchmark runs on Postgres.');
 
 const ORG = '00000000-0000-4000-8000-00000000b001';
 const OWNER = '00000000-0000-4000-8000-00000000b002';
 
-const testDb = await createTestDatabase();
+// --reuse <url>: time the calls again on a data set kept earlier with --keep.
+const testDb: TestDatabase = values.reuse
+  ? await openDatabase({ databaseUrl: values.reuse }).then((db) => ({ db, databaseUrl: values.reuse, close: () => db.close() }))
+  : await createTestDatabase();
 const db = testDb.db;
 const started = performance.now();
 try {
-  await db.transaction(async (tx) => {
+  if (!values.reuse) await db.transaction(async (tx) => {
     await tx.query(`set local session_replication_role = replica`);
     // The trigram index is built once after the load, not row by row.
     await tx.query(`drop index public.orders_buyer_search_idx`);
@@ -78,9 +84,11 @@ try {
       [ORG, ORDERS],
     );
   });
-  await db.query(`create index orders_buyer_search_idx on public.orders using gin ((buyer_name || ' ' || buyer_email) extensions.gin_trgm_ops)`);
-  await db.query('analyze');
-  console.log(`generated ${ORDERS.toLocaleString('en')} orders in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  if (!values.reuse) {
+    await db.query(`create index orders_buyer_search_idx on public.orders using gin ((buyer_name || ' ' || buyer_email) extensions.gin_trgm_ops)`);
+    await db.query('analyze');
+  }
+  console.log(`${values.reuse ? 'reused' : 'generated'} ${ORDERS.toLocaleString('en')} orders in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 
   const deepCursor = (
     await db.query<{ id: string }>(`select id from public.orders where organization_id = $1 order by created_at desc, id desc offset $2 limit 1`, [
@@ -133,5 +141,6 @@ try {
   }
 } finally {
   if (values.keep) console.log(`\nkept: ${testDb.databaseUrl}`);
+  else if (values.reuse) await db.close();
   else await testDb.close();
 }

@@ -649,7 +649,11 @@ begin
     and (p_from is null or o.created_at >= (p_from::timestamp at time zone 'utc'))
     and (p_to is null or o.created_at < ((p_to + 1)::timestamp at time zone 'utc'))
     and (p_promoter_id is null or a.promoter_id = p_promoter_id)
-    and (not coalesce(p_unattributed, false) or a.id is null)
+    -- A correlated probe per order, not an anti join: "offset 0" keeps the planner from
+    -- turning it into a hash anti join over every order of the organization (15 s at a
+    -- million orders, against about 1 ms walking the index newest first).
+    and (not coalesce(p_unattributed, false)
+         or not exists (select 1 from public.attributions x where x.order_id = o.id offset 0))
     and (v_search is null
          or o.reference = upper(v_search)
          or (o.buyer_name || ' ' || o.buyer_email) ilike v_pattern)
