@@ -53,6 +53,19 @@ describe('tracking links that say when they are not live', () => {
     expect(data?.status).toBe('published');
   });
 
+  it('the events page does not offer a draft event’s links for copying', async () => {
+    const event = await createEvent(organizer, { slug: uniqueSlug('drafty'), name: 'Drafty Night', price: 1500 });
+    await organizer.api.from('events').update({ status: 'draft' }).eq('id', event.id);
+    await createPromoter(organizer, { name: 'Dana Field', code: 'DANA', eventIds: [event.id] });
+
+    renderApp('/dashboard/events');
+    const card = await within(await screen.findByRole('list', { name: 'Events' })).findByRole('listitem', { name: 'Drafty Night' });
+    expect(await within(card).findByText('1 active promoter')).toBeInTheDocument();
+    expect(within(card).getByText('Not live — event is a draft. The links work once the event is published.')).toBeInTheDocument();
+    expect(within(card).getByText('Not live')).toBeInTheDocument();
+    expect(within(card).queryByRole('button', { name: /Copy/ })).not.toBeInTheDocument();
+  });
+
   it('"Open" marks the link as the organizer’s preview, and the event page records no visit for it', async () => {
     const event = await createEvent(organizer, { slug: uniqueSlug('open'), name: 'Open Night', price: 1500 });
     const promoterId = await createPromoter(organizer, { name: 'Otto Lind', code: 'OTTO', eventIds: [event.id] });
