@@ -210,6 +210,15 @@ select o.organization_id, o.id, o.promoter_id, o.event_id, o.visit_id, o.created
 from seed_orders o
 where o.visit_id is not null;
 
+-- What checkout records about the link each order came with (the order detail's trail).
+update public.orders o
+set attribution_outcome = case when s.visit_id is null then 'no_link' else 'attributed' end,
+    attribution_visit_id = s.visit_id,
+    attribution_session_id = v.session_id
+from seed_orders s
+left join public.promoter_visits v on v.id = s.visit_id
+where o.id = s.id;
+
 alter table public.attributions enable trigger attributions_broadcast_insert;
 
 -- Inventory: sold counts follow the paid orders; capacities leave some room, except the

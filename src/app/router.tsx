@@ -16,7 +16,7 @@ import { RouteErrorBoundary } from './routes/route-error';
  * API through `@/lib/public-api`. Everything organizers use sits under the organizer area
  * (the session and the full client), whose chunk also holds the dashboard shell and the
  * promoters view, the first dashboard page; sign-in and sign-up, onboarding, events and
- * groups, members and the invitation landing page are chunks fetched when their route
+ * groups, orders, members and the invitation landing page are chunks fetched when their route
  * matches.
  */
 const page = <Module,>(load: () => Promise<Module>, pick: (module: Module) => ComponentType) =>
@@ -36,6 +36,7 @@ const EventsRoute = page(() => import('./routes/events'), (module) => module.Eve
 const GroupsRoute = page(() => import('./routes/groups'), (module) => module.GroupsRoute);
 const MembersRoute = page(() => import('./routes/members'), (module) => module.MembersRoute);
 const InvitationRoute = page(() => import('./routes/invitation'), (module) => module.InvitationRoute);
+const OrdersRoute = page(() => import('./routes/orders'), (module) => module.OrdersRoute);
 const PublicEventRoute = page(() => import('./routes/public/event'), (module) => module.default);
 const CheckoutRoute = page(() => import('./routes/public/checkout'), (module) => module.default);
 const OrderConfirmationRoute = page(() => import('./routes/public/order-confirmation'), (module) => module.default);
@@ -79,6 +80,8 @@ export function AppRoutes() {
               <Route path="events" element={<PageLoading><EventsRoute /></PageLoading>} />
               <Route path="groups" element={<PageLoading><GroupsRoute /></PageLoading>} />
               <Route path="account" element={<PageLoading><AccountRoute /></PageLoading>} />
+              <Route path="orders" element={<PageLoading><OrdersRoute /></PageLoading>} />
+              <Route path="orders/:orderId" element={<PageLoading><OrdersRoute /></PageLoading>} />
               <Route path="members" element={<PageLoading><MembersRoute /></PageLoading>} />
             </Route>
           </Route>

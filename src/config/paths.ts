@@ -14,6 +14,8 @@ export const paths = {
   account: '/dashboard/account',
   members: '/dashboard/members',
   invitation: (token: string) => `/invitations/${token}`,
+  orders: '/dashboard/orders',
+  order: (orderId: string) => `/dashboard/orders/${orderId}`,
   publicEvent: (slug: string) => `/events/${slug}`,
   checkout: (slug: string) => `/events/${slug}/checkout`,
   orderConfirmation: (slug: string, reference: string) => `/events/${slug}/orders/${reference}`,
@@ -24,4 +26,16 @@ export function trackingLink(origin: string, eventSlug: string, promoCode: strin
   const url = new URL(paths.publicEvent(eventSlug), origin);
   url.searchParams.set('promoter', promoCode);
   return url.toString();
+}
+
+/**
+ * The mark the dashboard's "Open" puts on a tracking link (a URL fragment, never sent to
+ * the server and never part of a copied link): the event page then records no visit, so
+ * organizers trying their own links never count as visitors, signed in or not.
+ */
+export const ORGANIZER_PREVIEW_HASH = '#organizer-preview';
+
+/** A tracking link as the dashboard opens it for the organizer: marked as a preview. */
+export function organizerPreviewLink(link: string): string {
+  return link + ORGANIZER_PREVIEW_HASH;
 }

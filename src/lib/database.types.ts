@@ -269,6 +269,9 @@ export type Database = {
       };
       orders: {
         Row: {
+          attribution_outcome: string | null;
+          attribution_session_id: string | null;
+          attribution_visit_id: string | null;
           buyer_email: string;
           buyer_name: string;
           created_at: string;
@@ -284,6 +287,9 @@ export type Database = {
           total_minor: number;
         };
         Insert: {
+          attribution_outcome?: string | null;
+          attribution_session_id?: string | null;
+          attribution_visit_id?: string | null;
           buyer_email: string;
           buyer_name: string;
           created_at?: string;
@@ -299,6 +305,9 @@ export type Database = {
           total_minor: number;
         };
         Update: {
+          attribution_outcome?: string | null;
+          attribution_session_id?: string | null;
+          attribution_visit_id?: string | null;
           buyer_email?: string;
           buyer_name?: string;
           created_at?: string;
@@ -429,6 +438,45 @@ export type Database = {
           name?: string;
         };
         Relationships: [];
+      };
+      promoter_code_history: {
+        Row: {
+          id: string;
+          organization_id: string;
+          promo_code: string;
+          promoter_id: string;
+          retired_at: string;
+        };
+        Insert: {
+          id?: string;
+          organization_id: string;
+          promo_code: string;
+          promoter_id: string;
+          retired_at?: string;
+        };
+        Update: {
+          id?: string;
+          organization_id?: string;
+          promo_code?: string;
+          promoter_id?: string;
+          retired_at?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "promoter_code_history_organization_id_fkey";
+            columns: ["organization_id"];
+            isOneToOne: false;
+            referencedRelation: "organizations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "promoter_code_history_promoter_id_fkey";
+            columns: ["promoter_id"];
+            isOneToOne: false;
+            referencedRelation: "promoters";
+            referencedColumns: ["id"];
+          },
+        ];
       };
       promoter_group_members: {
         Row: {
@@ -731,6 +779,43 @@ export type Database = {
         };
         Returns: boolean;
       };
+      list_orders: {
+        Args: {
+          p_organization_id: string;
+          p_search?: string;
+          p_event_id?: string;
+          p_promoter_id?: string;
+          p_unattributed?: boolean;
+          p_status?: Database["public"]["Enums"]["order_status"];
+          p_from?: string;
+          p_to?: string;
+          p_after_id?: string;
+          p_limit?: number;
+        };
+        Returns: {
+          id: string;
+          reference: string;
+          created_at: string;
+          status: Database["public"]["Enums"]["order_status"];
+          refunded_at: string | null;
+          buyer_name: string;
+          buyer_email: string;
+          event_id: string;
+          event_name: string;
+          ticket_count: number;
+          total_minor: number;
+          currency: string;
+          promoter_id: string | null;
+          promoter_name: string | null;
+          promo_code: string | null;
+        }[];
+      };
+      order_detail: {
+        Args: {
+          p_order_id: string;
+        };
+        Returns: Json;
+      };
       organization_live_topic: {
         Args: {
           p_organization_id: string;
@@ -827,6 +912,9 @@ export type Database = {
           p_order_id: string;
         };
         Returns: {
+          attribution_outcome: string | null;
+          attribution_session_id: string | null;
+          attribution_visit_id: string | null;
           buyer_email: string;
           buyer_name: string;
           created_at: string;

@@ -16,6 +16,8 @@ const sentences: Record<string, string> = {
   sold_out: 'Those tickets are sold out.',
   order_not_found: 'This order no longer exists.',
   order_already_refunded: 'This order was already refunded.',
+  invalid_date_range: 'The start date must be on or before the end date.',
+  invalid_cursor: 'The list changed while you were scrolling. Reload the orders and try again.',
   invalid_items: 'Choose at least one ticket.',
   invalid_quantity: 'That quantity is not allowed.',
   ticket_type_not_found: 'That ticket type no longer exists.',

@@ -7,6 +7,7 @@
  * request's role or claims. Postgres gets a connection pool and real concurrency.
  */
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import pg from 'pg';
@@ -89,7 +90,7 @@ async function openPGlite(dataDir: string | undefined, loadDataDir: Blob | undef
   const db = await PGlite.create({
     dataDir,
     loadDataDir,
-    extensions: { pgcrypto, uuid_ossp },
+    extensions: { pgcrypto, pg_trgm, uuid_ossp },
     // Flush every commit to disk at once, so a kill -9 never loses a committed row.
     relaxedDurability: false,
     ...PGLITE_MEMORY,

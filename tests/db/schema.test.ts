@@ -49,6 +49,7 @@ describe('schema conventions', () => {
       'organization_invitations',
       'organization_members',
       'organizations',
+      'promoter_code_history',
       'promoter_group_members',
       'promoter_groups',
       'promoter_visits',

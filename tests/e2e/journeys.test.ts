@@ -241,6 +241,57 @@ describe('promoter tracking links, end to end', () => {
     expect(order.promoterId).toBeNull();
   });
 
+  it('(8) the organizer finds an order by the buyer’s email, refunds it with one confirmation, and the figures update live', async () => {
+    const journey = 'refund';
+    const attendee = await session();
+    const buyer = `refund-${suffix}@example.com`;
+    let reference = '';
+    await step(journey, 'an attendee buys 3 tickets without a link', [attendee], async () => {
+      const page = await attendee.newPage();
+      await page.goto(`/events/${eventSlug}`);
+      reference = await buyTickets(page, 3, buyer);
+    });
+
+    const eventsTab = await organizer.newPage();
+    const card = eventsTab.getByRole('listitem', { name: eventName });
+    let soldBefore = 0;
+    await step(journey, 'the events page is open in another tab', [organizer], async () => {
+      await eventsTab.goto('/dashboard/events');
+      await eventsTab.getByRole('status', { name: /^Live/ }).waitFor();
+      await expect.poll(async () => Number(await figure(card, 'Tickets sold').textContent())).toBeGreaterThanOrEqual(3);
+      soldBefore = Number(await figure(card, 'Tickets sold').textContent());
+    });
+
+    await step(journey, 'find the order by email and open it', [organizer], async () => {
+      await dashboard.getByRole('link', { name: 'Orders' }).click();
+      await dashboard.getByRole('heading', { name: 'Orders', level: 1 }).waitFor();
+      await dashboard.getByRole('searchbox', { name: 'Search' }).fill(buyer);
+      const table = dashboard.getByRole('table', { name: 'Orders, newest first' });
+      await expect.poll(() => table.getByRole('row').count()).toBe(2);
+      await table.getByRole('link', { name: reference }).click();
+      const detail = dashboard.getByRole('region', { name: `Order ${reference}` });
+      await detail.getByText('Not credited to a promoter. The buyer did not come through a promoter link.').waitFor();
+      await expectAccessible(dashboard);
+    });
+
+    await step(journey, 'refund it with one confirmation', [organizer], async () => {
+      const detail = dashboard.getByRole('region', { name: `Order ${reference}` });
+      await detail.getByRole('button', { name: 'Refund order' }).click();
+      const confirm = dashboard.getByRole('alertdialog', { name: `Refund order ${reference}?` });
+      await confirm.getByRole('button', { name: /^Refund / }).click();
+      await confirm.waitFor({ state: 'detached' });
+      await detail.getByText('Refunded', { exact: true }).waitFor();
+      const { data, error } = await app.admin.from('orders').select('status').eq('reference', reference).single();
+      if (error) throw error;
+      expect(data.status).toBe('refunded');
+    });
+
+    await step(journey, 'the other tab’s figures update without reload', [organizer], async () => {
+      await expect.poll(async () => Number(await figure(card, 'Tickets sold').textContent()), { timeout: 2000, interval: 100 }).toBe(soldBefore - 3);
+    });
+    await eventsTab.close();
+  });
+
   it('(6) the event page looks the same with and without the promoter parameter', async () => {
     const journey = 'silent link';
     const plainSession = await session();
@@ -296,7 +347,7 @@ describe('promoter tracking links, end to end', () => {
     });
   });
 
-  it('(8) the organizer invites a teammate, who accepts in their own browser and switches between organizations', async () => {
+  it('(9) the organizer invites a teammate, who accepts in their own browser and switches between organizations', async () => {
     const journey = 'teams';
     const teammateEmail = `teammate-${suffix}@example.com`;
     const organizationName = `Harbour Events ${suffix}`;
@@ -355,7 +406,7 @@ describe('promoter tracking links, end to end', () => {
     });
   });
 
-  it('(9) an organizer who forgot the password sets a new one through the link in the local inbox', async () => {
+  it('(10) an organizer who forgot the password sets a new one through the link in the local inbox', async () => {
     const page = await (await session()).newPage();
     await page.goto('/sign-in');
     await page.getByRole('link', { name: 'Forgot password?' }).click();

@@ -79,6 +79,13 @@ const newPromoter = (world: World, org: OrganizationFixture) =>
     `TMP${world.unique()}`,
   ]);
 
+/** Gives a new promoter of the organization a new code; returns the history row of the old one. */
+async function formerCode(world: World, org: OrganizationFixture): Promise<string> {
+  const promoter = await newPromoter(world, org);
+  await world.db.query(`update public.promoters set promo_code = $2 where id = $1`, [promoter, `RENAMED${world.unique()}`]);
+  return one(world, 'select id from public.promoter_code_history where promoter_id = $1', [promoter]);
+}
+
 const TABLES: Record<string, TableEntry> = {
   organizations: {
     orgColumn: 'id',
@@ -212,6 +219,23 @@ const TABLES: Record<string, TableEntry> = {
     newRow: async (world) => ({ id: randomUUID(), organization_id: world.a.id, name: 'New', promo_code: `NEW${world.unique()}` }),
     disposable: async (world) => ({ id: await newPromoter(world, world.a) }),
     change: { column: 'name', value: 'Renamed' },
+  },
+  promoter_code_history: {
+    orgColumn: 'organization_id',
+    keyColumns: ['id'],
+    select: 'members',
+    // Kept by triggers on promoters only.
+    insert: NOBODY,
+    update: NOBODY,
+    delete: NOBODY,
+    newRow: async (world) => ({
+      id: randomUUID(),
+      organization_id: world.a.id,
+      promoter_id: await newPromoter(world, world.a),
+      promo_code: `STOLEN${world.unique()}`,
+    }),
+    disposable: async (world) => ({ id: await formerCode(world, world.a) }),
+    change: { column: 'retired_at', value: '2001-01-01T00:00:00.000Z' },
   },
   event_promoters: {
     orgColumn: 'organization_id',
@@ -406,6 +430,8 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
     args: async (world) => ({ p_order_id: await world.buy(world.a) }),
     tookEffect: (world, args) => exists(world, `select 1 from public.orders where id = $1 and status = 'refunded'`, [args.p_order_id]),
   },
+  list_orders: { allowed: MEMBERS_A, args: async (world) => ({ p_organization_id: world.a.id }) },
+  order_detail: { allowed: MEMBERS_A, args: async (world) => ({ p_order_id: await world.buy(world.a) }) },
   promoter_performance: { allowed: MEMBERS_A, args: async (world) => ({ p_organization_id: world.a.id }) },
   promoter_summary: { allowed: MEMBERS_A, args: async (world) => ({ p_organization_id: world.a.id }) },
   promoter_group_performance: { allowed: MEMBERS_A, args: async (world) => ({ p_organization_id: world.a.id }) },
@@ -484,6 +510,9 @@ await retiredSlug(world, world.a);
 await retiredSlug(world, world.b);
 await newInvitation(world, world.a);
 await newInvitation(world, world.b);
+// And a former promo code, so members see rows of promoter_code_history.
+await formerCode(world, world.a);
+await formerCode(world, world.b);
 
 const liveTables = (
   await world.db.query<{ relname: string; relrowsecurity: boolean }>(

@@ -74,6 +74,7 @@ function Shell({
           <NavLink to={paths.promoters}>Promoters</NavLink>
           <NavLink to={paths.events}>Events</NavLink>
           <NavLink to={paths.groups}>Groups</NavLink>
+          <NavLink to={paths.orders}>Orders</NavLink>
           <NavLink to={paths.members}>Members</NavLink>
         </nav>
         <div className="topbar__end">

@@ -96,6 +96,9 @@ describe('silent promoter attribution', () => {
     const [order] = await ordersOf(admin(), email);
     expect(order.event_id).toBe(otherEvent.id);
     expect(order.promoterId).toBeNull();
+    // The other event's token came along, so the organizer can be told why.
+    const { data: recorded } = await admin().from('orders').select('attribution_outcome').eq('id', order.id).single();
+    expect(recorded?.attribution_outcome).toBe('other_event');
   });
 
   it('credits the promoter whose link was opened last for the event', async () => {

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { publicApi } from '@/lib/public-api';
-import { attributionTokenFor } from '../lib/attendee-session';
+import { attributionTokenFor, latestAttributionToken } from '../lib/attendee-session';
 import { CheckoutFailure, toCheckoutFailure } from '../lib/checkout-errors';
 import { checkoutResultSchema, type CheckoutResult } from '../lib/order-storage';
 import { attendeeKeys } from './keys';
@@ -23,12 +23,14 @@ const RETRY_DELAY_MS = 400;
 
 /**
  * Buys the tickets in test mode (no payment is taken). Sends the attribution token of
- * this event's tracking link if the session has one; the answer never says whether it
+ * this event's tracking link if the session has one, else the token of the last link it
+ * opened for another event: that one never credits anybody, but lets the organizer see
+ * that the buyer came through a link of another event. The answer never says whether it
  * counted. Throws a CheckoutFailure whose message is a sentence for the buyer.
  */
 export async function checkout(input: CheckoutInput): Promise<CheckoutResult> {
   await visitsRecorded(input.eventSlug, ATTRIBUTION_WAIT_MS);
-  const token = attributionTokenFor(input.eventSlug);
+  const token = attributionTokenFor(input.eventSlug) ?? latestAttributionToken();
   const args = {
     p_event_slug: input.eventSlug,
     p_items: input.items,

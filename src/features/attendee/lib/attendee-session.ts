@@ -96,6 +96,11 @@ export function attributionTokenFor(slug: string, jar: CookieJar | undefined = d
   return readAttributionTokens(jar).get(slug);
 }
 
+/** The token of the last tracking link this session opened for any event, if any. */
+export function latestAttributionToken(jar: CookieJar | undefined = defaultJar()): string | undefined {
+  return [...readAttributionTokens(jar).values()].pop();
+}
+
 /**
  * Remembers the token for an event. The event moves to the most recent position, so the
  * entries dropped to respect the limits are always those of the links opened longest ago.

@@ -121,20 +121,29 @@ export function EventsPanel({ organizationId, currency }: { organizationId: stri
                   {eventLinks.length === 0 ? (
                     <p className="muted">Activate promoters on this event from their page to give them a link.</p>
                   ) : (
-                    <ul className="link-list">
-                      {eventLinks.map((link) => {
-                        const url = trackingLink(window.location.origin, event.slug, link.promoter.promo_code);
-                        return (
-                          <li key={link.id} className="link-row">
-                            <div className="link-row__top">
-                              <Link to={paths.promoter(link.promoter.id)}>{link.promoter.name}</Link>
-                              <CopyButton value={url} />
-                            </div>
-                            <code className="link-row__url">{url}</code>
-                          </li>
-                        );
-                      })}
-                    </ul>
+                    <>
+                      {!published ? (
+                        <p className="muted">
+                          {event.status === 'draft'
+                            ? 'Not live — event is a draft. The links work once the event is published.'
+                            : 'Not live — event is cancelled.'}
+                        </p>
+                      ) : null}
+                      <ul className="link-list">
+                        {eventLinks.map((link) => {
+                          const url = trackingLink(window.location.origin, event.slug, link.promoter.promo_code);
+                          return (
+                            <li key={link.id} className="link-row">
+                              <div className="link-row__top">
+                                <Link to={paths.promoter(link.promoter.id)}>{link.promoter.name}</Link>
+                                {published ? <CopyButton value={url} /> : <span className="badge badge--warning">Not live</span>}
+                              </div>
+                              <code className="link-row__url">{url}</code>
+                            </li>
+                          );
+                        })}
+                      </ul>
+                    </>
                   )}
                 </details>
               </li>

@@ -58,6 +58,11 @@ function PromoterForm({ organizationId, onClose, promoter, events = [], groups =
   else if (debouncedCode !== promoCode.trim() || availability.isFetching) codeMessage = 'Checking availability…';
   else if (availability.data === true) codeMessage = `${promoCode.trim()} is available.`;
   else if (availability.data === false) codeError = `${promoCode.trim()} is already taken.`;
+  // A changed code: links and QR codes already shared with the old one keep crediting them.
+  const codeChanged = promoter !== undefined && wellFormed && promoCode.trim().toLowerCase() !== promoter.promo_code.toLowerCase();
+  if (codeChanged && !codeError) {
+    codeMessage = `${codeMessage ? `${codeMessage} ` : ''}Links already shared with ${promoter.promo_code} keep working and still credit this promoter.`;
+  }
 
   const canSubmit = name.trim() !== '' && wellFormed && !codeError && !mutation.isPending;
 
@@ -92,7 +97,7 @@ function PromoterForm({ organizationId, onClose, promoter, events = [], groups =
             setCodeEdited(true);
             setCode(e.target.value);
           }}
-          hint={codeMessage ?? 'Appears in their links: …?promoter=CODE'}
+          hint={codeMessage ?? (promoter ? 'Appears in their links: …?promoter=CODE. If you change it, links with the old code keep working.' : 'Appears in their links: …?promoter=CODE')}
           error={codeError}
           autoComplete="off"
         />

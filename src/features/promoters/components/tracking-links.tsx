@@ -5,7 +5,8 @@ import { EmptyState } from '@/components/ui/empty-state';
 import { PanelError } from '@/components/ui/error-boundary';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
-import { trackingLink } from '@/config/paths';
+import { organizerPreviewLink, trackingLink } from '@/config/paths';
+import { useSetEventStatus } from '@/features/events/api/set-event-status';
 import { errorMessage } from '@/lib/errors';
 import { usePromoterLinks } from '../api/get-promoter-links';
 import { useSetPromoterEventActive } from '../api/set-promoter-event-active';
@@ -27,6 +28,7 @@ export function TrackingLinks({
   const links = usePromoterLinks(organizationId, promoterId);
   const toast = useToast();
   const setActive = useSetPromoterEventActive();
+  const setEventStatus = useSetEventStatus();
   const [qrFor, setQrFor] = useState<string | null>(null);
   const origin = window.location.origin;
 
@@ -34,6 +36,17 @@ export function TrackingLinks({
     setActive.mutate(
       { organizationId, promoterId, eventId, active },
       { onError: (error) => toast.show(errorMessage(error), 'error') },
+    );
+  }
+
+  function publish(eventId: string, eventName: string) {
+    setEventStatus.mutate(
+      { organizationId, eventId, status: 'published' },
+      {
+        onSuccess: () => toast.show(`${eventName} is live; the links work now.`, 'success'),
+        onError: (error) => toast.show(errorMessage(error), 'error'),
+        onSettled: () => void links.refetch(),
+      },
     );
   }
 
@@ -58,6 +71,36 @@ export function TrackingLinks({
           ) : null}
           {links.data.map((link) => {
             const url = trackingLink(origin, link.event.slug, promoCode);
+            if (link.event.status !== 'published') {
+              // Attendees get "Event not found" until the event is published: no Copy,
+              // QR or Open that would suggest the link works.
+              const draft = link.event.status === 'draft';
+              return (
+                <li key={link.id} className="link-row" aria-label={link.event.name}>
+                  <div className="link-row__top">
+                    <strong>{link.event.name}</strong>
+                    <span className="badge badge--warning">{draft ? 'Not live — event is a draft' : 'Not live — event is cancelled'}</span>
+                  </div>
+                  <p className="muted">
+                    {draft
+                      ? `The link works once ${link.event.name} is published.`
+                      : `${link.event.name} was cancelled; its page and links no longer open.`}
+                  </p>
+                  {draft ? (
+                    <div className="link-row__actions">
+                      <Button
+                        size="sm"
+                        variant="primary"
+                        loading={setEventStatus.isPending && setEventStatus.variables?.eventId === link.event.id}
+                        onClick={() => publish(link.event.id, link.event.name)}
+                      >
+                        Publish<span className="visually-hidden"> {link.event.name}</span>
+                      </Button>
+                    </div>
+                  ) : null}
+                </li>
+              );
+            }
             return (
               <li key={link.id} className="link-row" aria-label={link.event.name}>
                 <div className="link-row__top">
@@ -67,7 +110,7 @@ export function TrackingLinks({
                 <code className="link-row__url">{url}</code>
                 <div className="link-row__actions">
                   <CopyButton value={url} />
-                  <a className="btn btn--sm" href={url} target="_blank" rel="noreferrer">
+                  <a className="btn btn--sm" href={organizerPreviewLink(url)} target="_blank" rel="noreferrer" title="Opens the page without counting a visit">
                     Open<span className="visually-hidden"> {link.event.name} link in a new tab</span>
                   </a>
                   <Button size="sm" aria-expanded={qrFor === link.id} onClick={() => setQrFor(qrFor === link.id ? null : link.id)}>

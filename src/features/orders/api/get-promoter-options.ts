@@ -1,0 +1,20 @@
+import { useQuery } from '@tanstack/react-query';
+import { supabase } from '@/lib/supabase';
+import { orderKeys } from './keys';
+
+export interface PromoterOption {
+  id: string;
+  name: string;
+  promo_code: string;
+}
+
+/** The organization's promoters by name, for the promoter filter. */
+export async function getPromoterOptions(organizationId: string): Promise<PromoterOption[]> {
+  const { data, error } = await supabase.from('promoters').select('id, name, promo_code').eq('organization_id', organizationId).order('name');
+  if (error) throw error;
+  return data;
+}
+
+export function usePromoterOptions(organizationId: string) {
+  return useQuery({ queryKey: orderKeys.promoterOptions(organizationId), queryFn: () => getPromoterOptions(organizationId) });
+}

@@ -1,0 +1,181 @@
+import { useState } from 'react';
+import { Link } from 'react-router-dom';
+import { Button } from '@/components/ui/button';
+import { EmptyState } from '@/components/ui/empty-state';
+import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { Field } from '@/components/ui/field';
+import { SkeletonList } from '@/components/ui/skeleton';
+import { useToast } from '@/components/ui/toast';
+import { useEvents } from '@/features/events/api/get-events';
+import { downloadCsv } from '@/lib/csv';
+import { errorMessage } from '@/lib/errors';
+import { formatDateTime, formatMoney, formatNumber } from '@/lib/format';
+import { usePromoterOptions } from '../api/get-promoter-options';
+import { listAllOrders, useOrders } from '../api/list-orders';
+import { useOrderFilters } from '../hooks/use-order-filters';
+import { ordersCsv } from '../lib/export';
+import { dateRangeError, exportFileName } from '../lib/filters';
+import { OrderDetail } from './order-detail';
+
+/** The organization's orders: search, filters, pages of 50, CSV export, and the open order beside them. */
+export function OrdersPage({ organizationId, orderId, orderHref }: { organizationId: string; orderId?: string; orderHref: (id: string) => string }) {
+  const view = useOrderFilters();
+  const events = useEvents(organizationId);
+  const promoters = usePromoterOptions(organizationId);
+  const rangeError = dateRangeError(view.filters.from, view.filters.to);
+  const orders = useOrders(organizationId, view.filters, rangeError === null);
+  const toast = useToast();
+  const [exporting, setExporting] = useState(false);
+  const rows = orders.data?.pages.flat() ?? [];
+  const filtered = Object.values(view.filters).some((value) => value !== null && value !== '');
+
+  async function exportCsv() {
+    setExporting(true);
+    try {
+      const all = await listAllOrders(organizationId, view.filters);
+      downloadCsv(exportFileName(view.filters, new Date().toISOString().slice(0, 10)), ordersCsv(all));
+    } catch (error) {
+      toast.show(errorMessage(error), 'error');
+    } finally {
+      setExporting(false);
+    }
+  }
+
+  return (
+    <>
+      <div className="page-header">
+        <h1>Orders</h1>
+        <Button onClick={() => void exportCsv()} loading={exporting} disabled={rangeError !== null} title={rangeError ?? undefined}>
+          Export CSV
+        </Button>
+      </div>
+      <div className="toolbar" role="search" aria-label="Find orders">
+        <Field label="Search">
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              type="search"
+              placeholder="Reference, buyer name or email"
+              value={view.search}
+              onChange={(e) => view.set('q', e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Event">
+          {(control) => (
+            <select {...control} className="select" value={view.filters.eventId ?? ''} onChange={(e) => view.set('event', e.target.value)}>
+              <option value="">All events</option>
+              {(events.data ?? []).map((event) => (
+                <option key={event.id} value={event.id}>
+                  {event.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Promoter">
+          {(control) => (
+            <select {...control} className="select" value={view.filters.promoter ?? ''} onChange={(e) => view.set('promoter', e.target.value)}>
+              <option value="">Any promoter or none</option>
+              <option value="none">No promoter</option>
+              {(promoters.data ?? []).map((promoter) => (
+                <option key={promoter.id} value={promoter.id}>
+                  {promoter.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Status">
+          {(control) => (
+            <select {...control} className="select" value={view.filters.status ?? ''} onChange={(e) => view.set('status', e.target.value)}>
+              <option value="">Paid and refunded</option>
+              <option value="paid">Paid</option>
+              <option value="refunded">Refunded</option>
+            </select>
+          )}
+        </Field>
+        <Field label="From (UTC)" error={rangeError ?? undefined}>
+          {(control) => <input {...control} className="input" type="date" value={view.filters.from ?? ''} onChange={(e) => view.set('from', e.target.value)} />}
+        </Field>
+        <Field label="To (UTC)">
+          {(control) => <input {...control} className="input" type="date" value={view.filters.to ?? ''} onChange={(e) => view.set('to', e.target.value)} />}
+        </Field>
+      </div>
+      <div className={`performance ${orderId ? 'performance--with-detail' : ''}`}>
+        <section className="card" aria-label="Orders">
+          {rangeError ? (
+            <p className="form-error" role="alert">
+              {rangeError}
+            </p>
+          ) : orders.isPending ? (
+            <SkeletonList rows={5} label="Loading orders" />
+          ) : orders.isError ? (
+            <PanelError title="Orders could not load" error={orders.error} onRetry={() => void orders.refetch()} />
+          ) : rows.length === 0 ? (
+            <EmptyState
+              title={filtered ? 'No orders match these filters' : 'No orders yet'}
+              action={filtered ? <Button onClick={view.clear}>Clear filters</Button> : undefined}
+            >
+              {filtered ? 'Try another search or a wider date range.' : 'Orders appear here as soon as the first ticket is sold.'}
+            </EmptyState>
+          ) : (
+            <>
+              <div className="table-wrap">
+                <table className="table">
+                  <caption className="visually-hidden">Orders, newest first</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Order</th>
+                      <th scope="col">Date</th>
+                      <th scope="col">Buyer</th>
+                      <th scope="col">Event</th>
+                      <th scope="col">Promoter</th>
+                      <th scope="col" className="num">Tickets</th>
+                      <th scope="col" className="num">Total</th>
+                      <th scope="col">Status</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {rows.map((row) => (
+                      <tr key={row.id} aria-current={row.id === orderId ? 'true' : undefined}>
+                        <td>
+                          <Link to={orderHref(row.id)}>{row.reference}</Link>
+                        </td>
+                        <td>{formatDateTime(row.created_at)}</td>
+                        <td>
+                          {row.buyer_name}
+                          <div className="muted">{row.buyer_email}</div>
+                        </td>
+                        <td>{row.event_name}</td>
+                        <td>{row.promoter_name ?? <span className="muted">None</span>}</td>
+                        <td className="num">{formatNumber(row.ticket_count)}</td>
+                        <td className="num">{formatMoney(row.total_minor, row.currency)}</td>
+                        <td>
+                          <span className={`badge ${row.status === 'paid' ? 'badge--success' : ''}`}>{row.status === 'paid' ? 'Paid' : 'Refunded'}</span>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              {orders.hasNextPage ? (
+                <div className="form-actions">
+                  <Button onClick={() => void orders.fetchNextPage()} loading={orders.isFetchingNextPage}>
+                    Show more orders
+                  </Button>
+                </div>
+              ) : null}
+            </>
+          )}
+        </section>
+        {orderId ? (
+          <PanelErrorBoundary title="This order could not load">
+            <OrderDetail key={orderId} organizationId={organizationId} orderId={orderId} backTo={`/dashboard/orders${view.searchString}`} />
+          </PanelErrorBoundary>
+        ) : null}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { screen, waitFor, within } from '@testing-library/react';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { installBrowserStubs, readBlob } from './browser-stubs';
+import {
+  apiClient,
+  buyThroughLink,
+  createEvent,
+  createPromoter,
+  freshBrowser,
+  organizerWithOrganization,
+  renderApp,
+  startDashboardEmulator,
+  stopDashboardEmulator,
+  TEST_PASSWORD,
+  type Organizer,
+} from './harness';
+
+vi.mock('@/lib/supabase', () => import('../support/spa-client'));
+
+let organizer: Organizer;
+let stubs: ReturnType<typeof installBrowserStubs>;
+
+beforeAll(async () => {
+  await startDashboardEmulator();
+});
+afterAll(async () => {
+  await stopDashboardEmulator();
+});
+beforeEach(async () => {
+  stubs = installBrowserStubs();
+  organizer = await organizerWithOrganization('Harbour Nights', 'EUR');
+});
+
+/** An attendee buys without any link, from an address of their own. */
+async function buyWithoutLink(event: { slug: string; ticketTypeId: string }, name: string, email: string, quantity = 1) {
+  const attendee = apiClient('anon', { 'cf-connecting-ip': `203.0.113.${Math.floor(Math.random() * 250) + 1}` });
+  const { data, error } = await attendee.rpc('checkout', {
+    p_event_slug: event.slug,
+    p_items: [{ ticket_type_id: event.ticketTypeId, quantity }],
+    p_buyer_name: name,
+    p_buyer_email: email,
+    p_idempotency_key: randomUUID(),
+  });
+  if (error) throw error;
+  return data as { order_id: string; reference: string };
+}
+
+async function soldOf(ticketTypeId: string) {
+  const { data, error } = await organizer.api.from('ticket_types').select('sold').eq('id', ticketTypeId).single();
+  if (error) throw error;
+  return data.sold;
+}
+
+/** Adds a signed-up user to the organization with a role (as the platform operator would). */
+async function addMember(role: 'member' | 'admin') {
+  const email = `${role}-${randomUUID()}@example.com`;
+  const client = apiClient();
+  const signUp = await client.auth.signUp({ email, password: TEST_PASSWORD });
+  if (signUp.error) throw signUp.error;
+  const { error } = await apiClient('service')
+    .from('organization_members')
+    .insert({ organization_id: organizer.organizationId, user_id: signUp.data.user!.id, role });
+  if (error) throw error;
+  return email;
+}
+
+describe('orders page', () => {
+  it('finds an order by reference, shows its attribution trail, and refunds it with one confirmation', async () => {
+    const event = await createEvent(organizer, { slug: `harbour-${randomUUID().slice(0, 8)}`, name: 'Harbour Night', price: 2000 });
+    await createPromoter(organizer, { name: 'Mia Sailor', code: `MIA${Date.now() % 100000}`, eventIds: [event.id] });
+    const { data: promoter } = await organizer.api.from('promoters').select('promo_code').single();
+    await buyThroughLink(event, promoter!.promo_code, 2);
+    const plain = await buyWithoutLink(event, 'Ola Nordmann', 'ola@example.no', 3);
+    expect(await soldOf(event.ticketTypeId)).toBe(5);
+
+    const { user } = renderApp('/dashboard/orders');
+    const table = await screen.findByRole('table', { name: 'Orders, newest first' });
+    const rows = () => within(table).getAllByRole('row').slice(1);
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    // Newest first: the plain order came last.
+    expect(rows()[0]).toHaveTextContent(plain.reference);
+    expect(rows()[1]).toHaveTextContent('Mia Sailor');
+
+    await user.type(screen.getByRole('searchbox', { name: 'Search' }), plain.reference.toLowerCase());
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    await user.click(within(rows()[0]).getByRole('link', { name: plain.reference }));
+
+    const detail = await screen.findByRole('region', { name: `Order ${plain.reference}` });
+    expect(await within(detail).findByText(/Not credited to a promoter\. The buyer did not come through a promoter link\./)).toBeInTheDocument();
+    expect(detail).toHaveTextContent('Ola Nordmann');
+    expect(detail).toHaveTextContent('ola@example.no');
+
+    await user.click(within(detail).getByRole('button', { name: 'Refund order' }));
+    const confirm = await screen.findByRole('alertdialog', { name: `Refund order ${plain.reference}?` });
+    expect(confirm).toHaveTextContent('3 tickets go back on sale for Harbour Night');
+    await user.click(within(confirm).getByRole('button', { name: 'Refund €60.00' }));
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
+    expect(await within(detail).findByText('Refunded')).toBeInTheDocument();
+    expect(within(detail).queryByRole('button', { name: 'Refund order' })).not.toBeInTheDocument();
+    await waitFor(() => expect(within(rows()[0]).getByText('Refunded')).toBeInTheDocument());
+    expect(await soldOf(event.ticketTypeId)).toBe(2);
+    const { data: order } = await organizer.api.from('orders').select('status').eq('id', plain.order_id).single();
+    expect(order?.status).toBe('refunded');
+  });
+
+  it('shows the session’s links and which one was credited', async () => {
+    const event = await createEvent(organizer, { slug: `trail-${randomUUID().slice(0, 8)}`, name: 'Trail Night', price: 1000 });
+    const suffix = Date.now() % 100000;
+    await createPromoter(organizer, { name: 'First Finn', code: `FIRST${suffix}`, eventIds: [event.id] });
+    await createPromoter(organizer, { name: 'Second Sara', code: `SECOND${suffix}`, eventIds: [event.id] });
+    const attendee = apiClient('anon', { 'cf-connecting-ip': '198.51.100.77' });
+    const session = randomUUID();
+    await attendee.rpc('track_promoter_visit', { p_event_slug: event.slug, p_promo_code: `FIRST${suffix}`, p_session_id: session });
+    const { data: token } = await attendee.rpc('track_promoter_visit', { p_event_slug: event.slug, p_promo_code: `SECOND${suffix}`, p_session_id: session });
+    const { data: bought, error } = await attendee.rpc('checkout', {
+      p_event_slug: event.slug,
+      p_items: [{ ticket_type_id: event.ticketTypeId, quantity: 1 }],
+      p_buyer_name: 'Trail Buyer',
+      p_buyer_email: 'trail@example.com',
+      p_idempotency_key: randomUUID(),
+      p_attribution_token: token!,
+    });
+    expect(error).toBeNull();
+    const { data: order } = await organizer.api.from('orders').select('id').eq('reference', (bought as { reference: string }).reference).single();
+
+    renderApp(`/dashboard/orders/${order!.id}`);
+    const detail = await screen.findByRole('region', { name: /^Order PL-/ });
+    expect(await within(detail).findByText(/Credited to/)).toHaveTextContent(`Credited to Second Sara through the link with code SECOND${suffix}`);
+    const visits = within(detail).getByRole('list', { name: 'Links this session opened' });
+    const items = within(visits).getAllByRole('listitem');
+    expect(items).toHaveLength(2);
+    expect(items.find((item) => item.textContent?.includes('Second Sara'))).toHaveTextContent('Credited');
+    expect(items.find((item) => item.textContent?.includes('First Finn'))).not.toHaveTextContent('Credited');
+  });
+
+  it('filters by promoter, "no promoter" and status, and exports the filtered view as CSV with a BOM and the promoter', async () => {
+    const event = await createEvent(organizer, { slug: `csv-${randomUUID().slice(0, 8)}`, name: 'CSV Night', price: 1250 });
+    const code = `ZOE${Date.now() % 100000}`;
+    await createPromoter(organizer, { name: 'Zoë Ångström', code, eventIds: [event.id] });
+    await buyThroughLink(event, code, 1);
+    await buyWithoutLink(event, 'Plain Buyer', 'plain@example.com');
+
+    const { user } = renderApp('/dashboard/orders');
+    const table = await screen.findByRole('table', { name: 'Orders, newest first' });
+    const rows = () => within(table).getAllByRole('row').slice(1);
+    await waitFor(() => expect(rows()).toHaveLength(2));
+
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Promoter' }), 'No promoter');
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(rows()[0]).toHaveTextContent('Plain Buyer');
+    expect(rows()[0]).toHaveTextContent('None');
+
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Promoter' }), 'Zoë Ångström');
+    // The previous rows stay on screen until the new page arrives.
+    await waitFor(() => expect(rows()[0]).toHaveTextContent('Zoë Ångström'));
+    expect(rows()).toHaveLength(1);
+
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Status' }), 'Refunded');
+    expect(await screen.findByText('No orders match these filters')).toBeInTheDocument();
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Status' }), 'Paid');
+    await waitFor(() => expect(within(screen.getByRole('table', { name: 'Orders, newest first' })).getAllByRole('row')).toHaveLength(2));
+
+    await user.click(screen.getByRole('button', { name: 'Export CSV' }));
+    await waitFor(() => expect(stubs.downloads).toHaveLength(1));
+    const { name, blob } = stubs.downloads[0];
+    expect(name).toMatch(/^orders_all-time_\d{4}-\d{2}-\d{2}_paid\.csv$/);
+    const bytes = await new Promise<Uint8Array>((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(new Uint8Array(reader.result as ArrayBuffer));
+      reader.onerror = () => reject(reader.error);
+      reader.readAsArrayBuffer(blob);
+    });
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = (await readBlob(blob)).replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines[0]).toBe('Reference,Date (UTC),Status,Refunded at (UTC),Buyer,Email,Event,Tickets,Total,Currency,Promoter,Promo code');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(`,paid,,Ada Attendee,ada@example.com,CSV Night,1,12.50,EUR,Zoë Ångström,${code}`);
+  });
+
+  it('refuses a reversed date range with a sentence instead of showing an empty list', async () => {
+    const { user } = renderApp('/dashboard/orders?from=2026-03-10&to=2026-03-01');
+    expect(await screen.findByRole('alert')).toHaveTextContent('The start date must be on or before the end date.');
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Export CSV' })).toBeDisabled();
+    await user.clear(screen.getByLabelText('To (UTC)'));
+    await user.type(screen.getByLabelText('To (UTC)'), '2026-03-20');
+    expect(await screen.findByText('No orders match these filters')).toBeInTheDocument();
+  });
+
+  it('members see orders but no refund button; admins do', async () => {
+    const event = await createEvent(organizer, { slug: `roles-${randomUUID().slice(0, 8)}`, name: 'Roles Night', price: 500 });
+    const bought = await buyWithoutLink(event, 'Role Buyer', 'role@example.com');
+    const { data: order } = await organizer.api.from('orders').select('id').eq('reference', bought.reference).single();
+
+    for (const [role, canRefund] of [['member', false], ['admin', true]] as const) {
+      const email = await addMember(role);
+      const spa = await freshBrowser();
+      const signIn = await spa.auth.signInWithPassword({ email, password: TEST_PASSWORD });
+      expect(signIn.error).toBeNull();
+      const view = renderApp(`/dashboard/orders/${order!.id}`);
+      const detail = await screen.findByRole('region', { name: `Order ${bought.reference}` });
+      expect(within(detail).queryByRole('button', { name: 'Refund order' }) !== null, role).toBe(canRefund);
+      view.unmount();
+    }
+  });
+});
