@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRestFixture, type RestFixture } from './rest-fixtures.ts';
+import { handleRest } from '../../supabase/emulator/rest/index.ts';
+import { ALICE, BOB, SERVICE_TOKEN, clientFor, createRestFixture, type RestCall, type RestFixture } from './rest-fixtures.ts';
 
 let f: RestFixture;
 
@@ -9,6 +10,23 @@ beforeAll(async () => {
     create table public.slots (id int primary key, span int4range not null);
     grant select on public.slots to service_role;
     insert into public.slots values (1, '[1,5)'), (2, '[3,8)'), (3, '[6,10)');
+    create table public.counters (id int primary key, n int not null default 0, label text);
+    grant select, insert, update, delete on public.counters to service_role;
+    insert into public.counters (id) values (1), (2), (3);
+    create function public.pick(p int) returns text language sql immutable as $$ select 'integer' $$;
+    create function public.pick(p text) returns text language sql immutable as $$ select 'text' $$;
+    create function public.pick_default() returns text language sql immutable as $$ select 'none' $$;
+    create function public.pick_default(p int default 1) returns text language sql immutable as $$ select 'one' $$;
+    create function public.shout(p text) returns text language sql immutable as $$ select upper(p) $$;
+    create function public.shout(p text, q text) returns text language sql immutable as $$ select upper(p || q) $$;
+    create function public.slot_width(s public.slots) returns int language sql immutable as $$ select upper(s.span) - lower(s.span) $$;
+    create function public.bump_all() returns setof public.counters language sql volatile as $$
+      update public.counters set n = n + 1 returning * $$;
+    create function public.bump_one() returns public.counters language sql volatile as $$
+      update public.counters set n = n + 1 where id = 1 returning * $$;
+    grant execute on function public.pick(int), public.pick(text), public.pick_default(), public.pick_default(int),
+      public.shout(text), public.shout(text, text), public.slot_width(public.slots), public.bump_all(), public.bump_one()
+      to service_role;
   `);
 });
 
@@ -79,3 +97,208 @@ describe('RPC with head and count', () => {
     expect(body.count).toBe(4);
   });
 });
+
+describe('overloaded functions, resolved as PostgREST resolves them', () => {
+  it('answers 300 PGRST203 when two overloads take the same argument names', async () => {
+    const { error, status, data } = await f.service.rpc('pick', { p: 1 });
+    expect(data).toBeNull();
+    expect(status).toBe(300);
+    expect(error).toEqual({
+      code: 'PGRST203',
+      message: 'Could not choose the best candidate function between: public.pick(p => integer), public.pick(p => text)',
+      details: null,
+      hint: 'Try renaming the parameters or the function itself in the database so function overloading can be resolved',
+    });
+  });
+
+  it('answers 300 PGRST203 when an overload with only defaulted parameters matches a call without arguments', async () => {
+    const { error, status } = await f.service.rpc('pick_default');
+    expect(status).toBe(300);
+    expect(error?.code).toBe('PGRST203');
+    expect(error?.message).toBe(
+      'Could not choose the best candidate function between: public.pick_default(), public.pick_default(p => integer)',
+    );
+    // Naming the parameter leaves one candidate.
+    const one = await f.service.rpc('pick_default', { p: 2 });
+    expect(one.error).toBeNull();
+    expect(one.data).toBe('one');
+  });
+
+  it('picks the overload whose parameters match the names exactly, on POST and GET', async () => {
+    expect((await f.service.rpc('shout', { p: 'a' })).data).toBe('A');
+    expect((await f.service.rpc('shout', { p: 'a', q: 'b' })).data).toBe('AB');
+    expect((await f.service.rpc('shout', { p: 'a', q: 'b' }, { get: true })).data).toBe('AB');
+    const unknown = await f.service.rpc('shout', { q: 'b' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.error?.code).toBe('PGRST202');
+  });
+
+  it('calls a function with a row-type argument from a JSON object (POST) or a row literal (GET)', async () => {
+    const post = await f.service.rpc('slot_width', { s: { id: 9, span: '[2,7)' } });
+    expect(post.error).toBeNull();
+    expect(post.data).toBe(5);
+    const get = await f.service.rpc('slot_width', { s: '(9,"[2,9)")' }, { get: true });
+    expect(get.error).toBeNull();
+    expect(get.data).toBe(7);
+  });
+});
+
+describe('Prefer: handling and max-affected', () => {
+  const counts = async () => (await f.db.query<{ n: number }>('select n from public.counters order by id')).rows.map((r) => r.n);
+
+  it('refuses an update over max-affected with 400 PGRST124 under strict handling and changes nothing', async () => {
+    const before = await counts();
+    const { error, status } = await f.service.from('counters').update({ label: 'x' }).gt('id', 0).maxAffected(2);
+    expect(status).toBe(400);
+    expect(error).toEqual({
+      code: 'PGRST124',
+      message: 'Query result exceeds max-affected preference constraint',
+      details: 'The query affects 3 rows',
+      hint: null,
+    });
+    const labels = await f.db.query('select id from public.counters where label is not null');
+    expect(labels.rows).toEqual([]);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a delete over max-affected, even with return=representation, and keeps the rows', async () => {
+    const { error, status } = await f.service.from('counters').delete().gt('id', 0).select().maxAffected(1);
+    expect(status).toBe(400);
+    expect(error?.code).toBe('PGRST124');
+    expect((await f.db.query('select id from public.counters')).rows).toHaveLength(3);
+  });
+
+  it('lets a write within max-affected through, and echoes the preferences', async () => {
+    const calls: RestCall[] = [];
+    const client = clientFor(f.db, SERVICE_TOKEN, { calls });
+    const { error, status } = await client.from('counters').update({ label: 'y' }).eq('id', 1).maxAffected(1);
+    expect(error).toBeNull();
+    expect(status).toBe(204);
+    expect(calls[0].response.headers['Preference-Applied']).toBe('handling=strict, max-affected=1');
+    await f.db.exec(`update public.counters set label = null`);
+  });
+
+  it('ignores max-affected under lenient handling, as PostgREST does', async () => {
+    const response = await rawRest('PATCH', '/counters?id=gt.0', { 'Prefer': 'handling=lenient, max-affected=1' }, { label: 'z' });
+    expect(response.status).toBe(204);
+    expect((await f.db.query('select id from public.counters where label = $1', ['z'])).rows).toHaveLength(3);
+    await f.db.exec(`update public.counters set label = null`);
+  });
+
+  it('refuses unknown preferences under strict handling with 400 PGRST122, and ignores them otherwise', async () => {
+    const strict = await rawRest('GET', '/counters', { Prefer: 'handling=strict, frobnicate' });
+    expect(strict.status).toBe(400);
+    expect(JSON.parse(strict.body!)).toEqual({
+      code: 'PGRST122',
+      message: 'Invalid preferences given with handling=strict',
+      details: 'Invalid preferences: frobnicate',
+      hint: null,
+    });
+    const lenient = await rawRest('GET', '/counters', { Prefer: 'frobnicate' });
+    expect(lenient.status).toBe(200);
+  });
+
+  it('limits the rows a set-returning function call affects, and undoes the call beyond it', async () => {
+    const before = await counts();
+    const refused = await rawRest('POST', '/rpc/bump_all', { Prefer: 'handling=strict, max-affected=2' }, {});
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body!).code).toBe('PGRST124');
+    expect(await counts()).toEqual(before);
+    const single = await rawRest('POST', '/rpc/bump_one', { Prefer: 'handling=strict, max-affected=2' }, {});
+    expect(single.status).toBe(400);
+    expect(JSON.parse(single.body!)).toMatchObject({
+      code: 'PGRST128',
+      message: 'Function must return SETOF or TABLE when max-affected preference is used with handling=strict',
+    });
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe('upsert status', () => {
+  it('answers 201 when an upsert inserts and 200 when it only updates', async () => {
+    const inserted = await f.service.from('counters').upsert({ id: 10, n: 1 });
+    expect(inserted.error).toBeNull();
+    expect(inserted.status).toBe(201);
+    const updated = await f.service.from('counters').upsert({ id: 10, n: 2 });
+    expect(updated.error).toBeNull();
+    expect(updated.status).toBe(200);
+    const updatedBody = await f.service.from('counters').upsert([{ id: 10, n: 3 }]).select('id, n');
+    expect(updatedBody.status).toBe(200);
+    expect(updatedBody.data).toEqual([{ id: 10, n: 3 }]);
+    const mixed = await f.service.from('counters').upsert([{ id: 10, n: 4 }, { id: 11, n: 1 }]).select('id');
+    expect(mixed.status).toBe(201);
+    // ignore-duplicates stays 201, as in PostgREST.
+    const ignored = await f.service.from('counters').upsert({ id: 10, n: 9 }, { ignoreDuplicates: true });
+    expect(ignored.status).toBe(201);
+    await f.db.exec('delete from public.counters where id >= 10');
+  });
+});
+
+describe('RPC returning a scalar: count and HEAD', () => {
+  it('counts the one row of a scalar result in Content-Range', async () => {
+    const calls: RestCall[] = [];
+    const client = clientFor(f.db, SERVICE_TOKEN, { calls });
+    const { data, count, error } = await client.rpc('shout', { p: 'a' }, { count: 'exact' });
+    expect(error).toBeNull();
+    expect(data).toBe('A');
+    expect(count).toBe(1);
+    expect(calls[0].response.headers['Content-Range']).toBe('0-0/1');
+  });
+
+  it('answers HEAD on a scalar function with 200 and no body', async () => {
+    const { error, status, count } = await f.service.rpc('shout', { p: 'a' }, { head: true, get: true, count: 'exact' });
+    expect(error).toBeNull();
+    expect(status).toBe(200);
+    expect(count).toBe(1);
+  });
+});
+
+describe('embedding: empty embeds, duplicates, constraint names', () => {
+  beforeAll(async () => {
+    await f.db.query(`insert into public.todos (owner_id, title) values ($1, 'embed me')`, [ALICE]);
+    await f.db.query(`insert into public.comments (todo_id, author_id, body) select id, $1, 'hi' from public.todos where title = 'embed me'`, [BOB]);
+  });
+
+  it('leaves an empty embed out of the result, while !inner still filters by it', async () => {
+    const { data, error } = await f.service.from('todos').select('title, profiles()').eq('title', 'embed me');
+    expect(error).toBeNull();
+    expect(data).toEqual([{ title: 'embed me' }]);
+    const inner = await f.service.from('todos').select('title, comments!inner()').eq('comments.body', 'nope');
+    expect(inner.error).toBeNull();
+    expect(inner.data).toEqual([]);
+  });
+
+  it('refuses the same table embedded twice without aliases with 42712', async () => {
+    const { error, status } = await f.service.from('comments').select('id, profiles(username), profiles(id)');
+    expect(status).toBe(400);
+    expect(error).toMatchObject({ code: '42712', message: 'table name "comments_profiles_1" specified more than once' });
+    const aliased = await f.service.from('comments').select('body, a:profiles(username), b:profiles(id)').eq('body', 'hi');
+    expect(aliased.error).toBeNull();
+    expect(aliased.data).toEqual([{ body: 'hi', a: { username: 'bob' }, b: { id: BOB } }]);
+  });
+
+  it('embeds through a foreign key named by its constraint', async () => {
+    const { data, error } = await f.service
+      .from('comments')
+      .select('body, author:profiles!comments_author_id_fkey(username), todo:todos!comments_todo_id_fkey(title)')
+      .eq('body', 'hi');
+    expect(error).toBeNull();
+    expect(data).toEqual([{ body: 'hi', author: { username: 'bob' }, todo: { title: 'embed me' } }]);
+  });
+});
+
+/** A request as a raw client would send it, for headers supabase-js cannot express. */
+async function rawRest(method: string, pathAndQuery: string, headers: Record<string, string> = {}, body?: unknown) {
+  const url = new URL(`http://127.0.0.1/rest/v1${pathAndQuery}`);
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return handleRest(
+    {
+      method,
+      path: url.pathname.replace(/^\/rest\/v1/, ''),
+      query: url.searchParams,
+      headers: lower,
+      body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)),
+    },
+    { db: f.db, claims: { role: 'service_role' }, maxRows: 1000 },
+  );
+}

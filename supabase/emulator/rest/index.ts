@@ -174,6 +174,9 @@ async function route(request: RestRequest, context: RestContext): Promise<RestRe
     throw new RestError(406, 'PGRST107', `None of these media types are available: ${request.headers['accept']}`);
   }
   const prefs = parsePrefer(request.headers['prefer']);
+  if (prefs.handling === 'strict' && prefs.invalid.length > 0) {
+    throw new RestError(400, 'PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.invalid.join(', ')}`);
+  }
   if (segments.length === 1 && segments[0]) {
     return handleTable(segments[0], method, request, context, accept, prefs);
   }
@@ -402,6 +405,18 @@ function readResponse(
   return { status: partial ? 206 : 200, headers, body: spec.mode === 'none' ? undefined : (row.body ?? '[]') };
 }
 
+/**
+ * `Prefer: handling=strict, max-affected=N` on an update, delete or function call:
+ * more affected rows undo the request (lenient handling ignores the limit).
+ */
+function checkMaxAffected(prefs: Preferences, n: number): void {
+  if (prefs.handling === 'strict' && prefs.maxAffected !== undefined && n > prefs.maxAffected) {
+    throw new AbortWith(
+      new RestError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${n} rows`),
+    );
+  }
+}
+
 function singleError(n: number): RestError {
   return new RestError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${n} rows`);
 }
@@ -494,7 +509,15 @@ async function checkColumns(
 interface WriteResult {
   n: number;
   body: string | null;
+  /** Upserts: rows inserted minus rows updated, as PostgREST counts them. */
+  inserted?: number;
 }
+
+/** Counts candidate rows up and conflict updates down, in a transaction-local setting. */
+const INSERTED_SETTING = 'pgrst.inserted';
+const countInserted = (step: '+' | '-'): string =>
+  `set_config('${INSERTED_SETTING}', (coalesce(nullif(current_setting('${INSERTED_SETTING}', true), '')::int, 0) ${step} 1)::text, true)` +
+  ` <> '${step === '+' ? '0' : '-1'}'`;
 
 /** Runs a data-modifying statement; with representation, its rows come back as JSON. */
 async function runWrite(
@@ -502,7 +525,15 @@ async function runWrite(
   context: RestContext,
   prefs: Preferences,
   accept: AcceptInfo,
-  statement: { sql: string; params: SqlParams; representation: string | null },
+  statement: {
+    sql: string;
+    params: SqlParams;
+    representation: string | null;
+    /** Updates and deletes honour `max-affected`. */
+    limitAffected?: boolean;
+    /** The statement counts inserted rows with countInserted(). */
+    countsInserted?: boolean;
+  },
 ): Promise<WriteResult> {
   return inRequestTransaction(request, context, { readOnly: false, rollback: prefs.rollback }, async (tx) => {
     let result: WriteResult;
@@ -515,6 +546,13 @@ async function runWrite(
     }
     // single() on a write: anything but exactly one row is undone.
     if (accept.single && result.n !== 1) throw new AbortWith(singleError(result.n));
+    if (statement.limitAffected) checkMaxAffected(prefs, result.n);
+    if (statement.countsInserted) {
+      const { rows } = await tx.query<{ inserted: number | null }>(
+        `select nullif(current_setting('${INSERTED_SETTING}', true), '')::int as inserted`,
+      );
+      result.inserted = rows[0].inserted ?? 0;
+    }
     return result;
   });
 }
@@ -547,12 +585,20 @@ function representationSql(
   );
 }
 
-function writeResponse(status: number, result: WriteResult, prefs: Preferences, representation: boolean, single: boolean): RestResponse {
+/** `create`: an insert keeps its 201/200 without a body; updates and deletes answer 204. */
+function writeResponse(
+  status: number,
+  result: WriteResult,
+  prefs: Preferences,
+  representation: boolean,
+  single: boolean,
+  create = false,
+): RestResponse {
   const headers: Record<string, string> = {
     'Content-Range': contentRange(0, result.n, prefs.count ? result.n : null),
   };
   preferenceApplied(prefs, headers);
-  if (!representation) return { status: status === 201 ? 201 : 204, headers };
+  if (!representation) return { status: create ? status : 204, headers };
   headers['Content-Type'] = JSON_CONTENT_TYPE;
   return { status, headers, body: result.body ?? (single ? 'null' : '[]') };
 }
@@ -584,8 +630,14 @@ async function insertRows(
     }
     const targetSql = target.length > 0 ? ` (${target.map(ident).join(', ')})` : '';
     if (prefs.resolution === 'ignore-duplicates' || columns.length === 0) conflict = ` on conflict${targetSql} do nothing`;
-    else conflict = ` on conflict${targetSql} do update set ${columns.map((c) => `${ident(c)} = excluded.${ident(c)}`).join(', ')}`;
+    else {
+      conflict =
+        ` on conflict${targetSql} do update set ${columns.map((c) => `${ident(c)} = excluded.${ident(c)}`).join(', ')}` +
+        ` where ${countInserted('-')}`;
+    }
   }
+  // A merge that only updates answers 200 instead of 201, as PostgREST decides it.
+  const countsInserted = prefs.resolution === 'merge-duplicates';
 
   const params = new SqlParams();
   const body = params.add(Array.isArray(value) ? text : `[${text}]`);
@@ -598,7 +650,8 @@ async function insertRows(
     return `case when pgrst_e.value ? ${literal(column)} then ${picked} else ${fallback} end`;
   });
   const target = columns.length > 0 ? ` (${columns.map(ident).join(', ')})` : '';
-  const dml = `insert into ${qualified(table.name)}${target} select ${values.join(', ')} from ${source}${conflict}`;
+  const counting = countsInserted ? ` where ${countInserted('+')}` : '';
+  const dml = `insert into ${qualified(table.name)}${target} select ${values.join(', ')} from ${source}${counting}${conflict}`;
 
   const representation = prefs.return === 'representation';
   const parsed = parseQuery(request.query);
@@ -608,8 +661,8 @@ async function insertRows(
     const locationSql =
       `with pgrst_m as (${dml} returning ${keys})` +
       ` select null::bigint as total, count(*)::bigint as n, (json_agg(pgrst_m) -> 0)::text as body from pgrst_m`;
-    const result = await runWrite(request, context, prefs, accept, { sql: dml, params, representation: locationSql });
-    const response = writeResponse(201, { n: result.n, body: null }, prefs, false, accept.single);
+    const result = await runWrite(request, context, prefs, accept, { sql: dml, params, representation: locationSql, countsInserted });
+    const response = writeResponse(insertStatus(result), { n: result.n, body: null }, prefs, false, accept.single, true);
     if (result.body) response.headers['Location'] = locationFor(table, JSON.parse(result.body) as Record<string, unknown>);
     return response;
   }
@@ -619,9 +672,12 @@ async function insertRows(
         return representationSql(dml, table, parsed, accept, cache, params, embeddedRowBudget(context));
       })
     : null;
-  const result = await runWrite(request, context, prefs, accept, { sql: dml, params, representation: representationText });
-  return writeResponse(201, result, prefs, representation, accept.single);
+  const result = await runWrite(request, context, prefs, accept, { sql: dml, params, representation: representationText, countsInserted });
+  return writeResponse(insertStatus(result), result, prefs, representation, accept.single, true);
 }
+
+/** 201, or 200 for a merge-duplicates upsert that inserted nothing. */
+const insertStatus = (result: WriteResult): number => (result.inserted !== undefined && result.inserted <= 0 ? 200 : 201);
 
 function locationFor(table: TableInfo, key: Record<string, unknown>): string {
   const query = table.primaryKey
@@ -680,7 +736,7 @@ async function updateOrDelete(
         return representationSql(dml, found.table, parsed, accept, cache, params, embeddedRowBudget(context));
       })
     : null;
-  const result = await runWrite(request, context, prefs, accept, { sql: dml, params, representation: representationText });
+  const result = await runWrite(request, context, prefs, accept, { sql: dml, params, representation: representationText, limitAffected: true });
   return writeResponse(200, result, prefs, representation, accept.single);
 }
 
@@ -695,33 +751,57 @@ interface ChosenFunction {
   wholeBody: boolean;
 }
 
-function chooseFunction(candidates: FunctionInfo[], keys: string[], post: boolean): ChosenFunction | undefined {
-  let best: ChosenFunction | undefined;
-  let bestScore = -1;
-  for (const fn of candidates) {
-    if (post && fn.args.length === 1 && fn.args[0].name === '' && fn.args[0].isJson) {
-      if (!best) best = { fn, argNames: [], wholeBody: true };
-      continue;
-    }
-    if (fn.args.some((arg) => arg.name === '')) continue;
-    const names = new Set(fn.args.map((arg) => arg.name));
-    const required = fn.args.slice(0, fn.args.length - fn.defaults).map((arg) => arg.name);
-    const given = keys.filter((key) => names.has(key));
-    // POST bodies carry only arguments; GET may also carry filters on the result.
-    if (post && given.length !== keys.length) continue;
-    if (!required.every((name) => given.includes(name))) continue;
-    if (given.length > bestScore) {
-      bestScore = given.length;
-      best = { fn, argNames: fn.args.filter((arg) => given.includes(arg.name)).map((arg) => arg.name), wholeBody: false };
-    }
-  }
-  return best;
+/**
+ * Whether `fn` can be called with exactly the argument names `keys`, as PostgREST
+ * matches overloads: every required parameter given, nothing given that is not a
+ * parameter.
+ */
+function matchesArguments(fn: FunctionInfo, keys: Set<string>): boolean {
+  if (fn.args.some((arg) => arg.name === '')) return false;
+  if (fn.args.length === 0) return keys.size === 0;
+  const required = fn.args.slice(0, fn.args.length - fn.defaults).map((arg) => arg.name);
+  const optional = new Set(fn.args.slice(fn.args.length - fn.defaults).map((arg) => arg.name));
+  const rest = [...keys].filter((key) => !optional.has(key));
+  return rest.length === required.length && required.every((name) => keys.has(name));
+}
+
+/** A POST may call a function whose one parameter is an unnamed json or jsonb. */
+const takesWholeBody = (fn: FunctionInfo, post: boolean): boolean =>
+  post && fn.args.length === 1 && fn.args[0].name === '' && fn.args[0].isJson;
+
+/**
+ * PostgREST's overload resolution: the functions whose parameters match the names
+ * exactly; failing those, the one taking the whole body. More than one candidate is
+ * ambiguous (300 PGRST203) rather than a silent pick.
+ */
+function chooseFunction(candidates: FunctionInfo[], keys: Set<string>, post: boolean): ChosenFunction | undefined {
+  const matched = candidates.filter((fn) => matchesArguments(fn, keys));
+  const fallback = candidates.filter((fn) => takesWholeBody(fn, post));
+  const found = matched.length > 0 ? matched : fallback;
+  if (found.length > 1) throw ambiguousFunction(found);
+  if (found.length === 0) return undefined;
+  const fn = found[0];
+  if (matched.length === 0) return { fn, argNames: [], wholeBody: true };
+  return { fn, argNames: fn.args.filter((arg) => keys.has(arg.name)).map((arg) => arg.name), wholeBody: false };
+}
+
+function ambiguousFunction(functions: FunctionInfo[]): RestError {
+  const signature = (fn: FunctionInfo) => `${fn.schema}.${fn.name}(${fn.args.map((arg) => `${arg.name} => ${arg.type}`).join(', ')})`;
+  // Fewer parameters first, as PostgREST orders overloads.
+  const sorted = [...functions].sort((a, b) => a.args.length - b.args.length || signature(a).localeCompare(signature(b)));
+  return new RestError(
+    300,
+    'PGRST203',
+    `Could not choose the best candidate function between: ${sorted.map(signature).join(', ')}`,
+    null,
+    'Try renaming the parameters or the function itself in the database so function overloading can be resolved',
+  );
 }
 
 async function findFunction(
   context: RestContext,
   name: string,
-  keys: string[],
+  keys: Set<string>,
   post: boolean,
 ): Promise<{ cache: SchemaCache; chosen: ChosenFunction }> {
   let cache = await schemaCache(context.db);
@@ -731,12 +811,14 @@ async function findFunction(
     chosen = chooseFunction(cache.functions.get(name) ?? [], keys, post);
   }
   if (!chosen) {
-    const shown = keys.length > 0 ? `(${[...keys].sort().join(', ')})` : ' without parameters';
+    const sorted = [...keys].sort();
+    const shown = sorted.length > 0 ? `(${sorted.join(', ')})` : ' without parameters';
+    const searched = sorted.length === 0 ? ' without parameters' : ` with parameter${sorted.length > 1 ? 's' : ''} ${sorted.join(', ')}`;
     throw new RestError(
       404,
       'PGRST202',
       `Could not find the function ${EXPOSED_SCHEMA}.${name}${shown} in the schema cache`,
-      `Searched for the function ${EXPOSED_SCHEMA}.${name}${keys.length > 0 ? ` with parameters ${[...keys].sort().join(', ')}` : ' without parameters'} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`,
+      `Searched for the function ${EXPOSED_SCHEMA}.${name}${searched}${post ? ' or with a single unnamed json/jsonb parameter' : ''}, but no matches were found in the schema cache.`,
     );
   }
   return { cache, chosen };
@@ -749,18 +831,39 @@ function callSql(chosen: ChosenFunction, argsParam: string): string {
   const args = chosen.argNames.map((name) => {
     const arg = fn.args.find((candidate) => candidate.name === name)!;
     const key = literal(name);
+    const json = `${argsParam}::jsonb -> ${key}`;
     let value: string;
-    if (arg.isJson) value = `(${argsParam}::jsonb -> ${key})::${arg.type}`;
+    if (arg.isJson) value = `(${json})::${arg.type}`;
     else if (arg.isArray) {
       // A JSON array from a POST body, or a `{a,b}` literal from a GET query string.
       value =
-        `(case jsonb_typeof(${argsParam}::jsonb -> ${key}) when 'array'` +
-        ` then array(select jsonb_array_elements_text(${argsParam}::jsonb -> ${key}))::text[]::${arg.type}` +
+        `(case jsonb_typeof(${json}) when 'array'` +
+        ` then array(select jsonb_array_elements_text(${json}))::text[]::${arg.type}` +
+        ` else (${argsParam}::jsonb ->> ${key})::${arg.type} end)`;
+    } else if (arg.isComposite) {
+      // A row-type parameter: a JSON object from a POST body, or a `(a,b)` row literal.
+      value =
+        `(case jsonb_typeof(${json}) when 'object'` +
+        ` then jsonb_populate_record(null::${arg.type}, ${json})` +
         ` else (${argsParam}::jsonb ->> ${key})::${arg.type} end)`;
     } else value = `(${argsParam}::jsonb ->> ${key})::${arg.type}`;
     return `${ident(name)} := ${value}`;
   });
   return `${qualified(fn.name)}(${args.join(', ')})`;
+}
+
+/**
+ * On GET, a query parameter whose value is an operator expression (`a=eq.1`) filters
+ * the result; any other (`a=1`) is a function argument, as PostgREST splits them.
+ */
+function isFunctionArgument(key: string, value: string): boolean {
+  if (RESERVED.has(key) || key === 'apikey' || key.includes('.') || key === 'or' || key === 'and') return false;
+  try {
+    parseCondition(parseField(key), value, false);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 async function handleRpc(
@@ -776,7 +879,7 @@ async function handleRpc(
   }
   const post = method === 'POST';
   let argsText: string;
-  let keys: string[];
+  let keys: Set<string>;
   if (post) {
     const text = request.body?.toString('utf8') ?? '';
     let value: unknown = {};
@@ -789,34 +892,28 @@ async function handleRpc(
       }
     }
     argsText = text.trim() === '' ? '{}' : text;
-    keys = isObject(value) ? Object.keys(value) : [];
     if (!isObject(value)) {
       // Only a function with one unnamed json parameter accepts a non-object body.
-      const { cache, chosen } = await findFunction(context, name, [], true);
+      const { cache, chosen } = await findFunction(context, name, new Set(), true);
       if (!chosen.wholeBody) throw invalidBody('Expected a JSON object with the function arguments');
       return callFunction(cache, chosen, argsText, new Set(), method, request, context, accept, prefs);
     }
+    keys = new Set(Object.keys(value));
   } else {
     const args: Record<string, string> = {};
     for (const [key, value] of request.query) {
-      if (!RESERVED.has(key) && !key.includes('.') && key !== 'apikey') args[key] = value;
+      if (isFunctionArgument(key, value)) {
+        // Postgres parses an argument as JSON for json parameters: bound its nesting first.
+        checkValueDepth(`the argument ${key}`, value);
+        args[key] = value;
+      }
     }
-    keys = Object.keys(args);
+    keys = new Set(Object.keys(args));
     argsText = JSON.stringify(args);
   }
   const { cache, chosen } = await findFunction(context, name, keys, post);
-  // On GET only the chosen function's arguments leave the query string; the rest
-  // are filters on the result. POST arguments come from the body.
-  const consumed = post ? new Set<string>() : new Set(chosen.argNames);
-  if (!post) {
-    const args: Record<string, string> = {};
-    for (const argName of chosen.argNames) {
-      args[argName] = request.query.get(argName)!;
-      // Postgres parses an argument as JSON for json parameters: bound its nesting first.
-      checkValueDepth(`the argument ${argName}`, args[argName]);
-    }
-    argsText = JSON.stringify(args);
-  }
+  // On GET the arguments leave the query string; what remains filters the result.
+  const consumed = post ? new Set<string>() : keys;
   return callFunction(cache, chosen, argsText, consumed, method, request, context, accept, prefs);
 }
 
@@ -840,6 +937,10 @@ async function callFunction(
   const head = method === 'HEAD';
   const txOptions = { readOnly, rollback: prefs.rollback };
 
+  if (prefs.handling === 'strict' && prefs.maxAffected !== undefined && !fn.returnsSet) {
+    throw new RestError(400, 'PGRST128', 'Function must return SETOF or TABLE when max-affected preference is used with handling=strict');
+  }
+
   if (fn.returnsVoid) {
     await inRequestTransaction(request, context, txOptions, (tx) => tx.query(`select ${call}`, params.values));
     const headers: Record<string, string> = {};
@@ -856,7 +957,11 @@ async function callFunction(
         ` select ${prefs.count ? `(select count(*) from pgrst_source)` : 'null'}::bigint as total, count(*)::bigint as n,` +
         ` ${head ? 'null::text' : `coalesce(json_agg(pgrst_s.pgrst_v), '[]')::text`} as body` +
         ` from (select pgrst_v from pgrst_source${pageSql(effectiveLimit(parsed.limit, context.maxRows), parsed.offset)}) pgrst_s`;
-      const row = await inRequestTransaction(request, context, txOptions, async (tx) => (await tx.query<QueryResultRow>(sql, params.values)).rows[0]);
+      const row = await inRequestTransaction(request, context, txOptions, async (tx) => {
+        const result = (await tx.query<QueryResultRow>(sql, params.values)).rows[0];
+        checkMaxAffected(prefs, Number(result.n));
+        return result;
+      });
       return readResponse(row, parsed.offset ?? 0, { count: prefs.count !== undefined, mode: head ? 'none' : 'array', single: false }, prefs);
     }
     const single = accept.single || !fn.returnsSet;
@@ -879,21 +984,23 @@ async function callFunction(
     const row = await inRequestTransaction(request, context, txOptions, async (tx) => {
         const result = (await tx.query<QueryResultRow>(sql, params.values)).rows[0];
       if (accept.single && Number(result.n) !== 1 && !readOnly) throw new AbortWith(singleError(Number(result.n)));
+      checkMaxAffected(prefs, Number(result.n));
       return result;
     });
     if (!fn.returnsSet && !accept.single) {
       // A single composite is an object; a function returning a NULL row gives null.
-      const headers: Record<string, string> = { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Range': contentRange(0, Number(row.n), null) };
+      const headers: Record<string, string> = { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Range': contentRange(0, Number(row.n), spec.count && row.total !== null ? Number(row.total) : null) };
       preferenceApplied(prefs, headers);
       return { status: 200, headers, body: head ? undefined : (row.body ?? 'null') };
     }
     return readResponse(row, parsed.offset ?? 0, { count: spec.count, mode: spec.mode, single: accept.single }, prefs);
   }
 
-  // A scalar result: its JSON value, made by Postgres.
-  const sql = `select ${head ? 'null::text' : `to_json(${call})::text`} as body`;
+  // A scalar result: its JSON value, made by Postgres. HEAD runs the function too and
+  // drops the body; a count is of the one row the call gives.
+  const sql = `select to_json(${call})::text as body`;
   const row = await inRequestTransaction(request, context, txOptions, async (tx) => (await tx.query<{ body: string | null }>(sql, params.values)).rows[0]);
-  const headers: Record<string, string> = { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Range': '0-0/*' };
+  const headers: Record<string, string> = { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Range': contentRange(0, 1, prefs.count ? 1 : null) };
   preferenceApplied(prefs, headers);
   return { status: 200, headers, body: head ? undefined : (row.body ?? 'null') };
 }

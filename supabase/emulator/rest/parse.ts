@@ -231,7 +231,9 @@ function parseSelectItem(raw: string): SelectItem {
       else throw syntaxError(`"${raw}" has an unexpected "!${modifier}"`);
     }
     const inside = item.slice(open + 1, -1);
-    return { kind: 'embed', target: unquote(target), alias, hint, inner, spread, select: parseSelectList(inside === '' ? '*' : inside) };
+    // `profiles()` selects nothing: the embedding only filters (with !inner) and its key is left out.
+    const select = inside.trim() === '' ? [] : parseSelectList(inside);
+    return { kind: 'embed', target: unquote(target), alias, hint, inner, spread, select };
   }
 
   let cast: string | undefined;
@@ -390,25 +392,45 @@ export interface Preferences {
   resolution?: 'merge-duplicates' | 'ignore-duplicates';
   missingDefault: boolean;
   rollback: boolean;
+  /** `handling=strict` refuses unknown preferences and enforces `max-affected`. */
+  handling?: 'strict' | 'lenient';
+  /** `max-affected=N`: with strict handling, more affected rows undo the request. */
+  maxAffected?: number;
   /** Tokens that were understood, echoed in Preference-Applied. */
   applied: string[];
+  /** Tokens that were not understood (refused under strict handling). */
+  invalid: string[];
 }
 
 /** `Prefer` is comma separated and may repeat (Headers.append joins with ", "). */
 export function parsePrefer(header: string | undefined): Preferences {
-  const prefs: Preferences = { return: 'minimal', missingDefault: false, rollback: false, applied: [] };
+  const prefs: Preferences = { return: 'minimal', missingDefault: false, rollback: false, applied: [], invalid: [] };
   if (!header) return prefs;
+  let maxAffected: string | undefined;
   for (const raw of header.split(',')) {
     const token = raw.trim();
+    if (token === '') continue;
     const [key, value] = token.split('=').map((s) => s.trim());
     let known = true;
     if (key === 'return' && (value === 'minimal' || value === 'representation' || value === 'headers-only')) prefs.return = value;
     else if (key === 'count' && (value === 'exact' || value === 'planned' || value === 'estimated')) prefs.count = value;
     else if (key === 'resolution' && (value === 'merge-duplicates' || value === 'ignore-duplicates')) prefs.resolution = value;
     else if (key === 'missing' && value === 'default') prefs.missingDefault = true;
+    else if (key === 'missing' && value === 'null') prefs.missingDefault = false;
     else if (key === 'tx' && (value === 'rollback' || value === 'commit')) prefs.rollback = value === 'rollback';
+    else if (key === 'handling' && (value === 'strict' || value === 'lenient')) prefs.handling ??= value;
+    else if (key === 'max-affected') {
+      // Echoed only under strict handling, after the other preferences, as PostgREST does.
+      if (/^-?\d{1,18}$/.test(value ?? '')) maxAffected ??= value;
+      continue;
+    } else if (key === 'timezone') continue;
     else known = false;
     if (known) prefs.applied.push(`${key}=${value}`);
+    else prefs.invalid.push(token);
+  }
+  if (maxAffected !== undefined) {
+    prefs.maxAffected = Number(maxAffected);
+    if (prefs.handling === 'strict') prefs.applied.push(`max-affected=${maxAffected}`);
   }
   return prefs;
 }

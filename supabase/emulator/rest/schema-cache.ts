@@ -39,9 +39,12 @@ export interface FunctionArg {
   type: string;
   isArray: boolean;
   isJson: boolean;
+  /** A row type (a table's or a composite type): passed as a JSON object. */
+  isComposite: boolean;
 }
 
 export interface FunctionInfo {
+  schema: string;
   name: string;
   args: FunctionArg[];
   /** The last `defaults` arguments may be omitted. */
@@ -110,13 +113,15 @@ select json_build_object(
     join pg_class ref on ref.oid = pc.confrelid
     where pc.contype = 'f' and src.relnamespace = $1::regnamespace and ref.relnamespace = $1::regnamespace),
   'functions', (select coalesce(json_agg(json_build_object(
+      'schema', $1::text,
       'name', p.proname,
       'args', (
         select coalesce(json_agg(json_build_object(
             'name', coalesce(p.proargnames[a.i], ''),
             'type', format_type(a.t, null),
             'isArray', t.typcategory = 'A',
-            'isJson', a.t in ('json'::regtype, 'jsonb'::regtype)
+            'isJson', a.t in ('json'::regtype, 'jsonb'::regtype),
+            'isComposite', t.typtype = 'c'
           ) order by a.i), '[]')
         from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality a(t, i)
         join pg_type t on t.oid = a.t

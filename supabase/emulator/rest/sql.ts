@@ -279,6 +279,19 @@ export function projectionSql(
   const columns: string[] = [];
   const innerConditions: string[] = [];
   let embedCount = 0;
+  // PostgREST names each embedding's subquery after the parent, the name and the depth,
+  // so the same name twice on one level is Postgres' duplicate-alias error.
+  const embedNames = new Set<string>();
+  const depth = pathPrefix ? pathPrefix.split('.').length + 1 : 1;
+  for (const item of items) {
+    if (item.kind === 'embed') {
+      const name = item.alias ?? item.target;
+      if (embedNames.has(name)) {
+        throw new RestError(400, '42712', `table name "${table ?? alias}_${name}_${depth}" specified more than once`);
+      }
+      embedNames.add(name);
+    }
+  }
   for (const item of items) {
     if (item.kind === 'star') {
       columns.push(`${ident(alias)}.*`);
@@ -331,11 +344,19 @@ export function projectionSql(
         const tail = orderSql(options?.order, childAlias) + pageSql(options?.limit, options?.offset);
         expr = `(select coalesce(json_agg(pgrst_r), '[]') from (select ${child.sql} from ${from} where ${where}${tail}) pgrst_r)`;
       }
-      columns.push(`${expr} as ${ident(key)}`);
       if (item.inner) innerConditions.push(`exists (select 1 from ${from} where ${where})`);
+      if (isEmptyEmbed(item.select)) continue;
+      columns.push(`${expr} as ${ident(key)}`);
     }
   }
-  return { sql: columns.length > 0 ? columns.join(', ') : `${ident(alias)}.*`, innerConditions };
+  // Only empty embeddings selected: rows without columns (`{}`), as PostgREST gives them.
+  const onlyEmptyEmbeds = items.length > 0 && items.every((item) => item.kind === 'embed' && !item.spread && isEmptyEmbed(item.select));
+  return { sql: columns.length > 0 ? columns.join(', ') : onlyEmptyEmbeds ? '' : `${ident(alias)}.*`, innerConditions };
+}
+
+/** An embedding that selects nothing, itself or through its own embeddings. */
+function isEmptyEmbed(items: SelectItem[]): boolean {
+  return items.every((item) => item.kind === 'embed' && !item.spread && isEmptyEmbed(item.select));
 }
 
 /**
