@@ -1,3 +1,4 @@
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleRest } from '../../supabase/emulator/rest/index.ts';
 import { ALICE, BOB, SERVICE_TOKEN, clientFor, createRestFixture, type RestCall, type RestFixture } from './rest-fixtures.ts';
@@ -144,11 +145,15 @@ describe('overloaded functions, resolved as PostgREST resolves them', () => {
 });
 
 describe('Prefer: handling and max-affected', () => {
+  // postgrest-js offers maxAffected() to clients typed for PostgREST 13 and later.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the fixture's clients are untyped
+  type V13 = SupabaseClient<any, { PostgrestVersion: '13' }>;
+  const v13 = (client: SupabaseClient): V13 => client as unknown as V13;
   const counts = async () => (await f.db.query<{ n: number }>('select n from public.counters order by id')).rows.map((r) => r.n);
 
   it('refuses an update over max-affected with 400 PGRST124 under strict handling and changes nothing', async () => {
     const before = await counts();
-    const { error, status } = await f.service.from('counters').update({ label: 'x' }).gt('id', 0).maxAffected(2);
+    const { error, status } = await v13(f.service).from('counters').update({ label: 'x' }).gt('id', 0).maxAffected(2);
     expect(status).toBe(400);
     expect(error).toEqual({
       code: 'PGRST124',
@@ -162,7 +167,7 @@ describe('Prefer: handling and max-affected', () => {
   });
 
   it('refuses a delete over max-affected, even with return=representation, and keeps the rows', async () => {
-    const { error, status } = await f.service.from('counters').delete().gt('id', 0).select().maxAffected(1);
+    const { error, status } = await v13(f.service).from('counters').delete().gt('id', 0).select().maxAffected(1);
     expect(status).toBe(400);
     expect(error?.code).toBe('PGRST124');
     expect((await f.db.query('select id from public.counters')).rows).toHaveLength(3);
@@ -171,7 +176,7 @@ describe('Prefer: handling and max-affected', () => {
   it('lets a write within max-affected through, and echoes the preferences', async () => {
     const calls: RestCall[] = [];
     const client = clientFor(f.db, SERVICE_TOKEN, { calls });
-    const { error, status } = await client.from('counters').update({ label: 'y' }).eq('id', 1).maxAffected(1);
+    const { error, status } = await v13(client).from('counters').update({ label: 'y' }).eq('id', 1).maxAffected(1);
     expect(error).toBeNull();
     expect(status).toBe(204);
     expect(calls[0].response.headers['Preference-Applied']).toBe('handling=strict, max-affected=1');

@@ -20,7 +20,16 @@ export interface Field {
 
 export type SelectItem =
   | { kind: 'star' }
-  | { kind: 'column'; field: Field; alias?: string; cast?: string }
+  | {
+      kind: 'column';
+      field: Field;
+      alias?: string;
+      cast?: string;
+      /** `amount.sum()`, `count()`: an aggregate over the rows, grouped by the other columns. */
+      aggregate?: AggregateFunction;
+      /** The cast after the aggregate, as in `amount.sum()::int`. */
+      aggregateCast?: string;
+    }
   | {
       kind: 'embed';
       target: string;
@@ -31,6 +40,8 @@ export type SelectItem =
       spread: boolean;
       select: SelectItem[];
     };
+
+export type AggregateFunction = 'count' | 'sum' | 'avg' | 'min' | 'max';
 
 export type FilterOperator =
   | 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'match' | 'imatch'
@@ -236,17 +247,32 @@ function parseSelectItem(raw: string): SelectItem {
     return { kind: 'embed', target: unquote(target), alias, hint, inner, spread, select };
   }
 
+  // `count()`, or `field[::cast].sum()[::cast]`, as PostgREST's select grammar has them.
+  let aggregate: AggregateFunction | undefined;
+  let aggregateCast: string | undefined;
+  const aggregated = /^(?:(.*)\.)?(count|sum|avg|min|max)\(\)(?:::(.*))?$/.exec(item);
+  if (aggregated && (aggregated[1] !== undefined || aggregated[2] === 'count')) {
+    aggregate = aggregated[2] as AggregateFunction;
+    aggregateCast = aggregated[3] === undefined ? undefined : checkCast(aggregated[3].trim());
+    item = aggregated[1] ?? '*';
+    if (item === '*' && aggregate !== 'count') throw syntaxError(`"${raw}": only count() applies to all rows`);
+    if (item === '*') return { kind: 'column', field: { name: '*', path: [] }, alias, aggregate, aggregateCast };
+  }
   let cast: string | undefined;
   const castAt = item.lastIndexOf('::');
   if (castAt !== -1) {
-    cast = item.slice(castAt + 2).trim();
+    cast = checkCast(item.slice(castAt + 2).trim());
     item = item.slice(0, castAt);
-    // The cast is written into SQL, so only plain type names pass.
-    if (!/^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)?(\[\])?$/.test(cast)) {
-      throw syntaxError(`"${cast}" is not a valid type name`);
-    }
   }
-  return { kind: 'column', field: parseField(item), alias, cast };
+  return { kind: 'column', field: parseField(item), alias, cast, aggregate, aggregateCast };
+}
+
+/** The cast is written into SQL, so only plain type names pass. */
+function checkCast(cast: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)?(\[\])?$/.test(cast)) {
+    throw syntaxError(`"${cast}" is not a valid type name`);
+  }
+  return cast;
 }
 
 /**
@@ -438,21 +464,27 @@ export function parsePrefer(header: string | undefined): Preferences {
 export interface AcceptInfo {
   single: boolean;
   stripNulls: boolean;
+  /** `text/csv`: rows as comma separated values under a header line. */
+  csv: boolean;
 }
 
 /**
- * JSON arrays (the default) or a single object. Anything else that the client can ask
- * for (CSV, GeoJSON, plans) is refused with 406 PGRST107 by the caller.
+ * JSON arrays (the default), a single object, or CSV. Anything else that the client
+ * can ask for (GeoJSON, plans) is refused with 406 PGRST107 by the caller.
  */
 export function parseAccept(header: string | undefined): AcceptInfo | undefined {
-  if (!header) return { single: false, stripNulls: false };
+  if (!header) return { single: false, stripNulls: false, csv: false };
   let fallback: AcceptInfo | undefined;
   for (const raw of header.split(',')) {
     const [type, ...params] = raw.split(';').map((s) => s.trim().toLowerCase());
     const stripNulls = params.includes('nulls=stripped');
-    if (type === 'application/vnd.pgrst.object+json' || type === 'application/vnd.pgrst.object') return { single: true, stripNulls };
+    if (type === 'application/vnd.pgrst.object+json' || type === 'application/vnd.pgrst.object') {
+      return { single: true, stripNulls, csv: false };
+    }
+    // The first acceptable type wins.
+    if (type === 'text/csv' && !fallback) return { single: false, stripNulls: false, csv: true };
     if (['*/*', 'application/*', 'application/json', 'application/vnd.pgrst.array+json'].includes(type)) {
-      fallback ??= { single: false, stripNulls };
+      fallback ??= { single: false, stripNulls, csv: false };
     }
   }
   return fallback;

@@ -6,7 +6,8 @@
  */
 import type { Database } from '../database.ts';
 
-export const EXPOSED_SCHEMA = 'public';
+/** The schema served when a request names none and the configuration lists none. */
+export const DEFAULT_SCHEMA = 'public';
 
 export interface ColumnInfo {
   name: string;
@@ -60,6 +61,8 @@ export interface FunctionInfo {
 }
 
 export interface SchemaCache {
+  /** The exposed schema this cache describes. */
+  schema: string;
   tables: Map<string, TableInfo>;
   foreignKeys: ForeignKey[];
   functions: Map<string, FunctionInfo[]>;
@@ -145,8 +148,10 @@ interface RawCache {
   functions: FunctionInfo[];
 }
 
-export async function loadSchemaCache(db: Database): Promise<SchemaCache> {
-  const result = await db.query<{ cache: string }>(INTROSPECTION, [EXPOSED_SCHEMA]);
+export async function loadSchemaCache(db: Database, schema: string): Promise<SchemaCache> {
+  const exists = await db.query<{ found: boolean }>('select to_regnamespace($1) is not null as found', [schema]);
+  if (!exists.rows[0].found) return { schema, tables: new Map(), foreignKeys: [], functions: new Map() };
+  const result = await db.query<{ cache: string }>(INTROSPECTION, [schema]);
   const raw = JSON.parse(result.rows[0].cache) as RawCache;
   const tables = new Map<string, TableInfo>();
   for (const table of raw.tables) {
@@ -158,23 +163,37 @@ export async function loadSchemaCache(db: Database): Promise<SchemaCache> {
     list.push(fn);
     functions.set(fn.name, list);
   }
-  return { tables, foreignKeys: raw.foreignKeys, functions };
+  return { schema, tables, foreignKeys: raw.foreignKeys, functions };
 }
 
 interface CacheEntry {
   current: Promise<SchemaCache>;
 }
 
-const caches = new WeakMap<Database, CacheEntry>();
+/** Per database, one cache per exposed schema. */
+const caches = new WeakMap<Database, Map<string, CacheEntry>>();
 
-/** The cached schema of `db`, loading it on first use. */
-export function schemaCache(db: Database): Promise<SchemaCache> {
-  let entry = caches.get(db);
+function entriesOf(db: Database): Map<string, CacheEntry> {
+  let entries = caches.get(db);
+  if (!entries) {
+    entries = new Map();
+    caches.set(db, entries);
+  }
+  return entries;
+}
+
+/** The cached schema `schema` of `db`, loading it on first use. */
+export function schemaCache(db: Database, schema: string = DEFAULT_SCHEMA): Promise<SchemaCache> {
+  const entries = entriesOf(db);
+  let entry = entries.get(schema);
   if (!entry) {
-    entry = { current: loadSchemaCache(db) };
-    caches.set(db, entry);
+    const created: CacheEntry = { current: loadSchemaCache(db, schema) };
+    entries.set(schema, created);
     // A failed load must not poison the cache for later requests.
-    entry.current.catch(() => caches.delete(db));
+    created.current.catch(() => {
+      if (entries.get(schema) === created) entries.delete(schema);
+    });
+    entry = created;
   }
   return entry.current;
 }
@@ -184,16 +203,19 @@ export function schemaCache(db: Database): Promise<SchemaCache> {
  * burst of requests for an unknown table costs one catalog query.
  */
 export function reloadSchemaCache(db: Database, stale: SchemaCache): Promise<SchemaCache> {
-  const entry = caches.get(db);
+  const entries = entriesOf(db);
+  const entry = entries.get(stale.schema);
   if (entry) {
     const pending = entry.current;
     return pending.then((cache) => {
       if (cache !== stale) return cache;
       if (entry.current !== pending) return entry.current;
-      entry.current = loadSchemaCache(db);
-      entry.current.catch(() => caches.delete(db));
+      entry.current = loadSchemaCache(db, stale.schema);
+      entry.current.catch(() => {
+        if (entries.get(stale.schema) === entry) entries.delete(stale.schema);
+      });
       return entry.current;
     });
   }
-  return schemaCache(db);
+  return schemaCache(db, stale.schema);
 }
