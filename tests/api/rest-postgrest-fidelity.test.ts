@@ -307,3 +307,115 @@ async function rawRest(method: string, pathAndQuery: string, headers: Record<str
     { db: f.db, claims: { role: 'service_role' }, maxRows: 1000 },
   );
 }
+
+describe('aggregate functions (db-aggregates-enabled)', () => {
+  beforeAll(async () => {
+    await f.db.exec(`
+      create table public.sales (id int primary key, region text not null, amount numeric not null, seller uuid references public.profiles (id));
+      grant select on public.sales to service_role;`);
+    await f.db.query(
+      `insert into public.sales values (1, 'north', 10, $1), (2, 'north', 30, $1), (3, 'south', 5, $2), (4, 'south', 7, $2), (5, 'south', 9, $1)`,
+      [ALICE, BOB],
+    );
+  });
+
+  it('refuses aggregates with 400 PGRST123 when they are off, as on hosted projects by default', async () => {
+    const { error, status } = await f.service.from('sales').select('amount.sum()');
+    expect(status).toBe(400);
+    expect(error).toEqual({ code: 'PGRST123', message: 'Use of aggregate functions is not allowed', details: null, hint: null });
+    const counted = await f.service.from('sales').select('count()');
+    expect(counted.error?.code).toBe('PGRST123');
+  });
+
+  it('aggregates over all rows, named after the function or an alias, with casts', async () => {
+    const client = clientFor(f.db, SERVICE_TOKEN, { settings: { aggregatesEnabled: true } });
+    const { data, error } = await client.from('sales').select('count(), amount.sum(), amount.avg()::int, low:amount.min(), amount.max()');
+    expect(error).toBeNull();
+    expect(data).toEqual([{ count: 5, sum: 61, avg: 12, low: 5, max: 30 }]);
+  });
+
+  it('groups by the other selected columns, and combines with filters and order', async () => {
+    const client = clientFor(f.db, SERVICE_TOKEN, { settings: { aggregatesEnabled: true } });
+    const { data, error } = await client.from('sales').select('region, total:amount.sum(), id.count()').gt('amount', 6).order('region');
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { region: 'north', total: 40, count: 2 },
+      { region: 'south', total: 16, count: 2 },
+    ]);
+  });
+
+  it('aggregates inside an embedded resource', async () => {
+    const client = clientFor(f.db, SERVICE_TOKEN, { settings: { aggregatesEnabled: true } });
+    const { data, error } = await client.from('profiles').select('username, sales(amount.sum())').order('username');
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { username: 'alice', sales: [{ sum: 49 }] },
+      { username: 'bob', sales: [{ sum: 12 }] },
+    ]);
+  });
+});
+
+describe('exposed schemas from config, chosen by Accept-Profile and Content-Profile', () => {
+  beforeAll(async () => {
+    await f.db.exec(`
+      create schema api;
+      grant usage on schema api to service_role;
+      create table api.notes (id int primary key, body text not null);
+      grant select, insert on api.notes to service_role;
+      insert into api.notes values (1, 'from api');
+      create function api.note_count() returns bigint language plpgsql stable as $$ begin return (select count(*) from notes); end $$;
+      grant execute on function api.note_count() to service_role;`);
+  });
+  const settings = { schemas: ['public', 'api'] };
+
+  it('reads, writes and calls in another exposed schema, and says which in Content-Profile', async () => {
+    const calls: RestCall[] = [];
+    const client = clientFor(f.db, SERVICE_TOKEN, { settings, calls });
+    const read = await client.schema('api').from('notes').select('id, body');
+    expect(read.error).toBeNull();
+    expect(read.data).toEqual([{ id: 1, body: 'from api' }]);
+    expect(calls[0].headers['accept-profile']).toBe('api');
+    expect(calls[0].response.headers['Content-Profile']).toBe('api');
+    const write = await client.schema('api').from('notes').insert({ id: 2, body: 'written' });
+    expect(write.error).toBeNull();
+    expect(calls[1].headers['content-profile']).toBe('api');
+    // The function's unqualified `notes` resolves in the request's schema, first on the search path.
+    const count = await client.schema('api').rpc('note_count', {}, { get: true });
+    expect(count.error).toBeNull();
+    expect(count.data).toBe(2);
+    // Without a profile the first exposed schema (public) is meant.
+    const missing = await client.from('notes').select('*');
+    expect(missing.status).toBe(404);
+    expect(missing.error?.message).toBe("Could not find the table 'public.notes' in the schema cache");
+  });
+
+  it('refuses a schema that is not exposed with 406 PGRST106, naming the exposed ones', async () => {
+    const client = clientFor(f.db, SERVICE_TOKEN, { settings });
+    const { error, status } = await client.schema('private').from('notes').select('*');
+    expect(status).toBe(406);
+    expect(error).toEqual({
+      code: 'PGRST106',
+      message: 'Invalid schema: private',
+      details: null,
+      hint: 'Only the following schemas are exposed: public, api',
+    });
+    // Not exposed by default: only public is.
+    const defaults = await f.service.schema('api').from('notes').select('*');
+    expect(defaults.status).toBe(406);
+  });
+});
+
+describe('CSV output (Accept: text/csv)', () => {
+  it('answers a read as CSV with a header line, as PostgREST formats rows', async () => {
+    const calls: RestCall[] = [];
+    const client = clientFor(f.db, SERVICE_TOKEN, { calls });
+    await f.db.exec(`insert into public.counters (id, n, label) values (20, 1, 'a, "quoted"'), (21, 2, null)`);
+    const { data, error } = await client.from('counters').select('id, n, label').gte('id', 20).order('id').csv();
+    expect(error).toBeNull();
+    expect(data).toBe('id,n,label\n20,1,"a, ""quoted"""\n21,2,');
+    expect(calls[0].response.headers['Content-Type']).toBe('text/csv; charset=utf-8');
+    const empty = await client.from('counters').select('id').eq('id', -1).csv();
+    expect(empty.data).toBe('\n');
+    await f.db.exec('delete from public.counters where id >= 20');
+  });
+});

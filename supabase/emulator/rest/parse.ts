@@ -228,7 +228,7 @@ function parseSelectItem(raw: string): SelectItem {
     if (!item.includes('(')) throw syntaxError(`"${raw}": only embedded resources can be spread`);
   }
 
-  const open = item.indexOf('(');
+  const open = AGGREGATE.test(item) ? -1 : item.indexOf('(');
   if (open !== -1) {
     if (!item.endsWith(')')) throw syntaxError(`"${raw}" must end with ")"`);
     const [target, ...modifiers] = item.slice(0, open).split('!');
@@ -250,7 +250,7 @@ function parseSelectItem(raw: string): SelectItem {
   // `count()`, or `field[::cast].sum()[::cast]`, as PostgREST's select grammar has them.
   let aggregate: AggregateFunction | undefined;
   let aggregateCast: string | undefined;
-  const aggregated = /^(?:(.*)\.)?(count|sum|avg|min|max)\(\)(?:::(.*))?$/.exec(item);
+  const aggregated = AGGREGATE.exec(item);
   if (aggregated && (aggregated[1] !== undefined || aggregated[2] === 'count')) {
     aggregate = aggregated[2] as AggregateFunction;
     aggregateCast = aggregated[3] === undefined ? undefined : checkCast(aggregated[3].trim());
@@ -266,6 +266,9 @@ function parseSelectItem(raw: string): SelectItem {
   }
   return { kind: 'column', field: parseField(item), alias, cast, aggregate, aggregateCast };
 }
+
+/** `field.sum()`, `field::numeric.avg()::int`, `count()`: an aggregate, not an embedding. */
+const AGGREGATE = /^(?:([^()]*)\.)?(count|sum|avg|min|max)\(\)(?:::([^()]*))?$/;
 
 /** The cast is written into SQL, so only plain type names pass. */
 function checkCast(cast: string): string {
