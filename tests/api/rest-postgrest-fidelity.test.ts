@@ -419,3 +419,30 @@ describe('CSV output (Accept: text/csv)', () => {
     await f.db.exec('delete from public.counters where id >= 20');
   });
 });
+
+describe('computed relationships (functions as embedded resources)', () => {
+  beforeAll(async () => {
+    await f.db.exec(`
+      create function public.owner_profile(t public.todos) returns setof public.profiles rows 1
+      language sql stable as $$ select * from public.profiles where id = t.owner_id $$;
+      create function public.sibling_todos(t public.todos) returns setof public.todos
+      language sql stable as $$ select * from public.todos where owner_id = t.owner_id and id <> t.id $$;
+      grant execute on function public.owner_profile(public.todos), public.sibling_todos(public.todos) to anon, authenticated, service_role;`);
+    await f.db.query(`insert into public.todos (owner_id, title, is_public) values ($1, 'computed one', true), ($1, 'computed two', true)`, [BOB]);
+  });
+
+  it('embeds a function of the row by its name: to-one for ROWS 1, to-many otherwise', async () => {
+    for (const client of [f.service, f.alice]) {
+      const { data, error } = await client
+        .from('todos')
+        .select('title, owner_profile(username), sibling_todos(title)')
+        .like('title', 'computed%')
+        .order('title');
+      expect(error).toBeNull();
+      expect(data).toEqual([
+        { title: 'computed one', owner_profile: { username: 'bob' }, sibling_todos: [{ title: 'computed two' }] },
+        { title: 'computed two', owner_profile: { username: 'bob' }, sibling_todos: [{ title: 'computed one' }] },
+      ]);
+    }
+  });
+});

@@ -60,12 +60,25 @@ export interface FunctionInfo {
   volatility: 'i' | 's' | 'v';
 }
 
+/**
+ * A computed relationship: a function taking a row of `table` and returning rows of
+ * `target`, embedded by its name (`select=*,fn(*)`) as if it were a foreign key.
+ */
+export interface ComputedRelationship {
+  name: string;
+  table: string;
+  target: string;
+  /** Returns one row (not SETOF, or ROWS 1). */
+  toOne: boolean;
+}
+
 export interface SchemaCache {
   /** The exposed schema this cache describes. */
   schema: string;
   tables: Map<string, TableInfo>;
   foreignKeys: ForeignKey[];
   functions: Map<string, FunctionInfo[]>;
+  computed: ComputedRelationship[];
 }
 
 const INTROSPECTION = `
@@ -139,18 +152,29 @@ select json_build_object(
       'volatility', p.provolatile
     )), '[]')
     from pg_proc p join pg_type rt on rt.oid = p.prorettype
-    where p.pronamespace = $1::regnamespace and p.prokind = 'f')
+    where p.pronamespace = $1::regnamespace and p.prokind = 'f'),
+  'computed', (select coalesce(json_agg(json_build_object(
+      'name', p.proname,
+      'table', arg.relname,
+      'target', ret.relname,
+      'toOne', not p.proretset or p.prorows = 1
+    )), '[]')
+    from pg_proc p
+    join rel arg on arg.oid = (select c.oid from pg_class c where c.reltype = p.proargtypes[0])
+    join rel ret on ret.oid = (select c.oid from pg_class c where c.reltype = p.prorettype)
+    where p.pronamespace = $1::regnamespace and p.prokind = 'f' and p.pronargs = 1)
 )::text as cache`;
 
 interface RawCache {
   tables: (Omit<TableInfo, 'columnsByName'>)[];
   foreignKeys: ForeignKey[];
   functions: FunctionInfo[];
+  computed: ComputedRelationship[];
 }
 
 export async function loadSchemaCache(db: Database, schema: string): Promise<SchemaCache> {
   const exists = await db.query<{ found: boolean }>('select to_regnamespace($1) is not null as found', [schema]);
-  if (!exists.rows[0].found) return { schema, tables: new Map(), foreignKeys: [], functions: new Map() };
+  if (!exists.rows[0].found) return { schema, tables: new Map(), foreignKeys: [], functions: new Map(), computed: [] };
   const result = await db.query<{ cache: string }>(INTROSPECTION, [schema]);
   const raw = JSON.parse(result.rows[0].cache) as RawCache;
   const tables = new Map<string, TableInfo>();
@@ -163,7 +187,7 @@ export async function loadSchemaCache(db: Database, schema: string): Promise<Sch
     list.push(fn);
     functions.set(fn.name, list);
   }
-  return { schema, tables, foreignKeys: raw.foreignKeys, functions };
+  return { schema, tables, foreignKeys: raw.foreignKeys, functions, computed: raw.computed };
 }
 
 interface CacheEntry {

@@ -157,6 +157,8 @@ interface Relationship {
   toOne: boolean;
   /** Set for many-to-many relationships through a junction table. */
   junction?: Junction;
+  /** Set for computed relationships: the function called with the parent row. */
+  computed?: string;
 }
 
 const sameColumns = (a: string[], b: string[]): boolean =>
@@ -164,6 +166,15 @@ const sameColumns = (a: string[], b: string[]): boolean =>
 
 function relationshipCandidates(cache: SchemaCache, source: string, target: string): Relationship[] {
   const found: Relationship[] = [];
+  // A function of the parent row named like the embedding comes first, as in PostgREST.
+  for (const rel of cache.computed) {
+    const targetTable = cache.tables.get(rel.target);
+    if (rel.table === source && rel.name === target && targetTable) {
+      const fk: ForeignKey = { name: rel.name, table: source, columns: [], refTable: rel.target, refColumns: [] };
+      found.push({ target: targetTable, fk, pairs: [], toOne: rel.toOne, computed: rel.name });
+    }
+  }
+  if (found.length > 0) return found;
   const targetTable = cache.tables.get(target);
   if (targetTable) {
     for (const fk of cache.foreignKeys) {
@@ -335,7 +346,9 @@ export function projectionSql(
       const parentColumns = rel.junction ? rel.junction.toParent.map(([, parent]) => parent) : rel.pairs.map(([parent]) => parent);
       groupTerms.push(...parentColumns.map((parent) => `${ident(alias)}.${ident(parent)}`));
       const own = (options?.filters ?? []).map((filter) => filterSql(filter, childAlias, ctx.params));
-      let from = `${qualified(ctx.cache.schema, rel.target.name)} as ${ident(childAlias)}`;
+      let from = rel.computed
+        ? `${qualified(ctx.cache.schema, rel.computed)}(${ident(alias)}) as ${ident(childAlias)}`
+        : `${qualified(ctx.cache.schema, rel.target.name)} as ${ident(childAlias)}`;
       if (rel.junction) {
         const on = rel.junction.toTarget.map(([column, child]) => `${ident(junctionAlias)}.${ident(column)} = ${ident(childAlias)}.${ident(child)}`);
         from += ` join ${qualified(ctx.cache.schema, rel.junction.table)} as ${ident(junctionAlias)} on ${on.join(' and ')}`;
@@ -345,7 +358,7 @@ export function projectionSql(
           parent: parentLevel,
           alias: childAlias,
           from,
-          join: join.join(' and '),
+          join: join.length > 0 ? join.join(' and ') : 'true',
           tail: rel.toOne ? ' limit 1' : orderSql(options?.order, childAlias) + pageSql(options?.limit, options?.offset),
           filtered: own.length > 0,
           inner: item.inner,
@@ -353,7 +366,7 @@ export function projectionSql(
       const child = projectionSql(item.select, childAlias, rel.target.name, ctx, path, level);
       if (ctx.levels && child.innerConditions.length > 0) ctx.levels[level].filtered = true;
       const conditions = [...join, ...child.innerConditions, ...own];
-      const where = conditions.join(' and ');
+      const where = conditions.length > 0 ? conditions.join(' and ') : 'true';
       if (item.spread) {
         columns.push(...spreadColumns(item.select, rel, childAlias, from, where));
         if (item.inner) innerConditions.push(`exists (select 1 from ${from} where ${where})`);
