@@ -1,5 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadProjectConfig, parseProjectConfig } from '../../supabase/emulator/config.ts';
 import { handleRest } from '../../supabase/emulator/rest/index.ts';
 import { ALICE, BOB, SERVICE_TOKEN, clientFor, createRestFixture, type RestCall, type RestFixture } from './rest-fixtures.ts';
 
@@ -444,5 +445,16 @@ describe('computed relationships (functions as embedded resources)', () => {
         { title: 'computed two', owner_profile: { username: 'bob' }, sibling_todos: [{ title: 'computed one' }] },
       ]);
     }
+  });
+});
+
+describe('REST settings in supabase/config.toml', () => {
+  it('reads the exposed schemas and the extra search path, with the Supabase CLI defaults', () => {
+    const api = loadProjectConfig().api;
+    expect(api.schemas).toEqual(['public', 'graphql_public']);
+    expect(api.extra_search_path).toEqual(['public', 'extensions']);
+    const defaults = parseProjectConfig('[api]\nmax_rows = 10\n').api;
+    expect(defaults.schemas).toEqual(['public', 'graphql_public']);
+    expect(() => parseProjectConfig('[api]\nschemas = []\n')).toThrow(/api\.schemas/);
   });
 });
