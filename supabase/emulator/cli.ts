@@ -39,6 +39,8 @@ export interface CliSettings {
   databaseUrl?: string;
   jwtSecret: string;
   anonymousSignIns: boolean;
+  /** REST aggregate functions (PostgREST's db-aggregates-enabled); off as on hosted projects. */
+  aggregates: boolean;
   /** Tests only: keep a client-sent cf-connecting-ip (see EmulatorOptions). */
   trustClientAddressHeader: boolean;
   staticDir?: string;
@@ -66,6 +68,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
       'admin-port': { type: 'string' },
       'no-admin': { type: 'boolean', default: false },
       'anonymous-sign-ins': { type: 'boolean', default: false },
+      'db-aggregates': { type: 'boolean', default: false },
       'trust-client-address-header': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -75,7 +78,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
     console.log(
       [
         'Usage: npm run emulator -- [--memory] [--reset] [--port 54321] [--data-dir .data/pglite]',
-        '                           [--admin-port 54322 | --no-admin] [--anonymous-sign-ins]',
+        '                           [--admin-port 54322 | --no-admin] [--anonymous-sign-ins] [--db-aggregates]',
         '                           [--trust-client-address-header  (tests only, loopback only)]',
         'Environment: DATABASE_URL, JWT_SECRET, HOST, PORT, ADMIN_PASSWORD',
       ].join('\n'),
@@ -113,6 +116,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv): CliSetting
     databaseUrl,
     jwtSecret,
     anonymousSignIns: values['anonymous-sign-ins'] || config.auth.enable_anonymous_sign_ins,
+    aggregates: values['db-aggregates'],
     trustClientAddressHeader: values['trust-client-address-header'],
     staticDir: existsSync(path.join(dist, 'index.html')) ? dist : undefined,
   };
@@ -135,6 +139,7 @@ export async function startFromSettings(settings: CliSettings): Promise<Emulator
     adminPort: settings.adminPort,
     adminPassword: settings.adminPassword,
     anonymousSignIns: settings.anonymousSignIns,
+    aggregatesEnabled: settings.aggregates,
     trustClientAddressHeader: settings.trustClientAddressHeader,
   });
 }

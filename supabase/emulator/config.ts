@@ -91,6 +91,10 @@ const apiSchema = z
     port: z.number().int().min(0).max(65535).default(54321),
     /** Rows a read returns at most, as PostgREST's `db-max-rows`. */
     max_rows: z.number().int().positive().default(1000),
+    /** Schemas the REST API serves, as PostgREST's `db-schemas`; the first is the default. */
+    schemas: z.array(z.string().min(1)).min(1).default(['public', 'graphql_public']),
+    /** Schemas on the search path after the request's own, as PostgREST's `db-extra-search-path`. */
+    extra_search_path: z.array(z.string().min(1)).default(['public', 'extensions']),
   })
   .prefault({});
 

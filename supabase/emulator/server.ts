@@ -58,6 +58,12 @@ export interface EmulatorOptions {
    * instead). Default: `[api] max_rows` from supabase/config.toml.
    */
   maxRows?: number;
+  /**
+   * Aggregate functions in REST `select` (`count()`, `amount.sum()`…), as PostgREST's
+   * `db-aggregates-enabled`. Hosted projects have them off and config.toml has no key
+   * for them, so the default is off: a request using one gets 400 PGRST123.
+   */
+  aggregatesEnabled?: boolean;
   /** Allow `signInAnonymously()`. Off by default, as in the Supabase CLI. */
   anonymousSignIns?: boolean;
   /**
@@ -166,7 +172,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (jwtSecret.length < 32) throw new Error('The JWT secret must be at least 32 characters long.');
   const keys: ProjectKeys = await createProjectKeys(jwtSecret);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const maxRows = options.maxRows ?? loadProjectConfig().api.max_rows;
+  const apiConfig = loadProjectConfig().api;
+  const maxRows = options.maxRows ?? apiConfig.max_rows;
+  const restSettings = {
+    schemas: apiConfig.schemas,
+    extraSearchPath: apiConfig.extra_search_path,
+    aggregatesEnabled: options.aggregatesEnabled ?? false,
+  };
   const logErrors = options.logErrors ?? true;
   const host = options.host ?? '127.0.0.1';
   // The default secret is public: anyone who can reach the server could mint a
@@ -233,7 +245,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const body = await readBody(request, maxBodyBytes);
       const response = await handleRest(
         { method: request.method ?? 'GET', path: pathname.slice('/rest/v1'.length) || '/', query, headers, body },
-        { db, claims, maxRows },
+        { db, claims, maxRows, ...restSettings },
       );
       return fromRest(response);
     };

@@ -59,7 +59,7 @@ describe('the request transaction', () => {
       sub: ALICE,
       claims_role: 'authenticated',
       timeout: '8s',
-      search_path: 'public, extensions',
+      search_path: '"public", "public", "extensions"',
     });
   });
 
@@ -107,7 +107,7 @@ describe('request envelope errors', () => {
   });
 
   it('refuses media types it cannot produce with 406 PGRST107', async () => {
-    const response = await call({ headers: { accept: 'text/csv' } });
+    const response = await call({ headers: { accept: 'application/xml' } });
     expect(response.status).toBe(406);
     expect(JSON.parse(response.body!).code).toBe('PGRST107');
   });

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { handleRest } from '../../supabase/emulator/rest/index.ts';
-import type { RestResponse } from '../../supabase/emulator/rest/types.ts';
+import type { RestContext, RestResponse } from '../../supabase/emulator/rest/types.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 
 export const TODO_SCHEMA = `
@@ -120,8 +120,15 @@ export interface RestCall {
   response: RestResponse;
 }
 
+export interface RestClientOptions {
+  maxRows?: number;
+  calls?: RestCall[];
+  /** Exposed schemas, search path, aggregates, as the server passes them from config. */
+  settings?: Pick<RestContext, 'schemas' | 'extraSearchPath' | 'aggregatesEnabled'>;
+}
+
 /** A fetch that hands requests to handleRest and records them. */
-export function restFetch(db: TestDatabase['db'], options: { maxRows?: number; calls?: RestCall[] } = {}): typeof fetch {
+export function restFetch(db: TestDatabase['db'], options: RestClientOptions = {}): typeof fetch {
   return async (input, init) => {
     const request = input instanceof Request ? input : undefined;
     const url = new URL(request ? request.url : String(input));
@@ -137,7 +144,7 @@ export function restFetch(db: TestDatabase['db'], options: { maxRows?: number; c
     const body = typeof rawBody === 'string' ? Buffer.from(rawBody) : undefined;
     const response = await handleRest(
       { method, path: url.pathname.replace(/^\/rest\/v1/, ''), query: url.searchParams, headers, body },
-      { db, claims, maxRows: options.maxRows ?? 1000 },
+      { db, claims, maxRows: options.maxRows ?? 1000, ...options.settings },
     );
     options.calls?.push({ method, url, headers, response });
     const empty = response.status === 204 || method === 'HEAD' || response.body === undefined;
@@ -145,7 +152,7 @@ export function restFetch(db: TestDatabase['db'], options: { maxRows?: number; c
   };
 }
 
-export function clientFor(db: TestDatabase['db'], token: string, options: { maxRows?: number; calls?: RestCall[] } = {}): SupabaseClient {
+export function clientFor(db: TestDatabase['db'], token: string, options: RestClientOptions = {}): SupabaseClient {
   return createClient('http://127.0.0.1:54321', ANON_TOKEN, {
     accessToken: async () => token,
     global: { fetch: restFetch(db, options) },

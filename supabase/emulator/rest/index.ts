@@ -1,65 +1,53 @@
 /**
  * The PostgREST subset that supabase-js uses, over one `Database`.
  *
- * Each request becomes one transaction that first switches to the caller's role and
- * claims (so GRANTs and RLS decide everything), then runs one statement whose JSON
- * is produced by Postgres. Request values are bind parameters; names are checked
+ * A request is parsed, planned against the schema cache of its schema (plan.ts), and
+ * executed: one transaction that first switches to the caller's role and claims (so
+ * GRANTs and RLS decide everything), then runs one statement whose JSON (or CSV) is
+ * produced by Postgres. Request values are bind parameters; names are checked
  * against the schema cache and quoted.
  */
 import type { Queryable } from '../database.ts';
-import { RestError, driverErrorBody, invalidBody, isDriverError, statusForSqlState } from './errors.ts';
+import { RestError, driverErrorBody, isDriverError, statusForSqlState } from './errors.ts';
+import { MAX_EMBEDDED_ROWS, tooComplex } from './limits.ts';
+import { openApiDocument } from './openapi.ts';
+import { parseAccept, parsePrefer, type Preferences } from './parse.ts';
 import {
-  parseAccept,
-  parseCondition,
-  parseField,
-  parseLogic,
-  parseNonNegativeInteger,
-  parseOrder,
-  parsePrefer,
-  parseSelect,
-  splitTopLevel,
-  unquote,
-  type AcceptInfo,
-  type Filter,
-  type OrderTerm,
-  type Preferences,
-  type SelectItem,
-} from './parse.ts';
-import {
-  EXPOSED_SCHEMA,
-  reloadSchemaCache,
-  schemaCache,
-  type FunctionInfo,
-  type SchemaCache,
-  type TableInfo,
-} from './schema-cache.ts';
+  planRequest,
+  type CallPlan,
+  type DeletePlan,
+  type InsertPlan,
+  type ParsedQuery,
+  type ReadPlan,
+  type RequestScope,
+  type UpdatePlan,
+} from './plan.ts';
+import { DEFAULT_SCHEMA, reloadSchemaCache, type SchemaCache, type TableInfo } from './schema-cache.ts';
 import {
   BUDGET_GUARD,
   BUDGET_MARKER,
   MissingRelationship,
   SqlParams,
   budgetCte,
-  bodySql,
-  hasInnerEmbedding,
   filterSql,
+  hasInnerEmbedding,
   ident,
   literal,
   orderSql,
   pageSql,
   projectionSql,
   qualified,
+  resultSql,
   type BodyMode,
-  type EmbedOptions,
   type ProjectionContext,
 } from './sql.ts';
-import { openApiDocument } from './openapi.ts';
-import { MAX_EMBEDDED_ROWS, checkBodyDepth, checkValueDepth, tooComplex } from './limits.ts';
 import type { HandleRest, RestContext, RestRequest, RestResponse } from './types.ts';
 
 const API_ROLES = new Set(['anon', 'authenticated', 'service_role']);
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
-/** Query parameters that are not filters. */
-const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict']);
+const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
+/** PostgREST's `db-extra-search-path` on Supabase, when the context names none. */
+const DEFAULT_EXTRA_SEARCH_PATH = ['public', 'extensions'];
 
 /**
  * Per-role statement timeouts, as the platform sets them on the roles. JIT is off for
@@ -71,7 +59,7 @@ const PREAMBLE = new Map(
   [...API_ROLES].map((role) => {
     const timeout = role === 'anon' ? '3s' : role === 'authenticated' ? '8s' : undefined;
     const sql =
-      `select set_config('search_path', 'public, extensions', true), set_config('jit', 'off', true)` +
+      `select set_config('search_path', $9, true), set_config('jit', 'off', true)` +
       (timeout ? `, set_config('statement_timeout', '${timeout}', true)` : '') +
       `, set_config('role', $1, true), set_config('request.jwt.claims', $2, true)` +
       `, set_config('request.method', $3, true), set_config('request.path', $4, true)` +
@@ -81,15 +69,6 @@ const PREAMBLE = new Map(
     return [role, sql];
   }),
 );
-
-interface ParsedQuery {
-  select: SelectItem[];
-  filters: Filter[];
-  order?: OrderTerm[];
-  limit?: number;
-  offset?: number;
-  embedOptions: Map<string, EmbedOptions>;
-}
 
 interface QueryResultRow {
   total: number | string | null;
@@ -149,38 +128,69 @@ function embeddedRowBudget(context: RestContext): number | undefined {
   return context.claims.role === 'service_role' ? undefined : MAX_EMBEDDED_ROWS;
 }
 
+/**
+ * The schema a request addresses: `Accept-Profile` (GET, HEAD) or `Content-Profile`
+ * (other methods) naming one of the exposed schemas, else the first exposed one.
+ */
+function requestSchema(request: RestRequest, context: RestContext, method: string): { schema: string; profiled: boolean } {
+  const exposed = context.schemas && context.schemas.length > 0 ? context.schemas : [DEFAULT_SCHEMA];
+  const header = method === 'GET' || method === 'HEAD' ? request.headers['accept-profile'] : request.headers['content-profile'];
+  if (header === undefined) return { schema: exposed[0], profiled: false };
+  if (!exposed.includes(header)) {
+    throw new RestError(406, 'PGRST106', `Invalid schema: ${header}`, null, `Only the following schemas are exposed: ${exposed.join(', ')}`);
+  }
+  return { schema: header, profiled: true };
+}
+
 async function route(request: RestRequest, context: RestContext): Promise<RestResponse> {
   const method = request.method.toUpperCase();
   const role = context.claims.role;
   if (!API_ROLES.has(role)) {
     throw new RestError(403, '42501', `permission denied to set role "${role}"`, null, 'The JWT role must be anon, authenticated or service_role.');
   }
-  const profileHeader = method === 'GET' || method === 'HEAD' ? request.headers['accept-profile'] : request.headers['content-profile'];
-  if (profileHeader !== undefined && profileHeader !== EXPOSED_SCHEMA) {
-    throw new RestError(406, 'PGRST106', `The schema must be one of the following: ${EXPOSED_SCHEMA}`);
-  }
+  const { schema, profiled } = requestSchema(request, context, method);
   const segments = request.path.replace(/\/+$/, '').split('/').slice(1).map(decodeSegment);
   if (segments.length === 0 || (segments.length === 1 && segments[0] === '')) {
     if (method !== 'GET' && method !== 'HEAD') throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`);
-    const body = await inRequestTransaction(request, context, { readOnly: true, rollback: false }, openApiDocument);
-    return {
-      status: 200,
-      headers: { 'Content-Type': 'application/openapi+json; charset=utf-8' },
-      body: method === 'HEAD' ? undefined : body,
-    };
+    const body = await inRequestTransaction({ request, context, schema }, { readOnly: true, rollback: false }, (tx) =>
+      openApiDocument(tx, schema),
+    );
+    const headers: Record<string, string> = { 'Content-Type': 'application/openapi+json; charset=utf-8' };
+    if (profiled) headers['Content-Profile'] = schema;
+    return { status: 200, headers, body: method === 'HEAD' ? undefined : body };
   }
   const accept = parseAccept(request.headers['accept']);
   if (!accept) {
     throw new RestError(406, 'PGRST107', `None of these media types are available: ${request.headers['accept']}`);
   }
   const prefs = parsePrefer(request.headers['prefer']);
-  if (segments.length === 1 && segments[0]) {
-    return handleTable(segments[0], method, request, context, accept, prefs);
+  if (prefs.handling === 'strict' && prefs.invalid.length > 0) {
+    throw new RestError(400, 'PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.invalid.join(', ')}`);
   }
-  if (segments.length === 2 && segments[0] === 'rpc' && segments[1]) {
-    return handleRpc(segments[1], method, request, context, accept, prefs);
+  let target: { table: string } | { rpc: string };
+  if (segments.length === 1 && segments[0]) target = { table: segments[0] };
+  else if (segments.length === 2 && segments[0] === 'rpc' && segments[1]) target = { rpc: segments[1] };
+  else throw new RestError(404, 'PGRST125', `Invalid path specified in request URL: ${request.path}`);
+
+  const scope: RequestScope = { request, context, method, schema, profiled, accept, prefs };
+  const plan = await planRequest(scope, target);
+  const response = await execute(plan, scope);
+  if (profiled) response.headers['Content-Profile'] = schema;
+  return response;
+}
+
+function execute(plan: ReadPlan | InsertPlan | UpdatePlan | DeletePlan | CallPlan, scope: RequestScope): Promise<RestResponse> {
+  switch (plan.kind) {
+    case 'read':
+      return executeRead(plan, scope);
+    case 'insert':
+      return executeInsert(plan, scope);
+    case 'update':
+    case 'delete':
+      return executeUpdateOrDelete(plan, scope);
+    case 'call':
+      return executeCall(plan, scope);
   }
-  throw new RestError(404, 'PGRST125', `Invalid path specified in request URL: ${request.path}`);
 }
 
 function decodeSegment(segment: string): string {
@@ -191,13 +201,21 @@ function decodeSegment(segment: string): string {
   }
 }
 
-/** Runs `fn` in the caller's transaction, after switching role and claims. */
+/**
+ * The request's schema, then the extra search path, each quoted, as PostgREST sets it
+ * (`"public", "public", "extensions"` on a hosted project: it does not deduplicate).
+ */
+function searchPath(schema: string, context: RestContext): string {
+  return [schema, ...(context.extraSearchPath ?? DEFAULT_EXTRA_SEARCH_PATH)].map(ident).join(', ');
+}
+
+/** Runs `fn` in the caller's transaction, after switching role, claims and search path. */
 async function inRequestTransaction<T>(
-  request: RestRequest,
-  context: RestContext,
+  scope: Pick<RequestScope, 'request' | 'context' | 'schema'>,
   options: { readOnly: boolean; rollback: boolean },
   fn: (tx: Queryable) => Promise<T>,
 ): Promise<T> {
+  const { request, context } = scope;
   const { claims } = context;
   const sub = typeof claims.sub === 'string' ? claims.sub : '';
   const email = typeof claims.email === 'string' ? claims.email : '';
@@ -210,6 +228,7 @@ async function inRequestTransaction<T>(
     JSON.stringify(parseCookies(request.headers['cookie'])),
     sub,
     email,
+    searchPath(scope.schema, context),
   ];
   return context.db.transaction(async (tx) => {
     await tx.query(PREAMBLE.get(claims.role)!, preamble);
@@ -227,77 +246,32 @@ function parseCookies(header: string | undefined): Record<string, string> {
   return cookies;
 }
 
-/** Looks a table up, reloading the cache once if it is not known yet. */
-async function findTable(context: RestContext, name: string): Promise<{ cache: SchemaCache; table: TableInfo }> {
-  let cache = await schemaCache(context.db);
-  let table = cache.tables.get(name);
-  if (!table) {
-    cache = await reloadSchemaCache(context.db, cache);
-    table = cache.tables.get(name);
-  }
-  if (!table) {
-    throw new RestError(404, 'PGRST205', `Could not find the table '${EXPOSED_SCHEMA}.${name}' in the schema cache`);
-  }
-  return { cache, table };
+/** A statement and the bind parameters it was built with. */
+interface Statement {
+  sql: string;
+  params: unknown[];
 }
 
 /**
- * Builds SQL with `build`; when it names a relationship the cache does not know,
- * reloads the cache once and tries again (the relationship may be new).
+ * Builds a statement from the plan's cache; when it names a relationship the cache
+ * does not know, reloads the cache once and builds again (the relationship may be
+ * new). Each build starts with its own bind parameters.
  */
-async function withRelationshipRetry<T>(
+async function buildStatement(
   context: RestContext,
   cache: SchemaCache,
-  build: (cache: SchemaCache) => T,
-): Promise<T> {
+  build: (cache: SchemaCache, params: SqlParams) => string,
+): Promise<Statement> {
+  const attempt = (current: SchemaCache): Statement => {
+    const params = new SqlParams();
+    return { sql: build(current, params), params: params.values };
+  };
   try {
-    return build(cache);
+    return attempt(cache);
   } catch (error) {
     if (!(error instanceof MissingRelationship)) throw error;
-    const fresh = await reloadSchemaCache(context.db, cache);
-    return build(fresh);
+    return attempt(await reloadSchemaCache(context.db, cache));
   }
-}
-
-/**
- * Splits the query string into select, root filters, order, paging and per-embed
- * options. `skip` names parameters consumed elsewhere (function arguments).
- */
-function parseQuery(query: URLSearchParams, skip: Set<string> = new Set()): ParsedQuery {
-  const parsed: ParsedQuery = { select: parseSelect(query.get('select')), filters: [], embedOptions: new Map() };
-  const embed = (path: string): EmbedOptions => {
-    let options = parsed.embedOptions.get(path);
-    if (!options) {
-      options = { filters: [] };
-      parsed.embedOptions.set(path, options);
-    }
-    return options;
-  };
-  for (const [key, value] of query) {
-    if (skip.has(key) || key === 'apikey') continue;
-    if (key === 'select' || key === 'columns' || key === 'on_conflict') continue;
-    if (key === 'order') parsed.order = parseOrder(value);
-    else if (key === 'limit') parsed.limit = parseNonNegativeInteger('limit', value);
-    else if (key === 'offset') parsed.offset = parseNonNegativeInteger('offset', value);
-    else if (key === 'or' || key === 'and') parsed.filters.push(parseLogic(key, false, value));
-    else if (key === 'not.or' || key === 'not.and') parsed.filters.push(parseLogic(key === 'not.or' ? 'or' : 'and', true, value));
-    else if (key.split('->')[0].includes('.')) {
-      // `comments.body` or `comments.meta->>kind`: the dots before any JSON arrow name the embedding.
-      const arrow = key.indexOf('->');
-      const head = arrow === -1 ? key : key.slice(0, arrow);
-      const parts = head.split('.');
-      const last = parts.pop()! + (arrow === -1 ? '' : key.slice(arrow));
-      const options = embed(parts.join('.'));
-      if (last === 'order') options.order = parseOrder(value);
-      else if (last === 'limit') options.limit = parseNonNegativeInteger(`${key}`, value);
-      else if (last === 'offset') options.offset = parseNonNegativeInteger(`${key}`, value);
-      else if (last === 'or' || last === 'and') options.filters.push(parseLogic(last, false, value));
-      else options.filters.push(parseCondition(parseField(last), value, false));
-    } else {
-      parsed.filters.push(parseCondition(parseField(key), value, false));
-    }
-  }
-  return parsed;
 }
 
 function checkEmbedPaths(parsed: ParsedQuery, ctx: ProjectionContext): void {
@@ -309,23 +283,27 @@ function checkEmbedPaths(parsed: ParsedQuery, ctx: ProjectionContext): void {
   }
 }
 
-/** Applies the `Range` header (rarely sent by supabase-js) under the query's own paging. */
-function applyRangeHeader(parsed: ParsedQuery, header: string | undefined): void {
-  if (!header) return;
-  const match = /^(?:items=)?\s*(\d+)-(\d*)$/.exec(header.trim());
-  if (!match) return;
-  const from = Number(match[1]);
-  const to = match[2] === '' ? undefined : Number(match[2]);
-  if (to !== undefined && to < from) {
-    throw new RestError(416, 'PGRST103', 'Requested range not satisfiable', `The range ${header} is not valid.`);
-  }
-  parsed.offset ??= from;
-  if (to !== undefined) parsed.limit = Math.min(parsed.limit ?? Infinity, to - from + 1);
+function projectionContext(cache: SchemaCache, params: SqlParams, parsed: ParsedQuery, context: RestContext): ProjectionContext {
+  return {
+    cache,
+    params,
+    embedOptions: parsed.embedOptions,
+    usedPaths: new Set(),
+    levels: [],
+    aggregates: context.aggregatesEnabled ?? false,
+  };
 }
 
 function effectiveLimit(limit: number | undefined, maxRows: number): number | undefined {
   if (maxRows > 0) return Math.min(limit ?? maxRows, maxRows);
   return limit;
+}
+
+/** How a read's body is produced: JSON array, one object, CSV, or none (HEAD). */
+function bodyMode(scope: RequestScope, single: boolean): BodyMode {
+  if (scope.method === 'HEAD') return 'none';
+  if (scope.accept.csv) return 'csv';
+  return single ? 'object' : 'array';
 }
 
 interface ReadSpec {
@@ -344,8 +322,8 @@ interface ReadSpec {
   embeddedRowBudget: number | undefined;
 }
 
-function buildRead(spec: ReadSpec, cache: SchemaCache, params: SqlParams): string {
-  const ctx: ProjectionContext = { cache, params, embedOptions: spec.parsed.embedOptions, usedPaths: new Set(), levels: [] };
+function buildRead(spec: ReadSpec, ctx: ProjectionContext): string {
+  const { params } = ctx;
   const projection = projectionSql(spec.parsed.select, spec.alias, spec.table, ctx);
   checkEmbedPaths(spec.parsed, ctx);
   const filters = spec.parsed.filters.map((filter) => filterSql(filter, spec.alias, params));
@@ -362,11 +340,8 @@ function buildRead(spec: ReadSpec, cache: SchemaCache, params: SqlParams): strin
   }
   const where = whereSql(conditions);
   const total = spec.count ? `(select count(*) from ${spec.from}${where})` : 'null';
-  return (
-    (ctes.length > 0 ? `with ${ctes.join(', ')} ` : '') +
-    `select ${total}::bigint as total, count(*)::bigint as n, ${bodySql(spec.mode, spec.stripNulls)} as body` +
-    ` from (select ${projection.sql} from ${spec.from}${where}${tail}) pgrst_t`
-  );
+  const rows = `select ${projection.sql} from ${spec.from}${where}${projection.groupBy}${tail}`;
+  return resultSql(ctes, rows, total, spec.mode, spec.stripNulls);
 }
 
 const whereSql = (conditions: string[]): string => (conditions.length > 0 ? ` where ${conditions.join(' and ')}` : '');
@@ -386,6 +361,7 @@ function readResponse(
   offset: number,
   spec: { count: boolean; mode: BodyMode; single: boolean },
   prefs: Preferences,
+  csv = false,
 ): RestResponse {
   const n = Number(row.n);
   const total = spec.count && row.total !== null ? Number(row.total) : null;
@@ -394,7 +370,7 @@ function readResponse(
     throw new RestError(416, 'PGRST103', 'Requested range not satisfiable', `An offset of ${offset} was requested, but there are only ${total} rows.`);
   }
   const headers: Record<string, string> = {
-    'Content-Type': JSON_CONTENT_TYPE,
+    'Content-Type': csv ? CSV_CONTENT_TYPE : JSON_CONTENT_TYPE,
     'Content-Range': contentRange(offset, n, total),
   };
   preferenceApplied(prefs, headers);
@@ -402,225 +378,183 @@ function readResponse(
   return { status: partial ? 206 : 200, headers, body: spec.mode === 'none' ? undefined : (row.body ?? '[]') };
 }
 
+/**
+ * `Prefer: handling=strict, max-affected=N` on an update, delete or function call:
+ * more affected rows undo the request (lenient handling ignores the limit).
+ */
+function checkMaxAffected(prefs: Preferences, n: number): void {
+  if (prefs.handling === 'strict' && prefs.maxAffected !== undefined && n > prefs.maxAffected) {
+    throw new AbortWith(
+      new RestError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${n} rows`),
+    );
+  }
+}
+
 function singleError(n: number): RestError {
   return new RestError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${n} rows`);
 }
 
-async function handleTable(
-  name: string,
-  method: string,
-  request: RestRequest,
-  context: RestContext,
-  accept: AcceptInfo,
-  prefs: Preferences,
-): Promise<RestResponse> {
-  const found = await findTable(context, name);
-  if (method === 'GET' || method === 'HEAD') return readTable(found, method, request, context, accept, prefs);
-  if (method === 'POST') return insertRows(found, request, context, accept, prefs);
-  if (method === 'PATCH' || method === 'DELETE') return updateOrDelete(found, method, request, context, accept, prefs);
-  throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`);
-}
+// ---------------------------------------------------------------------------------
+// Reads
 
-async function readTable(
-  found: { cache: SchemaCache; table: TableInfo },
-  method: string,
-  request: RestRequest,
-  context: RestContext,
-  accept: AcceptInfo,
-  prefs: Preferences,
-): Promise<RestResponse> {
-  const parsed = parseQuery(request.query);
-  applyRangeHeader(parsed, request.headers['range']);
-  const { table } = found;
+async function executeRead(plan: ReadPlan, scope: RequestScope): Promise<RestResponse> {
+  const { table, query } = plan;
+  const { context, accept, prefs } = scope;
   const spec: ReadSpec = {
-    from: `${qualified(table.name)} as ${ident(table.name)}`,
+    from: `${qualified(plan.cache.schema, table.name)} as ${ident(table.name)}`,
     alias: table.name,
     table: table.name,
-    parsed,
+    parsed: query,
     count: prefs.count !== undefined,
-    mode: method === 'HEAD' ? 'none' : accept.single ? 'object' : 'array',
+    mode: bodyMode(scope, accept.single),
     stripNulls: accept.stripNulls,
     maxRows: context.maxRows,
     embeddedRowBudget: embeddedRowBudget(context),
   };
-  const params = new SqlParams();
-  const sql = await withRelationshipRetry(context, found.cache, (cache) => {
-    params.values.length = 0;
-    return buildRead(spec, cache, params);
-  });
-  const row = await inRequestTransaction(request, context, { readOnly: true, rollback: prefs.rollback }, async (tx) => {
-    const result = await tx.query<QueryResultRow>(sql, params.values);
+  const statement = await buildStatement(context, plan.cache, (cache, params) =>
+    buildRead(spec, projectionContext(cache, params, query, context)),
+  );
+  const row = await inRequestTransaction(scope, { readOnly: true, rollback: prefs.rollback }, async (tx) => {
+    const result = await tx.query<QueryResultRow>(statement.sql, statement.params);
     return result.rows[0];
   });
-  return readResponse(row, parsed.offset ?? 0, { count: spec.count, mode: spec.mode, single: accept.single }, prefs);
+  return readResponse(row, query.offset ?? 0, { count: spec.count, mode: spec.mode, single: accept.single }, prefs, accept.csv);
 }
 
-function parseBody(request: RestRequest): { text: string; value: unknown } {
-  const text = request.body?.toString('utf8') ?? '';
-  if (text.trim() === '') throw invalidBody('The request body is empty');
-  checkBodyDepth(text);
-  try {
-    return { text, value: JSON.parse(text) };
-  } catch (error) {
-    throw invalidBody(error instanceof Error ? error.message : null);
-  }
-}
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** `columns="a","b"` or `columns=a,b`. */
-function parseColumnsParam(value: string): string[] {
-  return splitTopLevel(value, ',').map((column) => unquote(column.trim())).filter((column) => column !== '');
-}
-
-/** Checks every column exists, reloading the cache once for a column added since. */
-async function checkColumns(
-  context: RestContext,
-  found: { cache: SchemaCache; table: TableInfo },
-  columns: string[],
-): Promise<{ cache: SchemaCache; table: TableInfo }> {
-  const missing = (table: TableInfo) => columns.find((column) => !table.columnsByName.has(column));
-  if (missing(found.table) === undefined) return found;
-  const cache = await reloadSchemaCache(context.db, found.cache);
-  const table = cache.tables.get(found.table.name) ?? found.table;
-  const unknown = missing(table);
-  if (unknown !== undefined) {
-    throw new RestError(400, 'PGRST204', `Could not find the '${unknown}' column of '${table.name}' in the schema cache`);
-  }
-  return { cache, table };
-}
+// ---------------------------------------------------------------------------------
+// Writes
 
 interface WriteResult {
   n: number;
   body: string | null;
+  /** Upserts: rows inserted minus rows updated, as PostgREST counts them. */
+  inserted?: number;
 }
+
+/** Counts candidate rows up and conflict updates down, in a transaction-local setting. */
+const INSERTED_SETTING = 'pgrst.inserted';
+const countInserted = (step: '+' | '-'): string =>
+  `set_config('${INSERTED_SETTING}', (coalesce(nullif(current_setting('${INSERTED_SETTING}', true), '')::int, 0) ${step} 1)::text, true)` +
+  ` <> '${step === '+' ? '0' : '-1'}'`;
 
 /** Runs a data-modifying statement; with representation, its rows come back as JSON. */
 async function runWrite(
-  request: RestRequest,
-  context: RestContext,
-  prefs: Preferences,
-  accept: AcceptInfo,
-  statement: { sql: string; params: SqlParams; representation: string | null },
+  scope: RequestScope,
+  statement: {
+    /** The statement, or its representation wrapper (which reports `n` and `body`). */
+    sql: string;
+    params: unknown[];
+    represented: boolean;
+    /** Updates and deletes honour `max-affected`. */
+    limitAffected?: boolean;
+    /** The statement counts inserted rows with countInserted(). */
+    countsInserted?: boolean;
+  },
 ): Promise<WriteResult> {
-  return inRequestTransaction(request, context, { readOnly: false, rollback: prefs.rollback }, async (tx) => {
+  const { accept, prefs } = scope;
+  return inRequestTransaction(scope, { readOnly: false, rollback: prefs.rollback }, async (tx) => {
     let result: WriteResult;
-    if (statement.representation !== null) {
-      const { rows } = await tx.query<QueryResultRow>(statement.representation, statement.params.values);
+    if (statement.represented) {
+      const { rows } = await tx.query<QueryResultRow>(statement.sql, statement.params);
       result = { n: Number(rows[0].n), body: rows[0].body };
     } else {
-      const { rowCount } = await tx.query(statement.sql, statement.params.values);
+      const { rowCount } = await tx.query(statement.sql, statement.params);
       result = { n: rowCount, body: null };
     }
     // single() on a write: anything but exactly one row is undone.
     if (accept.single && result.n !== 1) throw new AbortWith(singleError(result.n));
+    if (statement.limitAffected) checkMaxAffected(prefs, result.n);
+    if (statement.countsInserted) {
+      const { rows } = await tx.query<{ inserted: number | null }>(
+        `select nullif(current_setting('${INSERTED_SETTING}', true), '')::int as inserted`,
+      );
+      result.inserted = rows[0].inserted ?? 0;
+    }
     return result;
   });
 }
 
 /** Wraps a DML statement so the affected rows are projected like a read. */
-function representationSql(
-  dml: string,
-  table: TableInfo,
-  parsed: ParsedQuery,
-  accept: AcceptInfo,
-  cache: SchemaCache,
-  params: SqlParams,
-  budget: number | undefined,
-): string {
-  const ctx: ProjectionContext = { cache, params, embedOptions: parsed.embedOptions, usedPaths: new Set(), levels: [] };
+function representationSql(dml: string, table: TableInfo, parsed: ParsedQuery, scope: RequestScope, ctx: ProjectionContext): string {
   const projection = projectionSql(parsed.select, table.name, table.name, ctx);
   checkEmbedPaths(parsed, ctx);
-  const mode: BodyMode = accept.single ? 'object' : 'array';
+  const budget = embeddedRowBudget(scope.context);
   const from = `pgrst_m as ${ident(table.name)}`;
-  let ctes = `pgrst_m as (${dml} returning ${ident(table.name)}.*)`;
+  const ctes = [`pgrst_m as (${dml} returning ${ident(table.name)}.*)`];
   let where = '';
   if (budget !== undefined && ctx.levels!.length > 0) {
-    ctes += `, ${budgetCte(`(select ${ident(table.name)}.* from ${from})`, table.name, ctx.levels!, budget)}`;
+    ctes.push(budgetCte(`(select ${ident(table.name)}.* from ${from})`, table.name, ctx.levels!, budget));
     where = ` where ${BUDGET_GUARD}`;
   }
-  return (
-    `with ${ctes}` +
-    ` select null::bigint as total, count(*)::bigint as n, ${bodySql(mode, accept.stripNulls)} as body` +
-    ` from (select ${projection.sql} from ${from}${where}${orderSql(parsed.order, table.name)}) pgrst_t`
-  );
+  const rows = `select ${projection.sql} from ${from}${where}${projection.groupBy}${orderSql(parsed.order, table.name)}`;
+  return resultSql(ctes, rows, 'null', scope.accept.csv ? 'csv' : scope.accept.single ? 'object' : 'array', scope.accept.stripNulls);
 }
 
-function writeResponse(status: number, result: WriteResult, prefs: Preferences, representation: boolean, single: boolean): RestResponse {
+/** `create`: an insert keeps its 201/200 without a body; updates and deletes answer 204. */
+function writeResponse(status: number, result: WriteResult, scope: RequestScope, representation: boolean, create = false): RestResponse {
+  const { prefs, accept } = scope;
   const headers: Record<string, string> = {
     'Content-Range': contentRange(0, result.n, prefs.count ? result.n : null),
   };
   preferenceApplied(prefs, headers);
-  if (!representation) return { status: status === 201 ? 201 : 204, headers };
-  headers['Content-Type'] = JSON_CONTENT_TYPE;
-  return { status, headers, body: result.body ?? (single ? 'null' : '[]') };
+  if (!representation) return { status: create ? status : 204, headers };
+  headers['Content-Type'] = accept.csv ? CSV_CONTENT_TYPE : JSON_CONTENT_TYPE;
+  return { status, headers, body: result.body ?? (accept.single ? 'null' : '[]') };
 }
 
-async function insertRows(
-  initial: { cache: SchemaCache; table: TableInfo },
-  request: RestRequest,
-  context: RestContext,
-  accept: AcceptInfo,
-  prefs: Preferences,
-): Promise<RestResponse> {
-  const { text, value } = parseBody(request);
-  const rows = Array.isArray(value) ? value : [value];
-  if (!rows.every(isObject)) throw invalidBody('Expected a JSON object or an array of objects');
-  const columnsParam = request.query.get('columns');
-  let columns: string[];
-  if (columnsParam !== null) columns = parseColumnsParam(columnsParam);
-  else columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const found = await checkColumns(context, initial, columns);
-  const { table } = found;
+/** 201, or 200 for a merge-duplicates upsert that inserted nothing. */
+const insertStatus = (result: WriteResult): number => (result.inserted !== undefined && result.inserted <= 0 ? 200 : 201);
 
-  let conflict = '';
-  if (prefs.resolution) {
-    const onConflict = request.query.get('on_conflict');
-    const target = onConflict !== null ? parseColumnsParam(onConflict) : table.primaryKey;
-    await checkColumns(context, found, target);
-    if (target.length === 0 && prefs.resolution === 'merge-duplicates') {
-      throw new RestError(400, 'PGRST100', `Upsert into '${table.name}' needs on_conflict columns, because the table has no primary key`);
+async function executeInsert(plan: InsertPlan, scope: RequestScope): Promise<RestResponse> {
+  const { table, columns, conflict } = plan;
+  const { prefs } = scope;
+  const name = qualified(plan.cache.schema, table.name);
+  // A merge that only updates answers 200 instead of 201, as PostgREST decides it.
+  const countsInserted = conflict?.action === 'merge';
+  let conflictSql = '';
+  if (conflict) {
+    const targetSql = conflict.target.length > 0 ? ` (${conflict.target.map(ident).join(', ')})` : '';
+    if (conflict.action === 'ignore' || columns.length === 0) conflictSql = ` on conflict${targetSql} do nothing`;
+    else {
+      conflictSql =
+        ` on conflict${targetSql} do update set ${columns.map((c) => `${ident(c)} = excluded.${ident(c)}`).join(', ')}` +
+        ` where ${countInserted('-')}`;
     }
-    const targetSql = target.length > 0 ? ` (${target.map(ident).join(', ')})` : '';
-    if (prefs.resolution === 'ignore-duplicates' || columns.length === 0) conflict = ` on conflict${targetSql} do nothing`;
-    else conflict = ` on conflict${targetSql} do update set ${columns.map((c) => `${ident(c)} = excluded.${ident(c)}`).join(', ')}`;
   }
+  const dml = (params: SqlParams): string => {
+    const body = params.add(plan.isArray ? plan.body : `[${plan.body}]`);
+    const source = `jsonb_array_elements(${body}::jsonb) as pgrst_e(value) cross join lateral jsonb_populate_record(null::${name}, pgrst_e.value) as pgrst_r`;
+    const values = columns.map((column) => {
+      const picked = `pgrst_r.${ident(column)}`;
+      if (!prefs.missingDefault) return picked;
+      // missing=default: a key absent from a row takes the column default, not NULL.
+      const fallback = table.columnsByName.get(column)?.default ?? 'null';
+      return `case when pgrst_e.value ? ${literal(column)} then ${picked} else ${fallback} end`;
+    });
+    const target = columns.length > 0 ? ` (${columns.map(ident).join(', ')})` : '';
+    const counting = countsInserted ? ` where ${countInserted('+')}` : '';
+    return `insert into ${name}${target} select ${values.join(', ')} from ${source}${counting}${conflictSql}`;
+  };
 
-  const params = new SqlParams();
-  const body = params.add(Array.isArray(value) ? text : `[${text}]`);
-  const source = `jsonb_array_elements(${body}::jsonb) as pgrst_e(value) cross join lateral jsonb_populate_record(null::${qualified(table.name)}, pgrst_e.value) as pgrst_r`;
-  const values = columns.map((column) => {
-    const picked = `pgrst_r.${ident(column)}`;
-    if (!prefs.missingDefault) return picked;
-    // missing=default: a key absent from a row takes the column default, not NULL.
-    const fallback = table.columnsByName.get(column)?.default ?? 'null';
-    return `case when pgrst_e.value ? ${literal(column)} then ${picked} else ${fallback} end`;
-  });
-  const target = columns.length > 0 ? ` (${columns.map(ident).join(', ')})` : '';
-  const dml = `insert into ${qualified(table.name)}${target} select ${values.join(', ')} from ${source}${conflict}`;
-
-  const representation = prefs.return === 'representation';
-  const parsed = parseQuery(request.query);
   if (prefs.return === 'headers-only' && table.primaryKey.length > 0) {
     // Location names the (first) inserted row by its primary key.
     const keys = table.primaryKey.map(ident).join(', ');
-    const locationSql =
-      `with pgrst_m as (${dml} returning ${keys})` +
-      ` select null::bigint as total, count(*)::bigint as n, (json_agg(pgrst_m) -> 0)::text as body from pgrst_m`;
-    const result = await runWrite(request, context, prefs, accept, { sql: dml, params, representation: locationSql });
-    const response = writeResponse(201, { n: result.n, body: null }, prefs, false, accept.single);
+    const statement = await buildStatement(scope.context, plan.cache, (_cache, params) =>
+      `with pgrst_m as (${dml(params)} returning ${keys})` +
+      ` select null::bigint as total, count(*)::bigint as n, (json_agg(pgrst_m) -> 0)::text as body from pgrst_m`,
+    );
+    const result = await runWrite(scope, { ...statement, represented: true, countsInserted });
+    const response = writeResponse(insertStatus(result), { n: result.n, body: null }, scope, false, true);
     if (result.body) response.headers['Location'] = locationFor(table, JSON.parse(result.body) as Record<string, unknown>);
     return response;
   }
-  const representationText = representation
-    ? await withRelationshipRetry(context, found.cache, (cache) => {
-        params.values.length = 1;
-        return representationSql(dml, table, parsed, accept, cache, params, embeddedRowBudget(context));
-      })
-    : null;
-  const result = await runWrite(request, context, prefs, accept, { sql: dml, params, representation: representationText });
-  return writeResponse(201, result, prefs, representation, accept.single);
+  const represented = prefs.return === 'representation';
+  const statement = await buildStatement(scope.context, plan.cache, (cache, params) => {
+    const sql = dml(params);
+    return represented ? representationSql(sql, table, plan.query, scope, projectionContext(cache, params, plan.query, scope.context)) : sql;
+  });
+  const result = await runWrite(scope, { ...statement, represented, countsInserted });
+  return writeResponse(insertStatus(result), result, scope, represented, true);
 }
 
 function locationFor(table: TableInfo, key: Record<string, unknown>): string {
@@ -630,270 +564,158 @@ function locationFor(table: TableInfo, key: Record<string, unknown>): string {
   return `/${encodeURIComponent(table.name)}?${query}`;
 }
 
-async function updateOrDelete(
-  initial: { cache: SchemaCache; table: TableInfo },
-  method: string,
-  request: RestRequest,
-  context: RestContext,
-  accept: AcceptInfo,
-  prefs: Preferences,
-): Promise<RestResponse> {
-  const parsed = parseQuery(request.query);
-  const params = new SqlParams();
-  let found = initial;
-  let dml: string;
-  const filters = () => {
-    const name = found.table.name;
-    const conditions = parsed.filters.map((filter) => filterSql(filter, name, params)).join(' and ');
-    if (parsed.limit === undefined && !parsed.offset) return conditions;
-    // A limited update/delete touches only the first rows in the requested order.
-    if (found.table.kind !== 'r' && found.table.kind !== 'p') {
-      throw new RestError(400, 'PGRST100', `limit and offset on ${method} are only supported on tables, and '${name}' is not one`);
-    }
-    const page = orderSql(parsed.order, name) + pageSql(parsed.limit, parsed.offset);
-    return `${ident(name)}.ctid = any(array(select ${ident(name)}.ctid from ${qualified(name)} where ${conditions}${page}))`;
-  };
-  if (method === 'PATCH') {
-    const { text, value } = parseBody(request);
-    if (!isObject(value)) throw invalidBody('Expected a JSON object');
-    const columns = Object.keys(value);
-    found = await checkColumns(context, initial, columns);
-    if (parsed.filters.length === 0) throw new RestError(400, '21000', 'UPDATE requires a WHERE clause');
-    const body = params.add(text);
-    if (columns.length === 0) {
-      // Nothing to set: PostgREST answers as if no row matched.
-      return writeResponse(200, { n: 0, body: null }, prefs, prefs.return === 'representation', accept.single);
-    }
-    const set = columns.map((column) => `${ident(column)} = pgrst_r.${ident(column)}`).join(', ');
-    dml =
-      `update ${qualified(found.table.name)} set ${set}` +
-      ` from jsonb_populate_record(null::${qualified(found.table.name)}, ${body}::jsonb) as pgrst_r where ${filters()}`;
-  } else {
-    if (parsed.filters.length === 0) throw new RestError(400, '21000', 'DELETE requires a WHERE clause');
-    dml = `delete from ${qualified(found.table.name)} where ${filters()}`;
+async function executeUpdateOrDelete(plan: UpdatePlan | DeletePlan, scope: RequestScope): Promise<RestResponse> {
+  const { table, query } = plan;
+  const { prefs } = scope;
+  const represented = prefs.return === 'representation';
+  if (plan.kind === 'update' && plan.columns.length === 0) {
+    // Nothing to set: PostgREST answers as if no row matched.
+    return writeResponse(200, { n: 0, body: null }, scope, represented);
   }
-  const representation = prefs.return === 'representation';
-  const fixedParams = params.values.length;
-  const representationText = representation
-    ? await withRelationshipRetry(context, found.cache, (cache) => {
-        params.values.length = fixedParams;
-        return representationSql(dml, found.table, parsed, accept, cache, params, embeddedRowBudget(context));
-      })
-    : null;
-  const result = await runWrite(request, context, prefs, accept, { sql: dml, params, representation: representationText });
-  return writeResponse(200, result, prefs, representation, accept.single);
+  const name = qualified(plan.cache.schema, table.name);
+  const where = (params: SqlParams): string => {
+    const conditions = query.filters.map((filter) => filterSql(filter, table.name, params)).join(' and ');
+    if (query.limit === undefined && !query.offset) return conditions;
+    // A limited update/delete touches only the first rows in the requested order.
+    if (table.kind !== 'r' && table.kind !== 'p') {
+      throw new RestError(400, 'PGRST100', `limit and offset on ${scope.method} are only supported on tables, and '${table.name}' is not one`);
+    }
+    const page = orderSql(query.order, table.name) + pageSql(query.limit, query.offset);
+    return `${ident(table.name)}.ctid = any(array(select ${ident(table.name)}.ctid from ${name} where ${conditions}${page}))`;
+  };
+  const dml = (params: SqlParams): string => {
+    if (plan.kind === 'delete') return `delete from ${name} where ${where(params)}`;
+    const body = params.add(plan.body);
+    const set = plan.columns.map((column) => `${ident(column)} = pgrst_r.${ident(column)}`).join(', ');
+    return `update ${name} set ${set} from jsonb_populate_record(null::${name}, ${body}::jsonb) as pgrst_r where ${where(params)}`;
+  };
+  const statement = await buildStatement(scope.context, plan.cache, (cache, params) => {
+    const sql = dml(params);
+    return represented ? representationSql(sql, table, query, scope, projectionContext(cache, params, query, scope.context)) : sql;
+  });
+  const result = await runWrite(scope, { ...statement, represented, limitAffected: true });
+  return writeResponse(200, result, scope, represented);
 }
 
 // ---------------------------------------------------------------------------------
-// RPC
-
-interface ChosenFunction {
-  fn: FunctionInfo;
-  /** Argument names taken from the request, in declaration order. */
-  argNames: string[];
-  /** The whole body goes to the one unnamed json/jsonb parameter. */
-  wholeBody: boolean;
-}
-
-function chooseFunction(candidates: FunctionInfo[], keys: string[], post: boolean): ChosenFunction | undefined {
-  let best: ChosenFunction | undefined;
-  let bestScore = -1;
-  for (const fn of candidates) {
-    if (post && fn.args.length === 1 && fn.args[0].name === '' && fn.args[0].isJson) {
-      if (!best) best = { fn, argNames: [], wholeBody: true };
-      continue;
-    }
-    if (fn.args.some((arg) => arg.name === '')) continue;
-    const names = new Set(fn.args.map((arg) => arg.name));
-    const required = fn.args.slice(0, fn.args.length - fn.defaults).map((arg) => arg.name);
-    const given = keys.filter((key) => names.has(key));
-    // POST bodies carry only arguments; GET may also carry filters on the result.
-    if (post && given.length !== keys.length) continue;
-    if (!required.every((name) => given.includes(name))) continue;
-    if (given.length > bestScore) {
-      bestScore = given.length;
-      best = { fn, argNames: fn.args.filter((arg) => given.includes(arg.name)).map((arg) => arg.name), wholeBody: false };
-    }
-  }
-  return best;
-}
-
-async function findFunction(
-  context: RestContext,
-  name: string,
-  keys: string[],
-  post: boolean,
-): Promise<{ cache: SchemaCache; chosen: ChosenFunction }> {
-  let cache = await schemaCache(context.db);
-  let chosen = chooseFunction(cache.functions.get(name) ?? [], keys, post);
-  if (!chosen) {
-    cache = await reloadSchemaCache(context.db, cache);
-    chosen = chooseFunction(cache.functions.get(name) ?? [], keys, post);
-  }
-  if (!chosen) {
-    const shown = keys.length > 0 ? `(${[...keys].sort().join(', ')})` : ' without parameters';
-    throw new RestError(
-      404,
-      'PGRST202',
-      `Could not find the function ${EXPOSED_SCHEMA}.${name}${shown} in the schema cache`,
-      `Searched for the function ${EXPOSED_SCHEMA}.${name}${keys.length > 0 ? ` with parameters ${[...keys].sort().join(', ')}` : ' without parameters'} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`,
-    );
-  }
-  return { cache, chosen };
-}
+// Function calls
 
 /** `fn(a := …, b := …)`, every argument taken from one jsonb parameter. */
-function callSql(chosen: ChosenFunction, argsParam: string): string {
-  const { fn } = chosen;
-  if (chosen.wholeBody) return `${qualified(fn.name)}(${argsParam}::${fn.args[0].type})`;
-  const args = chosen.argNames.map((name) => {
-    const arg = fn.args.find((candidate) => candidate.name === name)!;
-    const key = literal(name);
+function callSql(plan: CallPlan, argsParam: string): string {
+  const { fn } = plan.chosen;
+  const name = qualified(plan.cache.schema, fn.name);
+  if (plan.chosen.wholeBody) return `${name}(${argsParam}::${fn.args[0].type})`;
+  const args = plan.chosen.argNames.map((argName) => {
+    const arg = fn.args.find((candidate) => candidate.name === argName)!;
+    const key = literal(argName);
+    const json = `${argsParam}::jsonb -> ${key}`;
     let value: string;
-    if (arg.isJson) value = `(${argsParam}::jsonb -> ${key})::${arg.type}`;
+    if (arg.isJson) value = `(${json})::${arg.type}`;
     else if (arg.isArray) {
       // A JSON array from a POST body, or a `{a,b}` literal from a GET query string.
       value =
-        `(case jsonb_typeof(${argsParam}::jsonb -> ${key}) when 'array'` +
-        ` then array(select jsonb_array_elements_text(${argsParam}::jsonb -> ${key}))::text[]::${arg.type}` +
+        `(case jsonb_typeof(${json}) when 'array'` +
+        ` then array(select jsonb_array_elements_text(${json}))::text[]::${arg.type}` +
+        ` else (${argsParam}::jsonb ->> ${key})::${arg.type} end)`;
+    } else if (arg.isComposite) {
+      // A row-type parameter: a JSON object from a POST body, or a `(a,b)` row literal.
+      value =
+        `(case jsonb_typeof(${json}) when 'object'` +
+        ` then jsonb_populate_record(null::${arg.type}, ${json})` +
         ` else (${argsParam}::jsonb ->> ${key})::${arg.type} end)`;
     } else value = `(${argsParam}::jsonb ->> ${key})::${arg.type}`;
-    return `${ident(name)} := ${value}`;
+    return `${ident(argName)} := ${value}`;
   });
-  return `${qualified(fn.name)}(${args.join(', ')})`;
+  return `${name}(${args.join(', ')})`;
 }
 
-async function handleRpc(
-  name: string,
-  method: string,
-  request: RestRequest,
-  context: RestContext,
-  accept: AcceptInfo,
-  prefs: Preferences,
-): Promise<RestResponse> {
-  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
-    throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`);
-  }
-  const post = method === 'POST';
-  let argsText: string;
-  let keys: string[];
-  if (post) {
-    const text = request.body?.toString('utf8') ?? '';
-    let value: unknown = {};
-    if (text.trim() !== '') {
-      checkBodyDepth(text);
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        throw invalidBody(error instanceof Error ? error.message : null);
-      }
-    }
-    argsText = text.trim() === '' ? '{}' : text;
-    keys = isObject(value) ? Object.keys(value) : [];
-    if (!isObject(value)) {
-      // Only a function with one unnamed json parameter accepts a non-object body.
-      const { cache, chosen } = await findFunction(context, name, [], true);
-      if (!chosen.wholeBody) throw invalidBody('Expected a JSON object with the function arguments');
-      return callFunction(cache, chosen, argsText, new Set(), method, request, context, accept, prefs);
-    }
-  } else {
-    const args: Record<string, string> = {};
-    for (const [key, value] of request.query) {
-      if (!RESERVED.has(key) && !key.includes('.') && key !== 'apikey') args[key] = value;
-    }
-    keys = Object.keys(args);
-    argsText = JSON.stringify(args);
-  }
-  const { cache, chosen } = await findFunction(context, name, keys, post);
-  // On GET only the chosen function's arguments leave the query string; the rest
-  // are filters on the result. POST arguments come from the body.
-  const consumed = post ? new Set<string>() : new Set(chosen.argNames);
-  if (!post) {
-    const args: Record<string, string> = {};
-    for (const argName of chosen.argNames) {
-      args[argName] = request.query.get(argName)!;
-      // Postgres parses an argument as JSON for json parameters: bound its nesting first.
-      checkValueDepth(`the argument ${argName}`, args[argName]);
-    }
-    argsText = JSON.stringify(args);
-  }
-  return callFunction(cache, chosen, argsText, consumed, method, request, context, accept, prefs);
-}
-
-async function callFunction(
-  initialCache: SchemaCache,
-  chosen: ChosenFunction,
-  argsText: string,
-  consumed: Set<string>,
-  method: string,
-  request: RestRequest,
-  context: RestContext,
-  accept: AcceptInfo,
-  prefs: Preferences,
-): Promise<RestResponse> {
-  const { fn } = chosen;
-  const readOnly = method !== 'POST';
-  const params = new SqlParams();
+/** The call with its arguments bound as the statement's first parameter (if any). */
+function boundCall(plan: CallPlan, params: SqlParams): string {
   // A function without arguments must not get an unused bind parameter.
-  const call = chosen.wholeBody || chosen.argNames.length > 0 ? callSql(chosen, params.add(argsText)) : callSql(chosen, '');
-  const fixedParams = params.values.length;
+  const takesArgs = plan.chosen.wholeBody || plan.chosen.argNames.length > 0;
+  return callSql(plan, takesArgs ? params.add(plan.args) : '');
+}
+
+async function executeCall(plan: CallPlan, scope: RequestScope): Promise<RestResponse> {
+  const { fn } = plan.chosen;
+  const { context, accept, prefs, method } = scope;
+  const readOnly = method !== 'POST';
   const head = method === 'HEAD';
   const txOptions = { readOnly, rollback: prefs.rollback };
+  const parsed = plan.query;
+
+  if (prefs.handling === 'strict' && prefs.maxAffected !== undefined && !fn.returnsSet) {
+    throw new RestError(400, 'PGRST128', 'Function must return SETOF or TABLE when max-affected preference is used with handling=strict');
+  }
 
   if (fn.returnsVoid) {
-    await inRequestTransaction(request, context, txOptions, (tx) => tx.query(`select ${call}`, params.values));
+    const params = new SqlParams();
+    const sql = `select ${boundCall(plan, params)}`;
+    await inRequestTransaction(scope, txOptions, (tx) => tx.query(sql, params.values));
     const headers: Record<string, string> = {};
     preferenceApplied(prefs, headers);
     return { status: 204, headers };
   }
 
   if (fn.returnsSet || fn.returnsComposite) {
-    const parsed = parseQuery(request.query, consumed);
     if (!fn.returnsComposite) {
+      if (accept.csv) throw new RestError(406, 'PGRST107', 'None of these media types are available: text/csv');
       // SETOF a scalar: an array of values; only paging applies.
+      const params = new SqlParams();
+      const call = boundCall(plan, params);
       const sql =
         `with pgrst_source as materialized (select pgrst_v from ${call} as pgrst_f(pgrst_v))` +
         ` select ${prefs.count ? `(select count(*) from pgrst_source)` : 'null'}::bigint as total, count(*)::bigint as n,` +
         ` ${head ? 'null::text' : `coalesce(json_agg(pgrst_s.pgrst_v), '[]')::text`} as body` +
         ` from (select pgrst_v from pgrst_source${pageSql(effectiveLimit(parsed.limit, context.maxRows), parsed.offset)}) pgrst_s`;
-      const row = await inRequestTransaction(request, context, txOptions, async (tx) => (await tx.query<QueryResultRow>(sql, params.values)).rows[0]);
+      const row = await inRequestTransaction(scope, txOptions, async (tx) => {
+        const result = (await tx.query<QueryResultRow>(sql, params.values)).rows[0];
+        checkMaxAffected(prefs, Number(result.n));
+        return result;
+      });
       return readResponse(row, parsed.offset ?? 0, { count: prefs.count !== undefined, mode: head ? 'none' : 'array', single: false }, prefs);
     }
     const single = accept.single || !fn.returnsSet;
-    const spec: ReadSpec = {
+    const spec = (call: string): ReadSpec => ({
       with: `pgrst_source as materialized (select * from ${call})`,
       from: `pgrst_source as ${ident(fn.name)}`,
       alias: fn.name,
       table: fn.returnTable,
       parsed,
       count: prefs.count !== undefined,
-      mode: head ? 'none' : single ? 'object' : 'array',
+      mode: bodyMode(scope, single),
       stripNulls: accept.stripNulls,
       maxRows: fn.returnsSet ? context.maxRows : 0,
       embeddedRowBudget: embeddedRowBudget(context),
-    };
-    const sql = await withRelationshipRetry(context, initialCache, (cache) => {
-      params.values.length = fixedParams;
-      return buildRead(spec, cache, params);
     });
-    const row = await inRequestTransaction(request, context, txOptions, async (tx) => {
-        const result = (await tx.query<QueryResultRow>(sql, params.values)).rows[0];
+    const statement = await buildStatement(context, plan.cache, (cache, params) =>
+      buildRead(spec(boundCall(plan, params)), projectionContext(cache, params, parsed, context)),
+    );
+    const mode = bodyMode(scope, single);
+    const row = await inRequestTransaction(scope, txOptions, async (tx) => {
+      const result = (await tx.query<QueryResultRow>(statement.sql, statement.params)).rows[0];
       if (accept.single && Number(result.n) !== 1 && !readOnly) throw new AbortWith(singleError(Number(result.n)));
+      checkMaxAffected(prefs, Number(result.n));
       return result;
     });
-    if (!fn.returnsSet && !accept.single) {
+    const count = prefs.count !== undefined;
+    if (!fn.returnsSet && !accept.single && !accept.csv) {
       // A single composite is an object; a function returning a NULL row gives null.
-      const headers: Record<string, string> = { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Range': contentRange(0, Number(row.n), null) };
+      const total = count && row.total !== null ? Number(row.total) : null;
+      const headers: Record<string, string> = { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Range': contentRange(0, Number(row.n), total) };
       preferenceApplied(prefs, headers);
       return { status: 200, headers, body: head ? undefined : (row.body ?? 'null') };
     }
-    return readResponse(row, parsed.offset ?? 0, { count: spec.count, mode: spec.mode, single: accept.single }, prefs);
+    return readResponse(row, parsed.offset ?? 0, { count, mode, single: accept.single }, prefs, accept.csv);
   }
 
-  // A scalar result: its JSON value, made by Postgres.
-  const sql = `select ${head ? 'null::text' : `to_json(${call})::text`} as body`;
-  const row = await inRequestTransaction(request, context, txOptions, async (tx) => (await tx.query<{ body: string | null }>(sql, params.values)).rows[0]);
-  const headers: Record<string, string> = { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Range': '0-0/*' };
+  if (accept.csv) throw new RestError(406, 'PGRST107', 'None of these media types are available: text/csv');
+  // A scalar result: its JSON value, made by Postgres. HEAD runs the function too and
+  // drops the body; a count is of the one row the call gives.
+  const params = new SqlParams();
+  const sql = `select to_json(${boundCall(plan, params)})::text as body`;
+  const row = await inRequestTransaction(scope, txOptions, async (tx) => (await tx.query<{ body: string | null }>(sql, params.values)).rows[0]);
+  const headers: Record<string, string> = { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Range': contentRange(0, 1, prefs.count ? 1 : null) };
   preferenceApplied(prefs, headers);
   return { status: 200, headers, body: head ? undefined : (row.body ?? 'null') };
 }

@@ -4,12 +4,12 @@
  * functions that role holds privileges on, as PostgREST does.
  */
 import type { Queryable } from '../database.ts';
-import { EXPOSED_SCHEMA } from './schema-cache.ts';
+
 
 const OPENAPI_SQL = `
 with rel as (
   select c.oid, c.relname from pg_class c
-  where c.relnamespace = $1::regnamespace and c.relkind in ('r', 'v', 'm', 'f', 'p')
+  where c.relnamespace = to_regnamespace($1) and c.relkind in ('r', 'v', 'm', 'f', 'p')
     and has_table_privilege(c.oid, 'select, insert, update, delete')
 ),
 col as (
@@ -30,7 +30,7 @@ col as (
 ),
 fn as (
   select p.proname, p.provolatile from pg_proc p
-  where p.pronamespace = $1::regnamespace and p.prokind = 'f' and has_function_privilege(p.oid, 'execute')
+  where p.pronamespace = to_regnamespace($1) and p.prokind = 'f' and has_function_privilege(p.oid, 'execute')
 )
 select json_build_object(
   'swagger', '2.0',
@@ -63,7 +63,7 @@ select json_build_object(
       from col where col.relname = rel.relname)) from rel), '{}')
 )::text as body`;
 
-export async function openApiDocument(tx: Queryable): Promise<string> {
-  const { rows } = await tx.query<{ body: string }>(OPENAPI_SQL, [EXPOSED_SCHEMA]);
+export async function openApiDocument(tx: Queryable, schema: string): Promise<string> {
+  const { rows } = await tx.query<{ body: string }>(OPENAPI_SQL, [schema]);
   return rows[0].body;
 }

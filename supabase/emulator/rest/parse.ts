@@ -20,7 +20,16 @@ export interface Field {
 
 export type SelectItem =
   | { kind: 'star' }
-  | { kind: 'column'; field: Field; alias?: string; cast?: string }
+  | {
+      kind: 'column';
+      field: Field;
+      alias?: string;
+      cast?: string;
+      /** `amount.sum()`, `count()`: an aggregate over the rows, grouped by the other columns. */
+      aggregate?: AggregateFunction;
+      /** The cast after the aggregate, as in `amount.sum()::int`. */
+      aggregateCast?: string;
+    }
   | {
       kind: 'embed';
       target: string;
@@ -31,6 +40,8 @@ export type SelectItem =
       spread: boolean;
       select: SelectItem[];
     };
+
+export type AggregateFunction = 'count' | 'sum' | 'avg' | 'min' | 'max';
 
 export type FilterOperator =
   | 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'match' | 'imatch'
@@ -217,7 +228,7 @@ function parseSelectItem(raw: string): SelectItem {
     if (!item.includes('(')) throw syntaxError(`"${raw}": only embedded resources can be spread`);
   }
 
-  const open = item.indexOf('(');
+  const open = AGGREGATE.test(item) ? -1 : item.indexOf('(');
   if (open !== -1) {
     if (!item.endsWith(')')) throw syntaxError(`"${raw}" must end with ")"`);
     const [target, ...modifiers] = item.slice(0, open).split('!');
@@ -231,20 +242,40 @@ function parseSelectItem(raw: string): SelectItem {
       else throw syntaxError(`"${raw}" has an unexpected "!${modifier}"`);
     }
     const inside = item.slice(open + 1, -1);
-    return { kind: 'embed', target: unquote(target), alias, hint, inner, spread, select: parseSelectList(inside === '' ? '*' : inside) };
+    // `profiles()` selects nothing: the embedding only filters (with !inner) and its key is left out.
+    const select = inside.trim() === '' ? [] : parseSelectList(inside);
+    return { kind: 'embed', target: unquote(target), alias, hint, inner, spread, select };
   }
 
+  // `count()`, or `field[::cast].sum()[::cast]`, as PostgREST's select grammar has them.
+  let aggregate: AggregateFunction | undefined;
+  let aggregateCast: string | undefined;
+  const aggregated = AGGREGATE.exec(item);
+  if (aggregated && (aggregated[1] !== undefined || aggregated[2] === 'count')) {
+    aggregate = aggregated[2] as AggregateFunction;
+    aggregateCast = aggregated[3] === undefined ? undefined : checkCast(aggregated[3].trim());
+    item = aggregated[1] ?? '*';
+    if (item === '*' && aggregate !== 'count') throw syntaxError(`"${raw}": only count() applies to all rows`);
+    if (item === '*') return { kind: 'column', field: { name: '*', path: [] }, alias, aggregate, aggregateCast };
+  }
   let cast: string | undefined;
   const castAt = item.lastIndexOf('::');
   if (castAt !== -1) {
-    cast = item.slice(castAt + 2).trim();
+    cast = checkCast(item.slice(castAt + 2).trim());
     item = item.slice(0, castAt);
-    // The cast is written into SQL, so only plain type names pass.
-    if (!/^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)?(\[\])?$/.test(cast)) {
-      throw syntaxError(`"${cast}" is not a valid type name`);
-    }
   }
-  return { kind: 'column', field: parseField(item), alias, cast };
+  return { kind: 'column', field: parseField(item), alias, cast, aggregate, aggregateCast };
+}
+
+/** `field.sum()`, `field::numeric.avg()::int`, `count()`: an aggregate, not an embedding. */
+const AGGREGATE = /^(?:([^()]*)\.)?(count|sum|avg|min|max)\(\)(?:::([^()]*))?$/;
+
+/** The cast is written into SQL, so only plain type names pass. */
+function checkCast(cast: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)?(\[\])?$/.test(cast)) {
+    throw syntaxError(`"${cast}" is not a valid type name`);
+  }
+  return cast;
 }
 
 /**
@@ -390,25 +421,45 @@ export interface Preferences {
   resolution?: 'merge-duplicates' | 'ignore-duplicates';
   missingDefault: boolean;
   rollback: boolean;
+  /** `handling=strict` refuses unknown preferences and enforces `max-affected`. */
+  handling?: 'strict' | 'lenient';
+  /** `max-affected=N`: with strict handling, more affected rows undo the request. */
+  maxAffected?: number;
   /** Tokens that were understood, echoed in Preference-Applied. */
   applied: string[];
+  /** Tokens that were not understood (refused under strict handling). */
+  invalid: string[];
 }
 
 /** `Prefer` is comma separated and may repeat (Headers.append joins with ", "). */
 export function parsePrefer(header: string | undefined): Preferences {
-  const prefs: Preferences = { return: 'minimal', missingDefault: false, rollback: false, applied: [] };
+  const prefs: Preferences = { return: 'minimal', missingDefault: false, rollback: false, applied: [], invalid: [] };
   if (!header) return prefs;
+  let maxAffected: string | undefined;
   for (const raw of header.split(',')) {
     const token = raw.trim();
+    if (token === '') continue;
     const [key, value] = token.split('=').map((s) => s.trim());
     let known = true;
     if (key === 'return' && (value === 'minimal' || value === 'representation' || value === 'headers-only')) prefs.return = value;
     else if (key === 'count' && (value === 'exact' || value === 'planned' || value === 'estimated')) prefs.count = value;
     else if (key === 'resolution' && (value === 'merge-duplicates' || value === 'ignore-duplicates')) prefs.resolution = value;
     else if (key === 'missing' && value === 'default') prefs.missingDefault = true;
+    else if (key === 'missing' && value === 'null') prefs.missingDefault = false;
     else if (key === 'tx' && (value === 'rollback' || value === 'commit')) prefs.rollback = value === 'rollback';
+    else if (key === 'handling' && (value === 'strict' || value === 'lenient')) prefs.handling ??= value;
+    else if (key === 'max-affected') {
+      // Echoed only under strict handling, after the other preferences, as PostgREST does.
+      if (/^-?\d{1,18}$/.test(value ?? '')) maxAffected ??= value;
+      continue;
+    } else if (key === 'timezone') continue;
     else known = false;
     if (known) prefs.applied.push(`${key}=${value}`);
+    else prefs.invalid.push(token);
+  }
+  if (maxAffected !== undefined) {
+    prefs.maxAffected = Number(maxAffected);
+    if (prefs.handling === 'strict') prefs.applied.push(`max-affected=${maxAffected}`);
   }
   return prefs;
 }
@@ -416,21 +467,27 @@ export function parsePrefer(header: string | undefined): Preferences {
 export interface AcceptInfo {
   single: boolean;
   stripNulls: boolean;
+  /** `text/csv`: rows as comma separated values under a header line. */
+  csv: boolean;
 }
 
 /**
- * JSON arrays (the default) or a single object. Anything else that the client can ask
- * for (CSV, GeoJSON, plans) is refused with 406 PGRST107 by the caller.
+ * JSON arrays (the default), a single object, or CSV. Anything else that the client
+ * can ask for (GeoJSON, plans) is refused with 406 PGRST107 by the caller.
  */
 export function parseAccept(header: string | undefined): AcceptInfo | undefined {
-  if (!header) return { single: false, stripNulls: false };
+  if (!header) return { single: false, stripNulls: false, csv: false };
   let fallback: AcceptInfo | undefined;
   for (const raw of header.split(',')) {
     const [type, ...params] = raw.split(';').map((s) => s.trim().toLowerCase());
     const stripNulls = params.includes('nulls=stripped');
-    if (type === 'application/vnd.pgrst.object+json' || type === 'application/vnd.pgrst.object') return { single: true, stripNulls };
+    if (type === 'application/vnd.pgrst.object+json' || type === 'application/vnd.pgrst.object') {
+      return { single: true, stripNulls, csv: false };
+    }
+    // The first acceptable type wins.
+    if (type === 'text/csv' && !fallback) return { single: false, stripNulls: false, csv: true };
     if (['*/*', 'application/*', 'application/json', 'application/vnd.pgrst.array+json'].includes(type)) {
-      fallback ??= { single: false, stripNulls };
+      fallback ??= { single: false, stripNulls, csv: false };
     }
   }
   return fallback;

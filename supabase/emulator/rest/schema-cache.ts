@@ -6,7 +6,8 @@
  */
 import type { Database } from '../database.ts';
 
-export const EXPOSED_SCHEMA = 'public';
+/** The schema served when a request names none and the configuration lists none. */
+export const DEFAULT_SCHEMA = 'public';
 
 export interface ColumnInfo {
   name: string;
@@ -39,9 +40,12 @@ export interface FunctionArg {
   type: string;
   isArray: boolean;
   isJson: boolean;
+  /** A row type (a table's or a composite type): passed as a JSON object. */
+  isComposite: boolean;
 }
 
 export interface FunctionInfo {
+  schema: string;
   name: string;
   args: FunctionArg[];
   /** The last `defaults` arguments may be omitted. */
@@ -56,10 +60,25 @@ export interface FunctionInfo {
   volatility: 'i' | 's' | 'v';
 }
 
+/**
+ * A computed relationship: a function taking a row of `table` and returning rows of
+ * `target`, embedded by its name (`select=*,fn(*)`) as if it were a foreign key.
+ */
+export interface ComputedRelationship {
+  name: string;
+  table: string;
+  target: string;
+  /** Returns one row (not SETOF, or ROWS 1). */
+  toOne: boolean;
+}
+
 export interface SchemaCache {
+  /** The exposed schema this cache describes. */
+  schema: string;
   tables: Map<string, TableInfo>;
   foreignKeys: ForeignKey[];
   functions: Map<string, FunctionInfo[]>;
+  computed: ComputedRelationship[];
 }
 
 const INTROSPECTION = `
@@ -110,13 +129,15 @@ select json_build_object(
     join pg_class ref on ref.oid = pc.confrelid
     where pc.contype = 'f' and src.relnamespace = $1::regnamespace and ref.relnamespace = $1::regnamespace),
   'functions', (select coalesce(json_agg(json_build_object(
+      'schema', $1::text,
       'name', p.proname,
       'args', (
         select coalesce(json_agg(json_build_object(
             'name', coalesce(p.proargnames[a.i], ''),
             'type', format_type(a.t, null),
             'isArray', t.typcategory = 'A',
-            'isJson', a.t in ('json'::regtype, 'jsonb'::regtype)
+            'isJson', a.t in ('json'::regtype, 'jsonb'::regtype),
+            'isComposite', t.typtype = 'c'
           ) order by a.i), '[]')
         from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality a(t, i)
         join pg_type t on t.oid = a.t
@@ -131,17 +152,30 @@ select json_build_object(
       'volatility', p.provolatile
     )), '[]')
     from pg_proc p join pg_type rt on rt.oid = p.prorettype
-    where p.pronamespace = $1::regnamespace and p.prokind = 'f')
+    where p.pronamespace = $1::regnamespace and p.prokind = 'f'),
+  'computed', (select coalesce(json_agg(json_build_object(
+      'name', p.proname,
+      'table', arg.relname,
+      'target', ret.relname,
+      'toOne', not p.proretset or p.prorows = 1
+    )), '[]')
+    from pg_proc p
+    join rel arg on arg.oid = (select c.oid from pg_class c where c.reltype = p.proargtypes[0])
+    join rel ret on ret.oid = (select c.oid from pg_class c where c.reltype = p.prorettype)
+    where p.pronamespace = $1::regnamespace and p.prokind = 'f' and p.pronargs = 1)
 )::text as cache`;
 
 interface RawCache {
   tables: (Omit<TableInfo, 'columnsByName'>)[];
   foreignKeys: ForeignKey[];
   functions: FunctionInfo[];
+  computed: ComputedRelationship[];
 }
 
-export async function loadSchemaCache(db: Database): Promise<SchemaCache> {
-  const result = await db.query<{ cache: string }>(INTROSPECTION, [EXPOSED_SCHEMA]);
+export async function loadSchemaCache(db: Database, schema: string): Promise<SchemaCache> {
+  const exists = await db.query<{ found: boolean }>('select to_regnamespace($1) is not null as found', [schema]);
+  if (!exists.rows[0].found) return { schema, tables: new Map(), foreignKeys: [], functions: new Map(), computed: [] };
+  const result = await db.query<{ cache: string }>(INTROSPECTION, [schema]);
   const raw = JSON.parse(result.rows[0].cache) as RawCache;
   const tables = new Map<string, TableInfo>();
   for (const table of raw.tables) {
@@ -153,23 +187,37 @@ export async function loadSchemaCache(db: Database): Promise<SchemaCache> {
     list.push(fn);
     functions.set(fn.name, list);
   }
-  return { tables, foreignKeys: raw.foreignKeys, functions };
+  return { schema, tables, foreignKeys: raw.foreignKeys, functions, computed: raw.computed };
 }
 
 interface CacheEntry {
   current: Promise<SchemaCache>;
 }
 
-const caches = new WeakMap<Database, CacheEntry>();
+/** Per database, one cache per exposed schema. */
+const caches = new WeakMap<Database, Map<string, CacheEntry>>();
 
-/** The cached schema of `db`, loading it on first use. */
-export function schemaCache(db: Database): Promise<SchemaCache> {
-  let entry = caches.get(db);
+function entriesOf(db: Database): Map<string, CacheEntry> {
+  let entries = caches.get(db);
+  if (!entries) {
+    entries = new Map();
+    caches.set(db, entries);
+  }
+  return entries;
+}
+
+/** The cached schema `schema` of `db`, loading it on first use. */
+export function schemaCache(db: Database, schema: string = DEFAULT_SCHEMA): Promise<SchemaCache> {
+  const entries = entriesOf(db);
+  let entry = entries.get(schema);
   if (!entry) {
-    entry = { current: loadSchemaCache(db) };
-    caches.set(db, entry);
+    const created: CacheEntry = { current: loadSchemaCache(db, schema) };
+    entries.set(schema, created);
     // A failed load must not poison the cache for later requests.
-    entry.current.catch(() => caches.delete(db));
+    created.current.catch(() => {
+      if (entries.get(schema) === created) entries.delete(schema);
+    });
+    entry = created;
   }
   return entry.current;
 }
@@ -179,16 +227,19 @@ export function schemaCache(db: Database): Promise<SchemaCache> {
  * burst of requests for an unknown table costs one catalog query.
  */
 export function reloadSchemaCache(db: Database, stale: SchemaCache): Promise<SchemaCache> {
-  const entry = caches.get(db);
+  const entries = entriesOf(db);
+  const entry = entries.get(stale.schema);
   if (entry) {
     const pending = entry.current;
     return pending.then((cache) => {
       if (cache !== stale) return cache;
       if (entry.current !== pending) return entry.current;
-      entry.current = loadSchemaCache(db);
-      entry.current.catch(() => caches.delete(db));
+      entry.current = loadSchemaCache(db, stale.schema);
+      entry.current.catch(() => {
+        if (entries.get(stale.schema) === entry) entries.delete(stale.schema);
+      });
       return entry.current;
     });
   }
-  return schemaCache(db);
+  return schemaCache(db, stale.schema);
 }

@@ -6,7 +6,7 @@
  */
 import { RestError, syntaxError } from './errors.ts';
 import { outputName, type Field, type Filter, type OrderTerm, type SelectItem } from './parse.ts';
-import { EXPOSED_SCHEMA, type ForeignKey, type SchemaCache, type TableInfo } from './schema-cache.ts';
+import type { ForeignKey, SchemaCache, TableInfo } from './schema-cache.ts';
 
 /** Postgres accepts at most 65535 bind parameters; stay well below with a clear 400. */
 const MAX_PARAMS = 30_000;
@@ -30,8 +30,8 @@ export function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-export function qualified(name: string): string {
-  return `${ident(EXPOSED_SCHEMA)}.${ident(name)}`;
+export function qualified(schema: string, name: string): string {
+  return `${ident(schema)}.${ident(name)}`;
 }
 
 export function fieldSql(field: Field, alias: string): string {
@@ -121,6 +121,8 @@ export interface ProjectionContext {
   usedPaths: Set<string>;
   /** Every embedded resource, filled in by projectionSql, for the row budget. */
   levels?: EmbedLevel[];
+  /** Aggregate functions in `select` are allowed (PostgREST's db-aggregates-enabled). */
+  aggregates?: boolean;
 }
 
 /** One embedded resource, as the row budget counts it. */
@@ -155,6 +157,8 @@ interface Relationship {
   toOne: boolean;
   /** Set for many-to-many relationships through a junction table. */
   junction?: Junction;
+  /** Set for computed relationships: the function called with the parent row. */
+  computed?: string;
 }
 
 const sameColumns = (a: string[], b: string[]): boolean =>
@@ -162,6 +166,15 @@ const sameColumns = (a: string[], b: string[]): boolean =>
 
 function relationshipCandidates(cache: SchemaCache, source: string, target: string): Relationship[] {
   const found: Relationship[] = [];
+  // A function of the parent row named like the embedding comes first, as in PostgREST.
+  for (const rel of cache.computed) {
+    const targetTable = cache.tables.get(rel.target);
+    if (rel.table === source && rel.name === target && targetTable) {
+      const fk: ForeignKey = { name: rel.name, table: source, columns: [], refTable: rel.target, refColumns: [] };
+      found.push({ target: targetTable, fk, pairs: [], toOne: rel.toOne, computed: rel.name });
+    }
+  }
+  if (found.length > 0) return found;
   const targetTable = cache.tables.get(target);
   if (targetTable) {
     for (const fk of cache.foreignKeys) {
@@ -223,7 +236,7 @@ export function resolveRelationship(cache: SchemaCache, source: string | null, t
       400,
       'PGRST200',
       `Could not find a relationship between '${shownSource}' and '${target}' in the schema cache`,
-      `Searched for a foreign key relationship between '${shownSource}' and '${target}'${hint ? ` using the hint '${hint}'` : ''} in the schema '${EXPOSED_SCHEMA}', but no matches were found.`,
+      `Searched for a foreign key relationship between '${shownSource}' and '${target}'${hint ? ` using the hint '${hint}'` : ''} in the schema '${cache.schema}', but no matches were found.`,
     );
   }
   const options = candidates.map((rel) => `'${target}!${rel.junction?.table ?? rel.fk.name}'`).join(', ');
@@ -259,6 +272,8 @@ function describeRelationship(source: string, target: string, rel: Relationship)
 export interface Projection {
   /** The select list. */
   sql: string;
+  /** ` group by …` when the select list aggregates, else ''. */
+  groupBy: string;
   /** `exists (…)` conditions from `!inner` embeds, for the parent's WHERE. */
   innerConditions: string[];
 }
@@ -279,13 +294,42 @@ export function projectionSql(
   const columns: string[] = [];
   const innerConditions: string[] = [];
   let embedCount = 0;
+  // PostgREST names each embedding's subquery after the parent, the name and the depth,
+  // so the same name twice on one level is Postgres' duplicate-alias error.
+  const embedNames = new Set<string>();
+  // With an aggregate, the rows are grouped by every other column (and by the parent
+  // columns each embedding joins on, which its value depends on).
+  const groupTerms: string[] = [];
+  let aggregated = false;
+  const depth = pathPrefix ? pathPrefix.split('.').length + 1 : 1;
+  for (const item of items) {
+    if (item.kind === 'embed') {
+      const name = item.alias ?? item.target;
+      if (embedNames.has(name)) {
+        throw new RestError(400, '42712', `table name "${table ?? alias}_${name}_${depth}" specified more than once`);
+      }
+      embedNames.add(name);
+    }
+  }
   for (const item of items) {
     if (item.kind === 'star') {
       columns.push(`${ident(alias)}.*`);
+      const columnsOfTable = table ? ctx.cache.tables.get(table)?.columns : undefined;
+      if (columnsOfTable) groupTerms.push(...columnsOfTable.map((column) => `${ident(alias)}.${ident(column.name)}`));
+      else groupTerms.push(`${ident(alias)}.*`);
+    } else if (item.kind === 'column' && item.aggregate) {
+      if (!ctx.aggregates) throw new RestError(400, 'PGRST123', 'Use of aggregate functions is not allowed');
+      aggregated = true;
+      let argument = item.field.name === '*' && item.field.path.length === 0 ? '*' : fieldSql(item.field, alias);
+      if (item.cast) argument = `(${argument})::${item.cast}`;
+      let expr = `${item.aggregate}(${argument})`;
+      if (item.aggregateCast) expr = `(${expr})::${item.aggregateCast}`;
+      columns.push(`${expr} as ${ident(item.alias ?? item.aggregate)}`);
     } else if (item.kind === 'column') {
       let expr = fieldSql(item.field, alias);
       if (item.cast) expr = `(${expr})::${item.cast}`;
       columns.push(`${expr} as ${ident(item.alias ?? outputName(item.field))}`);
+      groupTerms.push(expr);
     } else {
       const rel = resolveRelationship(ctx.cache, table, item.target, item.hint);
       const key = item.alias ?? item.target;
@@ -299,18 +343,22 @@ export function projectionSql(
       const join = rel.junction
         ? rel.junction.toParent.map(([column, parent]) => `${ident(junctionAlias)}.${ident(column)} = ${ident(alias)}.${ident(parent)}`)
         : rel.pairs.map(([parent, child]) => `${ident(childAlias)}.${ident(child)} = ${ident(alias)}.${ident(parent)}`);
+      const parentColumns = rel.junction ? rel.junction.toParent.map(([, parent]) => parent) : rel.pairs.map(([parent]) => parent);
+      groupTerms.push(...parentColumns.map((parent) => `${ident(alias)}.${ident(parent)}`));
       const own = (options?.filters ?? []).map((filter) => filterSql(filter, childAlias, ctx.params));
-      let from = `${qualified(rel.target.name)} as ${ident(childAlias)}`;
+      let from = rel.computed
+        ? `${qualified(ctx.cache.schema, rel.computed)}(${ident(alias)}) as ${ident(childAlias)}`
+        : `${qualified(ctx.cache.schema, rel.target.name)} as ${ident(childAlias)}`;
       if (rel.junction) {
         const on = rel.junction.toTarget.map(([column, child]) => `${ident(junctionAlias)}.${ident(column)} = ${ident(childAlias)}.${ident(child)}`);
-        from += ` join ${qualified(rel.junction.table)} as ${ident(junctionAlias)} on ${on.join(' and ')}`;
+        from += ` join ${qualified(ctx.cache.schema, rel.junction.table)} as ${ident(junctionAlias)} on ${on.join(' and ')}`;
       }
       const level =
         (ctx.levels?.push({
           parent: parentLevel,
           alias: childAlias,
           from,
-          join: join.join(' and '),
+          join: join.length > 0 ? join.join(' and ') : 'true',
           tail: rel.toOne ? ' limit 1' : orderSql(options?.order, childAlias) + pageSql(options?.limit, options?.offset),
           filtered: own.length > 0,
           inner: item.inner,
@@ -318,7 +366,7 @@ export function projectionSql(
       const child = projectionSql(item.select, childAlias, rel.target.name, ctx, path, level);
       if (ctx.levels && child.innerConditions.length > 0) ctx.levels[level].filtered = true;
       const conditions = [...join, ...child.innerConditions, ...own];
-      const where = conditions.join(' and ');
+      const where = conditions.length > 0 ? conditions.join(' and ') : 'true';
       if (item.spread) {
         columns.push(...spreadColumns(item.select, rel, childAlias, from, where));
         if (item.inner) innerConditions.push(`exists (select 1 from ${from} where ${where})`);
@@ -326,16 +374,26 @@ export function projectionSql(
       }
       let expr: string;
       if (rel.toOne) {
-        expr = `(select row_to_json(pgrst_r) from (select ${child.sql} from ${from} where ${where} limit 1) pgrst_r)`;
+        expr = `(select row_to_json(pgrst_r) from (select ${child.sql} from ${from} where ${where}${child.groupBy} limit 1) pgrst_r)`;
       } else {
         const tail = orderSql(options?.order, childAlias) + pageSql(options?.limit, options?.offset);
-        expr = `(select coalesce(json_agg(pgrst_r), '[]') from (select ${child.sql} from ${from} where ${where}${tail}) pgrst_r)`;
+        expr = `(select coalesce(json_agg(pgrst_r), '[]') from (select ${child.sql} from ${from} where ${where}${child.groupBy}${tail}) pgrst_r)`;
       }
-      columns.push(`${expr} as ${ident(key)}`);
       if (item.inner) innerConditions.push(`exists (select 1 from ${from} where ${where})`);
+      if (isEmptyEmbed(item.select)) continue;
+      columns.push(`${expr} as ${ident(key)}`);
     }
   }
-  return { sql: columns.length > 0 ? columns.join(', ') : `${ident(alias)}.*`, innerConditions };
+  // Only empty embeddings selected: rows without columns (`{}`), as PostgREST gives them.
+  const onlyEmptyEmbeds = items.length > 0 && items.every((item) => item.kind === 'embed' && !item.spread && isEmptyEmbed(item.select));
+  const unique = [...new Set(groupTerms)];
+  const groupBy = aggregated && unique.length > 0 ? ` group by ${unique.join(', ')}` : '';
+  return { sql: columns.length > 0 ? columns.join(', ') : onlyEmptyEmbeds ? '' : `${ident(alias)}.*`, groupBy, innerConditions };
+}
+
+/** An embedding that selects nothing, itself or through its own embeddings. */
+function isEmptyEmbed(items: SelectItem[]): boolean {
+  return items.every((item) => item.kind === 'embed' && !item.spread && isEmptyEmbed(item.select));
 }
 
 /**
@@ -352,6 +410,9 @@ function spreadColumns(items: SelectItem[], rel: Relationship, childAlias: strin
     if (item.kind === 'star') {
       for (const column of rel.target.columns) one(`${ident(childAlias)}.${ident(column.name)}`, column.name);
     } else if (item.kind === 'column') {
+      if (item.aggregate) {
+        throw new RestError(400, 'PGRST127', 'Feature not implemented', `Aggregates inside the spread of '${rel.target.name}' are not supported.`);
+      }
       let expr = fieldSql(item.field, childAlias);
       if (item.cast) expr = `(${expr})::${item.cast}`;
       one(expr, item.alias ?? outputName(item.field));
@@ -409,7 +470,24 @@ export const BUDGET_MARKER = 'pgrst_embedding_row_budget_exceeded';
 /** A condition without row references: the planner evaluates it once, before any scan. */
 export const BUDGET_GUARD = '(select pgrst_over from pgrst_budget) = 0';
 
-export type BodyMode = 'array' | 'object' | 'none';
+export type BodyMode = 'array' | 'object' | 'none' | 'csv';
+
+/**
+ * The statement that answers a read or a representation: `total` (the count, or
+ * null), `n` (rows in the page) and `body`, over the rows `rows` selects. CSV needs
+ * the rows twice (the header names the first row's keys), so they become a CTE.
+ */
+export function resultSql(ctes: string[], rows: string, total: string, mode: BodyMode, stripNulls: boolean): string {
+  const head = `select ${total}::bigint as total, count(*)::bigint as n`;
+  if (mode === 'csv') {
+    const header =
+      `(select coalesce(string_agg(pgrst_k.k, ','), '') from` +
+      ` (select json_object_keys(row_to_json(pgrst_h)) as k from (select * from pgrst_rows limit 1) pgrst_h) pgrst_k)`;
+    const lines = `coalesce(string_agg(substring(pgrst_t::text, 2, length(pgrst_t::text) - 2), chr(10)), '')`;
+    return `with ${[...ctes, `pgrst_rows as (${rows})`].join(', ')} ${head}, ${header} || chr(10) || ${lines} as body from pgrst_rows pgrst_t`;
+  }
+  return `${ctes.length > 0 ? `with ${ctes.join(', ')} ` : ''}${head}, ${bodySql(mode, stripNulls)} as body from (${rows}) pgrst_t`;
+}
 
 export function bodySql(mode: BodyMode, stripNulls: boolean): string {
   if (mode === 'none') return 'null::text';
