@@ -30,6 +30,18 @@ begin
 end
 $$;
 
+-- The role migrations run as, standing for hosted's postgres; its grants are at the end.
+do $$
+declare
+  r text := current_setting('emulator.migration_role');
+begin
+  if not exists (select 1 from pg_roles where rolname = r) then
+    execute format('create role %I login', r);
+  end if;
+  execute format('alter role %I nosuperuser createdb createrole replication bypassrls inherit', r);
+end
+$$;
+
 alter role anon inherit;
 alter role authenticated inherit;
 alter role service_role inherit bypassrls;
@@ -145,6 +157,12 @@ alter table auth.sessions enable row level security;
 alter table auth.refresh_tokens enable row level security;
 grant all on all tables in schema auth to supabase_auth_admin;
 grant all on all sequences in schema auth to supabase_auth_admin;
+-- Owned by the auth service's role, as on the platform: the role migrations run as does
+-- not own them (see "Policy grants" below).
+alter table auth.users owner to supabase_auth_admin;
+alter table auth.identities owner to supabase_auth_admin;
+alter table auth.sessions owner to supabase_auth_admin;
+alter table auth.refresh_tokens owner to supabase_auth_admin;
 
 create or replace function auth.uid() returns uuid
 language sql stable
@@ -204,6 +222,7 @@ create index if not exists messages_inserted_at_topic_index on realtime.messages
 alter table realtime.messages enable row level security;
 grant insert, select, update on realtime.messages to anon, authenticated, service_role;
 grant all on realtime.messages to supabase_realtime_admin;
+alter table realtime.messages owner to supabase_realtime_admin;
 
 create or replace function realtime.topic() returns text
 language sql stable
@@ -435,3 +454,138 @@ create table if not exists supabase_migrations.schema_migrations (
 -- Default privileges: since 2026 new public tables and functions are not exposed to the
 -- API roles automatically; migrations grant explicitly. Functions still default to
 -- EXECUTE for PUBLIC in Postgres itself, which migrations revoke where needed.
+
+-- The role migrations run as --------------------------------------------------------
+-- On hosted Supabase the bootstrap superuser is supabase_admin; migrations (db push, the
+-- SQL editor) run as postgres, which is NOSUPERUSER CREATEDB CREATEROLE LOGIN
+-- REPLICATION BYPASSRLS, owns what the migrations create, may use but not create in
+-- auth and realtime, and reads and writes the platform's tables. The emulator runs its
+-- migrations as such a role: postgres itself when it is not a superuser (a cluster set
+-- up like the platform, as CI does for the Supabase CLI), else the stand-in
+-- hosted_postgres, because the superuser of a plain cluster is named postgres. The
+-- caller names the role in the setting emulator.migration_role.
+do $$
+declare
+  r text := current_setting('emulator.migration_role');
+begin
+  execute format('grant all on database %I to %I', current_database(), r);
+  execute format('grant all on schema public, extensions to %I', r);
+  execute format('grant usage on schema auth to %I', r);
+  execute format('grant usage on schema realtime to %I with grant option', r);
+  execute format('grant all on all tables in schema auth, realtime to %I', r);
+  execute format('grant all on all sequences in schema auth, realtime to %I', r);
+  execute format('grant all on all routines in schema auth, realtime, extensions to %I', r);
+  execute format('revoke all on realtime.emulator_changes from %I', r);
+  execute format('grant anon, authenticated, service_role to %I', r);
+  -- The Supabase CLI creates its bookkeeping as the migrating role.
+  execute format('alter schema supabase_migrations owner to %I', r);
+  execute format('alter table supabase_migrations.schema_migrations owner to %I', r);
+  execute format(
+    'create or replace function realtime.emulator_migration_role() returns text language sql immutable as %L',
+    format('select %L::text', r));
+end
+$$;
+revoke all on function realtime.emulator_migration_role() from public;
+comment on function realtime.emulator_migration_role() is
+  'Emulator only: the role migrations run as, standing for hosted''s postgres.';
+
+-- Policy grants: hosted lets postgres create, alter and drop policies on the platform's
+-- tables it does not own (supautils.policy_grants), e.g. an authorization policy on
+-- realtime.messages. The emulator gives the migrating role membership in the owners of
+-- those tables for exactly one policy statement, and refuses the statement afterwards
+-- if its table is neither listed nor owned by the role.
+create or replace function realtime.emulator_policy_grant_tables() returns regclass[]
+language sql immutable
+set search_path = ''
+as $$
+  select array['auth.users', 'auth.identities', 'auth.sessions', 'auth.refresh_tokens', 'realtime.messages']::regclass[]
+$$;
+revoke all on function realtime.emulator_policy_grant_tables() from public;
+comment on function realtime.emulator_policy_grant_tables() is
+  'Emulator only: the platform tables the migrating role may create, alter and drop policies on.';
+
+create or replace function realtime.emulator_policy_grant_start() returns event_trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  r text := coalesce(nullif(current_setting('role'), 'none'), session_user);
+begin
+  if r <> realtime.emulator_migration_role() then
+    return;
+  end if;
+  execute format('grant supabase_auth_admin, supabase_realtime_admin to %I', r);
+end;
+$$;
+revoke all on function realtime.emulator_policy_grant_start() from public;
+comment on function realtime.emulator_policy_grant_start() is
+  'Emulator only: lends the migrating role the owners of the platform tables for one policy statement.';
+
+create or replace function realtime.emulator_policy_grant_end() returns event_trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  r text := coalesce(nullif(current_setting('role'), 'none'), session_user);
+  target regclass;
+begin
+  if r <> realtime.emulator_migration_role() then
+    return;
+  end if;
+  if tg_event = 'sql_drop' then
+    for target in
+      select to_regclass(format('%I.%I', d.address_names[1], d.address_names[2]))
+      from pg_event_trigger_dropped_objects() d
+      where d.object_type = 'policy'
+    loop
+      perform realtime.emulator_policy_grant_check(target, r);
+    end loop;
+  else
+    for target in
+      select p.polrelid::regclass
+      from pg_event_trigger_ddl_commands() c
+      join pg_policy p on p.oid = c.objid
+      where c.classid = 'pg_policy'::regclass
+    loop
+      perform realtime.emulator_policy_grant_check(target, r);
+    end loop;
+    execute format('revoke supabase_auth_admin, supabase_realtime_admin from %I', r);
+  end if;
+end;
+$$;
+revoke all on function realtime.emulator_policy_grant_end() from public;
+comment on function realtime.emulator_policy_grant_end() is
+  'Emulator only: takes the lent owners back and refuses a policy on a platform table that is not granted.';
+
+create or replace function realtime.emulator_policy_grant_check(target regclass, r text) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  -- Ownership through the lent roles does not count.
+  if target is null or target = any (realtime.emulator_policy_grant_tables())
+     or (select c.relowner = r::regrole from pg_catalog.pg_class c where c.oid = target) then
+    return;
+  end if;
+  raise exception 'must be owner of table %', (select c.relname from pg_catalog.pg_class c where c.oid = target)
+    using errcode = '42501';
+end;
+$$;
+revoke all on function realtime.emulator_policy_grant_check(regclass, text) from public;
+comment on function realtime.emulator_policy_grant_check(regclass, text) is
+  'Emulator only: refuses a policy statement of the migrating role on a table it neither owns nor is granted.';
+
+drop event trigger if exists emulator_policy_grant_start;
+create event trigger emulator_policy_grant_start on ddl_command_start
+  when tag in ('CREATE POLICY', 'ALTER POLICY', 'DROP POLICY')
+  execute function realtime.emulator_policy_grant_start();
+drop event trigger if exists emulator_policy_grant_end;
+create event trigger emulator_policy_grant_end on ddl_command_end
+  when tag in ('CREATE POLICY', 'ALTER POLICY', 'DROP POLICY')
+  execute function realtime.emulator_policy_grant_end();
+drop event trigger if exists emulator_policy_grant_drop;
+create event trigger emulator_policy_grant_drop on sql_drop
+  when tag in ('DROP POLICY')
+  execute function realtime.emulator_policy_grant_end();
