@@ -451,9 +451,6 @@ create table if not exists supabase_migrations.schema_migrations (
   name text
 );
 
--- Default privileges: since 2026 new public tables and functions are not exposed to the
--- API roles automatically; migrations grant explicitly. Functions still default to
--- EXECUTE for PUBLIC in Postgres itself, which migrations revoke where needed.
 
 -- The role migrations run as --------------------------------------------------------
 -- On hosted Supabase the bootstrap superuser is supabase_admin; migrations (db push, the
@@ -589,3 +586,26 @@ drop event trigger if exists emulator_policy_grant_drop;
 create event trigger emulator_policy_grant_drop on sql_drop
   when tag in ('DROP POLICY')
   execute function realtime.emulator_policy_grant_end();
+
+-- Default privileges ----------------------------------------------------------------
+-- Older hosted projects grant ALL on every table, sequence and function the migrating
+-- role creates in public to anon, authenticated and service_role; newer ones can turn
+-- these automatic API grants off. config.toml's [emulator] default_privileges picks one
+-- ("all" or "none"); migrations grant and revoke explicitly, so the result is the same.
+-- Functions default to EXECUTE for PUBLIC in Postgres itself either way.
+do $$
+declare
+  r text := current_setting('emulator.migration_role');
+  kind text;
+begin
+  foreach kind in array array['tables', 'sequences', 'functions'] loop
+    if current_setting('emulator.default_privileges') = 'all' then
+      execute format('alter default privileges for role %I in schema public grant all on %s '
+                     'to anon, authenticated, service_role', r, kind);
+    else
+      execute format('alter default privileges for role %I in schema public revoke all on %s '
+                     'from anon, authenticated, service_role', r, kind);
+    end if;
+  end loop;
+end
+$$;

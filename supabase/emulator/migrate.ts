@@ -6,15 +6,21 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { loadProjectConfig, type DefaultPrivileges } from './config.ts';
 import type { Database, Queryable } from './database.ts';
 
 const supabaseDir = fileURLToPath(new URL('..', import.meta.url));
 const migrationsDir = path.join(supabaseDir, 'migrations');
 const migrationFile = /^(\d{14})_([a-z0-9_]+)\.sql$/;
 
-export interface MigrateOptions {
+export interface MigrateOptions extends BootstrapOptions {
   /** Run seed.sql after the migrations (the emulator does this on a fresh database). */
   seed?: boolean;
+}
+
+export interface BootstrapOptions {
+  /** Default privileges of the API roles on new objects in public; config.toml's [emulator] default_privileges. */
+  defaultPrivileges?: DefaultPrivileges;
 }
 
 export interface MigrateResult {
@@ -33,7 +39,8 @@ export async function migrationRole(db: Queryable): Promise<string> {
 }
 
 /** Runs the platform bootstrap; returns the role migrations run as. */
-export async function bootstrap(db: Database): Promise<string> {
+export async function bootstrap(db: Database, options: BootstrapOptions = {}): Promise<string> {
+  const defaultPrivileges = options.defaultPrivileges ?? loadProjectConfig().emulator.default_privileges;
   const sql = await readFile(path.join(supabaseDir, 'emulator', 'bootstrap.sql'), 'utf8');
   // Concurrent bootstraps against one Postgres cluster (parallel test files) would race
   // on role and schema creation; an advisory lock makes them take turns.
@@ -41,6 +48,7 @@ export async function bootstrap(db: Database): Promise<string> {
     await tx.query('select pg_advisory_xact_lock(7401)');
     const role = await migrationRole(tx);
     await tx.query("select set_config('emulator.migration_role', $1, true)", [role]);
+    await tx.query("select set_config('emulator.default_privileges', $1, true)", [defaultPrivileges]);
     await tx.exec(sql);
     return role;
   });
@@ -56,7 +64,7 @@ export async function listMigrations(): Promise<{ version: string; name: string;
 }
 
 export async function migrate(db: Database, options: MigrateOptions = {}): Promise<MigrateResult> {
-  const role = await bootstrap(db);
+  const role = await bootstrap(db, options);
   const applied: string[] = [];
   const isFresh = (await db.query('select 1 from supabase_migrations.schema_migrations limit 1')).rows.length === 0;
   for (const migration of await listMigrations()) {

@@ -34,7 +34,7 @@ const supabaseDir = fileURLToPath(new URL('../../supabase/', import.meta.url));
 /** A short hash of everything that shapes the schema and the seed. */
 async function schemaFingerprint(seed: boolean): Promise<string> {
   const hash = createHash('sha256');
-  const files = [path.join(supabaseDir, 'emulator', 'bootstrap.sql'), path.join(supabaseDir, 'emulator', 'migrate.ts')];
+  const files = [path.join(supabaseDir, 'emulator', 'bootstrap.sql'), path.join(supabaseDir, 'emulator', 'migrate.ts'), path.join(supabaseDir, 'config.toml')];
   const migrations = (await readdir(path.join(supabaseDir, 'migrations'))).filter((f) => f.endsWith('.sql')).sort();
   files.push(...migrations.map((f) => path.join(supabaseDir, 'migrations', f)));
   if (seed) files.push(path.join(supabaseDir, 'seed.sql'));
