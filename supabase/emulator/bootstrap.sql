@@ -216,13 +216,58 @@ create table if not exists realtime.messages (
   binary_payload bytea,
   constraint messages_payload_exclusive check (payload is null or binary_payload is null),
   primary key (id, inserted_at)
-);
+) partition by range (inserted_at);
 create index if not exists messages_inserted_at_topic_index on realtime.messages (inserted_at desc, topic)
   where extension = 'broadcast' and private is true;
 alter table realtime.messages enable row level security;
 grant insert, select, update on realtime.messages to anon, authenticated, service_role;
 grant all on realtime.messages to supabase_realtime_admin;
 alter table realtime.messages owner to supabase_realtime_admin;
+
+-- One partition per day, named messages_YYYY_MM_DD, as on the platform, where the
+-- realtime service creates them (yesterday to three days ahead) and drops older ones;
+-- the emulator calls this on start and every hour. A message for a day without a
+-- partition cannot be inserted: realtime.send logs a warning and drops it.
+-- A database prepared before the table was partitioned keeps its plain table.
+create or replace function realtime.emulator_maintain_partitions(p_today date default localtimestamp::date)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  day date;
+  partition regclass;
+begin
+  if (select c.relkind from pg_catalog.pg_class c where c.oid = 'realtime.messages'::regclass) <> 'p' then
+    return;
+  end if;
+  perform pg_catalog.pg_advisory_xact_lock(7404);
+  for day in select d::date from pg_catalog.generate_series(p_today - 1, p_today + 3, interval '1 day') d loop
+    if pg_catalog.to_regclass(pg_catalog.format('realtime.messages_%s', pg_catalog.to_char(day, 'YYYY_MM_DD'))) is null then
+      execute pg_catalog.format(
+        'create table realtime.%I partition of realtime.messages for values from (%L) to (%L)',
+        'messages_' || pg_catalog.to_char(day, 'YYYY_MM_DD'), day, day + 1);
+      execute pg_catalog.format('alter table realtime.%I owner to supabase_realtime_admin',
+        'messages_' || pg_catalog.to_char(day, 'YYYY_MM_DD'));
+    end if;
+  end loop;
+  for partition in
+    select c.oid::regclass
+    from pg_catalog.pg_inherits i
+    join pg_catalog.pg_class c on c.oid = i.inhrelid
+    where i.inhparent = 'realtime.messages'::regclass
+      and c.relname ~ '^messages_[0-9]{4}_[0-9]{2}_[0-9]{2}$'
+      and pg_catalog.to_date(substr(c.relname, 10), 'YYYY_MM_DD') < p_today - 1
+  loop
+    execute pg_catalog.format('drop table %s', partition);
+  end loop;
+end;
+$$;
+revoke all on function realtime.emulator_maintain_partitions(date) from public;
+comment on function realtime.emulator_maintain_partitions(date) is
+  'Emulator only: creates the daily partitions of realtime.messages from yesterday to three days ahead and drops older ones.';
+select realtime.emulator_maintain_partitions();
 
 create or replace function realtime.topic() returns text
 language sql stable
