@@ -531,6 +531,54 @@ revoke all on function realtime.emulator_migration_role() from public;
 comment on function realtime.emulator_migration_role() is
   'Emulator only: the role migrations run as, standing for hosted''s postgres.';
 
+-- Databases migrated before migrations ran as this role have their objects owned by
+-- the superuser; hand them to the migrating role, which owns them on hosted, so later
+-- migrations can alter them.
+do $$
+declare
+  r text := current_setting('emulator.migration_role');
+  statement text;
+begin
+  for statement in
+    select format('alter %s %s owner to %I',
+                  case c.relkind when 'S' then 'sequence' when 'v' then 'view'
+                                 when 'm' then 'materialized view' else 'table' end,
+                  c.oid::regclass, r)
+    from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+    join pg_roles o on o.oid = c.relowner
+    where n.nspname in ('public', 'private') and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+      and o.rolsuper and not c.relispartition
+      -- Sequences of serial and identity columns follow their table.
+      and not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype in ('a', 'i', 'e'))
+    union all
+    select format('alter routine %s owner to %I', p.oid::regprocedure, r)
+    from pg_proc p
+    join pg_namespace n on n.oid = p.pronamespace
+    join pg_roles o on o.oid = p.proowner
+    where n.nspname in ('public', 'private') and o.rolsuper
+      and not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+    union all
+    select format('alter type %s owner to %I', t.oid::regtype, r)
+    from pg_type t
+    join pg_namespace n on n.oid = t.typnamespace
+    join pg_roles o on o.oid = t.typowner
+    where n.nspname in ('public', 'private') and o.rolsuper and t.typtype in ('e', 'd', 'r')
+      and not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_type'::regclass and d.objid = t.oid and d.deptype = 'e')
+    union all
+    select format('alter schema %I owner to %I', n.nspname, r)
+    from pg_namespace n
+    join pg_roles o on o.oid = n.nspowner
+    where n.nspname = 'private' and o.rolsuper
+  loop
+    execute statement;
+  end loop;
+end
+$$;
+
 -- Policy grants: hosted lets postgres create, alter and drop policies on the platform's
 -- tables it does not own (supautils.policy_grants), e.g. an authorization policy on
 -- realtime.messages. The emulator gives the migrating role membership in the owners of

@@ -5,7 +5,7 @@
  * platform's policy grants (realtime.messages among them).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execAsMigrationRole, migrationRole } from '../../supabase/emulator/migrate.ts';
+import { execAsMigrationRole, migrate, migrationRole } from '../../supabase/emulator/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 
 let testDb: TestDatabase;
@@ -91,4 +91,35 @@ describe('the role migrations run as', () => {
     );
     await expect(refused).rejects.toMatchObject({ code: '42501', message: 'must be owner of table not_granted' });
   });
+
+  it('takes over the objects of a database the superuser migrated before, so later migrations can alter them', async () => {
+    const owners = () =>
+      testDb.db.query<{ owner: string; n: number }>(
+        `select pg_get_userbyid(c.relowner) as owner, count(*)::int as n
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname in ('public', 'private') and c.relkind = 'r' group by 1`,
+      );
+    await testDb.db.exec(
+      `do $$
+       declare statement text;
+       begin
+         for statement in
+           select format('alter table %s owner to current_user', c.oid::regclass)
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace
+           where n.nspname in ('public', 'private') and c.relkind = 'r'
+           union all
+           select format('alter routine %s owner to current_user', p.oid::regprocedure)
+           from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname in ('public', 'private')
+         loop execute statement; end loop;
+       end $$`,
+    );
+    expect((await owners()).rows).toEqual([{ owner: 'postgres', n: expect.any(Number) }]);
+    await migrate(testDb.db);
+    expect((await owners()).rows.map((r) => r.owner)).toEqual([role]);
+    await testDb.db.transaction(
+      (tx) => execAsMigrationRole(tx, role, 'alter table public.events add column probe int; alter function public.refund_order(uuid) stable'),
+      { rollback: true },
+    );
+  });
 });
+
