@@ -46,6 +46,11 @@ export async function bootstrap(db: Database, options: BootstrapOptions = {}): P
   // on role and schema creation; an advisory lock makes them take turns.
   return db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock(7401)');
+    // Roles belong to the whole cluster, and advisory locks to one database: bootstraps
+    // of different databases of one cluster would update the same role rows at once.
+    if (db.engine === 'postgres') {
+      await tx.query('lock table pg_catalog.pg_authid, pg_catalog.pg_auth_members in share row exclusive mode');
+    }
     const role = await migrationRole(tx);
     await tx.query("select set_config('emulator.migration_role', $1, true)", [role]);
     await tx.query("select set_config('emulator.default_privileges', $1, true)", [defaultPrivileges]);

@@ -110,7 +110,14 @@ async function migratedDatabase(defaultPrivileges: DefaultPrivileges): Promise<D
   url.pathname = `/${name}`;
   const db = await openDatabase({ databaseUrl: url.toString(), poolSize: 1 });
   cleanups.push(() => db.close());
-  await migrate(db, { defaultPrivileges });
+  // Roles are shared by the cluster: bootstraps of other test files' databases take
+  // turns under the test helper's lock, and so does this one.
+  await admin.query('select pg_advisory_lock(7403)');
+  try {
+    await migrate(db, { defaultPrivileges });
+  } finally {
+    await admin.query('select pg_advisory_unlock(7403)');
+  }
   return db;
 }
 
