@@ -30,6 +30,18 @@ begin
 end
 $$;
 
+-- The role migrations run as, standing for hosted's postgres; its grants are at the end.
+do $$
+declare
+  r text := current_setting('emulator.migration_role');
+begin
+  if not exists (select 1 from pg_roles where rolname = r) then
+    execute format('create role %I login', r);
+  end if;
+  execute format('alter role %I nosuperuser createdb createrole replication bypassrls inherit', r);
+end
+$$;
+
 alter role anon inherit;
 alter role authenticated inherit;
 alter role service_role inherit bypassrls;
@@ -145,6 +157,12 @@ alter table auth.sessions enable row level security;
 alter table auth.refresh_tokens enable row level security;
 grant all on all tables in schema auth to supabase_auth_admin;
 grant all on all sequences in schema auth to supabase_auth_admin;
+-- Owned by the auth service's role, as on the platform: the role migrations run as does
+-- not own them (see "Policy grants" below).
+alter table auth.users owner to supabase_auth_admin;
+alter table auth.identities owner to supabase_auth_admin;
+alter table auth.sessions owner to supabase_auth_admin;
+alter table auth.refresh_tokens owner to supabase_auth_admin;
 
 create or replace function auth.uid() returns uuid
 language sql stable
@@ -198,12 +216,58 @@ create table if not exists realtime.messages (
   binary_payload bytea,
   constraint messages_payload_exclusive check (payload is null or binary_payload is null),
   primary key (id, inserted_at)
-);
+) partition by range (inserted_at);
 create index if not exists messages_inserted_at_topic_index on realtime.messages (inserted_at desc, topic)
   where extension = 'broadcast' and private is true;
 alter table realtime.messages enable row level security;
 grant insert, select, update on realtime.messages to anon, authenticated, service_role;
 grant all on realtime.messages to supabase_realtime_admin;
+alter table realtime.messages owner to supabase_realtime_admin;
+
+-- One partition per day, named messages_YYYY_MM_DD, as on the platform, where the
+-- realtime service creates them (yesterday to three days ahead) and drops older ones;
+-- the emulator calls this on start and every hour. A message for a day without a
+-- partition cannot be inserted: realtime.send logs a warning and drops it.
+-- A database prepared before the table was partitioned keeps its plain table.
+create or replace function realtime.emulator_maintain_partitions(p_today date default localtimestamp::date)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  day date;
+  partition regclass;
+begin
+  if (select c.relkind from pg_catalog.pg_class c where c.oid = 'realtime.messages'::regclass) <> 'p' then
+    return;
+  end if;
+  perform pg_catalog.pg_advisory_xact_lock(7404);
+  for day in select d::date from pg_catalog.generate_series(p_today - 1, p_today + 3, interval '1 day') d loop
+    if pg_catalog.to_regclass(pg_catalog.format('realtime.messages_%s', pg_catalog.to_char(day, 'YYYY_MM_DD'))) is null then
+      execute pg_catalog.format(
+        'create table realtime.%I partition of realtime.messages for values from (%L) to (%L)',
+        'messages_' || pg_catalog.to_char(day, 'YYYY_MM_DD'), day, day + 1);
+      execute pg_catalog.format('alter table realtime.%I owner to supabase_realtime_admin',
+        'messages_' || pg_catalog.to_char(day, 'YYYY_MM_DD'));
+    end if;
+  end loop;
+  for partition in
+    select c.oid::regclass
+    from pg_catalog.pg_inherits i
+    join pg_catalog.pg_class c on c.oid = i.inhrelid
+    where i.inhparent = 'realtime.messages'::regclass
+      and c.relname ~ '^messages_[0-9]{4}_[0-9]{2}_[0-9]{2}$'
+      and pg_catalog.to_date(substr(c.relname, 10), 'YYYY_MM_DD') < p_today - 1
+  loop
+    execute pg_catalog.format('drop table %s', partition);
+  end loop;
+end;
+$$;
+revoke all on function realtime.emulator_maintain_partitions(date) from public;
+comment on function realtime.emulator_maintain_partitions(date) is
+  'Emulator only: creates the daily partitions of realtime.messages from yesterday to three days ahead and drops older ones.';
+select realtime.emulator_maintain_partitions();
 
 create or replace function realtime.topic() returns text
 language sql stable
@@ -432,6 +496,209 @@ create table if not exists supabase_migrations.schema_migrations (
   name text
 );
 
--- Default privileges: since 2026 new public tables and functions are not exposed to the
--- API roles automatically; migrations grant explicitly. Functions still default to
--- EXECUTE for PUBLIC in Postgres itself, which migrations revoke where needed.
+
+-- The role migrations run as --------------------------------------------------------
+-- On hosted Supabase the bootstrap superuser is supabase_admin; migrations (db push, the
+-- SQL editor) run as postgres, which is NOSUPERUSER CREATEDB CREATEROLE LOGIN
+-- REPLICATION BYPASSRLS, owns what the migrations create, may use but not create in
+-- auth and realtime, and reads and writes the platform's tables. The emulator runs its
+-- migrations as such a role: postgres itself when it is not a superuser (a cluster set
+-- up like the platform, as CI does for the Supabase CLI), else the stand-in
+-- hosted_postgres, because the superuser of a plain cluster is named postgres. The
+-- caller names the role in the setting emulator.migration_role.
+do $$
+declare
+  r text := current_setting('emulator.migration_role');
+begin
+  execute format('grant all on database %I to %I', current_database(), r);
+  execute format('grant all on schema public, extensions to %I', r);
+  execute format('grant usage on schema auth to %I', r);
+  execute format('grant usage on schema realtime to %I with grant option', r);
+  execute format('grant all on all tables in schema auth, realtime to %I', r);
+  execute format('grant all on all sequences in schema auth, realtime to %I', r);
+  execute format('grant all on all routines in schema auth, realtime, extensions to %I', r);
+  execute format('revoke all on realtime.emulator_changes from %I', r);
+  execute format('grant anon, authenticated, service_role to %I', r);
+  -- The Supabase CLI creates its bookkeeping as the migrating role.
+  execute format('alter schema supabase_migrations owner to %I', r);
+  execute format('alter table supabase_migrations.schema_migrations owner to %I', r);
+  execute format(
+    'create or replace function realtime.emulator_migration_role() returns text language sql immutable as %L',
+    format('select %L::text', r));
+end
+$$;
+revoke all on function realtime.emulator_migration_role() from public;
+comment on function realtime.emulator_migration_role() is
+  'Emulator only: the role migrations run as, standing for hosted''s postgres.';
+
+-- Databases migrated before migrations ran as this role have their objects owned by
+-- the superuser; hand them to the migrating role, which owns them on hosted, so later
+-- migrations can alter them.
+do $$
+declare
+  r text := current_setting('emulator.migration_role');
+  statement text;
+begin
+  for statement in
+    select format('alter %s %s owner to %I',
+                  case c.relkind when 'S' then 'sequence' when 'v' then 'view'
+                                 when 'm' then 'materialized view' else 'table' end,
+                  c.oid::regclass, r)
+    from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+    join pg_roles o on o.oid = c.relowner
+    where n.nspname in ('public', 'private') and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+      and o.rolsuper and not c.relispartition
+      -- Sequences of serial and identity columns follow their table.
+      and not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype in ('a', 'i', 'e'))
+    union all
+    select format('alter routine %s owner to %I', p.oid::regprocedure, r)
+    from pg_proc p
+    join pg_namespace n on n.oid = p.pronamespace
+    join pg_roles o on o.oid = p.proowner
+    where n.nspname in ('public', 'private') and o.rolsuper
+      and not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+    union all
+    select format('alter type %s owner to %I', t.oid::regtype, r)
+    from pg_type t
+    join pg_namespace n on n.oid = t.typnamespace
+    join pg_roles o on o.oid = t.typowner
+    where n.nspname in ('public', 'private') and o.rolsuper and t.typtype in ('e', 'd', 'r')
+      and not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_type'::regclass and d.objid = t.oid and d.deptype = 'e')
+    union all
+    select format('alter schema %I owner to %I', n.nspname, r)
+    from pg_namespace n
+    join pg_roles o on o.oid = n.nspowner
+    where n.nspname = 'private' and o.rolsuper
+  loop
+    execute statement;
+  end loop;
+end
+$$;
+
+-- Policy grants: hosted lets postgres create, alter and drop policies on the platform's
+-- tables it does not own (supautils.policy_grants), e.g. an authorization policy on
+-- realtime.messages. The emulator gives the migrating role membership in the owners of
+-- those tables for exactly one policy statement, and refuses the statement afterwards
+-- if its table is neither listed nor owned by the role.
+create or replace function realtime.emulator_policy_grant_tables() returns regclass[]
+language sql immutable
+set search_path = ''
+as $$
+  select array['auth.users', 'auth.identities', 'auth.sessions', 'auth.refresh_tokens', 'realtime.messages']::regclass[]
+$$;
+revoke all on function realtime.emulator_policy_grant_tables() from public;
+comment on function realtime.emulator_policy_grant_tables() is
+  'Emulator only: the platform tables the migrating role may create, alter and drop policies on.';
+
+create or replace function realtime.emulator_policy_grant_start() returns event_trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  r text := coalesce(nullif(current_setting('role'), 'none'), session_user);
+begin
+  if r <> realtime.emulator_migration_role() then
+    return;
+  end if;
+  execute format('grant supabase_auth_admin, supabase_realtime_admin to %I', r);
+end;
+$$;
+revoke all on function realtime.emulator_policy_grant_start() from public;
+comment on function realtime.emulator_policy_grant_start() is
+  'Emulator only: lends the migrating role the owners of the platform tables for one policy statement.';
+
+create or replace function realtime.emulator_policy_grant_end() returns event_trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  r text := coalesce(nullif(current_setting('role'), 'none'), session_user);
+  target regclass;
+begin
+  if r <> realtime.emulator_migration_role() then
+    return;
+  end if;
+  if tg_event = 'sql_drop' then
+    for target in
+      select to_regclass(format('%I.%I', d.address_names[1], d.address_names[2]))
+      from pg_event_trigger_dropped_objects() d
+      where d.object_type = 'policy'
+    loop
+      perform realtime.emulator_policy_grant_check(target, r);
+    end loop;
+  else
+    for target in
+      select p.polrelid::regclass
+      from pg_event_trigger_ddl_commands() c
+      join pg_policy p on p.oid = c.objid
+      where c.classid = 'pg_policy'::regclass
+    loop
+      perform realtime.emulator_policy_grant_check(target, r);
+    end loop;
+    execute format('revoke supabase_auth_admin, supabase_realtime_admin from %I', r);
+  end if;
+end;
+$$;
+revoke all on function realtime.emulator_policy_grant_end() from public;
+comment on function realtime.emulator_policy_grant_end() is
+  'Emulator only: takes the lent owners back and refuses a policy on a platform table that is not granted.';
+
+create or replace function realtime.emulator_policy_grant_check(target regclass, r text) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  -- Ownership through the lent roles does not count.
+  if target is null or target = any (realtime.emulator_policy_grant_tables())
+     or (select c.relowner = r::regrole from pg_catalog.pg_class c where c.oid = target) then
+    return;
+  end if;
+  raise exception 'must be owner of table %', (select c.relname from pg_catalog.pg_class c where c.oid = target)
+    using errcode = '42501';
+end;
+$$;
+revoke all on function realtime.emulator_policy_grant_check(regclass, text) from public;
+comment on function realtime.emulator_policy_grant_check(regclass, text) is
+  'Emulator only: refuses a policy statement of the migrating role on a table it neither owns nor is granted.';
+
+drop event trigger if exists emulator_policy_grant_start;
+create event trigger emulator_policy_grant_start on ddl_command_start
+  when tag in ('CREATE POLICY', 'ALTER POLICY', 'DROP POLICY')
+  execute function realtime.emulator_policy_grant_start();
+drop event trigger if exists emulator_policy_grant_end;
+create event trigger emulator_policy_grant_end on ddl_command_end
+  when tag in ('CREATE POLICY', 'ALTER POLICY', 'DROP POLICY')
+  execute function realtime.emulator_policy_grant_end();
+drop event trigger if exists emulator_policy_grant_drop;
+create event trigger emulator_policy_grant_drop on sql_drop
+  when tag in ('DROP POLICY')
+  execute function realtime.emulator_policy_grant_end();
+
+-- Default privileges ----------------------------------------------------------------
+-- Older hosted projects grant ALL on every table, sequence and function the migrating
+-- role creates in public to anon, authenticated and service_role; newer ones can turn
+-- these automatic API grants off. config.toml's [emulator] default_privileges picks one
+-- ("all" or "none"); migrations grant and revoke explicitly, so the result is the same.
+-- Functions default to EXECUTE for PUBLIC in Postgres itself either way.
+do $$
+declare
+  r text := current_setting('emulator.migration_role');
+  kind text;
+begin
+  foreach kind in array array['tables', 'sequences', 'functions'] loop
+    if current_setting('emulator.default_privileges') = 'all' then
+      execute format('alter default privileges for role %I in schema public grant all on %s '
+                     'to anon, authenticated, service_role', r, kind);
+    else
+      execute format('alter default privileges for role %I in schema public revoke all on %s '
+                     'from anon, authenticated, service_role', r, kind);
+    end if;
+  end loop;
+end
+$$;

@@ -105,7 +105,23 @@ const dbSchema = z
   })
   .prefault({});
 
-const configSchema = z.object({ api: apiSchema, db: dbSchema, auth: authSchema });
+/** The default privileges a hosted project gives the API roles on new objects in public. */
+export const DEFAULT_PRIVILEGES = ['none', 'all'] as const;
+export type DefaultPrivileges = (typeof DEFAULT_PRIVILEGES)[number];
+
+const emulatorSchema = z
+  .object({
+    /**
+     * What the API roles (anon, authenticated, service_role) get on tables, sequences
+     * and functions that migrations create in public: "all", as older hosted projects
+     * grant by default, or "none", as projects with automatic API grants turned off.
+     * Migrations grant explicitly, so both must give the same result.
+     */
+    default_privileges: z.enum(DEFAULT_PRIVILEGES).default('none'),
+  })
+  .prefault({});
+
+const configSchema = z.object({ api: apiSchema, db: dbSchema, auth: authSchema, emulator: emulatorSchema });
 
 export type ProjectConfig = z.infer<typeof configSchema>;
 export type AuthConfig = ProjectConfig['auth'];

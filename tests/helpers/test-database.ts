@@ -34,7 +34,7 @@ const supabaseDir = fileURLToPath(new URL('../../supabase/', import.meta.url));
 /** A short hash of everything that shapes the schema and the seed. */
 async function schemaFingerprint(seed: boolean): Promise<string> {
   const hash = createHash('sha256');
-  const files = [path.join(supabaseDir, 'emulator', 'bootstrap.sql')];
+  const files = [path.join(supabaseDir, 'emulator', 'bootstrap.sql'), path.join(supabaseDir, 'emulator', 'migrate.ts'), path.join(supabaseDir, 'config.toml')];
   const migrations = (await readdir(path.join(supabaseDir, 'migrations'))).filter((f) => f.endsWith('.sql')).sort();
   files.push(...migrations.map((f) => path.join(supabaseDir, 'migrations', f)));
   if (seed) files.push(path.join(supabaseDir, 'seed.sql'));
@@ -69,6 +69,8 @@ async function createPGliteDatabase(seed: boolean): Promise<TestDatabase> {
     await rename(partial, dumpFile);
   }
   const db = await openDatabase({ loadDataDir: new Blob([new Uint8Array(dump)]) });
+  // The dump may be days old: today's partitions of realtime.messages, as on start.
+  await db.query('select realtime.emulator_maintain_partitions()');
   return { db, close: () => db.close() };
 }
 

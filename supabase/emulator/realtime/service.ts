@@ -149,6 +149,9 @@ function registryKey(isPrivate: boolean, subTopic: string): string {
   return `${isPrivate ? 'private' : 'public'}:${subTopic}`;
 }
 
+/** How often the daily partitions of realtime.messages are created and dropped. */
+const PARTITION_MAINTENANCE_MS = 60 * 60 * 1000;
+
 type TokenCheck = { ok: true; claims: Claims } | { ok: false; reason: string };
 
 export async function createRealtimeService(options: RealtimeServiceOptions): Promise<RealtimeService> {
@@ -600,6 +603,17 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
   await postgresChanges.sync().catch((error: unknown) => log('postgres_changes capture setup failed', error));
   const unlisten = await db.listen('realtime_messages', deliverNotification);
 
+  // Daily partitions of realtime.messages, kept as the platform's realtime service keeps
+  // them: on start, then every hour.
+  const maintainPartitions = () =>
+    db.query('select realtime.emulator_maintain_partitions()').then(
+      () => undefined,
+      (error: unknown) => log('realtime.messages partition maintenance failed', error),
+    );
+  await maintainPartitions();
+  const partitionTimer = setInterval(() => void maintainPartitions(), PARTITION_MAINTENANCE_MS);
+  partitionTimer.unref();
+
   async function restBroadcast(request: ServiceRequest, messages: z.infer<typeof restMessages>['messages']): Promise<Reply> {
     const token = bearerToken(request.headers.authorization) ?? request.headers.apikey ?? '';
     const resolved = await claimsForBearer(token, keys);
@@ -701,6 +715,7 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     },
 
     async close() {
+      clearInterval(partitionTimer);
       await unlisten();
       for (const connection of connections) {
         connection.closed = true;
