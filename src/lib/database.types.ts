@@ -773,6 +773,33 @@ export type Database = {
         };
         Returns: string;
       };
+      save_event: {
+        Args: {
+          p_organization_id: string;
+          p_event_id: string | null;
+          p_name: string;
+          p_slug: string;
+          p_description: string;
+          p_venue: string;
+          p_starts_at: string;
+          p_ticket_types: Json;
+        };
+        Returns: string;
+      };
+      save_promoter: {
+        Args: {
+          p_organization_id: string;
+          p_promoter_id: string | null;
+          p_name: string;
+          p_promo_code: string;
+          p_email: string | null;
+          p_phone: string | null;
+          p_notes: string | null;
+          p_event_ids?: string[] | null;
+          p_group_ids?: string[] | null;
+        };
+        Returns: string;
+      };
       track_promoter_visit: {
         Args: {
           p_event_slug: string;

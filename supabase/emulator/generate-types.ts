@@ -7,9 +7,10 @@
  * Usage: `npm run gen:types` (writes the file), `npm run gen:types -- --check` (exits 1
  * when the committed file is out of date). The database tests run the same check.
  *
- * Function result columns are typed as non-null, as the Supabase generator does,
- * except those a function's comment lists as "Nullable: a, b." ("Nullable: result."
- * for a scalar result): the catalog does not record nullability of results.
+ * Function arguments and result columns are typed as non-null, as the Supabase
+ * generator does, except those a function's comment lists as "Nullable: a, b."
+ * (argument names such as p_event_id, result column names, or "result" for a scalar
+ * result): the catalog does not record which of them may be null.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -317,7 +318,7 @@ export async function generateTypes(db: Queryable): Promise<string> {
         const type = tsType(refOf(oid), enumNames);
         if (mode === 'i' || mode === 'b' || mode === 'v') {
           const optional = inputIndex >= inputCount - Number(f.default_count);
-          args.push(`          ${quoteKey(name)}${optional ? '?' : ''}: ${type};`);
+          args.push(`          ${quoteKey(name)}${optional ? '?' : ''}: ${type}${nullable.has(name) ? ' | null' : ''};`);
           inputIndex += 1;
         }
         if (mode === 'o' || mode === 'b' || mode === 't') {

@@ -59,7 +59,7 @@ class DroppableWebSocket extends WebSocket {
     });
   }
 
-  override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+  override send(data: Parameters<WebSocket['send']>[0]): void {
     const frame = parseFrame(data);
     if (frame?.event === 'phx_join' && frame.ref) this.pendingJoins.set(frame.ref, frame.topic);
     if (frame?.event === 'phx_leave') this.forget(frame.topic);

@@ -53,7 +53,6 @@ export function EventFormDialog({
         }))
       : [newRow()],
   );
-  const [removed, setRemoved] = useState<string[]>([]);
   const [formError, setFormError] = useState<string | null>(null);
   const save = useSaveEvent({ onSuccess: onClose });
   const eventCurrency = event?.currency ?? currency;
@@ -89,9 +88,7 @@ export function EventFormDialog({
       description,
       venue,
       starts_at: startDate.toISOString(),
-      currency: eventCurrency,
       ticketTypes,
-      removedTicketTypeIds: removed,
     });
   }
 
@@ -133,7 +130,6 @@ export function EventFormDialog({
                 variant="ghost"
                 disabled={rows.length === 1}
                 onClick={() => {
-                  if (row.id) setRemoved((all) => [...all, row.id!]);
                   setRows((all) => all.filter((item) => item.key !== row.key));
                 }}
               >
