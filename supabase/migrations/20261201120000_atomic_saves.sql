@@ -91,7 +91,7 @@ begin
   if char_length(v_name) not between 1 and 200 then
     perform private.raise_invalid_field('invalid_event_name', 'The event name must be 1 to 200 characters long.', 'name');
   end if;
-  if char_length(v_slug) not between 3 and 80 or v_slug !~ '^[a-z0-9]+(-[a-z0-9]+)*$' then
+  if char_length(v_slug) not between 3 and 80 or v_slug !~ private.event_slug_pattern() then
     perform private.raise_invalid_field('invalid_slug',
       'The web address must be 3 to 80 lower-case letters, digits and single hyphens.', 'slug');
   end if;
@@ -240,7 +240,7 @@ begin
   if char_length(v_name) not between 1 and 120 then
     perform private.raise_invalid_field('invalid_name', 'The name must be 1 to 120 characters long.', 'name');
   end if;
-  if v_code !~ '^[A-Za-z0-9_-]{3,32}$' then
+  if v_code !~ private.promo_code_pattern() then
     perform private.raise_invalid_field('invalid_promo_code',
       'A promo code has 3 to 32 letters, digits, hyphens or underscores.', 'promo_code');
   end if;

@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { Field, TextField } from '@/components/ui/field';
-import { errorMessage } from '@/lib/errors';
+import { eventSlugPattern } from '@/lib/database.types';
+import { errorMessage, sentenceFor } from '@/lib/errors';
 import { minorToInput, parseMoneyInput } from '@/lib/format';
 import type { OrganizerEvent } from '../api/get-events';
 import { slugify, useSaveEvent } from '../api/save-event';
@@ -66,8 +67,8 @@ export function EventFormDialog({
     formEvent.preventDefault();
     setFormError(null);
     if (!name.trim()) return setFormError('Please enter the event name.');
-    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(effectiveSlug) || effectiveSlug.length < 3) {
-      return setFormError('The web address must be 3–80 lower-case letters, digits and single dashes.');
+    if (!new RegExp(eventSlugPattern).test(effectiveSlug) || effectiveSlug.length < 3) {
+      return setFormError(sentenceFor('invalid_slug'));
     }
     const startDate = new Date(startsAt);
     if (!startsAt || Number.isNaN(startDate.getTime())) return setFormError('Please choose when the event starts.');

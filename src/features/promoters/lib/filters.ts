@@ -1,3 +1,5 @@
+import { promoCodePattern } from '@/lib/database.types';
+
 /** The performance view's filters, as the database functions take them. */
 export type RangePreset = '7d' | '30d' | '90d' | 'all' | 'custom';
 
@@ -79,4 +81,4 @@ export function suggestPromoCode(name: string): string {
   return base.length >= 3 ? base : '';
 }
 
-export const PROMO_CODE_PATTERN = /^[A-Za-z0-9_-]{3,32}$/;
+export const PROMO_CODE_PATTERN = new RegExp(promoCodePattern);
