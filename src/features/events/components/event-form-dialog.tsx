@@ -130,6 +130,7 @@ export function EventFormDialog({
                 size="sm"
                 variant="ghost"
                 disabled={rows.length === 1}
+                disabledReason="An event needs at least one ticket type."
                 onClick={() => {
                   setRows((all) => all.filter((item) => item.key !== row.key));
                 }}

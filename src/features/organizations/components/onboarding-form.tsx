@@ -38,7 +38,7 @@ export function OnboardingForm({ onDone }: { onDone: () => void }) {
           </select>
         )}
       </Field>
-      <Button type="submit" variant="primary" loading={create.isPending} disabled={!name.trim()}>
+      <Button type="submit" variant="primary" loading={create.isPending} disabled={!name.trim()} disabledReason="Enter the organization's name first.">
         Create organization
       </Button>
     </form>
