@@ -170,7 +170,7 @@ export function errorMessage(error: unknown): string {
   if (code === '23505') {
     if (/promo_code/i.test(text)) return DATABASE_SENTENCES.promo_code_taken as string;
     if (/slug/i.test(text)) return DATABASE_SENTENCES.slug_taken as string;
-    if (/name/i.test(text)) return 'That name is already used. Choose another one.';
+    if (/name/i.test(text)) return 'Something with that name already exists. Choose another name.';
     return 'That already exists. Choose another value.';
   }
   if (code === '23514' || code === '23502' || code === '22001') {
