@@ -17,8 +17,23 @@ function securityHeaders(supabaseUrl: string | undefined): Plugin {
   };
 }
 
-export default defineConfig(({ mode }) => {
+/**
+ * A production build is for a hosted project: without its URL and anon key the app
+ * would silently talk to the page's own origin with the public local key.
+ */
+function requireHostedProject(env: Record<string, string>): void {
+  const missing = ['VITE_SUPABASE_URL', 'VITE_SUPABASE_ANON_KEY'].filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new Error(
+      `A production build needs ${missing.join(' and ')} (the hosted Supabase project's API URL and anon key, ` +
+        'in the environment or .env.production.local). To build for the local emulator, run `vite build --mode emulator`.',
+    );
+  }
+}
+
+export default defineConfig(({ command, mode }) => {
   const env = loadEnv(mode, process.cwd(), 'VITE_');
+  if (command === 'build' && mode === 'production') requireHostedProject(env);
   return {
     plugins: [react(), securityHeaders(env.VITE_SUPABASE_URL || undefined)],
     resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },

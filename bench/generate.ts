@@ -390,42 +390,8 @@ const RESTORE_BULK_INDEXES = `
   $$;
 `;
 
-/**
- * The rollups computed from scratch with the grouping the triggers in
- * 20261124150500_performance.sql use: visits by visit day; paid attributed orders by
- * order day; paid orders per event. Rows are written in day order, as they come into
- * being in production (a day's rows are created that day), so the table's physical
- * layout, and with it the dashboard's page reads, resembles a real one.
- */
-export const RECOMPUTE_ROLLUPS = `
-  truncate private.promoter_daily_stats, private.event_stats;
-  insert into private.promoter_daily_stats (organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders, visits)
-  select x.organization_id, x.promoter_id, x.event_id, x.day,
-         sum(x.tickets), sum(x.revenue_minor), sum(x.orders), sum(x.visits)
-  from (
-    select v.organization_id, v.promoter_id, v.event_id, (v.visited_at at time zone 'utc')::date as day,
-           0 as tickets, 0 as revenue_minor, 0 as orders, count(*) as visits
-    from public.promoter_visits v group by 1, 2, 3, 4
-    union all
-    select a.organization_id, a.promoter_id, a.event_id, (o.created_at at time zone 'utc')::date,
-           sum(o.ticket_count), sum(o.total_minor), count(*), 0
-    from public.attributions a join public.orders o on o.id = a.order_id and o.status = 'paid'
-    group by 1, 2, 3, 4
-  ) x
-  group by x.organization_id, x.promoter_id, x.event_id, x.day
-  order by x.day, x.organization_id, x.promoter_id, x.event_id;
-  truncate private.promoter_totals;
-  insert into private.promoter_totals (promoter_id, organization_id, tickets, revenue_minor, orders, visits)
-  select s.promoter_id, s.organization_id, sum(s.tickets), sum(s.revenue_minor), sum(s.orders), sum(s.visits)
-  from private.promoter_daily_stats s group by 1, 2;
-  insert into private.event_stats (event_id, shard, organization_id, tickets, revenue_minor, orders,
-                                   attributed_tickets, attributed_revenue_minor)
-  select o.event_id, private.event_stats_shard(o.id), o.organization_id, sum(o.ticket_count), sum(o.total_minor), count(*),
-         coalesce(sum(o.ticket_count) filter (where a.order_id is not null), 0),
-         coalesce(sum(o.total_minor) filter (where a.order_id is not null), 0)
-  from public.orders o left join public.attributions a on a.order_id = o.id
-  where o.status = 'paid' group by 1, 2, 3;
-`;
+/** The rollups computed from scratch: the database's own private.rebuild_rollups(). */
+export const RECOMPUTE_ROLLUPS = 'select private.rebuild_rollups();';
 
 /**
  * Rows that differ between the live rollups and a from-scratch recomputation (0 and 0

@@ -159,7 +159,7 @@ async function containsChartJs(jsFile: string): Promise<boolean> {
 export async function buildAndWeigh(): Promise<BundleResult> {
   const started = now();
   const vite = path.join(projectDir, 'node_modules', '.bin', 'vite');
-  const build = await run(vite, ['build', '--outDir', spaOutDir, '--emptyOutDir', '--manifest', '--sourcemap', 'hidden', '--logLevel', 'warn']);
+  const build = await run(vite, ['build', '--mode', 'emulator', '--outDir', spaOutDir, '--emptyOutDir', '--manifest', '--sourcemap', 'hidden', '--logLevel', 'warn']);
   if (build.code !== 0) throw new Error(`vite build failed: ${build.output.trim().split('\n').slice(-8).join(' | ')}`);
   const buildSeconds = (now() - started) / 1000;
 

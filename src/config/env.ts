@@ -1,12 +1,10 @@
 
 /**
- * The SPA's configuration, validated once at start-up. Served by the local emulator the
- * SPA needs no configuration at all: the API is on the same origin and the key is the
- * public local anon key. A hosted deploy sets VITE_SUPABASE_URL and VITE_SUPABASE_ANON_KEY.
+ * The SPA's configuration, validated once at start-up. A hosted build sets
+ * VITE_SUPABASE_URL and VITE_SUPABASE_ANON_KEY (vite.config.ts refuses a production build
+ * without them). Builds for the local emulator (`--mode emulator`, .env.emulator) set
+ * VITE_SUPABASE_SAME_ORIGIN: the API is on the page's own origin.
  */
-const LOCAL_ANON_KEY =
-  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0';
-
 export interface AppConfig {
   supabaseUrl: string;
   supabaseAnonKey: string;
@@ -25,8 +23,8 @@ function isHttpUrl(value: string | undefined): value is string {
 }
 
 export function readConfig(env: Record<string, string | undefined> = import.meta.env): AppConfig {
-  const supabaseUrl = env.VITE_SUPABASE_URL || globalThis.location?.origin;
-  const supabaseAnonKey = env.VITE_SUPABASE_ANON_KEY || LOCAL_ANON_KEY;
+  const supabaseUrl = env.VITE_SUPABASE_URL || (env.VITE_SUPABASE_SAME_ORIGIN === 'true' ? globalThis.location?.origin : undefined);
+  const supabaseAnonKey = env.VITE_SUPABASE_ANON_KEY ?? '';
   const reasons: string[] = [];
   if (!isHttpUrl(supabaseUrl)) reasons.push('VITE_SUPABASE_URL must be an http(s) URL');
   if (supabaseAnonKey.length < 20) reasons.push('VITE_SUPABASE_ANON_KEY is missing or too short');

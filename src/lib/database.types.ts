@@ -948,6 +948,33 @@ export type Database = {
         };
         Returns: string;
       };
+      save_event: {
+        Args: {
+          p_organization_id: string;
+          p_event_id: string | null;
+          p_name: string;
+          p_slug: string;
+          p_description: string;
+          p_venue: string;
+          p_starts_at: string;
+          p_ticket_types: Json;
+        };
+        Returns: string;
+      };
+      save_promoter: {
+        Args: {
+          p_organization_id: string;
+          p_promoter_id: string | null;
+          p_name: string;
+          p_promo_code: string;
+          p_email: string | null;
+          p_phone: string | null;
+          p_notes: string | null;
+          p_event_ids?: string[] | null;
+          p_group_ids?: string[] | null;
+        };
+        Returns: string;
+      };
       track_promoter_visit: {
         Args: {
           p_event_slug: string;
@@ -958,6 +985,7 @@ export type Database = {
       };
     };
     Enums: {
+      attribution_message_kind: "sale" | "refund" | "removed";
       event_status: "draft" | "published" | "cancelled";
       order_status: "paid" | "refunded";
       organization_role: "owner" | "admin" | "member";
@@ -977,9 +1005,41 @@ export type Enums<T extends keyof PublicSchema['Enums']> = PublicSchema['Enums']
 export type FunctionArgs<T extends keyof PublicSchema['Functions']> = PublicSchema['Functions'][T]['Args'];
 export type FunctionReturns<T extends keyof PublicSchema['Functions']> = PublicSchema['Functions'][T]['Returns'];
 
+/** Every stable error code the database raises (the error's `message`), read from the function bodies. */
+export const ErrorCodes = ["already_member", "capacity_below_sold", "deletion_code_mismatch", "deletion_expired", "deletion_not_requested", "email_not_confirmed", "event_not_found", "event_not_on_sale", "group_not_found", "idempotency_key_reused", "invalid_buyer_email", "invalid_buyer_name", "invalid_capacity", "invalid_currency", "invalid_cursor", "invalid_date_range", "invalid_description", "invalid_email", "invalid_event_name", "invalid_idempotency_key", "invalid_items", "invalid_name", "invalid_notes", "invalid_phone", "invalid_price", "invalid_promo_code", "invalid_quantity", "invalid_role", "invalid_slug", "invalid_starts_at", "invalid_ticket_name", "invalid_ticket_types", "invalid_venue", "invitation_already_accepted", "invitation_email_mismatch", "invitation_expired", "invitation_revoked", "last_owner", "not_authorized", "order_already_refunded", "order_not_found", "organization_mismatch", "promo_code_taken", "promoter_not_found", "slug_taken", "sold_out", "ticket_type_has_sales", "ticket_type_not_found", "too_many_attempts", "too_many_checkouts"] as const;
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+/** The payload of an "attribution" broadcast on the organization topic (promoter null for the refund of an order credited to nobody); revenue in minor units of currency, tickets and revenue of paid orders only for removed. (private.attribution_message) */
+export interface AttributionMessage {
+  kind: Database["public"]["Enums"]["attribution_message_kind"];
+  promoter_id: string | null;
+  promoter_name: string | null;
+  event_id: string;
+  order_id: string | null;
+  tickets: number;
+  revenue_minor: number;
+  currency: string | null;
+}
+
+/** An event slug: lower-case words of letters and digits joined by single hyphens (3 to 80 characters in all). (private.event_slug_pattern) */
+export const eventSlugPattern = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
+/** The most tickets a single order may hold across its ticket types. (private.max_tickets_per_order) */
+export const maxTicketsPerOrder = 100;
+
+/** The most tickets of one type a single order may hold. (private.max_tickets_per_type) */
+export const maxTicketsPerType = 50;
+
+/** The private realtime topic of an organization: org:<organization id>:<topic key>. (private.organization_topic) */
+export const organizationTopic = (organizationId: string, topicKey: string): string => `org:${organizationId}:${topicKey}`;
+
+/** A promo code: 3 to 32 letters, digits, hyphens or underscores (POSIX regular expression, also valid in JavaScript). (private.promo_code_pattern) */
+export const promoCodePattern = "^[A-Za-z0-9_-]{3,32}$";
+
 export const Constants = {
   public: {
     Enums: {
+      attribution_message_kind: ["sale", "refund", "removed"],
       event_status: ["draft", "published", "cancelled"],
       order_status: ["paid", "refunded"],
       organization_role: ["owner", "admin", "member"],

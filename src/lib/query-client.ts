@@ -12,3 +12,12 @@ export function createQueryClient(): QueryClient {
     },
   });
 }
+
+/**
+ * Marks every query of one organization stale, whichever feature owns it: query keys are
+ * `[feature, organizationId, …]` throughout the app. For writes whose effects reach other
+ * features' figures (a refund, publishing an event).
+ */
+export function invalidateOrganization(queryClient: QueryClient, organizationId: string): Promise<void> {
+  return queryClient.invalidateQueries({ predicate: (query) => query.queryKey[1] === organizationId });
+}

@@ -7,9 +7,10 @@
  * Usage: `npm run gen:types` (writes the file), `npm run gen:types -- --check` (exits 1
  * when the committed file is out of date). The database tests run the same check.
  *
- * Function result columns are typed as non-null, as the Supabase generator does,
- * except those a function's comment lists as "Nullable: a, b." ("Nullable: result."
- * for a scalar result): the catalog does not record nullability of results.
+ * Function arguments and result columns are typed as non-null, as the Supabase
+ * generator does, except those a function's comment lists as "Nullable: a, b."
+ * (argument names such as p_event_id, result column names, or "result" for a scalar
+ * result): the catalog does not record which of them may be null.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -124,6 +125,100 @@ function nullableNames(comment: string | null): Set<string> {
   const match = comment?.match(/Nullable: ([a-z0-9_, ]+)\./);
   return new Set(match ? match[1].split(',').map((s) => s.trim()) : []);
 }
+
+/** Error codes: `raise exception '<code>'` and `private.raise_invalid_field('<code>', …)` in function bodies. */
+const ERROR_CODE_PATTERNS = [/raise\s+exception\s+'([a-z][a-z0-9_]*)'/gi, /raise_invalid_field\(\s*'([a-z][a-z0-9_]*)'/g];
+
+/** Characters no contract value contains, standing in for a builder's arguments. */
+const sentinel = (i: number) => `\u0001${i}\u0002`;
+
+/**
+ * The contract: stable error codes read from the bodies of the functions in `public` and
+ * `private`, and every function whose comment contains "@contract <name>":
+ * - without arguments: its value becomes `export const <name>`;
+ * - returning text from text/uuid arguments: a builder, called once with placeholders
+ *   and emitted as a template function with the same parameters;
+ * - returning jsonb: a payload builder, emitted as `export interface <name>` with one
+ *   field per argument (without the p_ prefix); "Nullable: p_a, p_b." makes fields nullable.
+ * The comment before the marker becomes the doc comment.
+ */
+async function contractSection(db: Queryable, enumNames: Set<string>): Promise<string[]> {
+  const bodies = (
+    await db.query<{ src: string }>(
+      `select p.prosrc as src from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+       where n.nspname in ('public', 'private') and p.prolang in (select oid from pg_language where lanname in ('plpgsql', 'sql'))`,
+    )
+  ).rows;
+  const codes = new Set<string>();
+  for (const { src } of bodies) {
+    for (const pattern of ERROR_CODE_PATTERNS) for (const match of src.matchAll(pattern)) codes.add(match[1]);
+  }
+  const out: string[] = [];
+  out.push('/** Every stable error code the database raises (the error\'s `message`), read from the function bodies. */');
+  out.push(`export const ErrorCodes = [${[...codes].sort().map((c) => JSON.stringify(c)).join(', ')}] as const;`);
+  out.push('export type ErrorCode = (typeof ErrorCodes)[number];');
+  out.push('');
+
+  const builders = (
+    await db.query<{ schema: string; name: string; comment: string; arg_names: string[] | string | null; arg_types: number[] | string; return_type: string }>(
+      `select n.nspname as schema, p.proname as name, obj_description(p.oid, 'pg_proc') as comment,
+              p.proargnames as arg_names, p.proargtypes::oid[] as arg_types, format_type(p.prorettype, null) as return_type
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+       where n.nspname in ('public', 'private') and obj_description(p.oid, 'pg_proc') like '%@contract %'
+       order by substring(obj_description(p.oid, 'pg_proc') from '@contract ([A-Za-z0-9_]+)')`,
+    )
+  ).rows;
+  for (const fn of builders) {
+    const exportName = /@contract ([A-Za-z0-9_]+)/.exec(fn.comment)![1];
+    const doc = fn.comment.split('@contract')[0].replace(/\s*Nullable: [a-z0-9_, ]+\.\s*/, ' ').trim();
+    const argNames = asArray<string>(fn.arg_names ?? []);
+    const argTypes = asArray<number>(fn.arg_types).map(Number);
+    const qualified = `${fn.schema}.${fn.name}`;
+    out.push(`/** ${doc} (${qualified}) */`);
+    if (argTypes.length === 0) {
+      const { rows } = await db.query<{ value: unknown }>(`select ${qualified}() as value`);
+      out.push(`export const ${exportName} = ${JSON.stringify(rows[0].value)};`);
+    } else if (fn.return_type === 'text') {
+      const types = (await db.query<{ t: string }>('select format_type(t, null) as t from unnest($1::oid[]) t', [argTypes])).rows.map((r) => r.t);
+      if (types.some((t) => t !== 'text' && t !== 'uuid')) throw new Error(`${qualified}: a template builder takes text or uuid arguments`);
+      // Each argument gets a placeholder of its type; the result shows where it went.
+      const placeholders = types.map((t, i) => (t === 'uuid' ? `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` : sentinel(i)));
+      const { rows } = await db.query<{ value: string }>(
+        `select ${qualified}(${types.map((t, i) => `$${i + 1}::${t}`).join(', ')}) as value`,
+        placeholders,
+      );
+      const params = argNames.map((n) => camel(n.replace(/^p_/, '')));
+      let template = rows[0].value.replace(/[`\\$]/g, (c) => `\\${c}`);
+      placeholders.forEach((placeholder, i) => {
+        template = template.split(placeholder).join(`\${${params[i]}}`);
+      });
+      out.push(`export const ${exportName} = (${params.map((p) => `${p}: string`).join(', ')}): string => \`${template}\`;`);
+    } else if (fn.return_type === 'jsonb') {
+      const nullable = nullableNames(fn.comment);
+      const info = (
+        await db.query<TypeInfoRow>(
+          `select t.oid::int as oid, t.typname as name, n.nspname as schema, t.typtype::text as type, t.typcategory::text as category,
+                  t.typrelid::int as relid, null::text as relation_name, null::text as element_name, null::text as element_schema, null::text as element_type
+           from pg_type t join pg_namespace n on n.oid = t.typnamespace where t.oid = any ($1::oid[])`,
+          [argTypes],
+        )
+      ).rows;
+      out.push(`export interface ${exportName} {`);
+      argNames.forEach((name, i) => {
+        const t = info.find((row) => Number(row.oid) === argTypes[i])!;
+        const ref: TypeRef = { name: t.name, schema: t.schema, type: t.type, category: t.category, elementName: null, elementSchema: null, elementType: null };
+        out.push(`  ${name.replace(/^p_/, '')}: ${tsType(ref, enumNames)}${nullable.has(name) ? ' | null' : ''};`);
+      });
+      out.push('}');
+    } else {
+      throw new Error(`${qualified}: @contract functions return a constant, text from text/uuid arguments, or jsonb`);
+    }
+    out.push('');
+  }
+  return out;
+}
+
+const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 export async function generateTypes(db: Queryable): Promise<string> {
   const enumRows = (
@@ -317,7 +412,7 @@ export async function generateTypes(db: Queryable): Promise<string> {
         const type = tsType(refOf(oid), enumNames);
         if (mode === 'i' || mode === 'b' || mode === 'v') {
           const optional = inputIndex >= inputCount - Number(f.default_count);
-          args.push(`          ${quoteKey(name)}${optional ? '?' : ''}: ${type};`);
+          args.push(`          ${quoteKey(name)}${optional ? '?' : ''}: ${type}${nullable.has(name) ? ' | null' : ''};`);
           inputIndex += 1;
         }
         if (mode === 'o' || mode === 'b' || mode === 't') {
@@ -366,6 +461,7 @@ export async function generateTypes(db: Queryable): Promise<string> {
   out.push("export type FunctionArgs<T extends keyof PublicSchema['Functions']> = PublicSchema['Functions'][T]['Args'];");
   out.push("export type FunctionReturns<T extends keyof PublicSchema['Functions']> = PublicSchema['Functions'][T]['Returns'];");
   out.push('');
+  out.push(...(await contractSection(db, enumNames)));
   out.push('export const Constants = {');
   out.push(`  ${SCHEMA}: {`);
   out.push('    Enums: {');

@@ -755,7 +755,7 @@ revoke all on function public.order_detail(uuid) from public, anon, authenticate
 grant execute on function public.order_detail(uuid) to authenticated, service_role;
 
 -- Refunds: broadcast every one ------------------------------------------------------------------------
--- Same messages as before; a refund of an order credited to nobody is sent too (with a
+-- Same messages as before, built by private.attribution_message(); a refund of an order credited to nobody is sent too (with a
 -- null promoter), so the event totals and remaining tickets on open dashboards follow.
 create or replace function private.broadcast_attribution_changes()
 returns trigger
@@ -766,10 +766,7 @@ as $$
 begin
   if tg_table_name = 'attributions' and tg_op = 'INSERT' then
     perform realtime.send(
-      jsonb_build_object(
-        'kind', 'sale', 'promoter_id', a.promoter_id, 'promoter_name', p.name, 'event_id', a.event_id,
-        'order_id', a.order_id, 'tickets', o.ticket_count, 'revenue_minor', o.total_minor, 'currency', o.currency
-      ),
+      private.attribution_message('sale', a.promoter_id, p.name, a.event_id, a.order_id, o.ticket_count, o.total_minor, o.currency),
       'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
     from new_rows a
     join public.orders o on o.id = a.order_id
@@ -778,10 +775,7 @@ begin
   elsif tg_table_name = 'attributions' and tg_op = 'DELETE' then
     -- One message per promoter and event, however many attributions went.
     perform realtime.send(
-      jsonb_build_object(
-        'kind', 'removed', 'promoter_id', d.promoter_id, 'promoter_name', p.name, 'event_id', d.event_id,
-        'order_id', null, 'tickets', d.tickets, 'revenue_minor', d.revenue_minor, 'currency', d.currency
-      ),
+      private.attribution_message('removed', d.promoter_id, p.name, d.event_id, null, d.tickets::integer, d.revenue_minor::bigint, d.currency),
       'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
     from (
       select a.organization_id, a.promoter_id, a.event_id, min(o.currency) as currency,
@@ -795,10 +789,7 @@ begin
     left join public.promoters p on p.id = d.promoter_id;
   elsif tg_table_name = 'orders' then
     perform realtime.send(
-      jsonb_build_object(
-        'kind', 'refund', 'promoter_id', a.promoter_id, 'promoter_name', p.name, 'event_id', n.event_id,
-        'order_id', n.id, 'tickets', n.ticket_count, 'revenue_minor', n.total_minor, 'currency', n.currency
-      ),
+      private.attribution_message('refund', a.promoter_id, p.name, n.event_id, n.id, n.ticket_count, n.total_minor, n.currency),
       'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
     from new_rows n
     join old_rows o on o.id = n.id

@@ -14,6 +14,12 @@ import { startTestEmulator, type TestEmulator } from '../helpers/emulator.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const HOSTED = 'https://abcdefghijklmnop.supabase.co';
+const HOSTED_KEY = 'hosted-project-anon-key-for-the-build-test';
+
+function restore(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
 
 let outDir: string;
 let emulator: TestEmulator;
@@ -25,13 +31,14 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 beforeAll(async () => {
   outDir = await mkdtemp(path.join(tmpdir(), 'promoter-links-build-'));
-  const previous = process.env.VITE_SUPABASE_URL;
+  const previous = { url: process.env.VITE_SUPABASE_URL, key: process.env.VITE_SUPABASE_ANON_KEY };
   process.env.VITE_SUPABASE_URL = HOSTED;
+  process.env.VITE_SUPABASE_ANON_KEY = HOSTED_KEY;
   try {
     await build({ root, configFile: path.join(root, 'vite.config.ts'), mode: 'production', logLevel: 'silent', build: { outDir, emptyOutDir: true } });
   } finally {
-    if (previous === undefined) delete process.env.VITE_SUPABASE_URL;
-    else process.env.VITE_SUPABASE_URL = previous;
+    restore('VITE_SUPABASE_URL', previous.url);
+    restore('VITE_SUPABASE_ANON_KEY', previous.key);
   }
   emulator = await startTestEmulator({ emulator: { staticDir: outDir } });
 }, 300_000);
@@ -48,6 +55,19 @@ async function get(pathname: string, headers: Record<string, string> = {}) {
 }
 
 describe('the production build', () => {
+  it('refuses to run without the hosted project\'s URL and anon key, naming them and the emulator mode', async () => {
+    const previous = { url: process.env.VITE_SUPABASE_URL, key: process.env.VITE_SUPABASE_ANON_KEY };
+    delete process.env.VITE_SUPABASE_URL;
+    delete process.env.VITE_SUPABASE_ANON_KEY;
+    try {
+      const attempt = build({ root, configFile: path.join(root, 'vite.config.ts'), mode: 'production', logLevel: 'silent', build: { write: false } });
+      await expect(attempt).rejects.toThrow(/needs VITE_SUPABASE_URL and VITE_SUPABASE_ANON_KEY.*--mode emulator/s);
+    } finally {
+      restore('VITE_SUPABASE_URL', previous.url);
+      restore('VITE_SUPABASE_ANON_KEY', previous.key);
+    }
+  });
+
   it('contains no source maps and no reference to one', async () => {
     const files = await filesUnder(outDir);
     expect(files.some((file) => file.endsWith('.js'))).toBe(true);

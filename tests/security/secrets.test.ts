@@ -36,6 +36,8 @@ describe('the built SPA', () => {
     await build({
       root: projectDir,
       configFile: path.join(projectDir, 'vite.config.ts'),
+      // The build served by the local emulator (npm start), which embeds the local anon key.
+      mode: 'emulator',
       logLevel: 'silent',
       build: { outDir, emptyOutDir: true },
     });

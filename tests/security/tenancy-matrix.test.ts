@@ -480,6 +480,36 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
     allowed: MEMBERS_A,
     args: async (world) => ({ p_organization_id: world.a.id, p_promo_code: `FREE${world.unique()}` }),
   },
+  save_event: {
+    allowed: MEMBERS_A,
+    args: async (world) => ({
+      p_organization_id: world.a.id,
+      p_event_id: null,
+      p_name: 'Matrix event',
+      p_slug: `matrix-${world.unique()}`.toLowerCase(),
+      p_description: '',
+      p_venue: '',
+      p_starts_at: '2030-01-01T20:00:00Z',
+      p_ticket_types: [{ name: 'Entry', price_minor: 100, capacity: 10 }],
+    }),
+    tookEffect: (world, args) => exists(world, 'select 1 from public.events where slug = $1', [args.p_slug]),
+  },
+  save_promoter: {
+    allowed: MEMBERS_A,
+    args: async (world) => ({
+      p_organization_id: world.a.id,
+      p_promoter_id: null,
+      p_name: 'Matrix promoter',
+      p_promo_code: `MX${world.unique()}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32),
+      p_email: null,
+      p_phone: null,
+      p_notes: null,
+      p_event_ids: [world.a.publishedEventId],
+      p_group_ids: [],
+    }),
+    tookEffect: (world, args) =>
+      exists(world, 'select 1 from public.promoters where organization_id = $1 and promo_code = $2', [world.a.id, args.p_promo_code]),
+  },
   request_promoter_deletion: {
     allowed: ADMINS_A,
     args: async (world) => ({ p_promoter_id: await newPromoter(world, world.a) }),

@@ -17,6 +17,7 @@ import { usePromoterPerformance } from '@/features/promoters/api/get-promoter-pe
 import { PromoterList } from '@/features/promoters/components/promoter-list';
 import { SummaryCards } from '@/features/promoters/components/summary-cards';
 import { usePerformanceFilters } from '@/features/promoters/hooks/use-performance-filters';
+import { rangeProblem } from '@/features/promoters/lib/filters';
 
 // The first view is the leaderboard: the detail panel (links, chart, edit and delete) and
 // the add form load when someone opens them, keeping them out of the first download.
@@ -32,6 +33,7 @@ export function PromotersRoute() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const view = usePerformanceFilters();
+  const rangeError = rangeProblem(view.range);
   const groups = useGroupPerformance(organization.id, view.filters.from, view.filters.to);
   const events = useEvents(organization.id);
   // The unfiltered leaderboard (same query the detail panel uses) gives the "All" count.
@@ -64,47 +66,55 @@ export function PromotersRoute() {
             />
           )}
         </Field>
-        <DateRangeSelect value={view.range} onChange={view.setRange} />
+        <DateRangeSelect value={view.range} onChange={view.setRange} error={rangeError} />
       </div>
       <GroupFilter groups={groupOptions} total={everyone.data?.length} selected={view.groupId} onSelect={view.setGroup} />
-      <PanelErrorBoundary title="Summary could not load">
-        <SummaryCards organizationId={organization.id} filters={view.filters} />
-      </PanelErrorBoundary>
-      <div className={`performance ${promoterId ? 'performance--with-detail' : ''}`}>
-        <PanelErrorBoundary title="Promoters could not load">
-          <PromoterList
-            organizationId={organization.id}
-            currency={organization.currency}
-            filters={view.filters}
-            sort={view.sort}
-            onSortChange={view.setSort}
-            selectedId={promoterId}
-            searchString={view.searchString}
-            onAdd={() => setAdding(true)}
-          />
-        </PanelErrorBoundary>
-        {promoterId ? (
-          <PanelErrorBoundary title="This promoter could not load">
-            <Suspense fallback={<SkeletonList rows={4} label="Loading promoter" />}>
-              <PromoterDetail
-              key={promoterId}
-              organizationId={organization.id}
-              currency={organization.currency}
-              promoterId={promoterId}
-              filters={view.filters}
-              events={eventOptions}
-              groups={groupOptions}
-              backTo={listHref}
-              onDeleted={() => navigate(listHref, { replace: true })}
-              onGroupsChanged={refreshGroups}
-              />
-            </Suspense>
+      {rangeError ? (
+        <p className="form-error" role="alert">
+          No figures for this range. {rangeError}
+        </p>
+      ) : (
+        <>
+          <PanelErrorBoundary title="Summary could not load">
+            <SummaryCards organizationId={organization.id} filters={view.filters} />
           </PanelErrorBoundary>
-        ) : null}
-      </div>
-      <PanelErrorBoundary title="Groups could not load">
-        <GroupsPanel organizationId={organization.id} currency={organization.currency} from={view.filters.from} to={view.filters.to} manage={false} />
-      </PanelErrorBoundary>
+          <div className={`performance ${promoterId ? 'performance--with-detail' : ''}`}>
+            <PanelErrorBoundary title="Promoters could not load">
+              <PromoterList
+                organizationId={organization.id}
+                currency={organization.currency}
+                filters={view.filters}
+                sort={view.sort}
+                onSortChange={view.setSort}
+                selectedId={promoterId}
+                searchString={view.searchString}
+                onAdd={() => setAdding(true)}
+              />
+            </PanelErrorBoundary>
+            {promoterId ? (
+              <PanelErrorBoundary title="This promoter could not load">
+                <Suspense fallback={<SkeletonList rows={4} label="Loading promoter" />}>
+                  <PromoterDetail
+                  key={promoterId}
+                  organizationId={organization.id}
+                  currency={organization.currency}
+                  promoterId={promoterId}
+                  filters={view.filters}
+                  events={eventOptions}
+                  groups={groupOptions}
+                  backTo={listHref}
+                  onDeleted={() => navigate(listHref, { replace: true })}
+                  onGroupsChanged={refreshGroups}
+                  />
+                </Suspense>
+              </PanelErrorBoundary>
+            ) : null}
+          </div>
+          <PanelErrorBoundary title="Groups could not load">
+            <GroupsPanel organizationId={organization.id} currency={organization.currency} from={view.filters.from} to={view.filters.to} manage={false} />
+          </PanelErrorBoundary>
+        </>
+      )}
       {adding ? (
         <Suspense fallback={null}>
           <PromoterFormDialog

@@ -1,8 +1,9 @@
+import { promoCodePattern } from '@/lib/database.types';
 import { publicApi } from '@/lib/public-api';
 import { getSessionId, saveAttributionToken } from '../lib/attendee-session';
 
 /** Promo codes as the database allows them; anything else cannot match a promoter. */
-const PROMO_CODE_PATTERN = /^[A-Za-z0-9_-]{3,32}$/;
+const PROMO_CODE_PATTERN = new RegExp(promoCodePattern);
 
 /** Visits being recorded, so checkout can wait for a token that is still on its way. */
 const pending = new Map<string, Promise<void>>();

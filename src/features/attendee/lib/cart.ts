@@ -1,11 +1,13 @@
+import { maxTicketsPerOrder, maxTicketsPerType } from '@/lib/database.types';
+
 /**
  * The tickets an attendee picked, carried from the event page to checkout in the URL
  * (`?tickets=<ticket type id>:<quantity>,…`) so a reload or a shared link keeps them.
  */
 
 /** Limits enforced by checkout() in the database; the UI applies them up front. */
-export const MAX_PER_TICKET_TYPE = 50;
-export const MAX_PER_ORDER = 100;
+export const MAX_PER_TICKET_TYPE = maxTicketsPerType;
+export const MAX_PER_ORDER = maxTicketsPerOrder;
 
 export type Cart = ReadonlyMap<string, number>;
 

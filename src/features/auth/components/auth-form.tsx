@@ -63,7 +63,9 @@ export function AuthForm({
         value={password}
         onChange={(e) => setPassword(e.target.value)}
       />
-      <Button type="submit" variant="primary" loading={mutation.isPending} disabled={!email || !password}>
+      <Button type="submit" variant="primary" loading={mutation.isPending} disabled={!email || !password}
+        disabledReason={!email ? 'Enter your email address first.' : 'Enter your password first.'}
+      >
         {mode === 'sign-in' ? 'Sign in' : 'Create account'}
       </Button>
       {footer}

@@ -18,10 +18,8 @@ export interface SaveEventInput {
   description: string;
   venue: string;
   starts_at: string;
-  currency: string;
+  /** The event's full list of ticket types, in display order; existing ones not listed are removed. */
   ticketTypes: TicketTypeInput[];
-  /** Existing ticket types the organizer removed. */
-  removedTicketTypeIds: string[];
 }
 
 /** Lower-case words joined by dashes, as the slug constraint wants. */
@@ -36,37 +34,29 @@ export function slugify(name: string): string {
     .replace(/-+$/, '');
 }
 
-/** Creates or updates an event, then brings its ticket types in line with the form. */
+/**
+ * Creates (as a draft) or updates an event together with its ticket types in one
+ * database call: either everything is saved or nothing is, so a retry after a refusal
+ * starts from where the form was.
+ */
 export async function saveEvent(input: SaveEventInput): Promise<{ id: string }> {
-  const values = {
-    name: input.name.trim(),
-    slug: input.slug.trim(),
-    description: input.description.trim(),
-    venue: input.venue.trim(),
-    starts_at: input.starts_at,
-  };
-  const saved = input.id
-    ? await supabase.from('events').update(values).eq('id', input.id).select('id').single()
-    : await supabase
-        .from('events')
-        .insert({ ...values, organization_id: input.organizationId, currency: input.currency, status: 'draft' })
-        .select('id')
-        .single();
-  if (saved.error) throw saved.error;
-  const eventId = saved.data.id;
-
-  if (input.removedTicketTypeIds.length > 0) {
-    const { error } = await supabase.from('ticket_types').delete().in('id', input.removedTicketTypeIds);
-    if (error) throw error;
-  }
-  for (const [index, ticket] of input.ticketTypes.entries()) {
-    const row = { name: ticket.name.trim(), price_minor: ticket.price_minor, capacity: ticket.capacity, sort_order: index + 1 };
-    const { error } = ticket.id
-      ? await supabase.from('ticket_types').update(row).eq('id', ticket.id)
-      : await supabase.from('ticket_types').insert({ ...row, organization_id: input.organizationId, event_id: eventId });
-    if (error) throw error;
-  }
-  return { id: eventId };
+  const { data, error } = await supabase.rpc('save_event', {
+    p_organization_id: input.organizationId,
+    p_event_id: input.id ?? null,
+    p_name: input.name,
+    p_slug: input.slug,
+    p_description: input.description,
+    p_venue: input.venue,
+    p_starts_at: input.starts_at,
+    p_ticket_types: input.ticketTypes.map((ticket) => ({
+      ...(ticket.id ? { id: ticket.id } : {}),
+      name: ticket.name,
+      price_minor: ticket.price_minor,
+      capacity: ticket.capacity,
+    })),
+  });
+  if (error) throw error;
+  return { id: data };
 }
 
 export function useSaveEvent({ onSuccess }: { onSuccess?: () => void } = {}) {

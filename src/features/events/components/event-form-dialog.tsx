@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { Field, TextField } from '@/components/ui/field';
-import { errorMessage } from '@/lib/errors';
+import { eventSlugPattern } from '@/lib/database.types';
+import { errorMessage, sentenceFor } from '@/lib/errors';
 import { minorToInput, parseMoneyInput } from '@/lib/format';
 import type { OrganizerEvent } from '../api/get-events';
 import { slugify, useSaveEvent } from '../api/save-event';
@@ -53,7 +54,6 @@ export function EventFormDialog({
         }))
       : [newRow()],
   );
-  const [removed, setRemoved] = useState<string[]>([]);
   const [formError, setFormError] = useState<string | null>(null);
   const save = useSaveEvent({ onSuccess: onClose });
   const eventCurrency = event?.currency ?? currency;
@@ -67,8 +67,8 @@ export function EventFormDialog({
     formEvent.preventDefault();
     setFormError(null);
     if (!name.trim()) return setFormError('Please enter the event name.');
-    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(effectiveSlug) || effectiveSlug.length < 3) {
-      return setFormError('The web address must be 3–80 lower-case letters, digits and single dashes.');
+    if (!new RegExp(eventSlugPattern).test(effectiveSlug) || effectiveSlug.length < 3) {
+      return setFormError(sentenceFor('invalid_slug'));
     }
     const startDate = new Date(startsAt);
     if (!startsAt || Number.isNaN(startDate.getTime())) return setFormError('Please choose when the event starts.');
@@ -89,9 +89,7 @@ export function EventFormDialog({
       description,
       venue,
       starts_at: startDate.toISOString(),
-      currency: eventCurrency,
       ticketTypes,
-      removedTicketTypeIds: removed,
     });
   }
 
@@ -132,8 +130,8 @@ export function EventFormDialog({
                 size="sm"
                 variant="ghost"
                 disabled={rows.length === 1}
+                disabledReason="An event needs at least one ticket type."
                 onClick={() => {
-                  if (row.id) setRemoved((all) => [...all, row.id!]);
                   setRows((all) => all.filter((item) => item.key !== row.key));
                 }}
               >

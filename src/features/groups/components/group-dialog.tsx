@@ -56,7 +56,7 @@ export function GroupDialog({
         </fieldset>
         <div className="form-actions">
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" loading={save.isPending} disabled={!name.trim()}>
+          <Button type="submit" variant="primary" loading={save.isPending} disabled={!name.trim()} disabledReason="Enter a group name first.">
             {group ? 'Save' : 'Create group'}
           </Button>
         </div>

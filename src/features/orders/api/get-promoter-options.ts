@@ -18,3 +18,19 @@ export async function getPromoterOptions(organizationId: string): Promise<Promot
 export function usePromoterOptions(organizationId: string) {
   return useQuery({ queryKey: orderKeys.promoterOptions(organizationId), queryFn: () => getPromoterOptions(organizationId) });
 }
+
+export interface EventOption {
+  id: string;
+  name: string;
+}
+
+/** The organization's events, soonest first, for the event filter. */
+export async function getEventOptions(organizationId: string): Promise<EventOption[]> {
+  const { data, error } = await supabase.from('events').select('id, name').eq('organization_id', organizationId).order('starts_at');
+  if (error) throw error;
+  return data;
+}
+
+export function useEventOptions(organizationId: string) {
+  return useQuery({ queryKey: orderKeys.eventOptions(organizationId), queryFn: () => getEventOptions(organizationId) });
+}

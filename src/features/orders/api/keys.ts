@@ -9,4 +9,5 @@ export const orderKeys = {
   details: (organizationId: string) => [...orderKeys.organization(organizationId), 'detail'] as const,
   detail: (organizationId: string, orderId: string) => [...orderKeys.details(organizationId), orderId] as const,
   promoterOptions: (organizationId: string) => [...orderKeys.organization(organizationId), 'promoter-options'] as const,
+  eventOptions: (organizationId: string) => [...orderKeys.organization(organizationId), 'event-options'] as const,
 };

@@ -1,9 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { eventKeys } from '@/features/events/api/keys';
-import { groupKeys } from '@/features/groups/api/keys';
-import { promoterKeys } from '@/features/promoters/api/keys';
+import { invalidateOrganization } from '@/lib/query-client';
 import { supabase } from '@/lib/supabase';
-import { orderKeys } from './keys';
 
 /** Refunds an order (owners and admins; the database refuses anyone else). */
 export async function refundOrder(orderId: string): Promise<void> {
@@ -16,12 +13,7 @@ export function useRefundOrder(organizationId: string) {
   return useMutation({
     mutationFn: refundOrder,
     // The refund's broadcast refreshes other dashboards; this one refreshes at once.
-    onSettled: () =>
-      Promise.all([
-        queryClient.invalidateQueries({ queryKey: orderKeys.organization(organizationId) }),
-        queryClient.invalidateQueries({ queryKey: promoterKeys.organization(organizationId) }),
-        queryClient.invalidateQueries({ queryKey: groupKeys.organization(organizationId) }),
-        queryClient.invalidateQueries({ queryKey: eventKeys.organization(organizationId) }),
-      ]),
+    // Orders, promoters, groups and events all show what a refund changes.
+    onSettled: () => invalidateOrganization(queryClient, organizationId),
   });
 }

@@ -6,11 +6,10 @@ import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Field } from '@/components/ui/field';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
-import { useEvents } from '@/features/events/api/get-events';
 import { downloadCsv } from '@/lib/csv';
 import { errorMessage } from '@/lib/errors';
 import { formatDateTime, formatMoney, formatNumber } from '@/lib/format';
-import { usePromoterOptions } from '../api/get-promoter-options';
+import { useEventOptions, usePromoterOptions } from '../api/get-promoter-options';
 import { listAllOrders, useOrders } from '../api/list-orders';
 import { useOrderFilters } from '../hooks/use-order-filters';
 import { ordersCsv } from '../lib/export';
@@ -20,7 +19,7 @@ import { OrderDetail } from './order-detail';
 /** The organization's orders: search, filters, pages of 50, CSV export, and the open order beside them. */
 export function OrdersPage({ organizationId, orderId, orderHref }: { organizationId: string; orderId?: string; orderHref: (id: string) => string }) {
   const view = useOrderFilters();
-  const events = useEvents(organizationId);
+  const events = useEventOptions(organizationId);
   const promoters = usePromoterOptions(organizationId);
   const rangeError = dateRangeError(view.filters.from, view.filters.to);
   const orders = useOrders(organizationId, view.filters, rangeError === null);

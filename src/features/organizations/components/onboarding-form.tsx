@@ -37,7 +37,7 @@ export function OrganizationForm({ onDone, submitLabel }: { onDone: (organizatio
           </select>
         )}
       </Field>
-      <Button type="submit" variant="primary" loading={create.isPending} disabled={!name.trim()} title={name.trim() ? undefined : 'Enter a name first.'}>
+      <Button type="submit" variant="primary" loading={create.isPending} disabled={!name.trim()} disabledReason="Enter the organization's name first.">
         {submitLabel}
       </Button>
     </form>

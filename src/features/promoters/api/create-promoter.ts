@@ -10,48 +10,40 @@ export interface PromoterInput {
   notes: string;
 }
 
-export interface CreatePromoterInput extends PromoterInput {
+export interface SavePromoterInput extends PromoterInput {
   organizationId: string;
-  eventIds: string[];
-  groupIds: string[];
+  /** Present when editing an existing promoter. */
+  id?: string;
+  /** Events the promoter is active on; undefined leaves the links as they are. */
+  eventIds?: string[];
+  /** The promoter's groups; undefined leaves them as they are. */
+  groupIds?: string[];
 }
 
-const blankToNull = (text: string) => (text.trim() ? text.trim() : null);
-
-/** Adds a promoter, activates them on the chosen events and puts them into the chosen groups. */
-export async function createPromoter(input: CreatePromoterInput): Promise<{ id: string }> {
-  const { data, error } = await supabase
-    .from('promoters')
-    .insert({
-      organization_id: input.organizationId,
-      name: input.name.trim(),
-      promo_code: input.promoCode.trim(),
-      email: blankToNull(input.email),
-      phone: blankToNull(input.phone),
-      notes: blankToNull(input.notes),
-    })
-    .select('id')
-    .single();
+/**
+ * Creates or updates a promoter with its tracking links and groups in one database call:
+ * either all of it is saved or none of it, so a retry after a refusal starts afresh.
+ */
+export async function savePromoter(input: SavePromoterInput): Promise<{ id: string }> {
+  const { data, error } = await supabase.rpc('save_promoter', {
+    p_organization_id: input.organizationId,
+    p_promoter_id: input.id ?? null,
+    p_name: input.name,
+    p_promo_code: input.promoCode,
+    p_email: input.email,
+    p_phone: input.phone,
+    p_notes: input.notes,
+    p_event_ids: input.eventIds ?? null,
+    p_group_ids: input.groupIds ?? null,
+  });
   if (error) throw error;
-  if (input.eventIds.length > 0) {
-    const { error: linkError } = await supabase
-      .from('event_promoters')
-      .insert(input.eventIds.map((eventId) => ({ organization_id: input.organizationId, event_id: eventId, promoter_id: data.id, active: true })));
-    if (linkError) throw linkError;
-  }
-  if (input.groupIds.length > 0) {
-    const { error: groupError } = await supabase
-      .from('promoter_group_members')
-      .insert(input.groupIds.map((groupId) => ({ organization_id: input.organizationId, group_id: groupId, promoter_id: data.id })));
-    if (groupError) throw groupError;
-  }
-  return data;
+  return { id: data };
 }
 
 export function useCreatePromoter({ onSuccess }: { onSuccess?: (promoter: { id: string }) => void } = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: createPromoter,
+    mutationFn: (input: SavePromoterInput & { eventIds: string[]; groupIds: string[] }) => savePromoter({ ...input, id: undefined }),
     onSuccess: async (promoter, input) => {
       await queryClient.invalidateQueries({ queryKey: promoterKeys.organization(input.organizationId) });
       onSuccess?.(promoter);

@@ -9,7 +9,8 @@ const LABELS: Record<RangePreset, string> = {
   custom: 'Custom range',
 };
 
-export function DateRangeSelect({ value, onChange }: { value: DateRange; onChange: (range: DateRange) => void }) {
+/** The period of the figures; `error` explains why a custom range cannot be used. */
+export function DateRangeSelect({ value, onChange, error }: { value: DateRange; onChange: (range: DateRange) => void; error?: string }) {
   return (
     <>
       <Field label="Date range">
@@ -30,7 +31,7 @@ export function DateRangeSelect({ value, onChange }: { value: DateRange; onChang
               <input type="date" className="input" {...control} value={value.customFrom ?? ''} max={value.customTo} onChange={(e) => onChange({ ...value, customFrom: e.target.value })} />
             )}
           </Field>
-          <Field label="To">
+          <Field label="To" error={error ? 'The end date is before the start date.' : undefined}>
             {(control) => (
               <input type="date" className="input" {...control} value={value.customTo ?? ''} min={value.customFrom} onChange={(e) => onChange({ ...value, customTo: e.target.value })} />
             )}

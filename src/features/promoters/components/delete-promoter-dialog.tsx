@@ -119,7 +119,7 @@ function DeleteSteps({ organizationId, promoter, onClose, onDeleted }: { organiz
         <TextField label="Promo code" autoComplete="off" value={typed} onChange={(e) => setTyped(e.target.value)} />
         <div className="form-actions">
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="danger" loading={confirm.isPending} disabled={!typed.trim()}>
+          <Button type="submit" variant="danger" loading={confirm.isPending} disabled={!typed.trim()} disabledReason="Type the promo code first.">
             Delete permanently
           </Button>
         </div>

@@ -65,6 +65,10 @@ function PromoterForm({ organizationId, onClose, promoter, events = [], groups =
   }
 
   const canSubmit = name.trim() !== '' && wellFormed && !codeError && !mutation.isPending;
+  let blocked: string | undefined;
+  if (!name.trim()) blocked = 'Enter the promoter’s name first.';
+  else if (!wellFormed) blocked = 'Enter a promo code of 3–32 letters, digits, dashes or underscores.';
+  else if (codeError) blocked = `${promoCode.trim()} is already taken: choose another promo code.`;
 
   function toggle(list: string[], id: string, on: boolean) {
     return on ? [...list, id] : list.filter((item) => item !== id);
@@ -132,7 +136,7 @@ function PromoterForm({ organizationId, onClose, promoter, events = [], groups =
         ) : null}
         <div className="form-actions">
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" loading={mutation.isPending} disabled={!canSubmit}>
+          <Button type="submit" variant="primary" loading={mutation.isPending} disabled={!canSubmit} disabledReason={blocked}>
             {promoter ? 'Save changes' : 'Add promoter'}
           </Button>
         </div>

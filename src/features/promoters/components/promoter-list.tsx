@@ -66,7 +66,7 @@ export function PromoterList({
               </select>
             )}
           </Field>
-          <Button size="sm" onClick={exportCsv} disabled={rows.length === 0}>
+          <Button size="sm" onClick={exportCsv} disabled={rows.length === 0} disabledReason="No promoters in this view to export.">
             Export CSV
           </Button>
         </div>

@@ -6,9 +6,9 @@ import { PanelError } from '@/components/ui/error-boundary';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { organizerPreviewLink, trackingLink } from '@/config/paths';
-import { useSetEventStatus } from '@/features/events/api/set-event-status';
 import { errorMessage } from '@/lib/errors';
 import { usePromoterLinks } from '../api/get-promoter-links';
+import { usePublishEvent } from '../api/publish-event';
 import { useSetPromoterEventActive } from '../api/set-promoter-event-active';
 import QrCode from './qr-code';
 import type { Option } from './promoter-form-dialog';
@@ -28,7 +28,7 @@ export function TrackingLinks({
   const links = usePromoterLinks(organizationId, promoterId);
   const toast = useToast();
   const setActive = useSetPromoterEventActive();
-  const setEventStatus = useSetEventStatus();
+  const publishEvent = usePublishEvent();
   const [qrFor, setQrFor] = useState<string | null>(null);
   const origin = window.location.origin;
 
@@ -40,8 +40,8 @@ export function TrackingLinks({
   }
 
   function publish(eventId: string, eventName: string) {
-    setEventStatus.mutate(
-      { organizationId, eventId, status: 'published' },
+    publishEvent.mutate(
+      { organizationId, eventId },
       {
         onSuccess: () => toast.show(`${eventName} is live; the links work now.`, 'success'),
         onError: (error) => toast.show(errorMessage(error), 'error'),
@@ -91,7 +91,7 @@ export function TrackingLinks({
                       <Button
                         size="sm"
                         variant="primary"
-                        loading={setEventStatus.isPending && setEventStatus.variables?.eventId === link.event.id}
+                        loading={publishEvent.isPending && publishEvent.variables?.eventId === link.event.id}
                         onClick={() => publish(link.event.id, link.event.name)}
                       >
                         Publish<span className="visually-hidden"> {link.event.name}</span>

@@ -1,3 +1,6 @@
+import { promoCodePattern } from '@/lib/database.types';
+import { sentenceFor } from '@/lib/errors';
+
 /** The performance view's filters, as the database functions take them. */
 export type RangePreset = '7d' | '30d' | '90d' | 'all' | 'custom';
 
@@ -54,6 +57,17 @@ export function resolveRange(range: DateRange, now: Date = new Date()): { from: 
   }
 }
 
+/**
+ * Why a custom range cannot be shown, or undefined: a start after the end would
+ * otherwise show zeros as if nothing had been sold.
+ */
+export function rangeProblem(range: DateRange): string | undefined {
+  if (range.preset !== 'custom' || !range.customFrom || !range.customTo) return undefined;
+  const from = parseLocalDate(range.customFrom);
+  const to = parseLocalDate(range.customTo);
+  return from && to && from > to ? sentenceFor('invalid_date_range') : undefined;
+}
+
 /** yyyy-mm-dd of a local date, for date inputs and the timeseries function. */
 export function toDateInput(date: Date): string {
   const month = String(date.getMonth() + 1).padStart(2, '0');
@@ -79,4 +93,4 @@ export function suggestPromoCode(name: string): string {
   return base.length >= 3 ? base : '';
 }
 
-export const PROMO_CODE_PATTERN = /^[A-Za-z0-9_-]{3,32}$/;
+export const PROMO_CODE_PATTERN = new RegExp(promoCodePattern);

@@ -1,20 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import type { RealtimeChannel } from '@supabase/supabase-js';
-import { errorCode } from '@/lib/errors';
+import type { AttributionMessage } from '@/lib/database.types';
+import { databaseCode } from '@/lib/errors';
 import { supabase } from '@/lib/supabase';
 
 export type LiveStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
-export interface AttributionMessage {
-  kind: 'sale' | 'refund' | 'removed';
-  promoter_id: string;
-  promoter_name?: string | null;
-  event_id?: string | null;
-  order_id?: string | null;
-  tickets?: number | null;
-  revenue_minor?: number | null;
-  currency?: string | null;
-}
+/** The payload the database broadcasts (private.attribution_message()); generated from the schema. */
+export type { AttributionMessage };
 
 const text = (value: unknown) => (typeof value === 'string' ? value : null);
 const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
@@ -27,10 +20,10 @@ export function parseAttributionMessage(payload: unknown): AttributionMessage {
     kind,
     promoter_id: text(value.promoter_id) ?? '',
     promoter_name: text(value.promoter_name),
-    event_id: text(value.event_id),
+    event_id: text(value.event_id) ?? '',
     order_id: text(value.order_id),
-    tickets: number(value.tickets),
-    revenue_minor: number(value.revenue_minor),
+    tickets: number(value.tickets) ?? 0,
+    revenue_minor: number(value.revenue_minor) ?? 0,
     currency: text(value.currency),
   };
 }
@@ -82,7 +75,7 @@ export function useOrganizationChannel(
       const { data: topic, error } = await supabase.rpc('organization_live_topic', { p_organization_id: organizationId });
       if (disposed || mine !== generation) return;
       if (error || typeof topic !== 'string') {
-        if (errorCode(error) === 'not_authorized') {
+        if (databaseCode(error) === 'not_authorized') {
           // No longer a member (or never was): there is nothing to rejoin.
           setStatus('offline');
           return;

@@ -1,0 +1,18 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { invalidateOrganization } from '@/lib/query-client';
+import { supabase } from '@/lib/supabase';
+
+/** Publishes a draft event from a promoter's links, so its links start working. */
+export async function publishEvent(input: { organizationId: string; eventId: string }): Promise<void> {
+  const { error } = await supabase.from('events').update({ status: 'published' }).eq('id', input.eventId);
+  if (error) throw error;
+}
+
+export function usePublishEvent() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: publishEvent,
+    // The events page and every promoter's links show the event's status.
+    onSuccess: (_data, input) => invalidateOrganization(queryClient, input.organizationId),
+  });
+}
