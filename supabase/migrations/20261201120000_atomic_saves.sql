@@ -79,7 +79,7 @@ declare
   v_ticket jsonb;
   v_index integer;
   v_ticket_name text;
-  v_keep uuid[] := '{}';
+  v_keep uuid[] := '{}'::uuid[];
   v_existing record;
   v_removed record;
 begin
