@@ -95,53 +95,8 @@ comment on function private.attribution_message(public.attribution_message_kind,
 revoke all on function private.attribution_message(public.attribution_message_kind, uuid, text, uuid, uuid, integer, bigint, text)
   from public, anon, authenticated, service_role;
 
--- Same messages as before, now built by private.attribution_message().
-create or replace function private.broadcast_attribution_changes()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  if tg_table_name = 'attributions' and tg_op = 'INSERT' then
-    perform realtime.send(
-      private.attribution_message('sale', a.promoter_id, p.name, a.event_id, a.order_id, o.ticket_count, o.total_minor, o.currency),
-      'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
-    from new_rows a
-    join public.orders o on o.id = a.order_id
-    join private.organization_topics t on t.organization_id = a.organization_id
-    left join public.promoters p on p.id = a.promoter_id;
-  elsif tg_table_name = 'attributions' and tg_op = 'DELETE' then
-    -- One message per promoter and event, however many attributions went.
-    perform realtime.send(
-      private.attribution_message('removed', d.promoter_id, p.name, d.event_id, null, d.tickets::integer, d.revenue_minor::bigint, d.currency),
-      'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
-    from (
-      select a.organization_id, a.promoter_id, a.event_id, min(o.currency) as currency,
-             coalesce(sum(o.ticket_count) filter (where o.status = 'paid'), 0) as tickets,
-             coalesce(sum(o.total_minor) filter (where o.status = 'paid'), 0) as revenue_minor
-      from old_rows a
-      join public.orders o on o.id = a.order_id
-      group by 1, 2, 3
-    ) d
-    join private.organization_topics t on t.organization_id = d.organization_id
-    left join public.promoters p on p.id = d.promoter_id;
-  elsif tg_table_name = 'orders' then
-    perform realtime.send(
-      private.attribution_message('refund', a.promoter_id, p.name, n.event_id, n.id, n.ticket_count, n.total_minor, n.currency),
-      'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
-    from new_rows n
-    join old_rows o on o.id = n.id
-    join public.attributions a on a.order_id = n.id
-    join private.organization_topics t on t.organization_id = n.organization_id
-    left join public.promoters p on p.id = a.promoter_id
-    where o.status = 'paid' and n.status = 'refunded';
-  end if;
-  return null;
-end;
-$$;
-comment on function private.broadcast_attribution_changes() is
-  'Sends an "attribution" broadcast (private.attribution_message()) to the organization''s current topic org:<id>:<key> for new or removed attributions and refunds of attributed orders.';
+-- private.broadcast_attribution_changes() builds its messages with this function (see
+-- 20261201140000_orders.sql, which also broadcasts refunds of orders credited to nobody).
 
 -- Rollups rebuilt from raw rows ------------------------------------------------------
 -- The one definition of "the rollups, computed from scratch", with the grouping the
