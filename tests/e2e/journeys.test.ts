@@ -106,7 +106,7 @@ describe('promoter tracking links, end to end', () => {
       await dashboard.getByRole('link', { name: 'Events' }).waitFor();
     });
 
-    await step(journey, 'create and publish an event', [organizer], async () => {
+    await step(journey, 'create an event (a refused capacity first, then fixed) and publish it', [organizer], async () => {
       await dashboard.getByRole('link', { name: 'Events' }).click();
       await dashboard.getByRole('button', { name: 'New event' }).first().click();
       const dialog = dashboard.getByRole('dialog', { name: 'New event' });
@@ -116,8 +116,16 @@ describe('promoter tracking links, end to end', () => {
       const ticketType = dialog.getByRole('group', { name: 'Ticket type 1' });
       await ticketType.getByRole('textbox', { name: 'Ticket name' }).fill('General Admission');
       await ticketType.getByRole('textbox', { name: 'Price' }).fill('25');
-      await ticketType.getByRole('textbox', { name: 'Capacity' }).fill('100');
       eventSlug = await dialog.getByRole('textbox', { name: 'Web address' }).inputValue();
+      // A capacity the database refuses: the error names the ticket type and field, and
+      // nothing is saved, so the corrected form saves on the retry.
+      await ticketType.getByRole('textbox', { name: 'Capacity' }).fill('99999999999999');
+      await dialog.getByRole('button', { name: 'Create event' }).click();
+      await dialog.getByRole('alert').getByText('“General Admission”: capacity must be a whole number from 0 to 1,000,000.').waitFor();
+      const { data: draft, error: draftError } = await app.admin.from('events').select('id').eq('slug', eventSlug);
+      expect(draftError).toBeNull();
+      expect(draft).toEqual([]);
+      await ticketType.getByRole('textbox', { name: 'Capacity' }).fill('100');
       await dialog.getByRole('button', { name: 'Create event' }).click();
       await dialog.waitFor({ state: 'detached' });
       await dashboard.getByRole('button', { name: `Publish ${eventName}` }).click();

@@ -34,6 +34,19 @@ try {
   await page.waitForTimeout(1200);
   await page.screenshot({ path: path.join(outDir, 'promoter-detail.png'), fullPage: false });
 
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto('/dashboard/orders');
+  await page.getByRole('table').first().waitFor();
+  await page.getByRole('table').first().getByRole('link').first().click();
+  await page.getByRole('heading', { name: /^Order / }).first().waitFor();
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: path.join(outDir, 'orders.png'), fullPage: false });
+
+  await page.goto('/dashboard/members');
+  await page.getByRole('region', { name: 'Invitations' }).waitFor();
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: path.join(outDir, 'members.png'), fullPage: false });
+
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto('/dashboard/promoters');
   await page.waitForTimeout(1200);
