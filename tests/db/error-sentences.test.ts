@@ -94,7 +94,7 @@ describe('constraint violations a form can meet name the field', () => {
       const notes = await s.refused('select public.save_promoter($1, null, $2, $3, null, null, $4)', [ids.orgA, 'Rosa', 'ROSA', 'n'.repeat(200_000)]);
       expect(errorMessage(asApiError(notes))).toBe('Notes can be at most 2,000 characters long.');
       const email = await s.refused('select public.save_promoter($1, null, $2, $3, $4, null, null)', [ids.orgA, 'Rosa', 'ROSA', 'not-an-email']);
-      expect(errorMessage(asApiError(email))).toBe('Enter an email address like name@example.com, or leave it empty.');
+      expect(errorMessage(asApiError(email))).toBe('Enter a valid email address, like name@example.com.');
       const capacity = await s.refused('select public.save_event($1, null, $2, $3, $4, $5, now(), $6::jsonb)', [
         ids.orgA,
         'Big Night',

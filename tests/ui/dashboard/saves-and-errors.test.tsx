@@ -94,7 +94,7 @@ describe('promoter saves', () => {
     await user.click(within(dialog).getByRole('checkbox', { name: 'Street Team' }));
     await waitFor(() => expect(submit).toBeEnabled());
     await user.click(submit);
-    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Enter an email address like name@example.com, or leave it empty.');
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Enter a valid email address, like name@example.com.');
     expect((await organizer.api.from('promoters').select('id').eq('name', 'Nora Quinn')).data).toEqual([]);
 
     await user.clear(within(dialog).getByLabelText('Email (optional)'));
