@@ -17,6 +17,8 @@ export const REQUEST_TIMEOUT_MS = 5_000;
 export interface Outcome {
   status: number;
   text: string;
+  /** Where a 3xx answer sends the client. */
+  location?: string;
 }
 
 export interface HostileTarget {
@@ -74,11 +76,19 @@ export async function send(
     headers,
     body: options.body,
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    // A redirect is an answer (GoTrue's GET /verify redirects with the error in the
+    // fragment); it is checked here, not followed.
+    redirect: 'manual',
   });
   const text = await response.text();
   const context = `${method} ${path} → ${response.status} ${text.slice(0, 300)}`;
   expect(Date.now() - started, context).toBeLessThan(REQUEST_TIMEOUT_MS);
   expect(response.status, context).toBeLessThan(500);
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.get('location');
+    expect(location, context).toBeTruthy();
+    return { status: response.status, text, location: location ?? undefined };
+  }
   if (method === 'HEAD' || response.status === 204 || (response.status === 201 && text === '')) {
     expect(text, context).toBe('');
   } else {
