@@ -15,6 +15,7 @@ import {
 } from './harness';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
+vi.mock('@/lib/public-api', () => import('../support/spa-client'));
 
 let organizer: Organizer;
 

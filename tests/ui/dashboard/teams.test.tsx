@@ -37,7 +37,7 @@ describe('inviting from the members page', () => {
 
     await user.type(within(invitations).getByLabelText('Email'), 'not-an-email');
     await user.click(invite);
-    expect(await within(invitations).findByRole('alert')).toHaveTextContent('Enter one email address, such as name@example.com.');
+    expect(await within(invitations).findByRole('alert')).toHaveTextContent('Enter a valid email address, like name@example.com.');
 
     await user.clear(within(invitations).getByLabelText('Email'));
     await user.type(within(invitations).getByLabelText('Email'), 'New.Admin@Example.com');
