@@ -14,9 +14,21 @@ export function toCsv(header: readonly string[], rows: readonly (readonly CsvVal
   return [header, ...rows].map((row) => row.map(escapeField).join(',')).join('\r\n') + '\r\n';
 }
 
-/** Offers `content` as a file download through a temporary object URL. */
+/** A UTF-8 byte order mark: spreadsheet apps then read accented names correctly. */
+export const BOM = '\uFEFF';
+
+/** A 0..1 ratio as a percentage a spreadsheet reads as one, e.g. 0.125 → "12.5%"; empty when unknown. */
+export function csvPercent(ratio: number | null | undefined): string {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '';
+  return `${Number((ratio * 100).toFixed(2))}%`;
+}
+
+/**
+ * Offers `content` as a file download through a temporary object URL, starting with a
+ * UTF-8 byte order mark (added unless the content has one) so spreadsheets detect UTF-8.
+ */
 export function downloadCsv(filename: string, content: string): void {
-  const blob = new Blob([content], { type: 'text/csv;charset=utf-8' });
+  const blob = new Blob([content.startsWith(BOM) ? content : BOM + content], { type: 'text/csv;charset=utf-8' });
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
@@ -11,6 +11,7 @@ import { useGroupPerformance } from '@/features/groups/api/get-group-performance
 import { groupKeys } from '@/features/groups/api/keys';
 import { GroupsPanel } from '@/features/groups/components/groups-panel';
 import { useCurrentOrganization } from '@/features/organizations/components/organization-provider';
+import { FirstRunChecklist } from '@/features/promoters/components/first-run-checklist';
 import { DateRangeSelect } from '@/features/promoters/components/date-range-select';
 import { GroupFilter } from '@/features/promoters/components/group-filter';
 import { usePromoterPerformance } from '@/features/promoters/api/get-promoter-performance';
@@ -26,6 +27,10 @@ const PromoterFormDialog = lazy(() =>
   import('@/features/promoters/components/promoter-form-dialog').then((module) => ({ default: module.PromoterFormDialog })),
 );
 
+const ALL_TIME = { from: null, to: null, groupId: null, search: '' };
+/** Matches the stylesheet's breakpoint where the detail panel stacks under the list. */
+const STACKED_LAYOUT = '(max-width: 960px)';
+
 /** The performance view: filters, summary, leaderboard, and the open promoter beside it. */
 export function PromotersRoute() {
   const organization = useCurrentOrganization();
@@ -38,7 +43,16 @@ export function PromotersRoute() {
   const events = useEvents(organization.id);
   // The unfiltered leaderboard (same query the detail panel uses) gives the "All" count.
   const everyone = usePromoterPerformance(organization.id, { from: view.filters.from, to: view.filters.to, groupId: null, search: '' });
+  // All time and unfiltered: the first-run checklist ticks steps from what ever happened.
+  const allTime = usePromoterPerformance(organization.id, ALL_TIME);
   const [adding, setAdding] = useState(false);
+  const detailRef = useRef<HTMLDivElement>(null);
+
+  // On a phone the panel sits below the whole leaderboard: opening a promoter brings it into view.
+  useEffect(() => {
+    if (!promoterId || !window.matchMedia?.(STACKED_LAYOUT).matches) return;
+    detailRef.current?.scrollIntoView({ block: 'start' });
+  }, [promoterId]);
 
   const groupOptions = (groups.data ?? []).map((group) => ({ id: group.group_id, name: group.name, color: group.color, promoters: group.promoters }));
   const eventOptions = (events.data ?? []).filter((event) => event.status !== 'cancelled').map((event) => ({ id: event.id, name: event.name, slug: event.slug }));
@@ -53,6 +67,7 @@ export function PromotersRoute() {
           Add promoter
         </Button>
       </div>
+      <FirstRunChecklist organizationId={organization.id} events={events.data} promoters={allTime.data} onAddPromoter={() => setAdding(true)} />
       <div className="toolbar">
         <Field label="Search">
           {(control) => (
@@ -88,26 +103,29 @@ export function PromotersRoute() {
                 onSortChange={view.setSort}
                 selectedId={promoterId}
                 searchString={view.searchString}
+                groupName={groupOptions.find((group) => group.id === view.groupId)?.name ?? null}
                 onAdd={() => setAdding(true)}
               />
             </PanelErrorBoundary>
             {promoterId ? (
-              <PanelErrorBoundary title="This promoter could not load">
-                <Suspense fallback={<SkeletonList rows={4} label="Loading promoter" />}>
-                  <PromoterDetail
-                  key={promoterId}
-                  organizationId={organization.id}
-                  currency={organization.currency}
-                  promoterId={promoterId}
-                  filters={view.filters}
-                  events={eventOptions}
-                  groups={groupOptions}
-                  backTo={listHref}
-                  onDeleted={() => navigate(listHref, { replace: true })}
-                  onGroupsChanged={refreshGroups}
-                  />
-                </Suspense>
-              </PanelErrorBoundary>
+              <div ref={detailRef} className="performance__detail">
+                <PanelErrorBoundary title="This promoter could not load">
+                  <Suspense fallback={<SkeletonList rows={4} label="Loading promoter" />}>
+                    <PromoterDetail
+                      key={promoterId}
+                      organizationId={organization.id}
+                      currency={organization.currency}
+                      promoterId={promoterId}
+                      filters={view.filters}
+                      events={eventOptions}
+                      groups={groupOptions}
+                      backTo={listHref}
+                      onDeleted={() => navigate(listHref, { replace: true })}
+                      onGroupsChanged={refreshGroups}
+                    />
+                  </Suspense>
+                </PanelErrorBoundary>
+              </div>
             ) : null}
           </div>
           <PanelErrorBoundary title="Groups could not load">

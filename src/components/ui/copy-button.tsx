@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { Button } from './button';
 
-/** Copies `value` to the clipboard and says so for two seconds. */
-export function CopyButton({ value, label = 'Copy link' }: { value: string; label?: string }) {
+/** Copies `value` to the clipboard and says so for two seconds; `onCopied` hears of each success. */
+export function CopyButton({ value, label = 'Copy link', onCopied }: { value: string; label?: string; onCopied?: () => void }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   useEffect(() => {
     if (state === 'idle') return;
@@ -14,6 +14,7 @@ export function CopyButton({ value, label = 'Copy link' }: { value: string; labe
     try {
       await navigator.clipboard.writeText(value);
       setState('copied');
+      onCopied?.();
     } catch {
       setState('failed');
     }

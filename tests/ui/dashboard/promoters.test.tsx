@@ -112,8 +112,8 @@ describe('the promoters performance view', () => {
     expect(stubs.downloads).toHaveLength(1);
     const csv = await readBlob(stubs.downloads[0].blob);
     const lines = csv.trim().split('\r\n');
-    expect(lines[0]).toBe('Name,Promo code,Email,Phone,Tickets,Revenue (EUR),Orders,Visits,Conversion,Active events');
-    expect(lines[1]).toBe('Ana Lopez,ANA,,,2,50.00,1,1,1.0000,1');
+    expect(lines[0]).toBe('Name,Promo code,Email,Phone,Tickets,Revenue (EUR),Orders,Visits,Conversion (orders ÷ visits),Active events');
+    expect(lines[1]).toBe('Ana Lopez,ANA,,,2,50.00,1,1,100%,1');
     expect(lines).toContain('"Chloé ""CJ"", Jr",CJ-01,,,0,0.00,0,0,,0');
   });
 

@@ -7,6 +7,7 @@ import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { errorMessage } from '@/lib/errors';
 import { formatMoney, formatNumber, formatPercent } from '@/lib/format';
+import { describePeriod } from '@/lib/period';
 import { useDeleteGroup } from '../api/delete-group';
 import { useGroupPerformance, type GroupPerformance } from '../api/get-group-performance';
 
@@ -51,6 +52,10 @@ export function GroupsPanel({
           </Button>
         ) : null}
       </div>
+      <p className="muted card__note">
+        Totals cover: {describePeriod({ from, to })}.{' '}
+        <abbr title="Orders divided by visits through the group's promoters' links">Conversion</abbr> = orders ÷ visits.
+      </p>
       {groups.isPending ? (
         <SkeletonList rows={3} label="Loading groups" />
       ) : groups.isError ? (
@@ -64,7 +69,7 @@ export function GroupsPanel({
         </EmptyState>
       ) : (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table--stack">
             <thead>
               <tr>
                 <th scope="col">Group</th>
@@ -72,7 +77,9 @@ export function GroupsPanel({
                 <th scope="col" className="num">Tickets</th>
                 <th scope="col" className="num">Revenue</th>
                 <th scope="col" className="num">Visits</th>
-                <th scope="col" className="num">Conversion</th>
+                <th scope="col" className="num">
+                  <abbr title="Orders divided by visits">Conversion</abbr>
+                </th>
                 {manage ? <th scope="col"><span className="visually-hidden">Actions</span></th> : null}
               </tr>
             </thead>
@@ -82,11 +89,21 @@ export function GroupsPanel({
                   <th scope="row">
                     <span className="swatch" style={{ ['--swatch' as string]: group.color ?? undefined }} aria-hidden="true" /> {group.name}
                   </th>
-                  <td className="num">{formatNumber(group.promoters)}</td>
-                  <td className="num">{formatNumber(group.tickets)}</td>
-                  <td className="num">{formatMoney(group.revenue_minor, currency)}</td>
-                  <td className="num">{formatNumber(group.visits)}</td>
-                  <td className="num">{formatPercent(group.conversion_rate)}</td>
+                  <td className="num" data-label="Promoters">
+                    {formatNumber(group.promoters)}
+                  </td>
+                  <td className="num" data-label="Tickets">
+                    {formatNumber(group.tickets)}
+                  </td>
+                  <td className="num" data-label="Revenue">
+                    {formatMoney(group.revenue_minor, currency)}
+                  </td>
+                  <td className="num" data-label="Visits">
+                    {formatNumber(group.visits)}
+                  </td>
+                  <td className="num" data-label="Conversion">
+                    {formatPercent(group.conversion_rate)}
+                  </td>
                   {manage ? (
                     <td className="num">
                       <Button size="sm" variant="ghost" onClick={() => setEditing(group)}>

@@ -10,6 +10,7 @@ import type { Promoter } from '../api/get-promoter';
 import { getPromoterHistory } from '../api/get-promoter-history';
 import { useRequestPromoterDeletion } from '../api/request-promoter-deletion';
 import { historyCsv } from '../lib/export';
+import { toDateInput } from '../lib/filters';
 
 /**
  * Two confirmations, both enforced by the database: the first explains what goes and
@@ -43,7 +44,7 @@ function DeleteSteps({ organizationId, promoter, onClose, onDeleted }: { organiz
     setExportState('busy');
     try {
       const sales = await getPromoterHistory(promoter.id);
-      downloadCsv(`promoter-${promoter.promo_code}-history.csv`, historyCsv(sales, currencyDigits));
+      downloadCsv(`promoter-${promoter.promo_code}-history_all-time_to_${toDateInput(new Date())}.csv`, historyCsv(sales, currencyDigits));
       setExportState('idle');
     } catch {
       setExportState('failed');

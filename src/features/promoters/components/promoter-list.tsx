@@ -7,10 +7,11 @@ import { SkeletonList } from '@/components/ui/skeleton';
 import { paths } from '@/config/paths';
 import { currencyDigits, formatMoney, formatNumber, formatPercent } from '@/lib/format';
 import { downloadCsv } from '@/lib/csv';
+import { describePeriod } from '@/lib/period';
 import { usePromoterPerformance, type PromoterPerformance } from '../api/get-promoter-performance';
 import type { SortKey } from '../hooks/use-performance-filters';
 import { performanceCsv } from '../lib/export';
-import type { PerformanceFilters } from '../lib/filters';
+import { performanceFileName, type PerformanceFilters } from '../lib/filters';
 
 function sortRows(rows: PromoterPerformance[], sort: SortKey): PromoterPerformance[] {
   const byName = (a: PromoterPerformance, b: PromoterPerformance) => a.name.localeCompare(b.name);
@@ -32,6 +33,7 @@ export function PromoterList({
   onSortChange,
   selectedId,
   searchString,
+  groupName = null,
   onAdd,
 }: {
   organizationId: string;
@@ -41,6 +43,8 @@ export function PromoterList({
   onSortChange: (sort: SortKey) => void;
   selectedId?: string;
   searchString: string;
+  /** The group the view is narrowed to, named in the export's file name. */
+  groupName?: string | null;
   onAdd: () => void;
 }) {
   const performance = usePromoterPerformance(organizationId, filters);
@@ -48,7 +52,7 @@ export function PromoterList({
   const filtered = Boolean(filters.search || filters.groupId);
 
   function exportCsv() {
-    downloadCsv(`promoter-performance-${new Date().toISOString().slice(0, 10)}.csv`, performanceCsv(rows, currency, currencyDigits(currency)));
+    downloadCsv(performanceFileName('promoters', filters, groupName), performanceCsv(rows, currency, currencyDigits(currency)));
   }
 
   return (
@@ -71,6 +75,9 @@ export function PromoterList({
           </Button>
         </div>
       </div>
+      <p className="muted card__note">
+        Figures cover: {describePeriod(filters)}. <abbr title="Orders divided by visits through the promoter's links">Conversion</abbr> = orders ÷ visits.
+      </p>
       {performance.isPending ? (
         <SkeletonList rows={6} label="Loading promoters" />
       ) : performance.isError ? (
@@ -96,9 +103,9 @@ export function PromoterList({
             <li key={row.promoter_id} className="leaderboard__item">
               <Link to={paths.promoter(row.promoter_id) + searchString} aria-current={row.promoter_id === selectedId ? 'page' : undefined}>
                 <span className="leaderboard__rank">{index + 1}</span>
-                <span>
+                <span className="leaderboard__who" title={`${row.name} (${row.promo_code})`}>
                   <span className="leaderboard__name">{row.name}</span>
-                  <span className="muted mono"> {row.promo_code}</span>
+                  <span className="leaderboard__code muted mono">{row.promo_code}</span>
                 </span>
                 <span className="leaderboard__metrics">
                   <span>

@@ -8,6 +8,7 @@ import { useToast } from '@/components/ui/toast';
 import { organizerPreviewLink, trackingLink } from '@/config/paths';
 import { errorMessage } from '@/lib/errors';
 import { usePromoterLinks } from '../api/get-promoter-links';
+import { useFirstRunMark } from '../lib/first-run';
 import { usePublishEvent } from '../api/publish-event';
 import { useSetPromoterEventActive } from '../api/set-promoter-event-active';
 import QrCode from './qr-code';
@@ -31,6 +32,7 @@ export function TrackingLinks({
   const publishEvent = usePublishEvent();
   const [qrFor, setQrFor] = useState<string | null>(null);
   const origin = window.location.origin;
+  const [, markShared] = useFirstRunMark(organizationId, 'link-shared');
 
   function change(eventId: string, active: boolean) {
     setActive.mutate(
@@ -109,7 +111,7 @@ export function TrackingLinks({
                 </div>
                 <code className="link-row__url">{url}</code>
                 <div className="link-row__actions">
-                  <CopyButton value={url} />
+                  <CopyButton value={url} onCopied={markShared} />
                   <a className="btn btn--sm" href={organizerPreviewLink(url)} target="_blank" rel="noreferrer" title="Opens the page without counting a visit">
                     Open<span className="visually-hidden"> {link.event.name} link in a new tab</span>
                   </a>

@@ -1,4 +1,4 @@
-import { toCsv } from '@/lib/csv';
+import { csvPercent, toCsv } from '@/lib/csv';
 import type { PromoterPerformance } from '../api/get-promoter-performance';
 import type { PromoterSale } from '../api/get-promoter-history';
 
@@ -9,7 +9,7 @@ function major(minor: number, digits: number): string {
 
 export function performanceCsv(rows: PromoterPerformance[], currency: string, digits: number): string {
   return toCsv(
-    ['Name', 'Promo code', 'Email', 'Phone', 'Tickets', `Revenue (${currency})`, 'Orders', 'Visits', 'Conversion', 'Active events'],
+    ['Name', 'Promo code', 'Email', 'Phone', 'Tickets', `Revenue (${currency})`, 'Orders', 'Visits', 'Conversion (orders ÷ visits)', 'Active events'],
     rows.map((row) => [
       row.name,
       row.promo_code,
@@ -19,7 +19,7 @@ export function performanceCsv(rows: PromoterPerformance[], currency: string, di
       major(row.revenue_minor, digits),
       row.orders,
       row.visits,
-      row.conversion_rate === null ? '' : row.conversion_rate.toFixed(4),
+      csvPercent(row.conversion_rate),
       row.active_events,
     ]),
   );

@@ -94,3 +94,40 @@ export function suggestPromoCode(name: string): string {
 }
 
 export const PROMO_CODE_PATTERN = new RegExp(promoCodePattern);
+
+/** The local calendar days a range covers (inclusive), or nulls for an open end. */
+function rangeDays(range: { from: string | null; to: string | null }): { first: Date | null; last: Date | null } {
+  return {
+    first: range.from ? new Date(range.from) : null,
+    last: range.to ? new Date(new Date(range.to).getTime() - 1) : null,
+  };
+}
+
+/** A lower-case, dash-separated piece of a file name. */
+function fileSlug(text: string): string {
+  return (
+    text
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'group'
+  );
+}
+
+/**
+ * A file name that says what an export holds: the range as local dates and the group,
+ * e.g. promoters_2026-11-01_to_2026-11-30_influencers.csv or promoters_all-time_to_2026-11-30.csv.
+ */
+export function performanceFileName(
+  prefix: string,
+  range: { from: string | null; to: string | null },
+  groupName: string | null,
+  now: Date = new Date(),
+): string {
+  const { first, last } = rangeDays(range);
+  const end = toDateInput(last ?? now);
+  const period = first ? `${toDateInput(first)}_to_${end}` : `all-time_to_${end}`;
+  return `${prefix}_${period}${groupName ? `_${fileSlug(groupName)}` : ''}.csv`;
+}
