@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actAs, loadRoleSettings, roleSettings } from '../../supabase/emulator/act-as.ts';
 import type { Database } from '../../supabase/emulator/database.ts';
 import { AuthorizationUnavailable, DATABASE_UNAVAILABLE, canRead, canWrite } from '../../supabase/emulator/realtime/authorization.ts';
+import { startTestEmulator, type TestEmulator } from '../helpers/emulator.ts';
+import { connectRaw, isReplyTo } from './phoenix.ts';
 import { ALICE, createRestFixture, type RestFixture } from './rest-fixtures.ts';
 
 let fixture: RestFixture;
@@ -126,5 +128,39 @@ describe('realtime authorization when the database fails', () => {
 
   it('refuses a topic the policies do not let the subscriber read, on a working database', async () => {
     await expect(canRead(fixture.db, claims, `org:${ALICE}:nope`, false)).resolves.toEqual({ broadcast: false, presence: false });
+  });
+});
+
+describe('realtime join when the database fails', () => {
+  let emulator: TestEmulator;
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+  });
+
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+
+  it('answers a private join with Realtime’s database error, then joins once the database answers again', async () => {
+    const db = emulator.db as { transaction: Database['transaction'] };
+    const working = db.transaction;
+    const socket = await connectRaw(emulator.url, emulator.anonKey);
+    try {
+      const join = (ref: string) =>
+        socket.send([ref, ref, 'realtime:org:outage', 'phx_join', { config: { private: true }, access_token: emulator.serviceRoleKey }]);
+      db.transaction = () => Promise.reject(new Error('Connection terminated unexpectedly'));
+      join('1');
+      const failed = await socket.next(isReplyTo('1'));
+      db.transaction = working;
+      expect(failed[4]).toEqual({ status: 'error', response: { reason: DATABASE_UNAVAILABLE } });
+
+      join('2');
+      const joined = await socket.next(isReplyTo('2'));
+      expect(joined[4]).toMatchObject({ status: 'ok' });
+    } finally {
+      db.transaction = working;
+      await socket.close();
+    }
   });
 });

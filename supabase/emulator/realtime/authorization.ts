@@ -4,7 +4,7 @@
  * realtime.topic() set, inside a transaction that is always rolled back.
  */
 import { randomUUID } from 'node:crypto';
-import { actAs, roleSettings } from '../act-as.ts';
+import { actAs, roleSettings, type RoleSettings } from '../act-as.ts';
 import type { Database, Queryable } from '../database.ts';
 import type { Claims } from '../jwt.ts';
 import { isDriverError } from '../rest/errors.ts';
@@ -38,9 +38,9 @@ function refusedOrUnavailable<T>(error: unknown, refusal: T): T {
 }
 
 /** Acts as the subscriber, with realtime.topic() naming the channel, as Realtime does. */
-async function actAsSubscriber(db: Database, tx: Queryable, claims: Claims, subTopic: string): Promise<void> {
+async function actAsSubscriber(settings: RoleSettings, tx: Queryable, claims: Claims, subTopic: string): Promise<void> {
   await actAs(tx, { role: claims.role, claims }, {
-    roleSettings: await roleSettings(db),
+    roleSettings: settings,
     settings: { 'realtime.topic': subTopic, 'request.headers': '{}' },
   });
 }
@@ -59,6 +59,8 @@ export async function canRead(
   const broadcastId = randomUUID();
   const presenceId = randomUUID();
   try {
+    // Read before the transaction: on the embedded engine a plain query waits for it.
+    const settings = await roleSettings(db);
     return await db.transaction(
       async (tx) => {
         await tx.query(
@@ -71,7 +73,7 @@ export async function canRead(
             [presenceId, subTopic],
           );
         }
-        await actAsSubscriber(db, tx, claims, subTopic);
+        await actAsSubscriber(settings, tx, claims, subTopic);
         const visible = await tx.query<{ id: string }>('select id from realtime.messages where id in ($1, $2)', [
           broadcastId,
           presenceId,
@@ -93,9 +95,11 @@ export async function canRead(
  */
 export async function canWrite(db: Database, claims: Claims, subTopic: string, extension: Extension): Promise<boolean> {
   try {
+    // Read before the transaction: on the embedded engine a plain query waits for it.
+    const settings = await roleSettings(db);
     return await db.transaction(
       async (tx) => {
-        await actAsSubscriber(db, tx, claims, subTopic);
+        await actAsSubscriber(settings, tx, claims, subTopic);
         await tx.query(`insert into realtime.messages (topic, extension, private) values ($1, $2, true)`, [
           subTopic,
           extension,
