@@ -9,6 +9,7 @@
  */
 import { actAs, roleSettings } from '../act-as.ts';
 import type { Queryable } from '../database.ts';
+import { API_ROLES } from '../jwt.ts';
 import { RestError, driverErrorBody, isDriverError, statusForSqlState } from './errors.ts';
 import { MAX_EMBEDDED_ROWS, tooComplex } from './limits.ts';
 import { openApiDocument } from './openapi.ts';
@@ -70,7 +71,7 @@ class AbortWith extends Error {
   }
 }
 
-/** Answers one REST request; the caller (server.ts) has refused roles other than anon, authenticated and service_role. */
+/** Answers one REST request; the caller (server.ts) has refused roles outside API_ROLES, and so does inRequestTransaction. */
 export const handleRest: HandleRest = async (request, context) => {
   try {
     return await route(request, context);
@@ -201,6 +202,10 @@ async function inRequestTransaction<T>(
 ): Promise<T> {
   const { request, context } = scope;
   const { claims } = context;
+  // Only the API roles are ever acted as, whoever calls (server.ts refuses others first).
+  if (!API_ROLES.has(claims.role)) {
+    throw new RestError(403, '42501', `permission denied to set role "${claims.role}"`);
+  }
   const settings = await roleSettings(context.db);
   return context.db.transaction(async (tx) => {
     await actAs(tx, { role: claims.role, claims }, {
