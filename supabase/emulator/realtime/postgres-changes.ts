@@ -11,6 +11,7 @@
  * out of `columns`, `record` and `old_record`.
  */
 import { z } from 'zod';
+import { actAs, roleSettings } from '../act-as.ts';
 import type { Database, Queryable } from '../database.ts';
 import type { Claims } from '../jwt.ts';
 
@@ -416,18 +417,13 @@ export function createPostgresChanges(db: Database, log: (message: string, error
     });
     const where = keys.map((key, index) => `t.${ident(key.name)} = cast($${index + 1}::text as ${key.sqlType})`).join(' and ');
     const sql = `select exists(select 1 from ${ident(change.schema)}.${ident(change.table)} t where ${where}) as visible`;
+    const settings = await roleSettings(db);
     await db.transaction(
       async (tx) => {
         for (const [key, claims] of claimsGroups) {
           await tx.query('savepoint visibility');
           try {
-            await tx.query(
-              `select set_config('role', $1, true),
-                      set_config('request.jwt.claims', $2, true),
-                      set_config('request.jwt.claim.sub', $3, true),
-                      set_config('request.jwt.claim.role', $1, true)`,
-              [claims.role, JSON.stringify(claims), typeof claims.sub === 'string' ? claims.sub : ''],
-            );
+            await actAs(tx, { role: claims.role, claims }, { roleSettings: settings });
             const result = await tx.query<{ visible: boolean }>(sql, params);
             if (result.rows[0]?.visible === true) visible.add(key);
             await tx.query('rollback to savepoint visibility');

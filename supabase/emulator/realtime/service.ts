@@ -25,7 +25,7 @@ import {
   type Claims,
   type ProjectKeys,
 } from '../jwt.ts';
-import { canRead, canWrite, type Extension } from './authorization.ts';
+import { AuthorizationUnavailable, canRead, canWrite, type Extension } from './authorization.ts';
 import { decodeBinary, decodeText, encode, encodeBinaryBroadcast, SERIALIZERS, type Frame, type Serializer } from './frames.ts';
 import {
   FilterSyntaxError,
@@ -262,7 +262,15 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     const presenceEnabled = config.presence?.enabled === true;
     let readable = { broadcast: true, presence: true };
     if (isPrivate) {
-      readable = await canRead(db, checked.claims, subTopic, presenceEnabled);
+      try {
+        readable = await canRead(db, checked.claims, subTopic, presenceEnabled);
+      } catch (error) {
+        if (!(error instanceof AuthorizationUnavailable)) throw error;
+        // No answer from the database is not a refusal: say so, as Realtime does.
+        log('channel authorization failed', error.cause);
+        reply(connection, frame, 'error', { reason: error.message });
+        return;
+      }
       if (!readable.broadcast && !readable.presence) {
         reply(connection, frame, 'error', {
           reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}`,
@@ -364,7 +372,14 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     if (!channel.isPrivate) return true;
     let allowed = channel.writable.get(extension);
     if (allowed === undefined) {
-      allowed = await canWrite(db, channel.claims, channel.subTopic, extension);
+      try {
+        allowed = await canWrite(db, channel.claims, channel.subTopic, extension);
+      } catch (error) {
+        if (!(error instanceof AuthorizationUnavailable)) throw error;
+        // Not remembered: the next message asks the database again.
+        log('channel authorization failed', error.cause);
+        return false;
+      }
       channel.writable.set(extension, allowed);
     }
     return allowed;
@@ -460,7 +475,15 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     if (channel.isPrivate) {
       // The policies are evaluated again with the new token, as on Realtime: no read at
       // all ends the channel, and so does losing a read the previous token had.
-      const access = await canRead(db, checked.claims, channel.subTopic, channel.presenceEnabled);
+      let access: Awaited<ReturnType<typeof canRead>>;
+      try {
+        access = await canRead(db, checked.claims, channel.subTopic, channel.presenceEnabled);
+      } catch (error) {
+        if (!(error instanceof AuthorizationUnavailable)) throw error;
+        // The database did not answer: the channel keeps its current token and access.
+        log('channel authorization failed', error.cause);
+        return;
+      }
       if (!access.broadcast && !access.presence) {
         closeChannel(channel, `You do not have permissions to read from this Channel topic: ${channel.subTopic}`);
         return;
@@ -626,7 +649,13 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
       if (message.private === true) {
         let allowed = permitted.get(message.topic);
         if (allowed === undefined) {
-          allowed = await canWrite(db, claims, message.topic, 'broadcast');
+          try {
+            allowed = await canWrite(db, claims, message.topic, 'broadcast');
+          } catch (error) {
+            if (!(error instanceof AuthorizationUnavailable)) throw error;
+            log('broadcast authorization failed', error.cause);
+            return json(503, { error: 'Service Unavailable', message: error.message });
+          }
           permitted.set(message.topic, allowed);
         }
         if (!allowed) continue;

@@ -7,7 +7,9 @@
  * produced by Postgres. Request values are bind parameters; names are checked
  * against the schema cache and quoted.
  */
+import { actAs, roleSettings } from '../act-as.ts';
 import type { Queryable } from '../database.ts';
+import { API_ROLES } from '../jwt.ts';
 import { RestError, driverErrorBody, isDriverError, statusForSqlState } from './errors.ts';
 import { MAX_EMBEDDED_ROWS, tooComplex } from './limits.ts';
 import { openApiDocument } from './openapi.ts';
@@ -43,32 +45,18 @@ import {
 } from './sql.ts';
 import type { HandleRest, RestContext, RestRequest, RestResponse } from './types.ts';
 
-const API_ROLES = new Set(['anon', 'authenticated', 'service_role']);
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
 /** PostgREST's `db-extra-search-path` on Supabase, when the context names none. */
 const DEFAULT_EXTRA_SEARCH_PATH = ['public', 'extensions'];
 
 /**
- * Per-role statement timeouts, as the platform sets them on the roles. JIT is off for
- * API statements: a nested embedding's cost estimate passes the JIT thresholds, and
- * compiling hundreds of expressions took seconds on Postgres for a millisecond query
- * (PGlite has no JIT).
+ * Settings PostgREST itself sets for every request, after the role's own. JIT is off
+ * for API statements: a nested embedding's cost estimate passes the JIT thresholds,
+ * and compiling hundreds of expressions took seconds on Postgres for a millisecond
+ * query (PGlite has no JIT).
  */
-const PREAMBLE = new Map(
-  [...API_ROLES].map((role) => {
-    const timeout = role === 'anon' ? '3s' : role === 'authenticated' ? '8s' : undefined;
-    const sql =
-      `select set_config('search_path', $9, true), set_config('jit', 'off', true)` +
-      (timeout ? `, set_config('statement_timeout', '${timeout}', true)` : '') +
-      `, set_config('role', $1, true), set_config('request.jwt.claims', $2, true)` +
-      `, set_config('request.method', $3, true), set_config('request.path', $4, true)` +
-      `, set_config('request.headers', $5, true), set_config('request.cookies', $6, true)` +
-      `, set_config('request.jwt.claim.sub', $7, true), set_config('request.jwt.claim.role', $1, true)` +
-      `, set_config('request.jwt.claim.email', $8, true)`;
-    return [role, sql];
-  }),
-);
+const REQUEST_SETTINGS = { jit: 'off' } as const;
 
 interface QueryResultRow {
   total: number | string | null;
@@ -83,7 +71,7 @@ class AbortWith extends Error {
   }
 }
 
-/** Answers one REST request; the caller (server.ts) has refused roles outside API_ROLES. */
+/** Answers one REST request; the caller (server.ts) has refused roles outside API_ROLES, and so does inRequestTransaction. */
 export const handleRest: HandleRest = async (request, context) => {
   try {
     return await route(request, context);
@@ -214,21 +202,23 @@ async function inRequestTransaction<T>(
 ): Promise<T> {
   const { request, context } = scope;
   const { claims } = context;
-  const sub = typeof claims.sub === 'string' ? claims.sub : '';
-  const email = typeof claims.email === 'string' ? claims.email : '';
-  const preamble = [
-    claims.role,
-    JSON.stringify(claims),
-    request.method.toUpperCase(),
-    request.path,
-    JSON.stringify(request.headers),
-    JSON.stringify(parseCookies(request.headers['cookie'])),
-    sub,
-    email,
-    searchPath(scope.schema, context),
-  ];
+  // Only the API roles are ever acted as, whoever calls (server.ts refuses others first).
+  if (!API_ROLES.has(claims.role)) {
+    throw new RestError(403, '42501', `permission denied to set role "${claims.role}"`);
+  }
+  const settings = await roleSettings(context.db);
   return context.db.transaction(async (tx) => {
-    await tx.query(PREAMBLE.get(claims.role)!, preamble);
+    await actAs(tx, { role: claims.role, claims }, {
+      roleSettings: settings,
+      settings: {
+        search_path: searchPath(scope.schema, context),
+        ...REQUEST_SETTINGS,
+        'request.method': request.method.toUpperCase(),
+        'request.path': request.path,
+        'request.headers': JSON.stringify(request.headers),
+        'request.cookies': JSON.stringify(parseCookies(request.headers['cookie'])),
+      },
+    });
     return fn(tx);
   }, options);
 }

@@ -2,8 +2,10 @@
  * What PostgREST calls the schema cache: the tables, views, columns, keys, foreign
  * keys and functions of the exposed schema, read from the catalogs in one query. It
  * is kept per database and reloaded when a request names something it does not know,
- * so objects created after start-up are found without a restart.
+ * so objects created after start-up are found without a restart. A reload also reads
+ * the API roles' settings again (act-as.ts).
  */
+import { reloadRoleSettings } from '../act-as.ts';
 import type { Database } from '../database.ts';
 
 /** The schema served when a request names none and the configuration lists none. */
@@ -234,7 +236,9 @@ export function reloadSchemaCache(db: Database, stale: SchemaCache): Promise<Sch
     return pending.then((cache) => {
       if (cache !== stale) return cache;
       if (entry.current !== pending) return entry.current;
-      entry.current = loadSchemaCache(db, stale.schema);
+      // Role settings are kept with the schema cache, as PostgREST keeps them: the
+      // reloaded cache is ready once both are read again.
+      entry.current = Promise.all([loadSchemaCache(db, stale.schema), reloadRoleSettings(db)]).then(([cache]) => cache);
       entry.current.catch(() => {
         if (entries.get(stale.schema) === entry) entries.delete(stale.schema);
       });

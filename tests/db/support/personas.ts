@@ -1,11 +1,13 @@
 /**
- * Acting as a persona, the way PostgREST does it: inside a transaction,
- * `set_config('role', …, true)` and `set_config('request.jwt.claims', …, true)`, so
- * row-level security, grants and auth.uid() decide what the SQL may do.
+ * Acting as a persona, the way PostgREST does it and with the emulator's own actAs():
+ * inside a transaction, the role's settings, `role` and `request.jwt.claims` are set
+ * for the transaction, so row-level security, grants and auth.uid() decide what the
+ * SQL may do.
  *
  * Every helper here runs in a transaction that is rolled back, so a test never leaves
  * anything behind for the next one.
  */
+import { actAs } from '../../../supabase/emulator/act-as.ts';
 import type { Database, Queryable, Row } from '../../../supabase/emulator/database.ts';
 
 export interface Persona {
@@ -43,10 +45,7 @@ export class Session {
 
   /** Switches to the persona for the following statements, like a PostgREST request. */
   async as(persona: Persona): Promise<this> {
-    await this.tx.query("select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)", [
-      persona.role,
-      JSON.stringify(claimsOf(persona)),
-    ]);
+    await actAs(this.tx, { role: persona.role, claims: claimsOf(persona) });
     return this;
   }
 

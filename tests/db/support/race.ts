@@ -4,6 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import pg from 'pg';
+import { actAs } from '../../../supabase/emulator/act-as.ts';
 import { claimsOf, type Persona } from './personas.ts';
 
 export interface Outcome {
@@ -28,9 +29,10 @@ export class Racer {
     const client = await this.pool.connect();
     try {
       await client.query('begin');
-      await client.query(
-        "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.headers', $3, true)",
-        [persona.role, JSON.stringify(claimsOf(persona)), JSON.stringify({ 'cf-connecting-ip': address })],
+      await actAs(
+        { query: (text, values) => client.query(text, values) as never, exec: async (text) => void (await client.query(text)) },
+        { role: persona.role, claims: claimsOf(persona) },
+        { settings: { 'request.headers': JSON.stringify({ 'cf-connecting-ip': address }) } },
       );
       const result = await client.query(sql, params);
       await client.query('commit');
