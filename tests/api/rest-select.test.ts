@@ -404,4 +404,11 @@ describe('read errors', () => {
     expect(status).toBe(405);
     expect(error?.code).toBe('25006');
   });
+
+  it('refuses a role that is not an API role, even when the gateway is bypassed', async () => {
+    const client = clientFor(f.db, userToken(BOB).replace(/\.[^.]+\./, `.${Buffer.from(JSON.stringify({ role: 'postgres' })).toString('base64url')}.`));
+    const { error, status } = await client.from('todos').select('id');
+    expect(status).toBe(403);
+    expect(error?.code).toBe('42501');
+  });
 });
