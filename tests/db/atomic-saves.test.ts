@@ -362,10 +362,9 @@ describe.skipIf(!process.env.DATABASE_URL)('on parallel connections', () => {
         ...saves.map((params) => racer.call(ownerA, saveEventSql, params)),
         ...sales.map((params) => racer.call(anonymous, checkoutSql, params)),
       ]);
-      const failures = outcomes.filter((o) => !o.ok);
-      expect(failures.filter((o) => o.code === '40P01')).toEqual([]);
-      // A checkout may meet the event renamed away from the slug it asked for.
-      for (const failure of failures) expect(['event_not_found']).toContain(failure.message);
+      // The only refusal allowed: a checkout that meets the event renamed away from the
+      // slug it asked for. No deadlock (40P01), no timeout, nothing else.
+      expect(outcomes.filter((o) => !o.ok && o.message !== 'event_not_found')).toEqual([]);
       expect(outcomes.slice(0, saves.length).every((o) => o.ok)).toBe(true);
 
       await inRollback(testDb.db, async (s) => {

@@ -22,11 +22,22 @@ export class Racer {
 
   constructor(databaseUrl: string, connections: number) {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: connections });
+    // A connection the server closes between queries is not the test's business: without
+    // listeners it would surface as an unhandled error in whichever file runs.
+    this.pool.on('error', () => {});
+    this.pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   /** One API request: a transaction as `persona`, committed, or rolled back on error. */
   async call(persona: Persona, sql: string, params: unknown[], address = randomAddress()): Promise<Outcome> {
-    const client = await this.pool.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      // Reported as an outcome so the test names it instead of abandoning the other calls.
+      const { code, message } = error as { code?: string; message?: string };
+      return { ok: false, code: code ?? 'connect', message };
+    }
     try {
       await client.query('begin');
       await actAs(
