@@ -116,6 +116,8 @@ join (values
 
 -- Visits --------------------------------------------------------------------------------------
 -- Per link and day: promoter weight x growth towards the event x weekend bump x noise.
+-- Each day's visits fall in the 15 hours before the same time of that day, so every row is
+-- in the past and the counts depend on the date only, never on the time of day.
 -- The seed writes the history in bulk; realtime messages are for live changes only.
 alter table public.attributions disable trigger attributions_broadcast_insert;
 
@@ -140,9 +142,8 @@ cross join lateral generate_series(
   )::integer
 ) as k(n)
 cross join lateral (
-  select dd.day + make_interval(mins => (480 + floor(random() * 900))::integer, secs => k.n) as at
-) as v
-where v.at < now();
+  select now() - make_interval(days => 89 - d.n, mins => floor(random() * 900)::integer, secs => k.n) as at
+) as v;
 
 -- Orders ------------------------------------------------------------------------------------
 -- About one visit in eight buys; some buyers come without a link; about 4% are refunded.
@@ -159,13 +160,12 @@ where random() < 0.13;
 
 insert into seed_orders
 select gen_random_uuid(), e.organization_id, e.id, null, null, null, 1 + floor(power(random(), 2) * 4)::integer, 0,
-       date_trunc('day', now()) - make_interval(days => 89 - d.n) + make_interval(mins => (480 + floor(random() * 900))::integer),
+       now() - make_interval(days => 89 - d.n, mins => (1 + floor(random() * 900))::integer),
        random() < 0.04
 from public.events e
 cross join generate_series(0, 89) as d(n)
 cross join lateral generate_series(1, floor((0.6 + 1.5 * d.n / 89.0) * (0.3 + random()))::integer) as k(n)
 where e.status = 'published';
-delete from seed_orders where created_at >= now();
 
 -- Pick a ticket type per order: the cheapest sells best.
 update seed_orders o
