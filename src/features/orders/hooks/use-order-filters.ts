@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
-import { useSearchParams } from 'react-router-dom';
 import { useDebouncedValue } from '@/lib/use-debounced-value';
+import { useUrlParams } from '@/lib/use-url-params';
 import type { OrderFilters } from '../lib/filters';
 
 const STATUSES = ['paid', 'refunded'] as const;
@@ -10,7 +10,7 @@ const STATUSES = ['paid', 'refunded'] as const;
  * so they survive reloads, can be shared, and stay when an order is opened.
  */
 export function useOrderFilters() {
-  const [params, setParams] = useSearchParams();
+  const { params, update, searchString, clear } = useUrlParams();
   const search = params.get('q') ?? '';
   const debouncedSearch = useDebouncedValue(search, 250);
   const eventId = params.get('event');
@@ -25,25 +25,11 @@ export function useOrderFilters() {
     [debouncedSearch, eventId, promoter, status, from, to],
   );
 
-  function update(changes: Record<string, string | null>) {
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        for (const [key, value] of Object.entries(changes)) {
-          if (value === null || value === '') next.delete(key);
-          else next.set(key, value);
-        }
-        return next;
-      },
-      { replace: true },
-    );
-  }
-
   return {
     search,
     filters,
-    searchString: params.toString() ? `?${params.toString()}` : '',
+    searchString,
     set: (key: 'q' | 'event' | 'promoter' | 'status' | 'from' | 'to', value: string | null) => update({ [key]: value }),
-    clear: () => setParams(new URLSearchParams(), { replace: true }),
+    clear,
   };
 }

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
-import { useSearchParams } from 'react-router-dom';
 import { useDebouncedValue } from '@/lib/use-debounced-value';
+import { useUrlParams } from '@/lib/use-url-params';
 import { resolveRange, type DateRange, type PerformanceFilters, type RangePreset } from '../lib/filters';
 
 export type SortKey = 'tickets' | 'revenue' | 'conversion' | 'name';
@@ -12,7 +12,7 @@ const SORTS: SortKey[] = ['tickets', 'revenue', 'conversion', 'name'];
  * so it survives reloads, can be shared, and is kept when the detail panel opens.
  */
 export function usePerformanceFilters() {
-  const [params, setParams] = useSearchParams();
+  const { params, update, searchString } = useUrlParams();
   const preset = (PRESETS as string[]).includes(params.get('range') ?? '') ? (params.get('range') as RangePreset) : '30d';
   const range: DateRange = { preset, customFrom: params.get('from') ?? undefined, customTo: params.get('to') ?? undefined };
   const search = params.get('q') ?? '';
@@ -26,27 +26,13 @@ export function usePerformanceFilters() {
     [from, to, groupId, debouncedSearch],
   );
 
-  function update(changes: Record<string, string | null>) {
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        for (const [key, value] of Object.entries(changes)) {
-          if (value === null || value === '') next.delete(key);
-          else next.set(key, value);
-        }
-        return next;
-      },
-      { replace: true },
-    );
-  }
-
   return {
     range,
     search,
     groupId,
     sort,
     filters,
-    searchString: params.toString() ? `?${params.toString()}` : '',
+    searchString,
     setRange: (next: DateRange) =>
       update({ range: next.preset, from: next.preset === 'custom' ? (next.customFrom ?? null) : null, to: next.preset === 'custom' ? (next.customTo ?? null) : null }),
     setSearch: (value: string) => update({ q: value }),
