@@ -1,11 +1,10 @@
 import { lazy, Suspense, useState } from 'react';
 import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState } from '@/components/ui/empty-state';
 import { PanelError } from '@/components/ui/error-boundary';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
-import { errorMessage } from '@/lib/errors';
 import { formatMoney, formatNumber, formatPercent } from '@/lib/format';
 import { describePeriod } from '@/lib/period';
 import { useDeleteGroup } from '../api/delete-group';
@@ -130,30 +129,16 @@ export function GroupsPanel({
           />
         </Suspense>
       ) : null}
-      <Dialog
+      <ConfirmDialog
         open={deleting !== null}
-        role="alertdialog"
-        size="sm"
         title={`Delete group “${deleting?.name ?? ''}”?`}
         description={<p>The group goes; its promoters and their sales stay.</p>}
+        confirmLabel="Delete group"
+        pending={remove.isPending}
+        error={remove.error}
+        onConfirm={() => deleting && remove.mutate({ organizationId, id: deleting.group_id })}
         onClose={() => setDeleting(null)}
-      >
-        {remove.isError ? (
-          <p className="form-error" role="alert">
-            {errorMessage(remove.error)}
-          </p>
-        ) : null}
-        <div className="form-actions">
-          <Button onClick={() => setDeleting(null)}>Cancel</Button>
-          <Button
-            variant="danger"
-            loading={remove.isPending}
-            onClick={() => deleting && remove.mutate({ organizationId, id: deleting.group_id })}
-          >
-            Delete group
-          </Button>
-        </div>
-      </Dialog>
+      />
     </section>
   );
 }

@@ -1,7 +1,5 @@
-import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { useToast } from '@/components/ui/toast';
-import { errorMessage } from '@/lib/errors';
 import { formatMoney, formatNumber } from '@/lib/format';
 import { useRefundOrder } from '../api/refund-order';
 import type { OrderDetail } from '../api/get-order-detail';
@@ -12,10 +10,8 @@ export function RefundDialog({ order, onClose }: { order: OrderDetail; onClose: 
   const toast = useToast();
   const tickets = order.ticket_count === 1 ? '1 ticket goes' : `${formatNumber(order.ticket_count)} tickets go`;
   return (
-    <Dialog
+    <ConfirmDialog
       open
-      role="alertdialog"
-      size="sm"
       title={`Refund order ${order.reference}?`}
       onClose={onClose}
       description={
@@ -24,29 +20,18 @@ export function RefundDialog({ order, onClose }: { order: OrderDetail; onClose: 
           counting in every figure. This cannot be undone.
         </p>
       }
-    >
-      {refund.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(refund.error)}
-        </p>
-      ) : null}
-      <div className="form-actions">
-        <Button onClick={onClose}>Keep order</Button>
-        <Button
-          variant="danger"
-          loading={refund.isPending}
-          onClick={() =>
-            refund.mutate(order.id, {
-              onSuccess: () => {
-                toast.show(`Order ${order.reference} was refunded.`, 'success');
-                onClose();
-              },
-            })
-          }
-        >
-          Refund {formatMoney(order.total_minor, order.currency)}
-        </Button>
-      </div>
-    </Dialog>
+      cancelLabel="Keep order"
+      confirmLabel={`Refund ${formatMoney(order.total_minor, order.currency)}`}
+      pending={refund.isPending}
+      error={refund.error}
+      onConfirm={() =>
+        refund.mutate(order.id, {
+          onSuccess: () => {
+            toast.show(`Order ${order.reference} was refunded.`, 'success');
+            onClose();
+          },
+        })
+      }
+    />
   );
 }

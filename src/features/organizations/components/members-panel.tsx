@@ -1,6 +1,6 @@
 import { lazy, Suspense, useState } from 'react';
 import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { PanelError } from '@/components/ui/error-boundary';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
@@ -157,30 +157,16 @@ function MemberTable({
           })}
         </tbody>
       </table>
-      <Dialog
+      <ConfirmDialog
         open={removing !== null}
-        role="alertdialog"
-        size="sm"
         title={`Remove ${removing?.email ?? ''}?`}
         description={<p>They lose access to {organization.name} at once, live updates included. Only a new invitation brings them back.</p>}
+        confirmLabel="Remove member"
+        pending={remove.isPending}
+        error={remove.error}
+        onConfirm={() => removing && remove.mutate({ organizationId: organization.id, userId: removing.user_id })}
         onClose={() => setRemoving(null)}
-      >
-        {remove.isError ? (
-          <p className="form-error" role="alert">
-            {errorMessage(remove.error)}
-          </p>
-        ) : null}
-        <div className="form-actions">
-          <Button onClick={() => setRemoving(null)}>Cancel</Button>
-          <Button
-            variant="danger"
-            loading={remove.isPending}
-            onClick={() => removing && remove.mutate({ organizationId: organization.id, userId: removing.user_id })}
-          >
-            Remove member
-          </Button>
-        </div>
-      </Dialog>
+      />
       {leaving ? (
         <Suspense fallback={null}>
           <LeaveOrganizationDialog organization={organization} userId={userId} onClose={() => setLeaving(false)} />
