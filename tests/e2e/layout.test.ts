@@ -1,8 +1,9 @@
 /**
  * Layout of the promoters page and group totals in a real Chromium with the SPA's own
  * stylesheet: a 120-character promoter name stays clear of the numbers at 1366 px, the
- * page fits 390 px without sideways scrolling, and the open promoter comes first when the
- * layout is stacked. The markup mirrors the classes the components render.
+ * page fits 390 px without sideways scrolling, every section link shows at 390 px, and the
+ * open promoter comes first when the layout is stacked. The markup mirrors the classes the
+ * components render.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ import { launchBrowser } from './support/browser';
 const LONG_NAME = 'Ana '.repeat(30).trim().padEnd(120, 'x');
 const PAGE = `
 
-<div class="shell"><header class="topbar"><a class="brand">Promoter Links</a><nav class="nav"><a>Overview</a><a>Promoters</a><a>Groups</a><a>Events</a><a>Orders</a><a>Members</a></nav><div class="topbar__end"><span class="org-name">Harbour Nights</span></div></header>
+<div class="shell"><header class="topbar"><a class="brand">Promoter Links</a><nav class="nav"><a>Overview</a><a>Promoters</a><a>Groups</a><a>Events</a><a>Orders</a><a>Members</a><a>Settings</a></nav><div class="topbar__end"><span class="org-name">Harbour Nights</span></div></header>
 <main class="main">
 <div class="page-header"><h1>Promoters</h1><button class="btn btn--primary">Add promoter</button></div>
 <section class="card checklist"><div class="card__header"><h2>Get started</h2><button class="btn btn--sm btn--ghost">Dismiss</button></div><ol class="checklist__steps"><li class="checklist__step checklist__step--done"><span class="checklist__mark">✓</span><a href="#">Create an event</a></li><li class="checklist__step"><span class="checklist__mark"></span><a href="#">Activate a promoter on the event</a></li></ol></section>
@@ -60,6 +61,8 @@ async function measure(width: number) {
       listTop: rect('row').top,
       tableScrollWidth: wrap.scrollWidth,
       tableWidth: wrap.clientWidth,
+      navLinksRight: Math.max(...Array.from(document.querySelectorAll('.nav a')).map((a) => a.getBoundingClientRect().right)),
+      topbarPosition: getComputedStyle(document.querySelector('.topbar') as HTMLElement).position,
     };
   });
   await page.close();
@@ -82,5 +85,11 @@ describe('promoters page layout', () => {
     // Stacked: the numbers go on their own line under the name instead of over it.
     expect(figures.metricsTop).toBeGreaterThanOrEqual(figures.nameBottom - 1);
     expect(figures.detailTop).toBeLessThan(figures.listTop);
+  });
+
+  it('shows every section link at 390 px, wrapped rather than scrolled, in a bar that does not stay pinned', async () => {
+    const figures = await measure(390);
+    expect(figures.navLinksRight).toBeLessThanOrEqual(390);
+    expect(figures.topbarPosition).toBe('static');
   });
 });

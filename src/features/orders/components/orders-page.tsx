@@ -122,7 +122,7 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
           ) : (
             <>
               <div className="table-wrap">
-                <table className="table">
+                <table className="table table--stack">
                   <caption className="visually-hidden">Orders, newest first</caption>
                   <thead>
                     <tr>
@@ -139,19 +139,25 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
                   <tbody>
                     {rows.map((row) => (
                       <tr key={row.id} aria-current={row.id === orderId ? 'true' : undefined}>
-                        <td>
+                        <th scope="row">
                           <Link to={orderHref(row.id)}>{row.reference}</Link>
+                        </th>
+                        <td data-label="Date">{formatDateTime(row.created_at)}</td>
+                        <td data-label="Buyer">
+                          <span>
+                            {row.buyer_name}
+                            <span className="muted block">{row.buyer_email}</span>
+                          </span>
                         </td>
-                        <td>{formatDateTime(row.created_at)}</td>
-                        <td>
-                          {row.buyer_name}
-                          <div className="muted">{row.buyer_email}</div>
+                        <td data-label="Event">{row.event_name}</td>
+                        <td data-label="Promoter">{row.promoter_name ?? <span className="muted">None</span>}</td>
+                        <td data-label="Tickets" className="num">
+                          {formatNumber(row.ticket_count)}
                         </td>
-                        <td>{row.event_name}</td>
-                        <td>{row.promoter_name ?? <span className="muted">None</span>}</td>
-                        <td className="num">{formatNumber(row.ticket_count)}</td>
-                        <td className="num">{formatMoney(row.total_minor, row.currency)}</td>
-                        <td>
+                        <td data-label="Total" className="num">
+                          {formatMoney(row.total_minor, row.currency)}
+                        </td>
+                        <td data-label="Status">
                           <span className={`badge ${row.status === 'paid' ? 'badge--success' : ''}`}>{row.status === 'paid' ? 'Paid' : 'Refunded'}</span>
                         </td>
                       </tr>
