@@ -10,7 +10,7 @@
 import { actAs, roleSettings } from '../act-as.ts';
 import type { Queryable } from '../database.ts';
 import { API_ROLES } from '../jwt.ts';
-import { RestError, driverErrorBody, isDriverError, statusForSqlState } from './errors.ts';
+import { RestError, driverErrorBody, isDriverError, roleRefusal, statusForSqlState } from './errors.ts';
 import { MAX_EMBEDDED_ROWS, tooComplex } from './limits.ts';
 import { openApiDocument } from './openapi.ts';
 import { parseAccept, parsePrefer, type Preferences } from './parse.ts';
@@ -203,9 +203,7 @@ async function inRequestTransaction<T>(
   const { request, context } = scope;
   const { claims } = context;
   // Only the API roles are ever acted as, whoever calls (server.ts refuses others first).
-  if (!API_ROLES.has(claims.role)) {
-    throw new RestError(403, '42501', `permission denied to set role "${claims.role}"`);
-  }
+  if (!API_ROLES.has(claims.role)) throw roleRefusal(claims.role);
   const settings = await roleSettings(context.db);
   return context.db.transaction(async (tx) => {
     await actAs(tx, { role: claims.role, claims }, {
