@@ -75,8 +75,12 @@ const updateBody = z
   })
   .loose();
 
-function redirectRules(config: AuthConfig) {
-  return { siteUrl: config.site_url, additionalRedirectUrls: config.additional_redirect_urls };
+/** Where an emailed link leads: the request's `redirect_to` if `[auth]` allows it, else the site URL. */
+export function requestedRedirect(config: AuthConfig, request: ServiceRequest): string {
+  return allowedRedirect(request.query.get('redirect_to'), {
+    siteUrl: config.site_url,
+    additionalRedirectUrls: config.additional_redirect_urls,
+  });
 }
 
 /** GoTrue's per-user pause between two emails of one kind (`max_frequency`). */
@@ -124,6 +128,14 @@ async function findByEmail(q: Queryable, email: string): Promise<MailUserRow | u
   return found.rows[0];
 }
 
+/** The signed-in caller's row; `user_not_found` when it is gone. */
+async function callerRow(q: Queryable, id: string): Promise<MailUserRow> {
+  const found = await q.query<MailUserRow>(`select ${USER_COLUMNS} from auth.users where id = $1`, [id]);
+  const user = found.rows[0];
+  if (!user) throw authErrors.userNotFound();
+  return user;
+}
+
 function normalizedEmail(raw: string | null | undefined, missing: string): string {
   const email = raw?.trim() ?? '';
   if (email === '') throw authErrors.validation(missing);
@@ -137,7 +149,7 @@ export async function recover(context: AuthDeps, request: ServiceRequest): Promi
   const body = parseWith(recoverBody, request.body);
   const email = normalizedEmail(body.email, 'Password recovery requires an email');
   context.limits.takeEmail();
-  const redirectTo = allowedRedirect(request.query.get('redirect_to'), redirectRules(context.config));
+  const redirectTo = requestedRedirect(context.config, request);
   const user = await findByEmail(context.db, email);
   // An unknown address answers like a known one: the endpoint does not list users.
   if (!user) return json(200, {});
@@ -182,7 +194,7 @@ export async function otp(
   if (phone !== '') throw authErrors.phoneDisabled();
   const email = normalizedEmail(rawEmail, 'One of email or phone must be set');
   context.limits.takeEmail();
-  const redirectTo = allowedRedirect(request.query.get('redirect_to'), redirectRules(context.config));
+  const redirectTo = requestedRedirect(context.config, request);
 
   let user = await findByEmail(context.db, email);
   if (!user) {
@@ -339,7 +351,7 @@ function redirectWithFragment(target: string, fragment: URLSearchParams): Reply 
 
 /** The link from an email, opened in a browser: answers with a redirect either way. */
 export async function verifyGet(context: AuthDeps, request: ServiceRequest, clientAddress: string): Promise<Reply> {
-  const redirectTo = allowedRedirect(request.query.get('redirect_to'), redirectRules(context.config));
+  const redirectTo = requestedRedirect(context.config, request);
   try {
     context.limits.count('tokenVerifications', clientAddress);
     const rawType = request.query.get('type');
@@ -371,9 +383,7 @@ export async function verifyGet(context: AuthDeps, request: ServiceRequest, clie
 
 export async function reauthenticate(context: AuthDeps, request: ServiceRequest): Promise<Reply> {
   const caller = await authenticate(context, request);
-  const found = await context.db.query<MailUserRow>(`select ${USER_COLUMNS} from auth.users where id = $1`, [caller.userId]);
-  const user = found.rows[0];
-  if (!user) throw authErrors.userNotFound();
+  const user = await callerRow(context.db, caller.userId);
   if (!user.email) throw authErrors.reauthenticationNotValid('Reauthentication requires the user to have an email or a phone number');
   context.limits.takeEmail();
   checkFrequency(user.reauthentication_sent_at, context.config);
@@ -399,9 +409,7 @@ export async function updateUser(context: AuthDeps, request: ServiceRequest): Pr
   }
   if (body.app_metadata) throw authErrors.notAdmin();
 
-  const found = await context.db.query<MailUserRow>(`select ${USER_COLUMNS} from auth.users where id = $1`, [caller.userId]);
-  const user = found.rows[0];
-  if (!user) throw authErrors.userNotFound();
+  const user = await callerRow(context.db, caller.userId);
   if (user.is_anonymous && password && email === '') {
     throw new AuthError(422, 'validation_failed', 'Updating password of an anonymous user without an email or phone is not allowed');
   }
@@ -446,7 +454,7 @@ export async function updateUser(context: AuthDeps, request: ServiceRequest): Pr
     checkFrequency(user.email_change_sent_at, context.config);
   }
 
-  const redirectTo = allowedRedirect(request.query.get('redirect_to'), redirectRules(context.config));
+  const redirectTo = requestedRedirect(context.config, request);
   const codes = changesEmail
     ? {
         new: prepareCode(context, 'email_change_new', email, 'email_change', redirectTo),

@@ -9,7 +9,6 @@ import type { Queryable } from '../database.ts';
 import { json, type Reply, type ServiceRequest } from '../http.ts';
 import { parseWith, validEmail, type AuthDeps } from './deps.ts';
 import * as emailFlows from './email-flows.ts';
-import { allowedRedirect } from './email-tokens.ts';
 import { AuthError, authErrors } from './errors.ts';
 import { hashPassword, passwordProblem } from './password.ts';
 import { createSession, sessionResponse, type Session } from './sessions.ts';
@@ -154,10 +153,7 @@ export async function signup(deps: AuthDeps, request: ServiceRequest, clientAddr
   const confirmed = !deps.config.email.enable_confirmations;
   // The confirmation is an email: it counts against the project's email budget.
   if (!confirmed) deps.limits.takeEmail();
-  const redirectTo = allowedRedirect(request.query.get('redirect_to'), {
-    siteUrl: deps.config.site_url,
-    additionalRedirectUrls: deps.config.additional_redirect_urls,
-  });
+  const redirectTo = emailFlows.requestedRedirect(deps.config, request);
   // Hashing takes tens of milliseconds (off the event loop): before the database lock.
   const passwordHash = await hashPassword(body.password ?? '');
   const created = await insertUser(deps, {
