@@ -71,7 +71,7 @@ function authMessage(code: number, payload: Buffer = Buffer.alloc(0)): Buffer {
 }
 
 /** A FATAL ErrorResponse with Postgres' fields. */
-export function fatalError(sqlstate: string, text: string): Buffer {
+function fatalError(sqlstate: string, text: string): Buffer {
   const fields = Buffer.from(`SFATAL\0VFATAL\0C${sqlstate}\0M${text}\0\0`, 'utf8');
   const message = Buffer.alloc(5 + fields.length);
   message[0] = ERROR_RESPONSE;

@@ -9,7 +9,7 @@
 import type { Headers } from './http.ts';
 
 /** The socket's address as the edge reports it: IPv4-mapped IPv6 as plain IPv4. */
-export function socketAddress(remoteAddress: string | undefined): string {
+function socketAddress(remoteAddress: string | undefined): string {
   if (!remoteAddress) return '';
   return remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
 }

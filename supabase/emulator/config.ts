@@ -15,7 +15,7 @@ import { z } from 'zod';
 export const CONFIG_PATH = fileURLToPath(new URL('../config.toml', import.meta.url));
 
 /** GoTrue's `password_requirements` values, weakest first. */
-export const PASSWORD_REQUIREMENTS = [
+const PASSWORD_REQUIREMENTS = [
   '',
   'letters_digits',
   'lower_upper_letters_digits',

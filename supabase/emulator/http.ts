@@ -30,7 +30,7 @@ const EXPOSED_HEADERS = 'Content-Range, Range-Unit, X-Supabase-Api-Version, x-sb
 
 export type Headers = Record<string, string>;
 
-export function corsHeaders(request: IncomingMessage): Headers {
+function corsHeaders(request: IncomingMessage): Headers {
   const origin = request.headers.origin;
   return {
     'Access-Control-Allow-Origin': origin ?? '*',

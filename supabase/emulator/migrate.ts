@@ -59,7 +59,7 @@ export async function bootstrap(db: Database, options: BootstrapOptions = {}): P
   });
 }
 
-export async function listMigrations(): Promise<{ version: string; name: string; file: string }[]> {
+async function listMigrations(): Promise<{ version: string; name: string; file: string }[]> {
   const files = (await readdir(migrationsDir)).filter((f) => f.endsWith('.sql')).sort();
   return files.map((file) => {
     const match = migrationFile.exec(file);

@@ -11,32 +11,14 @@ import { z } from 'zod';
 import type { AuthConfig } from '../config.ts';
 import type { Queryable } from '../database.ts';
 import { json, type Reply, type ServiceRequest } from '../http.ts';
-import type { Mailer } from '../mail/inbox.ts';
+import { parseWith, validEmail, type AuthDeps } from './deps.ts';
 import { allowedRedirect, EMAIL_LINK_TYPES, newOtp, tokenHash, VERIFY_TYPES, type VerifyType } from './email-tokens.ts';
 import { AuthError, authErrors } from './errors.ts';
 import { composeMail, type MailKind } from './mail-templates.ts';
-import { hashPassword, passwordMatches, passwordProblem, type PasswordRules } from './password.ts';
-import type { RateLimiter } from './rate-limit.ts';
-
-/** What the handlers need from the auth service. */
-export interface EmailFlowContext {
-  db: Queryable & { transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> };
-  config: AuthConfig;
-  rules: PasswordRules;
-  mailer: Mailer;
-  /** `<API URL>/auth/v1`, as links in emails use it. */
-  authUrl(): string;
-  parseBody<T>(schema: z.ZodType<T>, request: ServiceRequest): T;
-  validEmail(email: string): boolean;
-  loadUser(q: Queryable, id: string): Promise<Record<string, unknown> | undefined>;
-  /** A new session for the user, as the token endpoint answers it. */
-  issueSession(q: Queryable, userId: string, method: string): Promise<Record<string, unknown>>;
-  authenticate(request: ServiceRequest): Promise<{ userId: string; sessionId: string | undefined }>;
-  /** Process-wide `[auth.rate_limit] email_sent` bucket; undefined when limits are off. */
-  emailSent: RateLimiter | undefined;
-  /** Per-address `[auth.rate_limit] token_verifications`. */
-  countVerification(clientAddress: string): void;
-}
+import { hashPassword, passwordMatches, passwordProblem } from './password.ts';
+import { issueSession } from './sessions.ts';
+import { authenticate } from './user.ts';
+import { loadUser } from './users.ts';
 
 interface MailUserRow {
   id: string;
@@ -93,8 +75,12 @@ const updateBody = z
   })
   .loose();
 
-function redirectRules(config: AuthConfig) {
-  return { siteUrl: config.site_url, additionalRedirectUrls: config.additional_redirect_urls };
+/** Where an emailed link leads: the request's `redirect_to` if `[auth]` allows it, else the site URL. */
+export function requestedRedirect(config: AuthConfig, request: ServiceRequest): string {
+  return allowedRedirect(request.query.get('redirect_to'), {
+    siteUrl: config.site_url,
+    additionalRedirectUrls: config.additional_redirect_urls,
+  });
 }
 
 /** GoTrue's per-user pause between two emails of one kind (`max_frequency`). */
@@ -105,12 +91,8 @@ function checkFrequency(sentAt: Date | null, config: AuthConfig): void {
   if (now < next) throw authErrors.overEmailFrequency(Math.ceil((next - now) / 1000));
 }
 
-function takeEmailSlot(context: EmailFlowContext): void {
-  if (context.emailSent && !context.emailSent.take('project')) throw authErrors.overEmailSendRateLimit();
-}
-
-function verifyLink(context: EmailFlowContext, hash: string, type: string, redirectTo: string): string {
-  const link = new URL(`${context.authUrl()}/verify`);
+function verifyLink(context: AuthDeps, hash: string, type: string, redirectTo: string): string {
+  const link = new URL(`${context.issuer()}/verify`);
   link.searchParams.set('token', hash);
   link.searchParams.set('type', type);
   link.searchParams.set('redirect_to', redirectTo);
@@ -122,7 +104,7 @@ function verifyLink(context: EmailFlowContext, hash: string, type: string, redir
  * hash is stored, so no email ever carries a code the database does not know.
  */
 function prepareCode(
-  context: EmailFlowContext,
+  context: AuthDeps,
   kind: MailKind,
   to: string,
   linkType: string | undefined,
@@ -146,20 +128,28 @@ async function findByEmail(q: Queryable, email: string): Promise<MailUserRow | u
   return found.rows[0];
 }
 
-function normalizedEmail(context: EmailFlowContext, raw: string | null | undefined, missing: string): string {
+/** The signed-in caller's row; `user_not_found` when it is gone. */
+async function callerRow(q: Queryable, id: string): Promise<MailUserRow> {
+  const found = await q.query<MailUserRow>(`select ${USER_COLUMNS} from auth.users where id = $1`, [id]);
+  const user = found.rows[0];
+  if (!user) throw authErrors.userNotFound();
+  return user;
+}
+
+function normalizedEmail(raw: string | null | undefined, missing: string): string {
   const email = raw?.trim() ?? '';
   if (email === '') throw authErrors.validation(missing);
-  if (email.length > 255 || !context.validEmail(email)) {
+  if (!validEmail(email)) {
     throw authErrors.validation('Unable to validate email address: invalid format');
   }
   return email.toLowerCase();
 }
 
-export async function recover(context: EmailFlowContext, request: ServiceRequest): Promise<Reply> {
-  const body = context.parseBody(recoverBody, request);
-  const email = normalizedEmail(context, body.email, 'Password recovery requires an email');
-  takeEmailSlot(context);
-  const redirectTo = allowedRedirect(request.query.get('redirect_to'), redirectRules(context.config));
+export async function recover(context: AuthDeps, request: ServiceRequest): Promise<Reply> {
+  const body = parseWith(recoverBody, request.body);
+  const email = normalizedEmail(body.email, 'Password recovery requires an email');
+  context.limits.takeEmail();
+  const redirectTo = requestedRedirect(context.config, request);
   const user = await findByEmail(context.db, email);
   // An unknown address answers like a known one: the endpoint does not list users.
   if (!user) return json(200, {});
@@ -181,7 +171,7 @@ export interface NewUserInput {
 
 /** Stores a sign-up confirmation's hash; returns the sending, for after the commit. */
 export async function sendConfirmation(
-  context: EmailFlowContext,
+  context: AuthDeps,
   q: Queryable,
   user: { id: string; email: string; confirmation_sent_at: Date | null },
   redirectTo: string,
@@ -193,18 +183,18 @@ export async function sendConfirmation(
 }
 
 export async function otp(
-  context: EmailFlowContext,
+  context: AuthDeps,
   request: ServiceRequest,
   createUser: (input: NewUserInput) => Promise<{ id: string }>,
 ): Promise<Reply> {
-  const body = context.parseBody(otpBody, request);
+  const body = parseWith(otpBody, request.body);
   const phone = body.phone?.trim() ?? '';
   const rawEmail = body.email?.trim() ?? '';
   if (rawEmail !== '' && phone !== '') throw authErrors.validation('Only an email address or phone number should be provided');
   if (phone !== '') throw authErrors.phoneDisabled();
-  const email = normalizedEmail(context, rawEmail, 'One of email or phone must be set');
-  takeEmailSlot(context);
-  const redirectTo = allowedRedirect(request.query.get('redirect_to'), redirectRules(context.config));
+  const email = normalizedEmail(rawEmail, 'One of email or phone must be set');
+  context.limits.takeEmail();
+  const redirectTo = requestedRedirect(context.config, request);
 
   let user = await findByEmail(context.db, email);
   if (!user) {
@@ -242,7 +232,7 @@ type Verified = { kind: 'session'; userId: string; method: string } | { kind: 'h
  * transaction; throws `otp_expired` when nothing matches, expired or already used.
  */
 async function consume(
-  context: EmailFlowContext,
+  context: AuthDeps,
   tx: Queryable,
   type: VerifyType,
   match: { hash: string; email?: string },
@@ -315,15 +305,27 @@ async function consume(
   throw expired();
 }
 
+/**
+ * Consumes the code and signs its user in, in one transaction; undefined when it was
+ * the first of two email-change confirmations.
+ */
+function verifyAndSignIn(context: AuthDeps, type: VerifyType, match: { hash: string; email?: string }) {
+  return context.db.transaction(async (tx) => {
+    const verified = await consume(context, tx, type, match);
+    if (verified.kind === 'half-confirmed') return undefined;
+    return issueSession(context, tx, verified.userId, verified.method);
+  });
+}
+
 function verifyType(raw: string | null | undefined): VerifyType {
   if (!raw) throw authErrors.validation('Verify requires a verification type');
   if (!(VERIFY_TYPES as readonly string[]).includes(raw)) throw authErrors.validation('Unsupported verification type');
   return raw as VerifyType;
 }
 
-export async function verifyPost(context: EmailFlowContext, request: ServiceRequest, clientAddress: string): Promise<Reply> {
-  context.countVerification(clientAddress);
-  const body = context.parseBody(verifyBody, request);
+export async function verifyPost(context: AuthDeps, request: ServiceRequest, clientAddress: string): Promise<Reply> {
+  context.limits.count('tokenVerifications', clientAddress);
+  const body = parseWith(verifyBody, request.body);
   const type = verifyType(body.type);
   const token = body.token?.trim().replace(/-/g, '') ?? '';
   const hashGiven = body.token_hash?.trim() ?? '';
@@ -333,14 +335,10 @@ export async function verifyPost(context: EmailFlowContext, request: ServiceRequ
     match = { hash: hashGiven };
   } else {
     if ((body.phone?.trim() ?? '') !== '') throw authErrors.phoneDisabled();
-    const email = normalizedEmail(context, body.email, 'Only an email address or phone number should be provided on verify');
+    const email = normalizedEmail(body.email, 'Only an email address or phone number should be provided on verify');
     match = { hash: tokenHash(email, token), email };
   }
-  const outcome = await context.db.transaction(async (tx) => {
-    const verified = await consume(context, tx, type, match);
-    if (verified.kind === 'half-confirmed') return undefined;
-    return context.issueSession(tx, verified.userId, verified.method);
-  });
+  const outcome = await verifyAndSignIn(context, type, match);
   if (!outcome) return json(200, { msg: SINGLE_CONFIRMATION_ACCEPTED, code: 200 });
   return json(200, outcome);
 }
@@ -352,20 +350,16 @@ function redirectWithFragment(target: string, fragment: URLSearchParams): Reply 
 }
 
 /** The link from an email, opened in a browser: answers with a redirect either way. */
-export async function verifyGet(context: EmailFlowContext, request: ServiceRequest, clientAddress: string): Promise<Reply> {
-  const redirectTo = allowedRedirect(request.query.get('redirect_to'), redirectRules(context.config));
+export async function verifyGet(context: AuthDeps, request: ServiceRequest, clientAddress: string): Promise<Reply> {
+  const redirectTo = requestedRedirect(context.config, request);
   try {
-    context.countVerification(clientAddress);
+    context.limits.count('tokenVerifications', clientAddress);
     const rawType = request.query.get('type');
     const type = verifyType(rawType);
     if (!(EMAIL_LINK_TYPES as readonly string[]).includes(type)) throw authErrors.validation('Unsupported verification type');
     const token = request.query.get('token')?.trim() ?? '';
     if (token === '') throw authErrors.validation('Verify requires a token or a token hash');
-    const outcome = await context.db.transaction(async (tx) => {
-      const verified = await consume(context, tx, type, { hash: token });
-      if (verified.kind === 'half-confirmed') return undefined;
-      return context.issueSession(tx, verified.userId, verified.method);
-    });
+    const outcome = await verifyAndSignIn(context, type, { hash: token });
     if (!outcome) return redirectWithFragment(redirectTo, new URLSearchParams({ message: SINGLE_CONFIRMATION_ACCEPTED }));
     const fragment = new URLSearchParams({
       access_token: String(outcome.access_token),
@@ -387,13 +381,11 @@ export async function verifyGet(context: EmailFlowContext, request: ServiceReque
   }
 }
 
-export async function reauthenticate(context: EmailFlowContext, request: ServiceRequest): Promise<Reply> {
-  const caller = await context.authenticate(request);
-  const found = await context.db.query<MailUserRow>(`select ${USER_COLUMNS} from auth.users where id = $1`, [caller.userId]);
-  const user = found.rows[0];
-  if (!user) throw authErrors.userNotFound();
+export async function reauthenticate(context: AuthDeps, request: ServiceRequest): Promise<Reply> {
+  const caller = await authenticate(context, request);
+  const user = await callerRow(context.db, caller.userId);
   if (!user.email) throw authErrors.reauthenticationNotValid('Reauthentication requires the user to have an email or a phone number');
-  takeEmailSlot(context);
+  context.limits.takeEmail();
   checkFrequency(user.reauthentication_sent_at, context.config);
   const code = prepareCode(context, 'reauthentication', user.email, undefined, context.config.site_url);
   await context.db.query('update auth.users set reauthentication_token = $2, reauthentication_sent_at = now() where id = $1', [
@@ -404,12 +396,12 @@ export async function reauthenticate(context: EmailFlowContext, request: Service
   return json(200, {});
 }
 
-export async function updateUser(context: EmailFlowContext, request: ServiceRequest): Promise<Reply> {
-  const caller = await context.authenticate(request);
-  const body = context.parseBody(updateBody, request);
+export async function updateUser(context: AuthDeps, request: ServiceRequest): Promise<Reply> {
+  const caller = await authenticate(context, request);
+  const body = parseWith(updateBody, request.body);
   const password = body.password ?? undefined;
   const rawEmail = body.email?.trim() ?? '';
-  const email = rawEmail === '' ? '' : normalizedEmail(context, rawEmail, '');
+  const email = rawEmail === '' ? '' : normalizedEmail(rawEmail, '');
   if ((body.phone?.trim() ?? '') !== '') throw authErrors.phoneDisabled();
   if (password !== undefined && password !== '') {
     const problem = passwordProblem(password, context.rules);
@@ -417,9 +409,7 @@ export async function updateUser(context: EmailFlowContext, request: ServiceRequ
   }
   if (body.app_metadata) throw authErrors.notAdmin();
 
-  const found = await context.db.query<MailUserRow>(`select ${USER_COLUMNS} from auth.users where id = $1`, [caller.userId]);
-  const user = found.rows[0];
-  if (!user) throw authErrors.userNotFound();
+  const user = await callerRow(context.db, caller.userId);
   if (user.is_anonymous && password && email === '') {
     throw new AuthError(422, 'validation_failed', 'Updating password of an anonymous user without an email or phone is not allowed');
   }
@@ -460,11 +450,11 @@ export async function updateUser(context: EmailFlowContext, request: ServiceRequ
     passwordHash = password === '' ? '' : await hashPassword(password);
   }
   if (changesEmail) {
-    takeEmailSlot(context);
+    context.limits.takeEmail();
     checkFrequency(user.email_change_sent_at, context.config);
   }
 
-  const redirectTo = allowedRedirect(request.query.get('redirect_to'), redirectRules(context.config));
+  const redirectTo = requestedRedirect(context.config, request);
   const codes = changesEmail
     ? {
         new: prepareCode(context, 'email_change_new', email, 'email_change', redirectTo),
@@ -500,7 +490,7 @@ export async function updateUser(context: EmailFlowContext, request: ServiceRequ
         [user.id, email, codes.new.hash, codes.current?.hash ?? ''],
       );
     }
-    return context.loadUser(tx, user.id);
+    return loadUser(tx, user.id);
   });
   if (!updated) throw authErrors.userNotFound();
   codes?.new.send();

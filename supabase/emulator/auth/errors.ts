@@ -5,7 +5,7 @@
  */
 import { json, type Reply } from '../http.ts';
 
-export const API_VERSION = '2024-01-01';
+const API_VERSION = '2024-01-01';
 
 export class AuthError extends Error {
   constructor(

@@ -9,7 +9,7 @@ import type { AuthConfig } from '../config.ts';
 import { authErrors, type AuthError } from './errors.ts';
 
 /** bcrypt uses the first 72 bytes of a password and silently drops the rest. */
-export const MAX_PASSWORD_BYTES = 72;
+const MAX_PASSWORD_BYTES = 72;
 /** GoTrue's bcrypt cost. */
 const BCRYPT_COST = 10;
 
@@ -35,7 +35,7 @@ export function passwordRules(config: Pick<AuthConfig, 'minimum_password_length'
   return { minimumLength: config.minimum_password_length, requirements: config.password_requirements };
 }
 
-export function passwordBytes(password: string): number {
+function passwordBytes(password: string): number {
   return Buffer.byteLength(password, 'utf8');
 }
 

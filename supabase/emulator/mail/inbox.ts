@@ -30,7 +30,7 @@ export interface Mailer {
 }
 
 /** Messages kept; past it the oldest go. */
-export const INBOX_CAPACITY = 500;
+const INBOX_CAPACITY = 500;
 const SENDER = 'Promoter Links <noreply@promoter-links.local>';
 
 export class Inbox implements Mailer {

@@ -81,3 +81,7 @@ export function driverErrorBody(error: DriverError): ErrorBody {
     hint: error.hint ? error.hint : null,
   };
 }
+
+/** PostgREST's answer when the token's role is not one the API may act as. */
+export const roleRefusal = (role: unknown): RestError =>
+  new RestError(403, '42501', `permission denied to set role "${String(role)}"`);

@@ -10,7 +10,7 @@
 import { actAs, roleSettings } from '../act-as.ts';
 import type { Queryable } from '../database.ts';
 import { API_ROLES } from '../jwt.ts';
-import { RestError, driverErrorBody, isDriverError, statusForSqlState } from './errors.ts';
+import { RestError, driverErrorBody, isDriverError, roleRefusal, statusForSqlState } from './errors.ts';
 import { MAX_EMBEDDED_ROWS, tooComplex } from './limits.ts';
 import { openApiDocument } from './openapi.ts';
 import { parseAccept, parsePrefer, type Preferences } from './parse.ts';
@@ -203,9 +203,7 @@ async function inRequestTransaction<T>(
   const { request, context } = scope;
   const { claims } = context;
   // Only the API roles are ever acted as, whoever calls (server.ts refuses others first).
-  if (!API_ROLES.has(claims.role)) {
-    throw new RestError(403, '42501', `permission denied to set role "${claims.role}"`);
-  }
+  if (!API_ROLES.has(claims.role)) throw roleRefusal(claims.role);
   const settings = await roleSettings(context.db);
   return context.db.transaction(async (tx) => {
     await actAs(tx, { role: claims.role, claims }, {
@@ -623,86 +621,108 @@ function boundCall(plan: CallPlan, params: SqlParams): string {
   return callSql(plan, takesArgs ? params.add(plan.args) : '');
 }
 
+/** A call's transaction: read-only unless POSTed, as PostgREST runs GET and HEAD calls. */
+function callTransaction(scope: RequestScope): { readOnly: boolean; rollback: boolean } {
+  return { readOnly: scope.method !== 'POST', rollback: scope.prefs.rollback };
+}
+
+/** Headers of a JSON answer that is not a paged read: its range and the preferences applied. */
+function jsonHeaders(prefs: Preferences, n: number, total: number | null): Record<string, string> {
+  const headers: Record<string, string> = { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Range': contentRange(0, n, total) };
+  preferenceApplied(prefs, headers);
+  return headers;
+}
+
+const csvUnavailable = (): RestError => new RestError(406, 'PGRST107', 'None of these media types are available: text/csv');
+
 async function executeCall(plan: CallPlan, scope: RequestScope): Promise<RestResponse> {
   const { fn } = plan.chosen;
-  const { context, accept, prefs, method } = scope;
-  const readOnly = method !== 'POST';
-  const head = method === 'HEAD';
-  const txOptions = { readOnly, rollback: prefs.rollback };
-  const parsed = plan.query;
-
+  const { prefs } = scope;
   if (prefs.handling === 'strict' && prefs.maxAffected !== undefined && !fn.returnsSet) {
     throw new RestError(400, 'PGRST128', 'Function must return SETOF or TABLE when max-affected preference is used with handling=strict');
   }
+  if (fn.returnsVoid) return callVoid(plan, scope);
+  if (fn.returnsComposite) return callRows(plan, scope);
+  if (scope.accept.csv) throw csvUnavailable();
+  return fn.returnsSet ? callScalarSet(plan, scope) : callScalar(plan, scope);
+}
 
-  if (fn.returnsVoid) {
-    const params = new SqlParams();
-    const sql = `select ${boundCall(plan, params)}`;
-    await inRequestTransaction(scope, txOptions, (tx) => tx.query(sql, params.values));
-    const headers: Record<string, string> = {};
-    preferenceApplied(prefs, headers);
-    return { status: 204, headers };
+/** A void function: 204. */
+async function callVoid(plan: CallPlan, scope: RequestScope): Promise<RestResponse> {
+  const params = new SqlParams();
+  const sql = `select ${boundCall(plan, params)}`;
+  await inRequestTransaction(scope, callTransaction(scope), (tx) => tx.query(sql, params.values));
+  const headers: Record<string, string> = {};
+  preferenceApplied(scope.prefs, headers);
+  return { status: 204, headers };
+}
+
+/** SETOF a scalar: an array of values; only paging applies. */
+async function callScalarSet(plan: CallPlan, scope: RequestScope): Promise<RestResponse> {
+  const { context, prefs } = scope;
+  const parsed = plan.query;
+  const head = scope.method === 'HEAD';
+  const params = new SqlParams();
+  const call = boundCall(plan, params);
+  const sql =
+    `with pgrst_source as materialized (select pgrst_v from ${call} as pgrst_f(pgrst_v))` +
+    ` select ${prefs.count ? `(select count(*) from pgrst_source)` : 'null'}::bigint as total, count(*)::bigint as n,` +
+    ` ${head ? 'null::text' : `coalesce(json_agg(pgrst_s.pgrst_v), '[]')::text`} as body` +
+    ` from (select pgrst_v from pgrst_source${pageSql(effectiveLimit(parsed.limit, context.maxRows), parsed.offset)}) pgrst_s`;
+  const row = await inRequestTransaction(scope, callTransaction(scope), async (tx) => {
+    const result = (await tx.query<QueryResultRow>(sql, params.values)).rows[0];
+    checkMaxAffected(prefs, Number(result.n));
+    return result;
+  });
+  return readResponse(row, parsed.offset ?? 0, { count: prefs.count !== undefined, mode: head ? 'none' : 'array', single: false }, prefs);
+}
+
+/** A composite or SETOF composite: read like a table, from the call's rows. */
+async function callRows(plan: CallPlan, scope: RequestScope): Promise<RestResponse> {
+  const { fn } = plan.chosen;
+  const { context, accept, prefs } = scope;
+  const parsed = plan.query;
+  const transaction = callTransaction(scope);
+  const single = accept.single || !fn.returnsSet;
+  const mode = bodyMode(scope, single);
+  const count = prefs.count !== undefined;
+  const spec = (call: string): ReadSpec => ({
+    with: `pgrst_source as materialized (select * from ${call})`,
+    from: `pgrst_source as ${ident(fn.name)}`,
+    alias: fn.name,
+    table: fn.returnTable,
+    parsed,
+    count,
+    mode,
+    stripNulls: accept.stripNulls,
+    maxRows: fn.returnsSet ? context.maxRows : 0,
+    embeddedRowBudget: embeddedRowBudget(context),
+  });
+  const statement = await buildStatement(context, plan.cache, (cache, params) =>
+    buildRead(spec(boundCall(plan, params)), projectionContext(cache, params, parsed, context)),
+  );
+  const row = await inRequestTransaction(scope, transaction, async (tx) => {
+    const result = (await tx.query<QueryResultRow>(statement.sql, statement.params)).rows[0];
+    if (accept.single && Number(result.n) !== 1 && !transaction.readOnly) throw new AbortWith(singleError(Number(result.n)));
+    checkMaxAffected(prefs, Number(result.n));
+    return result;
+  });
+  if (!fn.returnsSet && !accept.single && !accept.csv) {
+    // A single composite is an object; a function returning a NULL row gives null.
+    const total = count && row.total !== null ? Number(row.total) : null;
+    return { status: 200, headers: jsonHeaders(prefs, Number(row.n), total), body: scope.method === 'HEAD' ? undefined : (row.body ?? 'null') };
   }
+  return readResponse(row, parsed.offset ?? 0, { count, mode, single: accept.single }, prefs, accept.csv);
+}
 
-  if (fn.returnsSet || fn.returnsComposite) {
-    if (!fn.returnsComposite) {
-      if (accept.csv) throw new RestError(406, 'PGRST107', 'None of these media types are available: text/csv');
-      // SETOF a scalar: an array of values; only paging applies.
-      const params = new SqlParams();
-      const call = boundCall(plan, params);
-      const sql =
-        `with pgrst_source as materialized (select pgrst_v from ${call} as pgrst_f(pgrst_v))` +
-        ` select ${prefs.count ? `(select count(*) from pgrst_source)` : 'null'}::bigint as total, count(*)::bigint as n,` +
-        ` ${head ? 'null::text' : `coalesce(json_agg(pgrst_s.pgrst_v), '[]')::text`} as body` +
-        ` from (select pgrst_v from pgrst_source${pageSql(effectiveLimit(parsed.limit, context.maxRows), parsed.offset)}) pgrst_s`;
-      const row = await inRequestTransaction(scope, txOptions, async (tx) => {
-        const result = (await tx.query<QueryResultRow>(sql, params.values)).rows[0];
-        checkMaxAffected(prefs, Number(result.n));
-        return result;
-      });
-      return readResponse(row, parsed.offset ?? 0, { count: prefs.count !== undefined, mode: head ? 'none' : 'array', single: false }, prefs);
-    }
-    const single = accept.single || !fn.returnsSet;
-    const spec = (call: string): ReadSpec => ({
-      with: `pgrst_source as materialized (select * from ${call})`,
-      from: `pgrst_source as ${ident(fn.name)}`,
-      alias: fn.name,
-      table: fn.returnTable,
-      parsed,
-      count: prefs.count !== undefined,
-      mode: bodyMode(scope, single),
-      stripNulls: accept.stripNulls,
-      maxRows: fn.returnsSet ? context.maxRows : 0,
-      embeddedRowBudget: embeddedRowBudget(context),
-    });
-    const statement = await buildStatement(context, plan.cache, (cache, params) =>
-      buildRead(spec(boundCall(plan, params)), projectionContext(cache, params, parsed, context)),
-    );
-    const mode = bodyMode(scope, single);
-    const row = await inRequestTransaction(scope, txOptions, async (tx) => {
-      const result = (await tx.query<QueryResultRow>(statement.sql, statement.params)).rows[0];
-      if (accept.single && Number(result.n) !== 1 && !readOnly) throw new AbortWith(singleError(Number(result.n)));
-      checkMaxAffected(prefs, Number(result.n));
-      return result;
-    });
-    const count = prefs.count !== undefined;
-    if (!fn.returnsSet && !accept.single && !accept.csv) {
-      // A single composite is an object; a function returning a NULL row gives null.
-      const total = count && row.total !== null ? Number(row.total) : null;
-      const headers: Record<string, string> = { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Range': contentRange(0, Number(row.n), total) };
-      preferenceApplied(prefs, headers);
-      return { status: 200, headers, body: head ? undefined : (row.body ?? 'null') };
-    }
-    return readResponse(row, parsed.offset ?? 0, { count, mode, single: accept.single }, prefs, accept.csv);
-  }
-
-  if (accept.csv) throw new RestError(406, 'PGRST107', 'None of these media types are available: text/csv');
-  // A scalar result: its JSON value, made by Postgres. HEAD runs the function too and
-  // drops the body; a count is of the one row the call gives.
+/**
+ * A scalar result: its JSON value, made by Postgres. HEAD runs the function too and
+ * drops the body; a count is of the one row the call gives.
+ */
+async function callScalar(plan: CallPlan, scope: RequestScope): Promise<RestResponse> {
+  const { prefs } = scope;
   const params = new SqlParams();
   const sql = `select to_json(${boundCall(plan, params)})::text as body`;
-  const row = await inRequestTransaction(scope, txOptions, async (tx) => (await tx.query<{ body: string | null }>(sql, params.values)).rows[0]);
-  const headers: Record<string, string> = { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Range': contentRange(0, 1, prefs.count ? 1 : null) };
-  preferenceApplied(prefs, headers);
-  return { status: 200, headers, body: head ? undefined : (row.body ?? 'null') };
+  const row = await inRequestTransaction(scope, callTransaction(scope), async (tx) => (await tx.query<{ body: string | null }>(sql, params.values)).rows[0]);
+  return { status: 200, headers: jsonHeaders(prefs, 1, prefs.count ? 1 : null), body: scope.method === 'HEAD' ? undefined : (row.body ?? 'null') };
 }

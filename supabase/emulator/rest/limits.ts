@@ -76,7 +76,7 @@ export function parenthesisDepth(input: string): number {
  * cast to json), ignoring brackets inside JSON strings; one pass, no recursion, so it
  * is safe on any input and runs before anything parses the text.
  */
-export function jsonDepth(text: string): number {
+function jsonDepth(text: string): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;

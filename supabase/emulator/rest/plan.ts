@@ -45,7 +45,7 @@ export interface RequestScope {
 }
 
 /** Query parameters that are not filters. */
-export const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict']);
+const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict']);
 
 export interface ParsedQuery {
   select: SelectItem[];
@@ -169,7 +169,7 @@ async function checkColumns(
  * Splits the query string into select, root filters, order, paging and per-embed
  * options. `skip` names parameters consumed elsewhere (function arguments).
  */
-export function parseQuery(query: URLSearchParams, skip: Set<string> = new Set()): ParsedQuery {
+function parseQuery(query: URLSearchParams, skip: Set<string> = new Set()): ParsedQuery {
   const parsed: ParsedQuery = { select: parseSelect(query.get('select')), filters: [], embedOptions: new Map() };
   const embed = (path: string): EmbedOptions => {
     let options = parsed.embedOptions.get(path);
@@ -220,7 +220,7 @@ function applyRangeHeader(parsed: ParsedQuery, header: string | undefined): void
   if (to !== undefined) parsed.limit = Math.min(parsed.limit ?? Infinity, to - from + 1);
 }
 
-export function parseBody(request: RestRequest): { text: string; value: unknown } {
+function parseBody(request: RestRequest): { text: string; value: unknown } {
   const text = request.body?.toString('utf8') ?? '';
   if (text.trim() === '') throw invalidBody('The request body is empty');
   checkBodyDepth(text);
@@ -231,7 +231,7 @@ export function parseBody(request: RestRequest): { text: string; value: unknown 
   }
 }
 
-export const isObject = (value: unknown): value is Record<string, unknown> =>
+const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `columns="a","b"` or `columns=a,b`. */

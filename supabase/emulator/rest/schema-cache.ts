@@ -174,7 +174,7 @@ interface RawCache {
   computed: ComputedRelationship[];
 }
 
-export async function loadSchemaCache(db: Database, schema: string): Promise<SchemaCache> {
+async function loadSchemaCache(db: Database, schema: string): Promise<SchemaCache> {
   const exists = await db.query<{ found: boolean }>('select to_regnamespace($1) is not null as found', [schema]);
   if (!exists.rows[0].found) return { schema, tables: new Map(), foreignKeys: [], functions: new Map(), computed: [] };
   const result = await db.query<{ cache: string }>(INTROSPECTION, [schema]);

@@ -34,7 +34,7 @@ export function qualified(schema: string, name: string): string {
   return `${ident(schema)}.${ident(name)}`;
 }
 
-export function fieldSql(field: Field, alias: string): string {
+function fieldSql(field: Field, alias: string): string {
   let sql = `${ident(alias)}.${ident(field.name)}`;
   for (const step of field.path) {
     sql += step.arrow + (/^-?\d{1,9}$/.test(step.key) ? step.key : literal(step.key));
@@ -221,7 +221,7 @@ function relationshipCandidates(cache: SchemaCache, source: string, target: stri
 /** Thrown when a relationship is missing, so the caller can reload the cache once. */
 export class MissingRelationship extends RestError {}
 
-export function resolveRelationship(cache: SchemaCache, source: string | null, target: string, hint?: string): Relationship {
+function resolveRelationship(cache: SchemaCache, source: string | null, target: string, hint?: string): Relationship {
   let candidates = source ? relationshipCandidates(cache, source, target) : [];
   if (hint) {
     candidates = candidates.filter(
@@ -489,7 +489,7 @@ export function resultSql(ctes: string[], rows: string, total: string, mode: Bod
   return `${ctes.length > 0 ? `with ${ctes.join(', ')} ` : ''}${head}, ${bodySql(mode, stripNulls)} as body from (${rows}) pgrst_t`;
 }
 
-export function bodySql(mode: BodyMode, stripNulls: boolean): string {
+function bodySql(mode: BodyMode, stripNulls: boolean): string {
   if (mode === 'none') return 'null::text';
   if (mode === 'object') {
     const object = `json_agg(pgrst_t) -> 0`;
