@@ -21,7 +21,8 @@ import {
   createProjectKeys,
   type ProjectKeys,
 } from './jwt.ts';
-import { serveStatic, warmStatic } from './static.ts';
+import { serveStatic, serveThroughHandler, warmStatic } from './static.ts';
+import { handleEventPreview } from '../../edge/event-preview.ts';
 import { createAuthService, type AuthService } from './auth/service.ts';
 import { loadProjectConfig, type AuthConfig } from './config.ts';
 import { handleInbox, Inbox } from './mail/inbox.ts';
@@ -48,8 +49,13 @@ export interface EmulatorOptions {
   host?: string;
   /** Default: the Supabase CLI's local secret, which gives the well-known local keys. */
   jwtSecret?: string;
-  /** The built SPA, served with index.html for client routes. */
+  /**
+   * The built SPA, served with index.html for client routes; event pages get their
+   * link preview tags from the edge handler (edge/event-preview.ts).
+   */
   staticDir?: string;
+  /** How long an event page waits for its preview's event read. Default: the handler's. */
+  eventPreviewTimeoutMs?: number;
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
   /**
@@ -264,6 +270,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         }
         if (pathname.startsWith('/storage/v1') || pathname.startsWith('/functions/v1')) {
           return json(404, { error: 'not_found', message: 'Storage and Edge Functions are not emulated.' });
+        }
+        if (options.staticDir && pathname.startsWith('/events/')) {
+          // As the static host's edge function runs on these routes (decision 019).
+          const staticDir = options.staticDir;
+          return serveThroughHandler(staticDir, method, new URL(`${pathname}${parsed.search}`, url), flatHeaders(request), (page, next) =>
+            handleEventPreview(page, { supabaseUrl: url, anonKey: keys.anonKey, next, timeoutMs: options.eventPreviewTimeoutMs }),
+          );
         }
         if (options.staticDir) return serveStatic(options.staticDir, method, pathname, flatHeaders(request));
         return json(404, { error: 'not_found', message: 'Not found' });
