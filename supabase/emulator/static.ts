@@ -281,13 +281,16 @@ export async function serveThroughHandler(
   const { 'accept-encoding': _encoding, 'if-none-match': _etag, ...plainHeaders } = requestHeaders;
   const next = async () => toResponse(await serveStatic(root, 'GET', url.pathname, plainHeaders));
   const response = await handler(new Request(url, { method: 'GET' }), next);
-  const type = response.headers.get('content-type') ?? '';
+  const page = response.status === 200 && /^text\/html\b/i.test(response.headers.get('content-type') ?? '');
+  // The build's headers, spelled as for every other file (the handler's copies are lower-case).
+  const ruleHeaders = headersFor(await headerRules(path.resolve(root)), url.pathname);
+  const own = new Set([...Object.keys(ruleHeaders).map((name) => name.toLowerCase()), ...(page ? BODY_HEADERS : [])]);
   const headers: Headers = {};
   response.headers.forEach((value, name) => {
-    if (!BODY_HEADERS.has(name) || response.status !== 200 || !type.startsWith('text/html')) headers[name] = value;
+    if (!own.has(name)) headers[name] = value;
   });
   const body = Buffer.from(await response.arrayBuffer());
-  if (response.status !== 200 || !type.startsWith('text/html')) return { status: response.status, headers, body };
-  const reply = represent(await renderedFile(body, type), REVALIDATE, requestHeaders);
-  return { ...reply, headers: { ...headers, ...reply.headers } };
+  if (!page) return { status: response.status, headers: { ...headers, ...ruleHeaders }, body };
+  const reply = represent(await renderedFile(body, response.headers.get('content-type') ?? 'text/html; charset=utf-8'), REVALIDATE, requestHeaders);
+  return { ...reply, headers: { ...headers, ...ruleHeaders, ...reply.headers } };
 }
