@@ -5,7 +5,7 @@
  * failure of the API (none, an error, garbage, a timeout) costs the page. Pages are read
  * back with the DOM's own parser (the jsdom environment), as a crawler reads them.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   MAX_DESCRIPTION_LENGTH,
   MAX_TITLE_LENGTH,
@@ -307,5 +307,37 @@ describe('anything else is the plain page', () => {
     const notFound = new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
     const response = await handleEventPreview(new Request(`${SITE}/events/summer-party`), env(api([summerParty]), { next: async () => notFound }));
     expect(response).toBe(notFound);
+  });
+});
+
+describe('the Netlify wrapper', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('runs the handler with the site settings and the host answer as next', async () => {
+    const settings: Record<string, string> = {
+      VITE_SUPABASE_URL: 'https://project.supabase.co',
+      VITE_SUPABASE_ANON_KEY: ANON_KEY,
+      URL: SITE,
+      EVENT_TIME_ZONE: 'Europe/Berlin',
+    };
+    vi.stubGlobal('Netlify', { env: { get: (name: string) => settings[name] } });
+    const fetchStub = api([summerParty]);
+    vi.stubGlobal('fetch', fetchStub);
+    const { default: eventPreview, config } = await import('../../netlify/edge-functions/event-preview.ts');
+    expect(config.path).toBe('/events/*');
+    const response = await eventPreview(new Request('https://deploy-preview-1--site.netlify.app/events/summer-party?promoter=ADA1'), {
+      next: async () => page(),
+    });
+    const doc = parse(await response.text());
+    expect(doc.og('url')).toBe(`${SITE}/events/summer-party`);
+    expect(doc.og('description')).toMatch(/^Sat, 18 Jul 2026, 22:00 CEST · The Warehouse/);
+    expect(String(fetchStub.mock.calls[0][0])).toMatch(/^https:\/\/project\.supabase\.co\/rest\/v1\/events\?/);
+  });
+
+  it('serves the page as it is without the project settings', async () => {
+    vi.stubGlobal('Netlify', { env: { get: () => undefined } });
+    const { default: eventPreview } = await import('../../netlify/edge-functions/event-preview.ts');
+    const hostAnswer = page();
+    expect(await eventPreview(new Request(`${SITE}/events/summer-party`), { next: async () => hostAnswer })).toBe(hostAnswer);
   });
 });
