@@ -21,7 +21,8 @@ import {
   createProjectKeys,
   type ProjectKeys,
 } from './jwt.ts';
-import { serveStatic, warmStatic } from './static.ts';
+import { serveStatic, serveThroughHandler, warmStatic } from './static.ts';
+import { handleEventPreview } from '../../edge/event-preview.ts';
 import { AuthError } from './auth/errors.ts';
 import { createAuthService, type AuthService } from './auth/service.ts';
 import { loadProjectConfig, type AuthConfig } from './config.ts';
@@ -50,8 +51,13 @@ export interface EmulatorOptions {
   host?: string;
   /** Default: the Supabase CLI's local secret, which gives the well-known local keys. */
   jwtSecret?: string;
-  /** The built SPA, served with index.html for client routes. */
+  /**
+   * The built SPA, served with index.html for client routes; event pages get their
+   * link preview tags from the edge handler (edge/event-preview.ts).
+   */
   staticDir?: string;
+  /** How long an event page waits for its preview's event read. Default: the handler's. */
+  eventPreviewTimeoutMs?: number;
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
   /**
@@ -251,6 +257,9 @@ export interface Gateway {
   inbox: Inbox;
   staticDir: string | undefined;
   trustClientAddressHeader: boolean | undefined;
+  /** The emulator's own address, known once it listens: the preview handler reads the API there. */
+  baseUrl: () => string;
+  eventPreviewTimeoutMs: number | undefined;
 }
 
 /** The request's headers with the caller's address as the services see it. */
@@ -296,6 +305,13 @@ function otherRequest(gateway: Gateway, request: IncomingMessage, method: string
   }
   if (pathname.startsWith('/storage/v1') || pathname.startsWith('/functions/v1')) {
     return json(404, { error: 'not_found', message: 'Storage and Edge Functions are not emulated.' });
+  }
+  if (gateway.staticDir && pathname.startsWith('/events/')) {
+    // As the static host's edge function runs on these routes (decision 019).
+    const supabaseUrl = gateway.baseUrl();
+    return serveThroughHandler(gateway.staticDir, method, new URL(`${pathname}${parsed.search}`, supabaseUrl), flatHeaders(request), (page, next) =>
+      handleEventPreview(page, { supabaseUrl, anonKey: gateway.keys.anonKey, next, timeoutMs: gateway.eventPreviewTimeoutMs }),
+    );
   }
   if (gateway.staticDir) return serveStatic(gateway.staticDir, method, pathname, flatHeaders(request));
   return json(404, { error: 'not_found', message: 'Not found' });
@@ -463,6 +479,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       inbox,
       staticDir: options.staticDir,
       trustClientAddressHeader: options.trustClientAddressHeader,
+      baseUrl: () => url,
+      eventPreviewTimeoutMs: options.eventPreviewTimeoutMs,
     };
     const server = createHttpServer(gateway);
     running.server = server;

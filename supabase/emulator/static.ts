@@ -11,6 +11,9 @@
  *
  * Files are read and compressed once per version (path, size and modification time) and
  * kept in memory, so a rebuild while the emulator runs is served at once.
+ *
+ * A page handler (the static host's edge function, see serveThroughHandler) may rewrite
+ * the HTML of some client routes; its pages are compressed and tagged the same way.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -68,7 +71,10 @@ const fileCache = new Map<string, { version: string; file: Promise<CachedFile> }
 
 async function loadFile(file: string, size: number): Promise<CachedFile> {
   const body = await readFile(file);
-  const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  return encodeFile(body, CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream', size);
+}
+
+async function encodeFile(body: Buffer, type: string, size = body.length): Promise<CachedFile> {
   const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
   const encoded: CachedFile['encoded'] = {};
   if (COMPRESSIBLE.test(type) && body.length >= MIN_COMPRESS_BYTES) {
@@ -224,4 +230,67 @@ async function serveFile(root: string, method: string, pathname: string, request
   const index = await cachedFile(path.join(base, 'index.html'));
   if (!index) return notFound();
   return represent(index, REVALIDATE, requestHeaders);
+}
+
+/**
+ * An edge function in front of the static host: it gets the request and `next`, the
+ * host's own answer (uncompressed), and returns the answer to send.
+ */
+export type PageHandler = (request: Request, next: () => Promise<Response>) => Promise<Response>;
+
+/** Rendered pages by content hash, most recently used last; a few per event page. */
+const renderedCache = new Map<string, Promise<CachedFile>>();
+const RENDERED_CACHE_SIZE = 64;
+
+function renderedFile(body: Buffer, type: string): Promise<CachedFile> {
+  const key = `${type}\n${createHash('sha256').update(body).digest('base64url')}`;
+  let file = renderedCache.get(key);
+  if (file) renderedCache.delete(key);
+  else file = encodeFile(body, type);
+  renderedCache.set(key, file);
+  while (renderedCache.size > RENDERED_CACHE_SIZE) renderedCache.delete(renderedCache.keys().next().value as string);
+  return file;
+}
+
+function toResponse(reply: Reply): Response {
+  const empty = reply.status === 204 || reply.status === 304;
+  const body = typeof reply.body === 'string' || reply.body === undefined ? (reply.body ?? '') : new Uint8Array(reply.body);
+  return new Response(empty ? null : body, { status: reply.status, headers: reply.headers });
+}
+
+/** Headers of a handler's answer that describe the body; the emulator sets its own. */
+const BODY_HEADERS = new Set(['content-length', 'content-encoding', 'content-type', 'etag', 'cache-control', 'vary', 'last-modified']);
+
+/**
+ * Serves a client route through a page handler, as a static host runs an edge function
+ * on the routes it is configured for. The handler's HTML pages are then served like
+ * index.html: compressed as the client accepts, with an ETag of the content (304 when
+ * it is unchanged) and `no-cache`. Anything else it answers is sent as it is.
+ *
+ * `url`: the request's full address as the handler should see it.
+ */
+export async function serveThroughHandler(
+  root: string,
+  method: string,
+  url: URL,
+  requestHeaders: Headers,
+  handler: PageHandler,
+): Promise<Reply> {
+  if (method !== 'GET' && method !== 'HEAD') return serveStatic(root, method, url.pathname, requestHeaders);
+  // The handler sees the plain page: encodings and revalidation are answered here.
+  const { 'accept-encoding': _encoding, 'if-none-match': _etag, ...plainHeaders } = requestHeaders;
+  const next = async () => toResponse(await serveStatic(root, 'GET', url.pathname, plainHeaders));
+  const response = await handler(new Request(url, { method: 'GET' }), next);
+  const page = response.status === 200 && /^text\/html\b/i.test(response.headers.get('content-type') ?? '');
+  // The build's headers, spelled as for every other file (the handler's copies are lower-case).
+  const ruleHeaders = headersFor(await headerRules(path.resolve(root)), url.pathname);
+  const own = new Set([...Object.keys(ruleHeaders).map((name) => name.toLowerCase()), ...(page ? BODY_HEADERS : [])]);
+  const headers: Headers = {};
+  response.headers.forEach((value, name) => {
+    if (!own.has(name)) headers[name] = value;
+  });
+  const body = Buffer.from(await response.arrayBuffer());
+  if (!page) return { status: response.status, headers: { ...headers, ...ruleHeaders }, body };
+  const reply = represent(await renderedFile(body, response.headers.get('content-type') ?? 'text/html; charset=utf-8'), REVALIDATE, requestHeaders);
+  return { ...reply, headers: { ...headers, ...ruleHeaders, ...reply.headers } };
 }

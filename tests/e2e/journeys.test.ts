@@ -314,6 +314,19 @@ describe('promoter tracking links, end to end', () => {
       await expect.poll(async () => (await linkedSession.cookies()).some((cookie) => cookie.name === 'pl_attr')).toBe(true);
       expect(await visibleStructure(linked)).toEqual(await visibleStructure(plain));
       expect(linked.url()).toBe(trackingLink);
+      // The link preview a chat app shows: the event, the same for both, without the promoter.
+      const preview = (page: typeof plain) =>
+        page.evaluate(() =>
+          Object.fromEntries(
+            [...document.head.querySelectorAll('meta[property^="og:"], meta[name^="twitter:"]')].map((meta) => [
+              meta.getAttribute('property') ?? meta.getAttribute('name'),
+              meta.getAttribute('content'),
+            ]),
+          ),
+        );
+      const tags = await preview(plain);
+      expect(tags).toMatchObject({ 'og:title': eventName, 'og:url': new URL(`/events/${eventSlug}`, trackingLink).href, 'twitter:card': 'summary' });
+      expect(await preview(linked)).toEqual(tags);
     });
   });
 
