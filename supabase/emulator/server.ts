@@ -25,6 +25,7 @@ import { serveStatic, warmStatic } from './static.ts';
 import { createAuthService, type AuthService } from './auth/service.ts';
 import { loadProjectConfig, type AuthConfig } from './config.ts';
 import { handleInbox, Inbox } from './mail/inbox.ts';
+import type { BroadcastSourceChoice } from './realtime/database-broadcasts.ts';
 import { createRealtimeService, type RealtimeService } from './realtime/service.ts';
 import { checkAdminSettings, isLoopbackAddress, startAdminServer, type AdminServer } from './admin.ts';
 import { callerAddress, withClientAddress } from './client-address.ts';
@@ -64,6 +65,12 @@ export interface EmulatorOptions {
    * for them, so the default is off: a request using one gets 400 PGRST123.
    */
   aggregatesEnabled?: boolean;
+  /**
+   * Where the realtime server reads database broadcasts: `auto` (default) reads them
+   * from the WAL on a Postgres with `wal_level = logical` and uses NOTIFY elsewhere;
+   * `notify` always uses NOTIFY.
+   */
+  realtimeBroadcasts?: BroadcastSourceChoice;
   /** Allow `signInAnonymously()`. Off by default, as in the Supabase CLI. */
   anonymousSignIns?: boolean;
   /**
@@ -221,7 +228,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       rateLimit: options.authRateLimit ?? authConfig.rate_limit,
       mailer: inbox,
     });
-    realtime = await createRealtimeService({ db, keys, logErrors });
+    realtime = await createRealtimeService({ db, keys, logErrors, broadcastSource: options.realtimeBroadcasts });
     const rt = realtime;
 
     const handleRestRequest = async (request: IncomingMessage, pathname: string, query: URLSearchParams): Promise<Reply> => {

@@ -28,6 +28,14 @@ import {
 import { AuthorizationUnavailable, canRead, canWrite, type Extension } from './authorization.ts';
 import { decodeBinary, decodeText, encode, encodeBinaryBroadcast, SERIALIZERS, type Frame, type Serializer } from './frames.ts';
 import {
+  firstDelivery,
+  parseBroadcastNotification,
+  startBroadcastSource,
+  type BroadcastSource,
+  type BroadcastSourceChoice,
+  type DatabaseBroadcast,
+} from './database-broadcasts.ts';
+import {
   FilterSyntaxError,
   createPostgresChanges,
   isChangeNotification,
@@ -40,6 +48,8 @@ export interface RealtimeServiceOptions {
   db: Database;
   keys: ProjectKeys;
   logErrors: boolean;
+  /** Where database broadcasts are read from; default `auto` (the WAL where possible). */
+  broadcastSource?: BroadcastSourceChoice;
 }
 
 export interface RealtimeService {
@@ -47,6 +57,8 @@ export interface RealtimeService {
   handleHttp(request: ServiceRequest): Promise<Reply>;
   /** A `realtime_messages` NOTIFY payload that reached the emulator some other way. */
   deliverNotification(payload: string): void;
+  /** How database broadcasts reach this server: `wal` or `notify`. */
+  readonly broadcastSource: BroadcastSource['kind'];
   close(): Promise<void>;
 }
 
@@ -160,8 +172,10 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
   const connections = new Set<Connection>();
   const registry = new Map<string, Set<Channel>>();
 
-  function log(message: string, error: unknown): void {
-    if (logErrors) console.error(`[emulator] realtime: ${message}`, error);
+  function log(message: string, error?: unknown): void {
+    if (!logErrors) return;
+    if (error === undefined) console.error(`[emulator] realtime: ${message}`);
+    else console.error(`[emulator] realtime: ${message}`, error);
   }
 
   /** Realtime's token rules: an opaque key gives its role; a JWT needs a role and an expiry. */
@@ -570,17 +584,25 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     );
   }
 
-  // Database broadcasts: NOTIFY fires on commit only, so rolled-back work sends nothing.
-  // Notifications are handled in order; large payloads are left out of the NOTIFY and
-  // read back by id.
+  // Database broadcasts, after commit only and in commit order (database-broadcasts.ts):
+  // from the WAL or from NOTIFY. A NOTIFY may leave a large payload out; it is read
+  // back by id. Deliveries are handled one after the other.
   let delivery = Promise.resolve();
-  const notification = z.object({
-    id: z.string(),
-    topic: z.string(),
-    event: z.string().nullable(),
-    private: z.boolean().nullable(),
-    payload: z.unknown().optional(),
-  });
+  const isFirstDelivery = firstDelivery();
+  const deliverBroadcast = (message: DatabaseBroadcast): void => {
+    if (!isFirstDelivery(message.id)) return;
+    delivery = delivery
+      .then(async () => {
+        let payload = message.payload;
+        if (payload === undefined) {
+          const row = await db.query<{ payload: unknown }>('select payload from realtime.messages where id = $1', [message.id]);
+          payload = row.rows[0]?.payload;
+          if (payload === undefined || payload === null) return;
+        }
+        fanOut(message.isPrivate, message.topic, { event: message.event, payload, meta: { id: message.id } });
+      })
+      .catch((error: unknown) => log('database broadcast failed', error));
+  };
   /** Joined channels with postgres_changes bindings, seen as the delivery needs them. */
   function* subscribers(): Iterable<Subscriber> {
     for (const members of registry.values()) {
@@ -599,32 +621,34 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
   }
 
   const deliverNotification = (raw: string): void => {
-    delivery = delivery
-      .then(async () => {
-        const value: unknown = JSON.parse(raw);
-        // Row changes share the channel with database broadcasts.
-        if (isChangeNotification(value)) {
-          await postgresChanges.deliver(value, subscribers()).catch((error: unknown) => log('postgres_changes delivery failed', error));
-          return;
-        }
-        const parsed = notification.safeParse(value);
-        if (!parsed.success) return;
-        const message = parsed.data;
-        let payload = message.payload;
-        if (payload === null || payload === undefined) {
-          const row = await db.query<{ payload: unknown }>('select payload from realtime.messages where id = $1', [message.id]);
-          payload = row.rows[0]?.payload;
-          if (payload === undefined) return;
-        }
-        fanOut(message.private === true, message.topic, { event: message.event ?? '', payload, meta: { id: message.id } });
-      })
-      .catch((error: unknown) => log('database broadcast failed', error));
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      log('unreadable notification', error);
+      return;
+    }
+    // Row changes share the channel with database broadcasts.
+    if (isChangeNotification(value)) {
+      delivery = delivery
+        .then(() => postgresChanges.deliver(value, subscribers()))
+        .catch((error: unknown) => log('postgres_changes delivery failed', error));
+      return;
+    }
+    const message = parseBroadcastNotification(value);
+    if (message) deliverBroadcast(message);
   };
   const postgresChanges = createPostgresChanges(db, log);
   // Triggers also follow publication changes by themselves; this covers databases
   // prepared before the capture existed.
   await postgresChanges.sync().catch((error: unknown) => log('postgres_changes capture setup failed', error));
   const unlisten = await db.listen('realtime_messages', deliverNotification);
+  const broadcastSource = await startBroadcastSource({
+    db,
+    choice: options.broadcastSource ?? 'auto',
+    onBroadcast: deliverBroadcast,
+    log,
+  });
 
   // Daily partitions of realtime.messages, kept as the platform's realtime service keeps
   // them: on start, then every hour.
@@ -743,8 +767,10 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
       return json(404, { error: 'Not found', message: 'Not found' });
     },
 
+    broadcastSource: broadcastSource.kind,
     async close() {
       clearInterval(partitionTimer);
+      await broadcastSource.close();
       await unlisten();
       for (const connection of connections) {
         connection.closed = true;
