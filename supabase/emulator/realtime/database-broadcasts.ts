@@ -136,6 +136,19 @@ class TemporarySlotPlugin extends PgoutputPlugin {
   }
 }
 
+/**
+ * Waits until Postgres has dropped the temporary slot of a closed connection (its
+ * walsender exits a moment after the client), so that a database can be dropped at once.
+ */
+async function slotDropped(db: Database, slot: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await db.query('select 1 from pg_catalog.pg_replication_slots where slot_name = $1', [slot]);
+    if (rows.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Streams committed inserts of realtime.messages; resolves once the stream is live. */
 async function startWal(connectionString: string, deps: BroadcastSourceDeps): Promise<BroadcastSource> {
   // Received positions are confirmed every 10 s and whenever the server asks: a
@@ -144,6 +157,7 @@ async function startWal(connectionString: string, deps: BroadcastSourceDeps): Pr
   const plugin = new TemporarySlotPlugin({ protoVersion: 1, publicationNames: [PUBLICATION] });
   let closed = false;
   let live = false;
+  let slot = '';
   let attempt = 0;
   let retry: NodeJS.Timeout | undefined;
 
@@ -160,7 +174,7 @@ async function startWal(connectionString: string, deps: BroadcastSourceDeps): Pr
   /** Opens a new slot and streams from it; rejects when the stream does not start. */
   const subscribe = () =>
     new Promise<void>((resolve, reject) => {
-      const slot = SLOT_PREFIX + randomBytes(8).toString('hex');
+      slot = SLOT_PREFIX + randomBytes(8).toString('hex');
       const started = () => {
         live = true;
         attempt = 0;
@@ -202,6 +216,7 @@ async function startWal(connectionString: string, deps: BroadcastSourceDeps): Pr
       closed = true;
       if (retry) clearTimeout(retry);
       await service.destroy();
+      await slotDropped(deps.db, slot);
     },
   };
 }
