@@ -344,7 +344,7 @@ async function realtimeSection(emulator: EmulatorProcess, ids: DatasetIds, path:
     value: `${r.burst.delivered.toLocaleString('en-US')}/${r.burst.expected.toLocaleString('en-US')} delivered`,
     spread: `p50 ${ms(r.burst.latency.p50)} · p95 ${ms(r.burst.latency.p95)} · max ${ms(r.burst.latency.max)}`,
     verdict: r.burst.delivered === r.burst.expected ? 'info' : 'missed',
-    note: `max in flight ${r.burst.maxInFlight.toLocaleString('en-US')} messages; drained ${ms(r.burst.drainMs)} after the last answer; emulator RSS ${bytes(r.burst.emulatorRssBefore ?? Number.NaN)} → peak ${bytes(r.burst.emulatorPeakRss ?? Number.NaN)}`,
+    note: `${r.burst.failedCheckouts ? `${r.burst.failedCheckouts} checkouts failed; ` : ''}max in flight ${r.burst.maxInFlight.toLocaleString('en-US')} messages; drained ${ms(r.burst.drainMs)} after the last answer; emulator RSS ${bytes(r.burst.emulatorRssBefore ?? Number.NaN)} → peak ${bytes(r.burst.emulatorPeakRss ?? Number.NaN)}`,
   });
 }
 
