@@ -2,7 +2,8 @@
  * The emulator in its own process for the benchmarks, so that the load generator and
  * the websocket clients never share its event loop or its memory figures.
  *
- * Configuration comes as JSON in argv[2]: { databaseUrl?, dataDir?, seed?, staticDir? }.
+ * Configuration comes as JSON in argv[2]: { databaseUrl?, dataDir?, seed?, staticDir?,
+ * realtimeBroadcasts? }.
  * `dataDir` is a PGlite data directory (as `npm start` keeps one); without databaseUrl
  * or dataDir the database is a freshly migrated in-memory PGlite.
  * Tells the parent { url, anonKey, serviceRoleKey } over IPC once it listens.
@@ -16,6 +17,7 @@ interface ChildConfig {
   dataDir?: string;
   seed?: boolean;
   staticDir?: string;
+  realtimeBroadcasts?: 'auto' | 'notify';
 }
 
 async function main(): Promise<void> {
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     logErrors: true,
     authRateLimit: false,
     trustClientAddressHeader: true,
+    realtimeBroadcasts: config.realtimeBroadcasts,
   });
   const stop = async () => {
     await emulator.stop();

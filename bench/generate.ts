@@ -13,7 +13,7 @@
  * - one extra organization, "Bench Checkout", with 20 promoters and no history: the
  *   checkout and realtime benchmarks create a fresh event there on every run, so the
  *   dashboard data never changes;
- * - an owner per organization (bench-owner-<n>@example.com) and 100 members of both
+ * - an owner per organization (bench-owner-<n>@example.com) and 1,000 members of both
  *   organization 1 and the checkout organization (bench-member-<n>@example.com), all
  *   with the password in BENCH_PASSWORD.
  *
@@ -46,10 +46,10 @@ export interface Scale {
 }
 
 export const SCALES: Record<string, Scale> = {
-  '10k': { label: '10k', organizations: 10, promoters: 10_000, events: 200, orders: 10_000, visits: 30_000, members: 100 },
+  '10k': { label: '10k', organizations: 10, promoters: 10_000, events: 200, orders: 10_000, visits: 30_000, members: 1000 },
   /** Only for trying the harness quickly (--large 100k). */
-  '100k': { label: '100k', organizations: 10, promoters: 10_000, events: 200, orders: 100_000, visits: 300_000, members: 100 },
-  '1m': { label: '1m', organizations: 10, promoters: 10_000, events: 200, orders: 1_000_000, visits: 3_000_000, members: 100 },
+  '100k': { label: '100k', organizations: 10, promoters: 10_000, events: 200, orders: 100_000, visits: 300_000, members: 1000 },
+  '1m': { label: '1m', organizations: 10, promoters: 10_000, events: 200, orders: 1_000_000, visits: 3_000_000, members: 1000 },
 };
 
 export type FillMode = 'triggers' | 'bulk';
@@ -198,6 +198,9 @@ export function generationSteps(scale: Scale, mode: FillMode): { label: string; 
     union all
     select org.id, md5('bench-user:member:' || m)::uuid, 'member', now() - interval '300 days'
     from generate_series(1, ${M}) m, (values (${orgSql(1)}), (${orgSql('checkout')})) org(id);
+    -- The trigger that gives each organization its live topic key is off during the load.
+    insert into private.organization_topics (organization_id)
+    select id from public.organizations where id not in (select organization_id from private.organization_topics);
     `,
   );
 

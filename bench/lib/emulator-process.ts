@@ -23,6 +23,8 @@ export interface ChildConfig {
   dataDir?: string;
   seed?: boolean;
   staticDir?: string;
+  /** Where the realtime server reads database broadcasts (default: the WAL where possible). */
+  realtimeBroadcasts?: 'auto' | 'notify';
 }
 
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {

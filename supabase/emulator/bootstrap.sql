@@ -328,10 +328,24 @@ grant execute on function realtime.broadcast_changes(text, text, text, text, tex
 
 -- The emulator's realtime server listens on this channel; a NOTIFY is delivered only
 -- when the inserting transaction commits, which gives broadcast-after-commit for free.
+-- But every notifying transaction takes one database-wide lock at commit, so on a
+-- Postgres with logical WAL the realtime server reads inserted messages from the WAL
+-- through its own temporary replication slot (named emulator_realtime_*), as hosted
+-- Realtime does; while such a slot is ready no NOTIFY is sent. A slot ends with its
+-- connection, so a stopped or crashed server brings NOTIFY back for the others.
 create or replace function realtime.emulator_notify_message() returns trigger
 language plpgsql
 as $$
 begin
+  if pg_catalog.current_setting('wal_level') = 'logical' and exists (
+    select 1 from pg_catalog.pg_replication_slots
+    where slot_name like 'emulator\_realtime\_%' and slot_type = 'logical'
+      and database = pg_catalog.current_database()
+      -- set once the slot is consistent: what commits after this is decoded
+      and confirmed_flush_lsn is not null
+  ) then
+    return null;
+  end if;
   if new.extension = 'broadcast' and new.payload is not null then
     perform pg_notify('realtime_messages', json_build_object(
       'id', new.id, 'topic', new.topic, 'event', new.event, 'private', new.private,

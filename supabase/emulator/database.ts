@@ -41,6 +41,8 @@ export interface Database extends Queryable {
   close(): Promise<void>;
   /** The embedded instance, for the admin wire-protocol socket; undefined on Postgres. */
   readonly pglite?: PGlite;
+  /** On Postgres, where it is: for connections the pool cannot give (logical replication). */
+  readonly connectionString?: string;
 }
 
 export interface OpenDatabaseOptions {
@@ -176,6 +178,7 @@ async function openPostgres(connectionString: string, max: number): Promise<Data
 
   return {
     engine: 'postgres',
+    connectionString,
     ...wrap(pool),
     async transaction(fn, options) {
       const client = await pool.connect();

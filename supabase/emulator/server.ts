@@ -27,6 +27,7 @@ import { AuthError } from './auth/errors.ts';
 import { createAuthService, type AuthService } from './auth/service.ts';
 import { loadProjectConfig, type AuthConfig } from './config.ts';
 import { handleInbox, Inbox } from './mail/inbox.ts';
+import type { BroadcastSourceChoice } from './realtime/database-broadcasts.ts';
 import { createRealtimeService, type RealtimeService } from './realtime/service.ts';
 import { checkAdminSettings, isLoopbackAddress, startAdminServer, type AdminServer } from './admin.ts';
 import { callerAddress, withClientAddress } from './client-address.ts';
@@ -72,6 +73,12 @@ export interface EmulatorOptions {
    * for them, so the default is off: a request using one gets 400 PGRST123.
    */
   aggregatesEnabled?: boolean;
+  /**
+   * Where the realtime server reads database broadcasts: `auto` (default) reads them
+   * from the WAL on a Postgres with `wal_level = logical` and uses NOTIFY elsewhere;
+   * `notify` always uses NOTIFY.
+   */
+  realtimeBroadcasts?: BroadcastSourceChoice;
   /** Allow `signInAnonymously()`. Off by default, as in the Supabase CLI. */
   anonymousSignIns?: boolean;
   /**
@@ -466,7 +473,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     let url = '';
     const inbox = new Inbox();
     const auth = createAuthService({ db, keys, issuer: () => `${url}/auth/v1`, mailer: inbox, ...settings.auth });
-    realtime = await createRealtimeService({ db, keys, logErrors });
+    realtime = await createRealtimeService({ db, keys, logErrors, broadcastSource: options.realtimeBroadcasts });
     const rt = realtime;
     running.rt = rt;
 
