@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { config } from '@/config/env';
+import { openPublicRealtime } from '@/lib/public-realtime';
 
 export type PortalLiveStatus = 'connecting' | 'connected' | 'offline';
 
@@ -8,7 +8,7 @@ export type PortalLiveStatus = 'connecting' | 'connected' | 'offline';
  * anonymous visitor and calls `onChange` when the database says the promoter's figures
  * or the link changed; the message carries no figures, the caller refetches. After a
  * gap (a rejoin) `onChange` is called too, since messages sent meanwhile were missed.
- * Only the realtime client is loaded, and only by this page.
+ * The realtime client (`@/lib/public-realtime`) is loaded by this page only.
  */
 export function usePortalLive(topic: string | null, onChange: () => void): PortalLiveStatus {
   const [status, setStatus] = useState<PortalLiveStatus>('connecting');
@@ -22,13 +22,11 @@ export function usePortalLive(topic: string | null, onChange: () => void): Porta
     let disposed = false;
     let everConnected = false;
     let close: (() => void) | undefined;
-    void import('@supabase/supabase-js').then(async ({ RealtimeClient }) => {
-      if (disposed) return;
-      const endpoint = new URL('realtime/v1', `${config.supabaseUrl.replace(/\/+$/, '')}/`);
-      endpoint.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
-      const client = new RealtimeClient(endpoint.href, { params: { apikey: config.supabaseAnonKey } });
-      await client.setAuth(config.supabaseAnonKey);
-      if (disposed) return;
+    void openPublicRealtime().then((client) => {
+      if (disposed) {
+        void client.disconnect();
+        return;
+      }
       const channel = client
         .channel(topic, { config: { private: true } })
         .on('broadcast', { event: 'portal' }, () => handler.current())
