@@ -17,7 +17,8 @@ import { RouteErrorBoundary } from './routes/route-error';
  * (the session and the full client), whose chunk also holds the dashboard shell and the
  * promoters view, the first dashboard page; sign-in and sign-up, onboarding, events and
  * groups, orders, members and the invitation landing page are chunks fetched when their route
- * matches.
+ * matches. The promoter portal (`/p/<secret>`) is public like the attendee pages: its
+ * chunk holds the portal and loads the realtime client, chart.js and QR code only itself.
  */
 const page = <Module,>(load: () => Promise<Module>, pick: (module: Module) => ComponentType) =>
   lazy(async () => ({ default: pick(await load()) }));
@@ -40,6 +41,7 @@ const OrdersRoute = page(() => import('./routes/orders'), (module) => module.Ord
 const PublicEventRoute = page(() => import('./routes/public/event'), (module) => module.default);
 const CheckoutRoute = page(() => import('./routes/public/checkout'), (module) => module.default);
 const OrderConfirmationRoute = page(() => import('./routes/public/order-confirmation'), (module) => module.default);
+const PortalRoute = page(() => import('./routes/public/portal'), (module) => module.default);
 
 /** Where a page's chunk is loading: inside the dashboard shell, so the shell stays put. */
 function PageLoading({ children }: { children: ReactNode }) {
@@ -65,6 +67,7 @@ export function AppRoutes() {
         <Route path="/events/:slug" element={<PageLoading><PublicEventRoute /></PageLoading>} />
         <Route path="/events/:slug/checkout" element={<PageLoading><CheckoutRoute /></PageLoading>} />
         <Route path="/events/:slug/orders/:reference" element={<PageLoading><OrderConfirmationRoute /></PageLoading>} />
+        <Route path="/p/:secret" element={<PageLoading><PortalRoute /></PageLoading>} />
         <Route element={<PageLoading><OrganizerArea /></PageLoading>}>
           <Route path={paths.signIn} element={<PageLoading><SignInRoute /></PageLoading>} />
           <Route path={paths.signUp} element={<PageLoading><SignUpRoute /></PageLoading>} />

@@ -19,6 +19,7 @@ export const paths = {
   publicEvent: (slug: string) => `/events/${slug}`,
   checkout: (slug: string) => `/events/${slug}/checkout`,
   orderConfirmation: (slug: string, reference: string) => `/events/${slug}/orders/${reference}`,
+  portal: (secret: string) => `/p/${secret}`,
 } as const;
 
 /** The tracking link a promoter shares for one event: the code as stored, on the public page. */
@@ -38,4 +39,9 @@ export const ORGANIZER_PREVIEW_HASH = '#organizer-preview';
 /** A tracking link as the dashboard opens it for the organizer: marked as a preview. */
 export function organizerPreviewLink(link: string): string {
   return link + ORGANIZER_PREVIEW_HASH;
+}
+
+/** A promoter's private portal link (the secret is shown once, right after rotation). */
+export function portalLink(origin: string, secret: string): string {
+  return new URL(paths.portal(secret), origin).toString();
 }

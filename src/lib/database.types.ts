@@ -424,18 +424,24 @@ export type Database = {
           currency: string;
           id: string;
           name: string;
+          portal_show_rank: boolean;
+          portal_show_revenue: boolean;
         };
         Insert: {
           created_at?: string;
           currency?: string;
           id?: string;
           name: string;
+          portal_show_rank?: boolean;
+          portal_show_revenue?: boolean;
         };
         Update: {
           created_at?: string;
           currency?: string;
           id?: string;
           name?: string;
+          portal_show_rank?: boolean;
+          portal_show_revenue?: boolean;
         };
         Relationships: [];
       };
@@ -743,7 +749,15 @@ export type Database = {
           currency: string;
           id: string;
           name: string;
+          portal_show_rank: boolean;
+          portal_show_revenue: boolean;
         };
+      };
+      disable_promoter_portal: {
+        Args: {
+          p_promoter_id: string;
+        };
+        Returns: Json;
       };
       event_performance: {
         Args: {
@@ -833,6 +847,12 @@ export type Database = {
           joined_at: string;
         }[];
       };
+      portal_view: {
+        Args: {
+          p_secret: string;
+        };
+        Returns: Json | null;
+      };
       promoter_group_performance: {
         Args: {
           p_organization_id: string;
@@ -874,6 +894,12 @@ export type Database = {
           active_events: number;
           conversion_rate: number | null;
         }[];
+      };
+      promoter_portal_status: {
+        Args: {
+          p_promoter_id: string;
+        };
+        Returns: Json;
       };
       promoter_sales_timeseries: {
         Args: {
@@ -948,6 +974,12 @@ export type Database = {
         };
         Returns: string;
       };
+      rotate_promoter_portal: {
+        Args: {
+          p_promoter_id: string;
+        };
+        Returns: Json;
+      };
       save_event: {
         Args: {
           p_organization_id: string;
@@ -974,6 +1006,14 @@ export type Database = {
           p_group_ids?: string[] | null;
         };
         Returns: string;
+      };
+      set_portal_settings: {
+        Args: {
+          p_organization_id: string;
+          p_show_revenue: boolean | null;
+          p_show_rank: boolean | null;
+        };
+        Returns: Json;
       };
       track_promoter_visit: {
         Args: {

@@ -330,6 +330,53 @@ describe('promoter tracking links, end to end', () => {
     });
   });
 
+  it('(11) the organizer rotates the promoter’s portal link; a sale through the tracking link appears on the open portal without reload', async () => {
+    const journey = 'promoter portal';
+    const id = await promoterId();
+    let portalLink = '';
+    await step(journey, 'create and rotate the portal link in the promoter panel', [organizer], async () => {
+      await dashboard.goto(`/dashboard/promoters/${id}`);
+      const panel = dashboard.getByRole('region', { name: 'Portal link' });
+      await panel.getByRole('button', { name: 'Create portal link' }).click();
+      const shown = panel.getByText(/\/p\/[A-Za-z0-9_-]{43}$/);
+      const first = (await shown.textContent()) ?? '';
+      await panel.getByRole('button', { name: 'Rotate link' }).click();
+      const confirm = dashboard.getByRole('alertdialog', { name: 'Rotate the portal link?' });
+      await confirm.getByText(/The current link stops working at once/).waitFor();
+      await confirm.getByRole('button', { name: 'Rotate link' }).click();
+      await expect.poll(() => shown.textContent()).not.toBe(first);
+      portalLink = (await shown.textContent()) ?? '';
+      expect(portalLink).toMatch(new RegExp(`^${app.origin}/p/`));
+    });
+
+    const promoter = await session();
+    const portal = await promoter.newPage();
+    await portal.setViewportSize({ width: 390, height: 844 });
+    let before = 0;
+    await step(journey, 'the promoter opens the portal on a phone', [promoter], async () => {
+      await portal.goto(portalLink);
+      await portal.getByRole('heading', { level: 1, name: promoterName }).waitFor();
+      await portal.getByText('Live: new sales appear by themselves.').waitFor();
+      const card = portal.getByRole('region', { name: eventName });
+      before = Number(await figure(card, 'Tickets').textContent());
+      expect(await portal.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await expectAccessible(portal);
+    });
+
+    const attendee = await session();
+    await step(journey, 'an attendee buys through the tracking link', [attendee], async () => {
+      const page = await attendee.newPage();
+      await page.goto(trackingLink);
+      await page.getByRole('heading', { level: 1, name: eventName }).waitFor();
+      await buyTickets(page, 1, `portal-fan-${suffix}@example.com`);
+    });
+
+    await step(journey, 'the open portal shows the sale without reload', [promoter], async () => {
+      const tickets = figure(portal.getByRole('region', { name: eventName }), 'Tickets');
+      await expect.poll(() => tickets.textContent(), { timeout: 3000, interval: 100 }).toBe(String(before + 1));
+    });
+  });
+
   it('(5) deleting a promoter takes two confirmations, removes them and their figures, and keeps the orders in event totals', async () => {
     const journey = 'delete promoter';
     const id = await promoterId();
@@ -362,8 +409,8 @@ describe('promoter tracking links, end to end', () => {
       expect(ordersAfter).toBe(ordersBefore);
       await dashboard.getByRole('link', { name: 'Events' }).click();
       const card = dashboard.getByRole('listitem', { name: eventName });
-      // 2 (journey 2) + 1 (stranger) + 1 (second tab) tickets, none attributed any more.
-      await expect.poll(() => figure(card, 'Tickets sold').textContent()).toBe('4');
+      // 2 (journey 2) + 1 (stranger) + 1 (second tab) + 1 (portal journey) tickets, none attributed any more.
+      await expect.poll(() => figure(card, 'Tickets sold').textContent()).toBe('5');
       await expect.poll(() => figure(card, 'Via promoters').textContent()).toBe('0');
     });
   });

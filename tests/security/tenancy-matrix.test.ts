@@ -401,6 +401,18 @@ interface FunctionEntry {
 
 const exists = async (world: World, sql: string, params: unknown[]) => (await world.db.query(sql, params)).rows.length > 0;
 
+/** A live portal of a new promoter of organization A, written as the database owner. */
+async function newPortal(world: World): Promise<{ promoterId: string; secret: string }> {
+  const promoterId = await newPromoter(world, world.a);
+  const secret = randomBytes(32).toString('base64url');
+  await world.db.query(
+    `insert into private.promoter_portals (promoter_id, organization_id, secret_hash, topic_key)
+     values ($1, $2, private.portal_secret_hash($3), encode(extensions.gen_random_bytes(16), 'hex'))`,
+    [promoterId, world.a.id, secret],
+  );
+  return { promoterId, secret };
+}
+
 const FUNCTIONS: Record<string, FunctionEntry> = {
   create_organization: {
     allowed: SIGNED_IN,
@@ -509,6 +521,24 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
     }),
     tookEffect: (world, args) =>
       exists(world, 'select 1 from public.promoters where organization_id = $1 and promo_code = $2', [world.a.id, args.p_promo_code]),
+  },
+  rotate_promoter_portal: {
+    allowed: MEMBERS_A,
+    args: async (world) => ({ p_promoter_id: await newPromoter(world, world.a) }),
+    tookEffect: (world, args) => exists(world, 'select 1 from private.promoter_portals where promoter_id = $1', [args.p_promoter_id]),
+  },
+  disable_promoter_portal: {
+    allowed: MEMBERS_A,
+    args: async (world) => ({ p_promoter_id: (await newPortal(world)).promoterId }),
+    tookEffect: (world, args) =>
+      exists(world, 'select 1 from private.promoter_portals where promoter_id = $1 and not enabled', [args.p_promoter_id]),
+  },
+  promoter_portal_status: { allowed: MEMBERS_A, args: async (world) => ({ p_promoter_id: world.a.promoterId }) },
+  // The portal page: anyone holding a live portal link.
+  portal_view: { allowed: EVERYONE, args: async (world) => ({ p_secret: (await newPortal(world)).secret }) },
+  set_portal_settings: {
+    allowed: ADMINS_A,
+    args: async (world) => ({ p_organization_id: world.a.id, p_show_revenue: true, p_show_rank: false }),
   },
   request_promoter_deletion: {
     allowed: ADMINS_A,

@@ -13,5 +13,6 @@ export const promoterKeys = {
   timeseries: (organizationId: string, promoterId: string, from: string, to: string) =>
     [...promoterKeys.detail(organizationId, promoterId), 'timeseries', from, to] as const,
   links: (organizationId: string, promoterId: string) => [...promoterKeys.detail(organizationId, promoterId), 'links'] as const,
+  portal: (organizationId: string, promoterId: string) => [...promoterKeys.detail(organizationId, promoterId), 'portal'] as const,
   codeAvailability: (organizationId: string, code: string) => [...promoterKeys.organization(organizationId), 'code', code.toLowerCase()] as const,
 };

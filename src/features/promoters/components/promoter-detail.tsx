@@ -13,6 +13,7 @@ import { useSetPromoterGroup } from '../api/set-promoter-group';
 import { chartDays, type PerformanceFilters } from '../lib/filters';
 import type { Option } from './promoter-form-dialog';
 import { SalesOverTime } from './sales-over-time';
+import { PortalLink } from './portal-link';
 import { TrackingLinks } from './tracking-links';
 
 // Editing and deleting are occasional: their forms load when opened.
@@ -112,6 +113,10 @@ export function PromoterDetail({ organizationId, currency, promoterId, filters, 
 
       <PanelErrorBoundary title="Links could not load">
         <TrackingLinks organizationId={organizationId} promoterId={promoterId} promoCode={data.promo_code} events={events} />
+      </PanelErrorBoundary>
+
+      <PanelErrorBoundary title="The portal link could not load">
+        <PortalLink organizationId={organizationId} promoterId={promoterId} promoterName={data.name} />
       </PanelErrorBoundary>
 
       <section className="card" aria-labelledby="groups-title">

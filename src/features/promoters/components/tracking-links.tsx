@@ -11,7 +11,7 @@ import { usePromoterLinks } from '../api/get-promoter-links';
 import { useFirstRunMark } from '../lib/first-run';
 import { usePublishEvent } from '../api/publish-event';
 import { useSetPromoterEventActive } from '../api/set-promoter-event-active';
-import QrCode from './qr-code';
+import QrCode from '@/components/qr-code';
 import type { Option } from './promoter-form-dialog';
 
 /** Per-event tracking links with copy, QR, open, and activation; plus events not yet linked. */

@@ -1,0 +1,50 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { supabase } from '@/lib/supabase';
+import { organizationKeys } from './keys';
+
+export interface PortalSettings {
+  portal_show_revenue: boolean;
+  portal_show_rank: boolean;
+}
+
+export const portalSettingsKey = (organizationId: string) => [...organizationKeys.organization(organizationId), 'portal-settings'] as const;
+
+export async function getPortalSettings(organizationId: string): Promise<PortalSettings> {
+  const { data, error } = await supabase
+    .from('organizations')
+    .select('portal_show_revenue, portal_show_rank')
+    .eq('id', organizationId)
+    .single();
+  if (error) throw error;
+  return data;
+}
+
+export function usePortalSettings(organizationId: string) {
+  return useQuery({ queryKey: portalSettingsKey(organizationId), queryFn: () => getPortalSettings(organizationId) });
+}
+
+export interface PortalSettingsInput {
+  organizationId: string;
+  showRevenue?: boolean;
+  showRank?: boolean;
+}
+
+/** Owners and admins only; a setting left undefined stays as it is. */
+export async function setPortalSettings(input: PortalSettingsInput): Promise<PortalSettings> {
+  const { data, error } = await supabase.rpc('set_portal_settings', {
+    p_organization_id: input.organizationId,
+    p_show_revenue: input.showRevenue ?? null,
+    p_show_rank: input.showRank ?? null,
+  });
+  if (error) throw error;
+  const value = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  return { portal_show_revenue: value.portal_show_revenue === true, portal_show_rank: value.portal_show_rank === true };
+}
+
+export function useSetPortalSettings() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: setPortalSettings,
+    onSuccess: (settings, input) => queryClient.setQueryData(portalSettingsKey(input.organizationId), settings),
+  });
+}
