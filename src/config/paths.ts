@@ -13,6 +13,7 @@ export const paths = {
   events: '/dashboard/events',
   account: '/dashboard/account',
   members: '/dashboard/members',
+  settings: '/dashboard/settings',
   invitation: (token: string) => `/invitations/${token}`,
   orders: '/dashboard/orders',
   order: (orderId: string) => `/dashboard/orders/${orderId}`,
