@@ -29,6 +29,16 @@ export function trackingLink(origin: string, eventSlug: string, promoCode: strin
   return url.toString();
 }
 
+/** The query parameter marking a tracking link opened from its QR code (`src=qr`). */
+export const QR_SOURCE_PARAM = 'src';
+
+/** What a promoter's QR code encodes: the tracking link, marked as scanned. */
+export function qrTrackingLink(link: string): string {
+  const url = new URL(link);
+  url.searchParams.set(QR_SOURCE_PARAM, 'qr');
+  return url.toString();
+}
+
 /**
  * The mark the dashboard's "Open" puts on a tracking link (a URL fragment, never sent to
  * the server and never part of a copied link): the event page then records no visit, so
