@@ -1,5 +1,5 @@
-import { useEffect } from 'react';
-import { useLocation, useSearchParams } from 'react-router-dom';
+import { useEffect, useRef } from 'react';
+import { useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { ORGANIZER_PREVIEW_HASH, QR_SOURCE_PARAM } from '@/config/paths';
 import { usePublicEvent } from '../api/get-public-event';
 import { recordPendingVisits, rememberLandedLink, type VisitSource } from '../api/track-promoter-visit';
@@ -18,21 +18,33 @@ import { recordPendingVisits, rememberLandedLink, type VisitSource } from '../ap
  */
 export function usePromoterAttribution(eventSlug: string): void {
   const [searchParams] = useSearchParams();
-  const { hash } = useLocation();
+  const location = useLocation();
+  const navigate = useNavigate();
   const promoCode = searchParams.get('promoter');
-  const source: VisitSource = searchParams.get(QR_SOURCE_PARAM) === 'qr' ? 'qr' : 'link';
-  const preview = hash === ORGANIZER_PREVIEW_HASH;
+  const fromQr = searchParams.get(QR_SOURCE_PARAM) === 'qr';
+  const preview = location.hash === ORGANIZER_PREVIEW_HASH;
   const event = usePublicEvent(eventSlug);
+  // The landing noted last, so removing the marker (a new location) does not note it again as a link.
+  const noted = useRef<string | null>(null);
 
   useEffect(() => {
-    if (promoCode && !preview) rememberLandedLink(eventSlug, promoCode, source);
-    const url = new URL(window.location.href);
-    if (url.searchParams.has(QR_SOURCE_PARAM)) {
-      url.searchParams.delete(QR_SOURCE_PARAM);
-      // The router's own entry state is kept; only the address changes.
-      window.history.replaceState(window.history.state, '', url);
+    const landing = `${eventSlug}\n${promoCode ?? ''}`;
+    if (promoCode && !preview && noted.current !== landing) {
+      const source: VisitSource = fromQr ? 'qr' : 'link';
+      rememberLandedLink(eventSlug, promoCode, source);
     }
-  }, [eventSlug, promoCode, source, preview]);
+    noted.current = landing;
+    if (searchParams.has(QR_SOURCE_PARAM)) {
+      const next = new URLSearchParams(searchParams);
+      next.delete(QR_SOURCE_PARAM);
+      const search = next.toString();
+      // Replaces the history entry (history.replaceState underneath), keeping its state and hash.
+      void navigate(
+        { pathname: location.pathname, search: search ? `?${search}` : '', hash: location.hash },
+        { replace: true, preventScrollReset: true, state: location.state as unknown },
+      );
+    }
+  }, [eventSlug, promoCode, fromQr, preview, searchParams, navigate, location.pathname, location.hash, location.state]);
 
   const windowDays = event.data ? event.data.attribution_window_days : undefined;
   useEffect(() => {
