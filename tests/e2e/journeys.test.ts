@@ -476,7 +476,7 @@ describe('promoter tracking links, end to end', () => {
     const restartAfterLink = async (withSavedState: boolean) => {
       const first = await session();
       const page = await first.newPage();
-      await page.goto(link);
+      await page.goto(link, { timeout: 60_000 });
       await page.getByRole('heading', { level: 1 }).waitFor();
       await expect.poll(async () => (await first.cookies()).some((cookie) => cookie.name.startsWith('pl_attr'))).toBe(true);
       const saved = await first.storageState();
@@ -496,7 +496,7 @@ describe('promoter tracking links, end to end', () => {
     await step(journey, 'session mode: a restarted browser is not credited', [], async () => {
       const restarted = await restartAfterLink(true);
       const page = await restarted.newPage();
-      await page.goto(`/events/${slug}`);
+      await page.goto(`/events/${slug}`, { timeout: 60_000 });
       await buyTickets(page, 1, buyer('session'));
     });
     expect((await ordersOf(buyer('session')))[0].promoterId).toBeNull();
@@ -505,7 +505,7 @@ describe('promoter tracking links, end to end', () => {
     await step(journey, '7-day mode: a restarted browser with its saved cookies is credited', [], async () => {
       const restarted = await restartAfterLink(true);
       const page = await restarted.newPage();
-      await page.goto(`/events/${slug}`);
+      await page.goto(`/events/${slug}`, { timeout: 60_000 });
       await buyTickets(page, 1, buyer('days'));
     });
     expect((await ordersOf(buyer('days')))[0].promoterId).toBe(windowPromoter.id);
@@ -515,7 +515,7 @@ describe('promoter tracking links, end to end', () => {
       // Eight days pass: the visit is moved back in the database (the cookie is kept).
       await app.emulator.db.query(`update public.promoter_visits set visited_at = now() - interval '8 days' where promoter_id = $1`, [windowPromoter.id]);
       const page = await restarted.newPage();
-      await page.goto(`/events/${slug}`);
+      await page.goto(`/events/${slug}`, { timeout: 60_000 });
       await buyTickets(page, 1, buyer('late'));
     });
     expect((await ordersOf(buyer('late')))[0].promoterId).toBeNull();
