@@ -36,6 +36,7 @@ const OnboardingRoute = page(() => import('./routes/onboarding'), (module) => mo
 const EventsRoute = page(() => import('./routes/events'), (module) => module.EventsRoute);
 const GroupsRoute = page(() => import('./routes/groups'), (module) => module.GroupsRoute);
 const MembersRoute = page(() => import('./routes/members'), (module) => module.MembersRoute);
+const SettingsRoute = page(() => import('./routes/settings'), (module) => module.SettingsRoute);
 const InvitationRoute = page(() => import('./routes/invitation'), (module) => module.InvitationRoute);
 const OrdersRoute = page(() => import('./routes/orders'), (module) => module.OrdersRoute);
 const PublicEventRoute = page(() => import('./routes/public/event'), (module) => module.default);
@@ -86,6 +87,7 @@ export function AppRoutes() {
               <Route path="orders" element={<PageLoading><OrdersRoute /></PageLoading>} />
               <Route path="orders/:orderId" element={<PageLoading><OrdersRoute /></PageLoading>} />
               <Route path="members" element={<PageLoading><MembersRoute /></PageLoading>} />
+              <Route path="settings" element={<PageLoading><SettingsRoute /></PageLoading>} />
             </Route>
           </Route>
         </Route>

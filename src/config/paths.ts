@@ -13,6 +13,7 @@ export const paths = {
   events: '/dashboard/events',
   account: '/dashboard/account',
   members: '/dashboard/members',
+  settings: '/dashboard/settings',
   invitation: (token: string) => `/invitations/${token}`,
   orders: '/dashboard/orders',
   order: (orderId: string) => `/dashboard/orders/${orderId}`,
@@ -26,6 +27,16 @@ export const paths = {
 export function trackingLink(origin: string, eventSlug: string, promoCode: string): string {
   const url = new URL(paths.publicEvent(eventSlug), origin);
   url.searchParams.set('promoter', promoCode);
+  return url.toString();
+}
+
+/** The query parameter marking a tracking link opened from its QR code (`src=qr`). */
+export const QR_SOURCE_PARAM = 'src';
+
+/** What a promoter's QR code encodes: the tracking link, marked as scanned. */
+export function qrTrackingLink(link: string): string {
+  const url = new URL(link);
+  url.searchParams.set(QR_SOURCE_PARAM, 'qr');
   return url.toString();
 }
 

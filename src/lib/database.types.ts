@@ -16,7 +16,8 @@ export type Database = {
           order_id: string;
           organization_id: string;
           promoter_id: string;
-          visit_id: string;
+          source: Database["public"]["Enums"]["attribution_source"];
+          visit_id: string | null;
         };
         Insert: {
           created_at?: string;
@@ -25,7 +26,8 @@ export type Database = {
           order_id: string;
           organization_id: string;
           promoter_id: string;
-          visit_id: string;
+          source?: Database["public"]["Enums"]["attribution_source"];
+          visit_id?: string | null;
         };
         Update: {
           created_at?: string;
@@ -34,7 +36,8 @@ export type Database = {
           order_id?: string;
           organization_id?: string;
           promoter_id?: string;
-          visit_id?: string;
+          source?: Database["public"]["Enums"]["attribution_source"];
+          visit_id?: string | null;
         };
         Relationships: [
           {
@@ -164,6 +167,7 @@ export type Database = {
       };
       events: {
         Row: {
+          attribution_window_days: number | null;
           created_at: string;
           currency: string;
           description: string;
@@ -171,6 +175,7 @@ export type Database = {
           id: string;
           name: string;
           organization_id: string;
+          referral_code_at_checkout: boolean;
           slug: string;
           starts_at: string;
           status: Database["public"]["Enums"]["event_status"];
@@ -178,6 +183,7 @@ export type Database = {
           venue: string;
         };
         Insert: {
+          attribution_window_days?: number | null;
           created_at?: string;
           currency: string;
           description?: string;
@@ -185,6 +191,7 @@ export type Database = {
           id?: string;
           name: string;
           organization_id: string;
+          referral_code_at_checkout?: boolean;
           slug: string;
           starts_at: string;
           status?: Database["public"]["Enums"]["event_status"];
@@ -192,6 +199,7 @@ export type Database = {
           venue?: string;
         };
         Update: {
+          attribution_window_days?: number | null;
           created_at?: string;
           currency?: string;
           description?: string;
@@ -199,6 +207,7 @@ export type Database = {
           id?: string;
           name?: string;
           organization_id?: string;
+          referral_code_at_checkout?: boolean;
           slug?: string;
           starts_at?: string;
           status?: Database["public"]["Enums"]["event_status"];
@@ -420,28 +429,34 @@ export type Database = {
       };
       organizations: {
         Row: {
+          attribution_window_days: number | null;
           created_at: string;
           currency: string;
           id: string;
           name: string;
           portal_show_rank: boolean;
           portal_show_revenue: boolean;
+          referral_code_at_checkout: boolean;
         };
         Insert: {
+          attribution_window_days?: number | null;
           created_at?: string;
           currency?: string;
           id?: string;
           name: string;
           portal_show_rank?: boolean;
           portal_show_revenue?: boolean;
+          referral_code_at_checkout?: boolean;
         };
         Update: {
+          attribution_window_days?: number | null;
           created_at?: string;
           currency?: string;
           id?: string;
           name?: string;
           portal_show_rank?: boolean;
           portal_show_revenue?: boolean;
+          referral_code_at_checkout?: boolean;
         };
         Relationships: [];
       };
@@ -567,6 +582,7 @@ export type Database = {
           organization_id: string;
           promoter_id: string;
           session_id: string;
+          source: Database["public"]["Enums"]["visit_source"];
           token: string;
           visited_at: string;
         };
@@ -577,6 +593,7 @@ export type Database = {
           organization_id: string;
           promoter_id: string;
           session_id: string;
+          source?: Database["public"]["Enums"]["visit_source"];
           token: string;
           visited_at?: string;
         };
@@ -587,6 +604,7 @@ export type Database = {
           organization_id?: string;
           promoter_id?: string;
           session_id?: string;
+          source?: Database["public"]["Enums"]["visit_source"];
           token?: string;
           visited_at?: string;
         };
@@ -720,6 +738,13 @@ export type Database = {
         };
         Returns: Json | null;
       };
+      check_referral_code: {
+        Args: {
+          p_event_slug: string;
+          p_referral_code: string;
+        };
+        Returns: boolean;
+      };
       checkout: {
         Args: {
           p_event_slug: string;
@@ -728,6 +753,7 @@ export type Database = {
           p_buyer_email: string;
           p_idempotency_key: string;
           p_attribution_token?: string;
+          p_referral_code?: string;
         };
         Returns: Json;
       };
@@ -745,12 +771,14 @@ export type Database = {
           p_currency?: string;
         };
         Returns: {
+          attribution_window_days: number | null;
           created_at: string;
           currency: string;
           id: string;
           name: string;
           portal_show_rank: boolean;
           portal_show_revenue: boolean;
+          referral_code_at_checkout: boolean;
         };
       };
       disable_promoter_portal: {
@@ -915,6 +943,18 @@ export type Database = {
           visits: number;
         }[];
       };
+      promoter_source_split: {
+        Args: {
+          p_promoter_id: string;
+        };
+        Returns: {
+          source: Database["public"]["Enums"]["attribution_source"];
+          visits: number;
+          orders: number;
+          tickets: number;
+          revenue_minor: number;
+        }[];
+      };
       promoter_summary: {
         Args: {
           p_organization_id: string;
@@ -1007,6 +1047,14 @@ export type Database = {
         };
         Returns: string;
       };
+      set_attribution_settings: {
+        Args: {
+          p_organization_id: string;
+          p_attribution_window_days: number | null;
+          p_referral_code_at_checkout: boolean;
+        };
+        Returns: Json;
+      };
       set_portal_settings: {
         Args: {
           p_organization_id: string;
@@ -1020,15 +1068,18 @@ export type Database = {
           p_event_slug: string;
           p_promo_code: string;
           p_session_id: string;
+          p_source?: Database["public"]["Enums"]["visit_source"];
         };
         Returns: string | null;
       };
     };
     Enums: {
       attribution_message_kind: "sale" | "refund" | "removed";
+      attribution_source: "link" | "qr" | "referral_code";
       event_status: "draft" | "published" | "cancelled";
       order_status: "paid" | "refunded";
       organization_role: "owner" | "admin" | "member";
+      visit_source: "link" | "qr";
     };
     CompositeTypes: {
       [_ in never]: never;
@@ -1046,7 +1097,7 @@ export type FunctionArgs<T extends keyof PublicSchema['Functions']> = PublicSche
 export type FunctionReturns<T extends keyof PublicSchema['Functions']> = PublicSchema['Functions'][T]['Returns'];
 
 /** Every stable error code the database raises (the error's `message`), read from the function bodies. */
-export const ErrorCodes = ["already_member", "capacity_below_sold", "deletion_code_mismatch", "deletion_expired", "deletion_not_requested", "email_not_confirmed", "event_not_found", "event_not_on_sale", "group_not_found", "idempotency_key_reused", "invalid_buyer_email", "invalid_buyer_name", "invalid_capacity", "invalid_currency", "invalid_cursor", "invalid_date_range", "invalid_description", "invalid_email", "invalid_event_name", "invalid_idempotency_key", "invalid_items", "invalid_name", "invalid_notes", "invalid_phone", "invalid_price", "invalid_promo_code", "invalid_quantity", "invalid_role", "invalid_slug", "invalid_starts_at", "invalid_ticket_name", "invalid_ticket_types", "invalid_venue", "invitation_already_accepted", "invitation_email_mismatch", "invitation_expired", "invitation_revoked", "last_owner", "not_authorized", "order_already_refunded", "order_not_found", "organization_mismatch", "promo_code_taken", "promoter_not_found", "slug_taken", "sold_out", "ticket_type_has_sales", "ticket_type_not_found", "too_many_attempts", "too_many_checkouts"] as const;
+export const ErrorCodes = ["already_member", "capacity_below_sold", "deletion_code_mismatch", "deletion_expired", "deletion_not_requested", "email_not_confirmed", "event_not_found", "event_not_on_sale", "group_not_found", "idempotency_key_reused", "invalid_attribution_window", "invalid_buyer_email", "invalid_buyer_name", "invalid_capacity", "invalid_currency", "invalid_cursor", "invalid_date_range", "invalid_description", "invalid_email", "invalid_event_name", "invalid_idempotency_key", "invalid_items", "invalid_name", "invalid_notes", "invalid_phone", "invalid_price", "invalid_promo_code", "invalid_quantity", "invalid_referral_code_setting", "invalid_role", "invalid_slug", "invalid_starts_at", "invalid_ticket_name", "invalid_ticket_types", "invalid_venue", "invitation_already_accepted", "invitation_email_mismatch", "invitation_expired", "invitation_revoked", "last_owner", "not_authorized", "order_already_refunded", "order_not_found", "organization_mismatch", "promo_code_taken", "promoter_not_found", "slug_taken", "sold_out", "ticket_type_has_sales", "ticket_type_not_found", "too_many_attempts", "too_many_checkouts", "too_many_referral_code_attempts"] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 
 /** The payload of an "attribution" broadcast on the organization topic (promoter null for the refund of an order credited to nobody); revenue in minor units of currency, tickets and revenue of paid orders only for removed. (private.attribution_message) */
@@ -1064,6 +1115,9 @@ export interface AttributionMessage {
 /** An event slug: lower-case words of letters and digits joined by single hyphens (3 to 80 characters in all). (private.event_slug_pattern) */
 export const eventSlugPattern = "^[a-z0-9]+(-[a-z0-9]+)*$";
 
+/** The longest attribution window an organization may choose, in days (the shortest is 1). (private.max_attribution_window_days) */
+export const maxAttributionWindowDays = 90;
+
 /** The most tickets a single order may hold across its ticket types. (private.max_tickets_per_order) */
 export const maxTicketsPerOrder = 100;
 
@@ -1080,9 +1134,11 @@ export const Constants = {
   public: {
     Enums: {
       attribution_message_kind: ["sale", "refund", "removed"],
+      attribution_source: ["link", "qr", "referral_code"],
       event_status: ["draft", "published", "cancelled"],
       order_status: ["paid", "refunded"],
       organization_role: ["owner", "admin", "member"],
+      visit_source: ["link", "qr"],
     },
   },
 } as const;

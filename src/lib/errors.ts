@@ -79,7 +79,12 @@ export const DATABASE_SENTENCES: Record<ErrorCode, Sentence> = {
   idempotency_key_reused: 'This payment attempt was already used for a different order. Please reload the page and try again.',
   too_many_checkouts:
     'Too many orders were placed from your connection in the last minute, so this one was not placed and you have not been charged. Please wait a minute and try again.',
+  too_many_referral_code_attempts:
+    'Referred by (code): too many codes were tried from your connection. Wait a minute and try again, or clear the field to buy without one.',
   order_not_found: 'This order no longer exists.',
+  // Attribution settings.
+  invalid_attribution_window: 'Choose “This browser session”, or a number of days from 1 to 90.',
+  invalid_referral_code_setting: 'Choose whether the checkout page asks for a referral code.',
   order_already_refunded: 'This order was already refunded.',
   // Orders list.
   invalid_cursor: 'The list changed while you were scrolling. Reload the orders and try again.',
@@ -100,6 +105,7 @@ export const DATABASE_SENTENCES: Record<ErrorCode, Sentence> = {
  */
 const APP_SENTENCES: Record<string, string> = {
   invitation_not_found: 'This invitation link is not valid. Check that you copied all of it, or ask for a new one.',
+  invalid_referral_code: 'Referred by (code): no promoter of this event has this code. Check it, or clear the field to buy without one.',
 };
 
 /** Auth (GoTrue) codes people can meet on the sign-in and sign-up forms. */

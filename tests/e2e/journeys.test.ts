@@ -502,6 +502,87 @@ describe('promoter tracking links, end to end', () => {
     expect(signIn.status).toBe(200);
   });
 
+  it('(12) the attribution window: a restarted browser keeps its credit only in day mode, and only within the window', async () => {
+    const journey = 'attribution window';
+    const windowSuffix = randomBytes(3).toString('hex');
+    const { data: organization, error } = await app.admin
+      .from('organizations')
+      .insert({ name: `Window Org ${windowSuffix}`, currency: 'EUR' })
+      .select('id')
+      .single();
+    if (error) throw error;
+    const slug = `window-show-${windowSuffix}`;
+    const { data: event, error: eventError } = await app.admin
+      .from('events')
+      .insert({ organization_id: organization.id, currency: 'EUR', slug, name: `Window Show ${windowSuffix}`, starts_at: '2031-06-01T19:00:00Z', status: 'published' })
+      .select('id')
+      .single();
+    if (eventError) throw eventError;
+    await app.admin.from('ticket_types').insert({ organization_id: organization.id, event_id: event.id, name: 'Entry', price_minor: 1500, capacity: 100 });
+    const code = `WIN${windowSuffix.toUpperCase()}`;
+    const { data: windowPromoter, error: promoterError } = await app.admin
+      .from('promoters')
+      .insert({ organization_id: organization.id, name: `Wendy ${windowSuffix}`, promo_code: code })
+      .select('id')
+      .single();
+    if (promoterError) throw promoterError;
+    await app.admin.from('event_promoters').insert({ organization_id: organization.id, event_id: event.id, promoter_id: windowPromoter.id, active: true });
+    const link = `${app.origin}/events/${slug}?promoter=${code}`;
+    const setWindow = async (days: number | null) => {
+      await app.emulator.db.query('update public.organizations set attribution_window_days = $2 where id = $1', [organization.id, days]);
+      await app.emulator.db.query('update public.events set attribution_window_days = $2 where organization_id = $1', [organization.id, days]);
+    };
+    /** Opens the link, then "restarts the browser": a new context with what a browser keeps on disk (no session cookies). */
+    const restartAfterLink = async (withSavedState: boolean) => {
+      const first = await session();
+      const page = await first.newPage();
+      await page.goto(link, { timeout: 60_000 });
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await expect.poll(async () => (await first.cookies()).some((cookie) => cookie.name.startsWith('pl_attr'))).toBe(true);
+      const saved = await first.storageState();
+      await first.close();
+      const restored = await browser.newContext({
+        baseURL: app.origin,
+        locale: 'en-US',
+        timezoneId: 'UTC',
+        // A closed browser drops session cookies (expires -1) and sessionStorage.
+        ...(withSavedState ? { storageState: { ...saved, cookies: saved.cookies.filter((cookie) => cookie.expires !== -1) } } : {}),
+      });
+      contexts.push(restored);
+      return restored;
+    };
+    const buyer = (label: string) => `${label}-${windowSuffix}@example.com`;
+
+    await step(journey, 'session mode: a restarted browser is not credited', [], async () => {
+      const restarted = await restartAfterLink(true);
+      const page = await restarted.newPage();
+      await page.goto(`/events/${slug}`, { timeout: 60_000 });
+      await buyTickets(page, 1, buyer('session'));
+    });
+    expect((await ordersOf(buyer('session')))[0].promoterId).toBeNull();
+
+    await setWindow(7);
+    await step(journey, '7-day mode: a restarted browser with its saved cookies is credited', [], async () => {
+      const restarted = await restartAfterLink(true);
+      const page = await restarted.newPage();
+      await page.goto(`/events/${slug}`, { timeout: 60_000 });
+      await buyTickets(page, 1, buyer('days'));
+    });
+    expect((await ordersOf(buyer('days')))[0].promoterId).toBe(windowPromoter.id);
+
+    await step(journey, '7-day mode: after the window nobody is credited', [], async () => {
+      const restarted = await restartAfterLink(true);
+      // Eight days pass: the visit is moved back in the database (the cookie is kept).
+      await app.emulator.db.query(`update public.promoter_visits set visited_at = now() - interval '8 days' where promoter_id = $1`, [windowPromoter.id]);
+      const page = await restarted.newPage();
+      await page.goto(`/events/${slug}`, { timeout: 60_000 });
+      await buyTickets(page, 1, buyer('late'));
+    });
+    expect((await ordersOf(buyer('late')))[0].promoterId).toBeNull();
+    const { data: late } = await app.admin.from('orders').select('attribution_outcome').eq('buyer_email', buyer('late')).single();
+    expect(late?.attribution_outcome).toBe('expired');
+  });
+
   it('(7) no page of any journey broke the Content-Security-Policy the app is served with', async () => {
     const response = await fetch(`${app.origin}/events/${eventSlug}?promoter=${promoCode}`);
     expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

@@ -412,6 +412,7 @@ async function newPortal(world: World): Promise<{ promoterId: string; secret: st
   );
   return { promoterId, secret };
 }
+let settingsCalls = 0;
 
 const FUNCTIONS: Record<string, FunctionEntry> = {
   create_organization: {
@@ -437,6 +438,18 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
     }),
     tookEffect: (world, args) => exists(world, 'select 1 from public.orders where idempotency_key = $1', [args.p_idempotency_key]),
   },
+  set_attribution_settings: {
+    allowed: ADMINS_A,
+    // A different window per call, so a refused call cannot pass for an earlier one.
+    args: async (world) => ({ p_organization_id: world.a.id, p_attribution_window_days: (settingsCalls++ % 90) + 1, p_referral_code_at_checkout: false }),
+    tookEffect: (world, args) =>
+      exists(world, 'select 1 from public.organizations where id = $1 and attribution_window_days = $2', [world.a.id, args.p_attribution_window_days]),
+  },
+  check_referral_code: {
+    allowed: EVERYONE,
+    args: async (world) => ({ p_event_slug: world.a.publishedEventSlug, p_referral_code: world.a.promoCode }),
+  },
+  promoter_source_split: { allowed: MEMBERS_A, args: async (world) => ({ p_promoter_id: world.a.promoterId }) },
   refund_order: {
     allowed: ADMINS_A,
     args: async (world) => ({ p_order_id: await world.buy(world.a) }),

@@ -76,6 +76,7 @@ function Shell({
           <NavLink to={paths.groups}>Groups</NavLink>
           <NavLink to={paths.orders}>Orders</NavLink>
           <NavLink to={paths.members}>Members</NavLink>
+          <NavLink to={paths.settings}>Settings</NavLink>
         </nav>
         <div className="topbar__end">
           <LiveIndicator status={status} />

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ATTRIBUTION_COOKIE,
+  ATTRIBUTION_DAYS_COOKIE,
   MAX_ATTRIBUTION_ENTRIES,
   SESSION_COOKIE,
   attributionTokenFor,
@@ -14,7 +15,7 @@ import {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 function clearCookies() {
-  for (const name of [SESSION_COOKIE, ATTRIBUTION_COOKIE, 'other']) {
+  for (const name of [SESSION_COOKIE, ATTRIBUTION_COOKIE, ATTRIBUTION_DAYS_COOKIE, 'other']) {
     document.cookie = `${name}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT`;
   }
 }
@@ -60,7 +61,7 @@ describe('the attendee session cookie', () => {
   it('is written as a session cookie: no expiry, SameSite=Lax, path /', () => {
     const jar = recordingJar();
     getSessionId(jar);
-    saveAttributionToken('summer-fest', 'token-1', jar);
+    saveAttributionToken('summer-fest', 'token-1', null, jar);
     expect(jar.written).toHaveLength(2);
     for (const written of jar.written) {
       expect(written).toMatch(/; Path=\/; SameSite=Lax$/);
@@ -141,5 +142,35 @@ describe('the attribution cookie', () => {
     saveAttributionToken('summer-fest', 'token-a');
     getSessionId();
     expect(document.cookie).toContain('other=1');
+  });
+});
+
+describe('attribution window in days', () => {
+  const DAY = 86_400_000;
+  const now = Date.UTC(2026, 5, 1, 12);
+
+  it('keeps the token in a persistent cookie for the window, and not beyond it', () => {
+    const jar = recordingJar();
+    saveAttributionToken('summer-fest', 'token-7d', 7, jar, now);
+    expect(jar.written.at(-1)).toMatch(/^pl_attr_days=[^;]+; Path=\/; Max-Age=604800; SameSite=Lax$/);
+    expect(jar.cookie).not.toContain(`${ATTRIBUTION_COOKIE}=`);
+    expect(attributionTokenFor('summer-fest', jar, now + 7 * DAY - 1)).toBe('token-7d');
+    expect(attributionTokenFor('summer-fest', jar, now + 7 * DAY)).toBeUndefined();
+  });
+
+  it('keeps one token per event across both cookies: the last link opened wins', () => {
+    const jar = recordingJar();
+    saveAttributionToken('summer-fest', 'session-token', null, jar, now);
+    saveAttributionToken('summer-fest', 'days-token', 3, jar, now + 1000);
+    expect(attributionTokenFor('summer-fest', jar, now + 2000)).toBe('days-token');
+    expect(readAttributionTokens(jar, now + 2000).size).toBe(1);
+    saveAttributionToken('summer-fest', 'session-again', null, jar, now + 3000);
+    expect(attributionTokenFor('summer-fest', jar, now + 4000)).toBe('session-again');
+    expect(readAttributionTokens(jar, now + 4000).size).toBe(1);
+  });
+
+  it('ignores tampered day entries', () => {
+    const jar = recordingJar(`${ATTRIBUTION_DAYS_COOKIE}=${encodeURIComponent('{"a":["t","soon"],"b":"t","c":["t",1e20]}')}`);
+    expect([...readAttributionTokens(jar, now).keys()]).toEqual(['c']);
   });
 });

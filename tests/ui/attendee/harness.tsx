@@ -17,7 +17,7 @@ import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
 import CheckoutRoute from '@/app/routes/public/checkout';
 import EventRoute from '@/app/routes/public/event';
 import OrderConfirmationRoute from '@/app/routes/public/order-confirmation';
-import { ATTRIBUTION_COOKIE, SESSION_COOKIE } from '@/features/attendee/lib/attendee-session';
+import { ATTRIBUTION_COOKIE, ATTRIBUTION_DAYS_COOKIE, SESSION_COOKIE } from '@/features/attendee/lib/attendee-session';
 import type { Database } from '@/lib/database.types';
 import { spawnEmulator, stopEmulator, type EmulatorProcess } from '../support/emulator';
 import { setSpaClient } from '../support/spa-client';
@@ -79,7 +79,7 @@ export function otherVisitor(): Client {
 
 /** A fresh browser session: no cookies, nothing in sessionStorage, the real network. */
 export function resetBrowserSession(): void {
-  for (const name of [SESSION_COOKIE, ATTRIBUTION_COOKIE]) {
+  for (const name of [SESSION_COOKIE, ATTRIBUTION_COOKIE, ATTRIBUTION_DAYS_COOKIE]) {
     document.cookie = `${name}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT`;
   }
   sessionStorage.clear();

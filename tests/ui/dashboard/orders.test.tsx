@@ -134,6 +134,35 @@ describe('orders page', () => {
     expect(items.find((item) => item.textContent?.includes('First Finn'))).not.toHaveTextContent('Credited');
   });
 
+  it('names the referral code typed at checkout as the source of the credit', async () => {
+    const event = await createEvent(organizer, { slug: `code-${randomUUID().slice(0, 8)}`, name: 'Code Night', price: 1000 });
+    const code = `CODE${Date.now() % 100000}`;
+    await createPromoter(organizer, { name: 'Coded Cleo', code, eventIds: [event.id] });
+    const settings = await organizer.api.rpc('set_attribution_settings', {
+      p_organization_id: organizer.organizationId,
+      p_attribution_window_days: null,
+      p_referral_code_at_checkout: true,
+    });
+    expect(settings.error).toBeNull();
+    const attendee = apiClient('anon', { 'cf-connecting-ip': '198.51.100.78' });
+    const { data: bought, error } = await attendee.rpc('checkout', {
+      p_event_slug: event.slug,
+      p_items: [{ ticket_type_id: event.ticketTypeId, quantity: 1 }],
+      p_buyer_name: 'Code Buyer',
+      p_buyer_email: 'code@example.com',
+      p_idempotency_key: randomUUID(),
+      p_referral_code: code.toLowerCase(),
+    });
+    expect(error).toBeNull();
+    const { data: order } = await organizer.api.from('orders').select('id').eq('reference', (bought as { reference: string }).reference).single();
+
+    renderApp(`/dashboard/orders/${order!.id}`);
+    const detail = await screen.findByRole('region', { name: /^Order PL-/ });
+    expect(await within(detail).findByText(/Credited to/)).toHaveTextContent(
+      `Credited to Coded Cleo through the referral code ${code} typed at checkout. Source: referral code.`,
+    );
+  });
+
   it('filters by promoter, "no promoter" and status, and exports the filtered view as CSV with a BOM and the promoter', async () => {
     const event = await createEvent(organizer, { slug: `csv-${randomUUID().slice(0, 8)}`, name: 'CSV Night', price: 1250 });
     const code = `ZOE${Date.now() % 100000}`;

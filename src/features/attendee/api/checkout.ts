@@ -1,10 +1,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { publicApi } from '@/lib/public-api';
 import { attributionTokenFor, latestAttributionToken } from '../lib/attendee-session';
-import { CheckoutFailure, toCheckoutFailure } from '../lib/checkout-errors';
+import { CheckoutFailure, referralCodeFailure, toCheckoutFailure } from '../lib/checkout-errors';
 import { checkoutResultSchema, type CheckoutResult } from '../lib/order-storage';
 import { attendeeKeys } from './keys';
-import { visitsRecorded } from './track-promoter-visit';
+import { hasPendingVisit, recordPendingVisits, visitsRecorded } from './track-promoter-visit';
 
 export interface CheckoutInput {
   eventSlug: string;
@@ -13,6 +13,10 @@ export interface CheckoutInput {
   buyerEmail: string;
   /** The same key for every retry of one purchase: the database books it at most once. */
   idempotencyKey: string;
+  /** The event's attribution window (null: this browser session), for visits still to record. */
+  attributionWindowDays?: number | null;
+  /** What the buyer typed as "Referred by (code)"; blank for none. */
+  referralCode?: string;
 }
 
 /** How long checkout waits for a tracking link visit that is still being recorded. */
@@ -29,8 +33,16 @@ const RETRY_DELAY_MS = 400;
  * counted. Throws a CheckoutFailure whose message is a sentence for the buyer.
  */
 export async function checkout(input: CheckoutInput): Promise<CheckoutResult> {
+  // A link landed on whose visit was never recorded (the attendee reloaded or moved on
+  // within the moment it takes) is recorded now, before its token is looked for.
+  if (hasPendingVisit(input.eventSlug)) {
+    const pending = recordPendingVisits(input.eventSlug, input.attributionWindowDays ?? null);
+    await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, ATTRIBUTION_WAIT_MS))]);
+  }
   await visitsRecorded(input.eventSlug, ATTRIBUTION_WAIT_MS);
   const token = attributionTokenFor(input.eventSlug) ?? latestAttributionToken();
+  const referralCode = input.referralCode?.trim() ?? '';
+  if (referralCode.length > 0) await checkReferralCode(input.eventSlug, referralCode);
   const args = {
     p_event_slug: input.eventSlug,
     p_items: input.items,
@@ -38,6 +50,7 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutResult> {
     p_buyer_email: input.buyerEmail,
     p_idempotency_key: input.idempotencyKey,
     ...(token ? { p_attribution_token: token } : {}),
+    ...(referralCode ? { p_referral_code: referralCode } : {}),
   };
 
   for (let attempt = 0; ; attempt += 1) {
@@ -51,6 +64,17 @@ export async function checkout(input: CheckoutInput): Promise<CheckoutResult> {
     if (failure.kind !== 'network' || attempt >= NETWORK_RETRIES) throw failure;
     await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * (attempt + 1)));
   }
+}
+
+/**
+ * Asks whether the typed referral code belongs to a promoter of this event before the
+ * order is placed, so a typo is a sentence next to the field rather than a sale credited
+ * to nobody. (checkout() itself never refuses an order for its code.)
+ */
+async function checkReferralCode(eventSlug: string, referralCode: string): Promise<void> {
+  const { data, error, status } = await publicApi.rpc('check_referral_code', { p_event_slug: eventSlug, p_referral_code: referralCode });
+  if (error) throw toCheckoutFailure(error, status);
+  if (data !== true) throw referralCodeFailure();
 }
 
 export function useCheckout() {

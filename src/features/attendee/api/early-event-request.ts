@@ -12,7 +12,8 @@ import { config } from '@/config/env';
  */
 
 /** The columns the attendee pages show, with ticket types in display order. */
-export const PUBLIC_EVENT_COLUMNS = 'id, slug, name, description, venue, starts_at, ends_at, currency';
+export const PUBLIC_EVENT_COLUMNS =
+  'id, slug, name, description, venue, starts_at, ends_at, currency, attribution_window_days, referral_code_at_checkout';
 export const PUBLIC_TICKET_TYPE_COLUMNS = 'id, name, price_minor, capacity, sold, sort_order, created_at';
 
 /** `/events/<slug>` and `/events/<slug>/checkout` show the event as soon as it is here. */

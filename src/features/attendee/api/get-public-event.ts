@@ -15,6 +15,10 @@ export interface PublicEvent {
   starts_at: string;
   ends_at: string | null;
   currency: string;
+  /** How long a tracking link credits a purchase: null for this browser session, else days. */
+  attribution_window_days: number | null;
+  /** Whether checkout asks for a referral code. */
+  referral_code_at_checkout: boolean;
   ticketTypes: PublicTicketType[];
 }
 

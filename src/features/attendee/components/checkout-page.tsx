@@ -8,6 +8,7 @@ import { salesClosed, type PublicEvent } from '../api/get-public-event';
 import { randomUuid } from '../lib/attendee-session';
 import { validateBuyer, type BuyerErrors, type BuyerInput } from '../lib/buyer';
 import { cartFromSearchParams, cartToSearchParams } from '../lib/cart';
+import { REFERRAL_CODE_FAILURES } from '../lib/checkout-errors';
 import { forgetAttempt, idempotencyKeyFor, saveOrder } from '../lib/order-storage';
 import { formatMoney } from '@/lib/format';
 import { EventHeader } from './event-header';
@@ -58,6 +59,7 @@ function CheckoutForm({ event, lines }: { event: PublicEvent; lines: OrderLine[]
   const navigate = useNavigate();
   const checkout = useCheckout();
   const [values, setValues] = useState<BuyerInput>({ name: '', email: '' });
+  const [referralCode, setReferralCode] = useState('');
   const [errors, setErrors] = useState<BuyerErrors>({});
   const [touched, setTouched] = useState<Record<keyof BuyerInput, boolean>>({ name: false, email: false });
   // A second click arrives before React re-renders the disabled button; this ref
@@ -70,6 +72,10 @@ function CheckoutForm({ event, lines }: { event: PublicEvent; lines: OrderLine[]
     if (refusedSubmits > 0) form.current?.querySelector<HTMLInputElement>('[aria-invalid="true"]')?.focus();
   }, [refusedSubmits]);
 
+  const referralCodeError =
+    checkout.error?.code && REFERRAL_CODE_FAILURES.includes(checkout.error.code) && checkout.variables?.referralCode === referralCode
+      ? checkout.error.message
+      : undefined;
   const total = lines.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0);
   const changeTickets = `${paths.publicEvent(event.slug)}?${cartToSearchParams(new Map(lines.map((line) => [line.id, line.quantity])))}`;
 
@@ -107,7 +113,15 @@ function CheckoutForm({ event, lines }: { event: PublicEvent; lines: OrderLine[]
 
     paying.current = true;
     checkout.mutate(
-      { eventSlug: event.slug, items, buyerName: buyer.name, buyerEmail: buyer.email, idempotencyKey },
+      {
+        eventSlug: event.slug,
+        items,
+        buyerName: buyer.name,
+        buyerEmail: buyer.email,
+        idempotencyKey,
+        attributionWindowDays: event.attribution_window_days,
+        referralCode: event.referral_code_at_checkout ? referralCode : undefined,
+      },
       {
         onSuccess: (order) => {
           saveOrder({
@@ -159,6 +173,19 @@ function CheckoutForm({ event, lines }: { event: PublicEvent; lines: OrderLine[]
           onChange={(changeEvent) => update('email', changeEvent.target.value)}
           onBlur={() => leave('email')}
         />
+        {event.referral_code_at_checkout ? (
+          <TextField
+            label="Referred by (code)"
+            hint="Optional: the code of the promoter who told you about this event."
+            autoComplete="off"
+            autoCapitalize="characters"
+            spellCheck={false}
+            maxLength={64}
+            value={referralCode}
+            error={referralCodeError}
+            onChange={(changeEvent) => setReferralCode(changeEvent.target.value)}
+          />
+        ) : null}
       </section>
 
       <section className="att-card att-payment" aria-labelledby="payment-heading">
@@ -167,7 +194,7 @@ function CheckoutForm({ event, lines }: { event: PublicEvent; lines: OrderLine[]
           <strong>Test mode:</strong> no real payment is taken and no card details are needed. Pressing the button
           below completes the order as if it had been paid.
         </p>
-        {checkout.error ? (
+        {checkout.error && !referralCodeError ? (
           <p className="att-checkout-error" role="alert">
             {checkout.error.message}
           </p>

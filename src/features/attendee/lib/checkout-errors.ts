@@ -4,7 +4,7 @@
  * either a network problem, where retrying with the same idempotency key is safe, or
  * unexpected.
  */
-import { databaseCode, sentenceFor } from '@/lib/errors';
+import { databaseCode, errorMessage, sentenceFor } from '@/lib/errors';
 
 export type CheckoutFailureKind = 'refused' | 'network' | 'unexpected';
 
@@ -43,3 +43,11 @@ export function toCheckoutFailure(error: RpcError, status: number): CheckoutFail
   if (status === 0 || status >= 500) return new CheckoutFailure('network', undefined, NETWORK_FAILURE_SENTENCE);
   return new CheckoutFailure('unexpected', undefined, UNEXPECTED_SENTENCE);
 }
+
+/** The typed referral code belongs to no promoter of the event; the buyer corrects or clears it. */
+export function referralCodeFailure(): CheckoutFailure {
+  return new CheckoutFailure('refused', 'invalid_referral_code', errorMessage({ message: 'invalid_referral_code' }));
+}
+
+/** Refusals that are about the "Referred by (code)" field. */
+export const REFERRAL_CODE_FAILURES: readonly string[] = ['invalid_referral_code', 'too_many_referral_code_attempts'];

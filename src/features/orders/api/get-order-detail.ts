@@ -11,6 +11,7 @@ const visitSchema = z.object({
   promoter_id: z.string(),
   promoter_name: z.string(),
   promo_code: z.string(),
+  source: z.enum(['link', 'qr']),
   credited: z.boolean(),
   sent_with_order: z.boolean(),
 });
@@ -34,12 +35,16 @@ export const orderDetailSchema = z.object({
       promoter_id: z.string(),
       promoter_name: z.string(),
       promo_code: z.string(),
-      visit_id: z.string(),
-      visited_at: z.string(),
+      /** link or qr: a tracking link visit; referral_code: typed at checkout (no visit). */
+      source: z.enum(['link', 'qr', 'referral_code']),
+      visit_id: z.string().nullable(),
+      visited_at: z.string().nullable(),
       event_id: z.string(),
     })
     .nullable(),
-  unattributed_reason: z.enum(['no_link', 'unknown_link', 'other_event', 'promoter_inactive', 'visit_limit', 'promoter_deleted']).nullable(),
+  unattributed_reason: z
+    .enum(['no_link', 'unknown_link', 'other_event', 'promoter_inactive', 'visit_limit', 'expired', 'invalid_referral_code', 'promoter_deleted'])
+    .nullable(),
   session_visits: z.array(visitSchema),
   can_refund: z.boolean(),
 });

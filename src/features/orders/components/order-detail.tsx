@@ -15,6 +15,8 @@ const REASONS: Record<NonNullable<Detail['unattributed_reason']>, string> = {
   other_event: 'The buyer came through a promoter link of another event; links count only for their own event.',
   promoter_inactive: 'The buyer came through a promoter link that was deactivated before the purchase.',
   visit_limit: 'The buyer’s visit had already been credited with the most orders one visit can credit (3).',
+  expired: 'The buyer came through a promoter link longer ago than the organization’s attribution window.',
+  invalid_referral_code: 'The referral code typed at checkout belongs to no promoter of this event.',
   promoter_deleted: 'The promoter who was credited has since been deleted.',
 };
 
@@ -92,10 +94,18 @@ export function OrderDetail({ organizationId, orderId, backTo }: { organizationI
       <section aria-labelledby="trail-title" className="trail">
         <h3 id="trail-title">Attribution</h3>
         {o.attribution ? (
-          <p>
-            Credited to <Link to={paths.promoter(o.attribution.promoter_id)}>{o.attribution.promoter_name}</Link> through the link with code{' '}
-            <code>{o.attribution.promo_code}</code>, opened {formatDateTime(o.attribution.visited_at)}.
-          </p>
+          o.attribution.source === 'referral_code' || !o.attribution.visited_at ? (
+            <p>
+              Credited to <Link to={paths.promoter(o.attribution.promoter_id)}>{o.attribution.promoter_name}</Link> through the referral code{' '}
+              <code>{o.attribution.promo_code}</code> typed at checkout. Source: referral code.
+            </p>
+          ) : (
+            <p>
+              Credited to <Link to={paths.promoter(o.attribution.promoter_id)}>{o.attribution.promoter_name}</Link> through the{' '}
+              {o.attribution.source === 'qr' ? 'QR code of the link' : 'link'} with code <code>{o.attribution.promo_code}</code>, opened{' '}
+              {formatDateTime(o.attribution.visited_at)}. Source: {o.attribution.source === 'qr' ? 'QR code' : 'link'}.
+            </p>
+          )
         ) : (
           <p>
             Not credited to a promoter.{' '}
@@ -114,6 +124,7 @@ export function OrderDetail({ organizationId, orderId, backTo }: { organizationI
                 <li key={visit.visit_id}>
                   <span>
                     {formatDateTime(visit.visited_at)} · {visit.promoter_name} (<code>{visit.promo_code}</code>) · {visit.event_name}
+                    {visit.source === 'qr' ? ' · QR code' : ''}
                   </span>{' '}
                   {visit.credited ? <span className="badge badge--success">Credited</span> : null}
                   {!visit.credited && visit.sent_with_order ? <span className="badge">Came with the order, not credited</span> : null}

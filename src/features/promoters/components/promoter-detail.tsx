@@ -14,6 +14,7 @@ import { chartDays, type PerformanceFilters } from '../lib/filters';
 import type { Option } from './promoter-form-dialog';
 import { SalesOverTime } from './sales-over-time';
 import { PortalLink } from './portal-link';
+import { SourceSplit } from './source-split';
 import { TrackingLinks } from './tracking-links';
 
 // Editing and deleting are occasional: their forms load when opened.
@@ -109,6 +110,10 @@ export function PromoterDetail({ organizationId, currency, promoterId, filters, 
 
       <PanelErrorBoundary title="Sales could not load">
         <SalesOverTime organizationId={organizationId} promoterId={promoterId} from={days.from} to={days.to} currency={currency} />
+      </PanelErrorBoundary>
+
+      <PanelErrorBoundary title="Sources could not load">
+        <SourceSplit organizationId={organizationId} promoterId={promoterId} currency={currency} />
       </PanelErrorBoundary>
 
       <PanelErrorBoundary title="Links could not load">

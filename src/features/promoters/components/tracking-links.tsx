@@ -5,7 +5,7 @@ import { EmptyState } from '@/components/ui/empty-state';
 import { PanelError } from '@/components/ui/error-boundary';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
-import { organizerPreviewLink, trackingLink } from '@/config/paths';
+import { organizerPreviewLink, qrTrackingLink, trackingLink } from '@/config/paths';
 import { errorMessage } from '@/lib/errors';
 import { usePromoterLinks } from '../api/get-promoter-links';
 import { useFirstRunMark } from '../lib/first-run';
@@ -123,7 +123,7 @@ export function TrackingLinks({
                     <span className="visually-hidden"> on {link.event.name}</span>
                   </Button>
                 </div>
-                {qrFor === link.id ? <QrCode value={url} label={`QR code for the ${link.event.name} link`} /> : null}
+                {qrFor === link.id ? <QrCode value={qrTrackingLink(url)} label={`QR code for the ${link.event.name} link`} /> : null}
               </li>
             );
           })}

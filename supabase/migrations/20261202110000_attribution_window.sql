@@ -1,0 +1,773 @@
+-- Attribution window, referral codes at checkout, and QR versus link.
+--
+-- * organizations.attribution_window_days: null means "this browser session" (the rule
+--   so far: the token lives in a session cookie and checkout accepts it whatever its
+--   age); 1 to private.max_attribution_window_days() days means the page keeps the token
+--   that long and checkout credits a visit only while it is younger than that.
+-- * organizations.referral_code_at_checkout: the checkout page asks "Referred by (code)";
+--   a promo code of a promoter active on the event credits an order its link token does
+--   not credit. Off by default.
+-- * Both are copied onto every event of the organization (kept by a trigger and by
+--   set_attribution_settings()), so the public event read tells the attendee page which
+--   rule applies without reading the organization, and checkout finds them in the event
+--   row it reads anyway.
+-- * promoter_visits.source (link or qr) and attributions.source (link, qr or
+--   referral_code): a QR code carries its link with src=qr; an order inherits its
+--   visit's source. promoter_source_split() gives a promoter's figures per source.
+-- * checkout() and track_promoter_visit() get the new arguments (p_referral_code,
+--   p_source), so the old signatures are dropped; their limits and patterns come from
+--   the contract functions.
+--
+-- Lock order (docs/decisions/008-lock-order.md) is unchanged: the referral code is
+-- looked up without locks while checkout holds only its own throttle rows (level 1),
+-- where a miss is counted; its promoter is key-shared at level 2, after the token's
+-- promoter, before any visit, ticket type, order or rollup row. set_attribution_settings()
+-- writes the organization and then its events, rows no sale locks.
+
+-- Contract -------------------------------------------------------------------------------------------
+create function private.max_attribution_window_days()
+returns integer
+language sql
+immutable
+set search_path = ''
+as $$
+  select 90
+$$;
+comment on function private.max_attribution_window_days() is
+  'The longest attribution window an organization may choose, in days (the shortest is 1). @contract maxAttributionWindowDays';
+revoke all on function private.max_attribution_window_days() from public, anon, authenticated, service_role;
+grant execute on function private.max_attribution_window_days() to authenticated, service_role;
+
+-- Settings -------------------------------------------------------------------------------------------
+alter table public.organizations
+  add column attribution_window_days integer
+    constraint organizations_attribution_window_days_check
+    check (attribution_window_days between 1 and private.max_attribution_window_days()),
+  add column referral_code_at_checkout boolean not null default false;
+comment on column public.organizations.attribution_window_days is
+  'How long a tracking link visit can credit a purchase: null for "this browser session", else 1 to 90 days from the visit. Changed through set_attribution_settings().';
+comment on column public.organizations.referral_code_at_checkout is
+  'Whether the checkout page asks for a referral code (a promoter''s promo code) that credits an order no link credits. Changed through set_attribution_settings().';
+
+alter table public.events
+  add column attribution_window_days integer
+    constraint events_attribution_window_days_check
+    check (attribution_window_days between 1 and private.max_attribution_window_days()),
+  add column referral_code_at_checkout boolean not null default false;
+comment on column public.events.attribution_window_days is
+  'The organization''s attribution window (null: this browser session; else days), copied here for the public event read and checkout.';
+comment on column public.events.referral_code_at_checkout is
+  'Whether the organization takes referral codes at checkout, copied here for the public event read and checkout.';
+
+-- Every organization starts with the defaults (null, false), which the new event columns have too.
+
+-- security definer: it reads the organization, which the inserting role may not see
+-- (service_role, or a function inserting on an owner's behalf).
+create function private.copy_attribution_settings()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  select o.attribution_window_days, o.referral_code_at_checkout
+    into new.attribution_window_days, new.referral_code_at_checkout
+  from public.organizations o where o.id = new.organization_id;
+  new.referral_code_at_checkout := coalesce(new.referral_code_at_checkout, false);
+  return new;
+end;
+$$;
+comment on function private.copy_attribution_settings() is
+  'Gives an event its organization''s attribution window and referral-code setting, whatever the insert or update said.';
+revoke all on function private.copy_attribution_settings() from public, anon, authenticated, service_role;
+create trigger events_copy_attribution_settings
+  before insert or update of organization_id, attribution_window_days, referral_code_at_checkout on public.events
+  for each row execute function private.copy_attribution_settings();
+
+create function public.set_attribution_settings(
+  p_organization_id uuid,
+  p_attribution_window_days integer,
+  p_referral_code_at_checkout boolean
+)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+begin
+  if p_organization_id is null or not private.has_role(p_organization_id, array['owner', 'admin']) then
+    perform private.raise_not_authorized();
+  end if;
+  if p_attribution_window_days is not null
+     and p_attribution_window_days not between 1 and private.max_attribution_window_days() then
+    raise exception 'invalid_attribution_window'
+      using errcode = 'P0001',
+            hint = format('Choose this browser session, or 1 to %s days.', private.max_attribution_window_days());
+  end if;
+  if p_referral_code_at_checkout is null then
+    raise exception 'invalid_referral_code_setting'
+      using errcode = 'P0001', hint = 'Say whether the checkout page asks for a referral code.';
+  end if;
+  update public.organizations o
+  set attribution_window_days = p_attribution_window_days, referral_code_at_checkout = p_referral_code_at_checkout
+  where o.id = p_organization_id;
+  -- The trigger copies the organization's (now updated) values.
+  update public.events e
+  set attribution_window_days = p_attribution_window_days, referral_code_at_checkout = p_referral_code_at_checkout
+  where e.organization_id = p_organization_id
+    and (e.attribution_window_days is distinct from p_attribution_window_days
+         or e.referral_code_at_checkout is distinct from p_referral_code_at_checkout);
+  return jsonb_build_object('attribution_window_days', p_attribution_window_days,
+                            'referral_code_at_checkout', p_referral_code_at_checkout);
+end;
+$$;
+comment on function public.set_attribution_settings(uuid, integer, boolean) is
+  'Sets the organization''s attribution window (null: this browser session; else 1 to private.max_attribution_window_days() days) and whether checkout asks for a referral code (owners and admins), and returns them as saved ({attribution_window_days, referral_code_at_checkout}). Applies to every event of the organization at once, including visits already recorded. Errors: not_authorized, invalid_attribution_window, invalid_referral_code_setting. Nullable: p_attribution_window_days.';
+revoke all on function public.set_attribution_settings(uuid, integer, boolean) from public, anon, authenticated, service_role;
+grant execute on function public.set_attribution_settings(uuid, integer, boolean) to authenticated, service_role;
+
+-- Sources --------------------------------------------------------------------------------------------
+create type public.visit_source as enum ('link', 'qr');
+comment on type public.visit_source is 'How a tracking link was opened: typed or tapped (link) or scanned from its QR code (qr).';
+create type public.attribution_source as enum ('link', 'qr', 'referral_code');
+comment on type public.attribution_source is 'What credited an order: a tracking link visit (link or qr, the visit''s source) or a referral code typed at checkout.';
+
+alter table public.promoter_visits add column source public.visit_source not null default 'link';
+comment on column public.promoter_visits.source is 'How the link was opened: link, or qr when it came from the promoter''s QR code.';
+
+alter table public.attributions
+  add column source public.attribution_source not null default 'link',
+  alter column visit_id drop not null,
+  add constraint attributions_visit_source_check check ((visit_id is null) = (source = 'referral_code'));
+comment on column public.attributions.source is 'What credited the order: the visit''s source (link or qr), or referral_code (then visit_id is null).';
+comment on column public.attributions.visit_id is 'The visit whose token came with the order; null when a referral code credited it.';
+update public.attributions a set source = 'qr' from public.promoter_visits v where v.id = a.visit_id and v.source = 'qr';
+
+alter table public.orders drop constraint orders_attribution_outcome_check;
+alter table public.orders add constraint orders_attribution_outcome_check
+  check (attribution_outcome in ('no_link', 'unknown_link', 'other_event', 'promoter_inactive', 'visit_limit', 'expired',
+                                 'attributed', 'referral_code', 'invalid_referral_code'));
+comment on column public.orders.attribution_outcome is
+  'What checkout() made of the attribution token or referral code that came with the order: no_link (none), unknown_link (no such visit, e.g. its promoter was deleted), other_event (a link of another event), promoter_inactive (the link was deactivated), visit_limit (the visit had credited its maximum of orders), expired (the visit was older than the attribution window), attributed (the link credited it), referral_code (the code credited it), invalid_referral_code (the code matched no active promoter of the event). Null for orders placed before it was recorded.';
+
+-- A promoter's figures per source.
+create index attributions_promoter_id_source_idx on public.attributions (promoter_id, source);
+
+-- track_promoter_visit and checkout: new arguments ----------------------------------------------------
+drop function public.track_promoter_visit(text, text, uuid);
+drop function public.checkout(text, jsonb, text, text, uuid, text);
+
+create function public.track_promoter_visit(
+  p_event_slug text,
+  p_promo_code text,
+  p_session_id uuid,
+  p_source public.visit_source default 'link'
+)
+returns text
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_client bytea;
+  v_event_id uuid;
+  v_organization_id uuid;
+  v_promoter_id uuid;
+  v_allowance private.visit_allowances;
+  v_visit_id uuid;
+  v_token text;
+begin
+  -- Anything that cannot be a real link is ignored silently: the page never changes.
+  if p_session_id is null
+     or p_event_slug is null or char_length(p_event_slug) > 80
+     or p_promo_code is null or char_length(p_promo_code) > 32 or p_promo_code !~ private.promo_code_pattern() then
+    return null;
+  end if;
+
+  -- A client that keeps asking about codes that are not live links gets null for every
+  -- code until the minute is over: the answer looks like the one for an unknown code.
+  v_client := private.client_key();
+  if v_client is not null
+     and private.client_limit_reached(v_client, 'visit_miss', private.visit_misses_per_client_minute()) then
+    return null;
+  end if;
+
+  -- The code may be one the promoter had before: printed links keep working.
+  select e.id, e.organization_id, p.id into v_event_id, v_organization_id, v_promoter_id
+  from public.events e
+  join public.promoters p on p.id = private.promoter_for_code(e.organization_id, p_promo_code)
+  join public.event_promoters ep on ep.promoter_id = p.id and ep.event_id = e.id and ep.active
+  where e.slug = p_event_slug and e.status = 'published';
+  if v_promoter_id is null then
+    if v_client is not null then
+      perform private.prune_client_counters();
+      perform private.count_client_call(v_client, 'visit_miss');
+    end if;
+    return null;
+  end if;
+
+  -- The organization's own people opening a link are not visitors.
+  if private.is_member(v_organization_id) then
+    return null;
+  end if;
+
+  -- The same session again: its own token, whatever the bounds.
+  select v.token into v_token
+  from public.promoter_visits v
+  where v.event_id = v_event_id and v.promoter_id = v_promoter_id and v.session_id = p_session_id;
+  if v_token is not null then
+    return v_token;
+  end if;
+
+  -- Level 1: this client's allowance for the link today. Beyond it, a new session of
+  -- the same client shares the client's latest visit (so a buyer behind a shared
+  -- address is still attributed) and the visit count does not move.
+  if v_client is not null then
+    perform private.prune_client_counters();
+    insert into private.visit_allowances as a (event_id, promoter_id, client_key, day)
+    values (v_event_id, v_promoter_id, v_client, (now() at time zone 'utc')::date)
+    on conflict (event_id, promoter_id, client_key, day) do update set visits = a.visits
+    returning * into v_allowance;
+    if v_allowance.visits >= private.visits_per_client_link_day() then
+      select v.token into v_token from public.promoter_visits v where v.id = v_allowance.last_visit_id;
+      return v_token;
+    end if;
+  end if;
+
+  -- Level 2: the key-share lock keeps a concurrent confirm_promoter_deletion() from
+  -- removing the promoter before the insert below (which would fail its foreign key);
+  -- a deletion already under way makes this wait and then find no live link.
+  perform 1
+  from public.promoters p
+  join public.event_promoters ep on ep.promoter_id = p.id and ep.event_id = v_event_id and ep.active
+  where p.id = v_promoter_id
+  for key share of p;
+  if not found then
+    return null;
+  end if;
+
+  insert into public.promoter_visits (organization_id, event_id, promoter_id, session_id, token, source)
+  values (v_organization_id, v_event_id, v_promoter_id, p_session_id, private.random_token(), coalesce(p_source, 'link'))
+  on conflict (event_id, promoter_id, session_id) do nothing
+  returning id, token into v_visit_id, v_token;
+
+  if v_visit_id is null then
+    -- The same session raced itself; the first call's visit stands.
+    select v.token into v_token
+    from public.promoter_visits v
+    where v.event_id = v_event_id and v.promoter_id = v_promoter_id and v.session_id = p_session_id;
+    return v_token;
+  end if;
+
+  if v_client is not null then
+    update private.visit_allowances a
+    set visits = a.visits + 1, last_visit_id = v_visit_id
+    where a.event_id = v_event_id and a.promoter_id = v_promoter_id and a.client_key = v_client
+      and a.day = v_allowance.day;
+  end if;
+  return v_token;
+end;
+$$;
+comment on function public.track_promoter_visit(text, text, uuid, public.visit_source) is
+  'Records that a browser session opened a promoter''s tracking link (p_source: link, or qr for the link a QR code carries) and returns its attribution token; the same session gets the same token again. A former promo code of the promoter works like the current one. One client address adds at most private.visits_per_client_link_day() visits per link and UTC day (further sessions share its latest visit''s token), members of the organization add none (null), and a client asking about more than private.visit_misses_per_client_minute() codes that are not live links per minute gets null for every code until the minute ends. Returns null, never an error, for unknown, inactive or deleted codes and for unknown or unpublished events. Nullable: result.';
+
+-- checkout ----------------------------------------------------------------------------------------------
+create function public.checkout(
+  p_event_slug text,
+  p_items jsonb,
+  p_buyer_name text,
+  p_buyer_email text,
+  p_idempotency_key uuid,
+  p_attribution_token text default null,
+  p_referral_code text default null
+)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_name text;
+  v_email text;
+  v_item jsonb;
+  v_ids uuid[] := array[]::uuid[];
+  v_quantities integer[] := array[]::integer[];
+  v_quantity numeric;
+  v_total_quantity integer := 0;
+  v_lines jsonb;
+  v_event public.events;
+  v_ticket record;
+  v_locked integer := 0;
+  v_total bigint := 0;
+  v_order_id uuid;
+  v_replay jsonb;
+  v_client bytea;
+  v_calls integer;
+  v_seen_visit_id uuid;
+  v_seen_promoter_id uuid;
+  v_seen_event_id uuid;
+  v_seen_session_id uuid;
+  v_seen_active boolean;
+  v_visit_id uuid;
+  v_outcome text := 'no_link';
+  v_seen_visited_at timestamptz;
+  v_seen_source public.visit_source;
+  v_code text := nullif(btrim(p_referral_code), '');
+  v_code_promoter_id uuid;
+  v_credit_promoter_id uuid;
+  v_source public.attribution_source;
+begin
+  -- 1. Validate every argument before touching any row. Length checks come first so a
+  --    huge string is refused without further work.
+  if p_idempotency_key is null then
+    raise exception 'invalid_idempotency_key'
+      using errcode = 'P0001', hint = 'Every checkout needs an idempotency key (a uuid chosen by the client).';
+  end if;
+  if p_buyer_name is null or char_length(p_buyer_name) > 1000 then
+    raise exception 'invalid_buyer_name' using errcode = 'P0001', hint = 'Please enter a name of 1 to 200 characters.';
+  end if;
+  v_name := btrim(regexp_replace(p_buyer_name, '[[:space:]]+', ' ', 'g'));
+  if char_length(v_name) not between 1 and 200 then
+    raise exception 'invalid_buyer_name' using errcode = 'P0001', hint = 'Please enter a name of 1 to 200 characters.';
+  end if;
+  if p_buyer_email is null or char_length(p_buyer_email) > 1000 then
+    raise exception 'invalid_buyer_email' using errcode = 'P0001', hint = 'Please enter a valid email address.';
+  end if;
+  v_email := btrim(p_buyer_email);
+  if char_length(v_email) > 254
+     or v_email !~ '^[^@[:space:][:cntrl:]]{1,64}@[^@[:space:][:cntrl:].]+(\.[^@[:space:][:cntrl:].]+)+$' then
+    raise exception 'invalid_buyer_email' using errcode = 'P0001', hint = 'Please enter a valid email address.';
+  end if;
+
+  if p_items is null or jsonb_typeof(p_items) <> 'array'
+     or jsonb_array_length(p_items) not between 1 and 20 then
+    raise exception 'invalid_items'
+      using errcode = 'P0001', hint = 'Choose at least one ticket (at most 20 different ticket types per order).';
+  end if;
+  for v_item in select value from jsonb_array_elements(p_items) loop
+    if jsonb_typeof(v_item) <> 'object'
+       or jsonb_typeof(v_item -> 'ticket_type_id') is distinct from 'string'
+       or (v_item ->> 'ticket_type_id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+      raise exception 'invalid_items'
+        using errcode = 'P0001', hint = 'Each order line needs a ticket type and a quantity.';
+    end if;
+    if jsonb_typeof(v_item -> 'quantity') is distinct from 'number' then
+      raise exception 'invalid_quantity'
+        using errcode = 'P0001', hint = format('Choose between 1 and %s tickets of each type, and at most %s per order.', private.max_tickets_per_type(), private.max_tickets_per_order());
+    end if;
+    v_quantity := (v_item ->> 'quantity')::numeric;
+    if v_quantity <> trunc(v_quantity) or v_quantity < 1 or v_quantity > private.max_tickets_per_type() then
+      raise exception 'invalid_quantity'
+        using errcode = 'P0001', hint = format('Choose between 1 and %s tickets of each type, and at most %s per order.', private.max_tickets_per_type(), private.max_tickets_per_order()),
+              detail = format('ticket_type_id=%s', v_item ->> 'ticket_type_id');
+    end if;
+    if ((v_item ->> 'ticket_type_id')::uuid) = any (v_ids) then
+      raise exception 'invalid_items'
+        using errcode = 'P0001', hint = 'Each ticket type may appear only once in an order.',
+              detail = format('ticket_type_id=%s', v_item ->> 'ticket_type_id');
+    end if;
+    v_ids := v_ids || (v_item ->> 'ticket_type_id')::uuid;
+    v_quantities := v_quantities || v_quantity::integer;
+    v_total_quantity := v_total_quantity + v_quantity::integer;
+  end loop;
+  if v_total_quantity > private.max_tickets_per_order() then
+    raise exception 'invalid_quantity'
+      using errcode = 'P0001', hint = format('Choose between 1 and %s tickets of each type, and at most %s per order.', private.max_tickets_per_type(), private.max_tickets_per_order());
+  end if;
+  select jsonb_agg(jsonb_build_object('ticket_type_id', l.id, 'quantity', l.quantity) order by l.id)
+    into v_lines
+  from unnest(v_ids, v_quantities) as l(id, quantity);
+
+  -- 2. The event must exist, be published and not be over.
+  if p_event_slug is not null and char_length(p_event_slug) <= 80 then
+    select * into v_event from public.events e where e.slug = p_event_slug and e.status <> 'draft';
+  end if;
+  if v_event.id is null then
+    raise exception 'event_not_found' using errcode = 'P0001', hint = 'This event does not exist or is not on sale.';
+  end if;
+
+  -- 3. A retry with the same key returns the order it created.
+  v_replay := private.replay_order(p_idempotency_key, v_event.id, v_lines, v_name, v_email);
+  if v_replay is not null then
+    return v_replay;
+  end if;
+
+  if v_event.status <> 'published' or coalesce(v_event.ends_at, v_event.starts_at) < now() then
+    raise exception 'event_not_on_sale' using errcode = 'P0001', hint = 'Tickets for this event are no longer on sale.';
+  end if;
+
+  -- 4. Level 1: the client's checkout allowance. The counter row lock also lines up this
+  --    client's concurrent checkouts, so a twin with the same key that committed while
+  --    this one waited is seen below and answered without counting.
+  v_client := private.client_key();
+  if v_client is not null then
+    perform private.prune_client_counters();
+    v_calls := private.count_client_call(v_client, 'checkout');
+    v_replay := private.replay_order(p_idempotency_key, v_event.id, v_lines, v_name, v_email);
+    if v_replay is not null then
+      update private.client_rate_counters c set hits = c.hits - 1
+      where c.client_key = v_client and c.bucket = 'checkout' and c.window_start = date_trunc('minute', now());
+      return v_replay;
+    end if;
+    if v_calls > private.checkouts_per_client_minute() then
+      raise exception 'too_many_checkouts'
+        using errcode = 'PT429',
+              hint = format('At most %s orders per minute from one connection; try again in a minute.', private.checkouts_per_client_minute());
+    end if;
+  end if;
+
+  -- 4b. Still level 1: a referral code typed at checkout, when the organization takes
+  --     them. Looking it up takes no lock; a code that matches no active promoter of the
+  --     event counts as a miss in the same per-client bucket as links that are not live
+  --     (the order commits, so the miss stays counted), and a client past that bound has
+  --     its codes ignored. The order itself is never refused for its code: the page asks
+  --     check_referral_code() first, so the buyer can correct it.
+  if v_code is not null and v_event.referral_code_at_checkout then
+    if char_length(v_code) <= 32 and v_code ~ private.promo_code_pattern()
+       and (v_client is null
+            or not private.client_limit_reached(v_client, 'visit_miss', private.visit_misses_per_client_minute())) then
+      select p.id into v_code_promoter_id
+      from public.promoters p
+      join public.event_promoters ep on ep.promoter_id = p.id and ep.event_id = v_event.id and ep.active
+      where p.id = private.promoter_for_code(v_event.organization_id, v_code);
+      if v_code_promoter_id is null and v_client is not null then
+        perform private.count_client_call(v_client, 'visit_miss');
+      end if;
+    end if;
+  else
+    v_code := null;
+  end if;
+
+  -- 5. Levels 2 and 3: the promoter of the attribution token's visit (key share, so a
+  --    deletion either finishes first or waits for this order), then, if the visit can
+  --    credit this order, the visit itself (for update, so concurrent orders with one
+  --    token count its credits one at a time). Both come before any ticket type, order
+  --    or rollup row. The same read tells why a token does not count (a link of another
+  --    event, a deactivated link); the buyer never notices either way.
+  if p_attribution_token is not null then
+    v_outcome := 'unknown_link';
+    if char_length(p_attribution_token) <= 64 then
+      select v.id, v.promoter_id, v.event_id, v.session_id, coalesce(ep.active, false), v.visited_at, v.source
+        into v_seen_visit_id, v_seen_promoter_id, v_seen_event_id, v_seen_session_id, v_seen_active,
+             v_seen_visited_at, v_seen_source
+      from public.promoter_visits v
+      join public.promoters p on p.id = v.promoter_id
+      left join public.event_promoters ep on ep.event_id = v.event_id and ep.promoter_id = v.promoter_id
+      where v.token = p_attribution_token and v.organization_id = v_event.organization_id
+      for key share of p;
+      if v_seen_visit_id is not null then
+        if v_seen_event_id <> v_event.id then
+          v_outcome := 'other_event';
+        elsif not v_seen_active then
+          v_outcome := 'promoter_inactive';
+        elsif v_event.attribution_window_days is not null
+              and v_seen_visited_at < now() - make_interval(days => v_event.attribution_window_days) then
+          -- Older than the organization's attribution window: credits nobody.
+          v_outcome := 'expired';
+        else
+          perform 1 from public.promoter_visits v where v.id = v_seen_visit_id for update;
+          if not found then
+            v_outcome := 'unknown_link';
+          elsif (select count(*) from public.attributions a where a.visit_id = v_seen_visit_id)
+                >= private.attributed_orders_per_visit() then
+            v_outcome := 'visit_limit';
+          else
+            v_outcome := 'attributed';
+            v_visit_id := v_seen_visit_id;
+            v_credit_promoter_id := v_seen_promoter_id;
+            v_source := v_seen_source::text::public.attribution_source;
+          end if;
+        end if;
+      end if;
+    end if;
+  end if;
+
+  -- 5b. Level 2 again: a referral code credits the order when its link token does not.
+  --     Its promoter is key-shared like a token's (key-share locks do not conflict with
+  --     each other; a deletion of this promoter finishes first or waits for this order).
+  if v_code is not null and v_credit_promoter_id is null then
+    if v_code_promoter_id is not null then
+      perform 1
+      from public.promoters p
+      join public.event_promoters ep on ep.promoter_id = p.id and ep.event_id = v_event.id and ep.active
+      where p.id = v_code_promoter_id
+      for key share of p;
+      if found then
+        v_outcome := 'referral_code';
+        v_credit_promoter_id := v_code_promoter_id;
+        v_source := 'referral_code';
+      else
+        v_outcome := 'invalid_referral_code';
+      end if;
+    else
+      v_outcome := 'invalid_referral_code';
+    end if;
+  end if;
+
+  -- 6. Level 5: lock the ticket types in id order (so concurrent orders cannot
+  --    deadlock), then check availability against the locked, current counts.
+  for v_ticket in
+    select t.id, t.name, t.capacity, t.sold, t.price_minor
+    from public.ticket_types t
+    where t.event_id = v_event.id and t.id = any (v_ids)
+    order by t.id
+    for update
+  loop
+    v_locked := v_locked + 1;
+  end loop;
+  if v_locked <> cardinality(v_ids) then
+    raise exception 'ticket_type_not_found'
+      using errcode = 'P0001', hint = 'One of the chosen ticket types is not available for this event.';
+  end if;
+
+  -- A concurrent request with the same key may have committed while we waited.
+  v_replay := private.replay_order(p_idempotency_key, v_event.id, v_lines, v_name, v_email);
+  if v_replay is not null then
+    if v_client is not null then
+      update private.client_rate_counters c set hits = c.hits - 1
+      where c.client_key = v_client and c.bucket = 'checkout' and c.window_start = date_trunc('minute', now());
+    end if;
+    return v_replay;
+  end if;
+
+  for i in 1 .. cardinality(v_ids) loop
+    select t.id, t.name, t.capacity, t.sold, t.price_minor into v_ticket
+    from public.ticket_types t where t.id = v_ids[i];
+    if v_ticket.sold + v_quantities[i] > v_ticket.capacity then
+      raise exception 'sold_out'
+        using errcode = 'P0001',
+              hint = format('Not enough tickets left for %s: %s available.', v_ticket.name, greatest(v_ticket.capacity - v_ticket.sold, 0)),
+              detail = json_build_object('ticket_type_id', v_ticket.id, 'name', v_ticket.name,
+                                         'available', greatest(v_ticket.capacity - v_ticket.sold, 0))::text;
+    end if;
+    v_total := v_total + v_ticket.price_minor * v_quantities[i];
+  end loop;
+
+  -- 7. Level 6: write the order (its rollup trigger locks an event_stats shard), with
+  --    what step 5 found. A concurrent twin that got there first wins the unique key.
+  loop
+    begin
+      insert into public.orders (organization_id, event_id, reference, buyer_name, buyer_email, currency,
+                                 total_minor, ticket_count, status, idempotency_key,
+                                 attribution_outcome, attribution_visit_id, attribution_session_id)
+      values (v_event.organization_id, v_event.id, private.random_order_reference(), v_name, v_email,
+              v_event.currency, v_total, v_total_quantity, 'paid', p_idempotency_key,
+              v_outcome, v_seen_visit_id, v_seen_session_id)
+      on conflict (idempotency_key) do nothing
+      returning id into v_order_id;
+      exit;
+    exception when unique_violation then
+      -- Only the reference can collide here (1 in 31^8); draw another one.
+      null;
+    end;
+  end loop;
+  if v_order_id is null then
+    v_replay := private.replay_order(p_idempotency_key, v_event.id, v_lines, v_name, v_email);
+    if v_replay is not null then
+      return v_replay;
+    end if;
+    raise exception 'idempotency_key_reused'
+      using errcode = 'P0001', hint = 'This idempotency key was already used for a different order; use a new key for a new order.';
+  end if;
+
+  insert into public.order_items (organization_id, order_id, ticket_type_id, quantity, unit_price_minor)
+  select v_event.organization_id, v_order_id, t.id, l.quantity, t.price_minor
+  from unnest(v_ids, v_quantities) as l(id, quantity)
+  join public.ticket_types t on t.id = l.id;
+
+  update public.ticket_types t
+  set sold = t.sold + l.quantity
+  from unnest(v_ids, v_quantities) as l(id, quantity)
+  where t.id = l.id;
+
+  -- 8. Attribute the order to the visit found in step 5, still locked, or to the
+  --    promoter of the referral code (step 5b).
+  if v_credit_promoter_id is not null then
+    insert into public.attributions (organization_id, order_id, promoter_id, event_id, visit_id, source)
+    values (v_event.organization_id, v_order_id, v_credit_promoter_id, v_event.id, v_visit_id, v_source);
+  end if;
+
+  return private.order_json(v_order_id);
+end;
+$$;
+comment on function public.checkout(text, jsonb, text, text, uuid, text, text) is
+  'Buys tickets atomically: validates the request, locks the ticket types, never sells beyond capacity, writes the order and its items, and attributes it when the attribution token belongs to an active promoter of this event, is within the organization''s attribution window (any age in session mode) and has credited fewer than private.attributed_orders_per_visit() orders (later orders sell, unattributed); otherwise, when the organization takes referral codes, p_referral_code (a current or former promo code of a promoter active on the event) credits it. A code that matches nobody never refuses the order: it sells unattributed (attribution_outcome invalid_referral_code) and counts against the client''s bound on codes that are not live. The order records what became of the token or code (attribution_outcome). Idempotent per p_idempotency_key; one client address places at most private.checkouts_per_client_minute() new orders per minute. Errors: invalid_idempotency_key, invalid_buyer_name, invalid_buyer_email, invalid_items, invalid_quantity, event_not_found, event_not_on_sale, too_many_checkouts (HTTP 429), ticket_type_not_found, sold_out, idempotency_key_reused.';
+create or replace function public.order_detail(p_order_id uuid)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_order public.orders;
+  v_attribution public.attributions;
+  v_reason text;
+  v_result jsonb;
+begin
+  select * into v_order from public.orders o where o.id = p_order_id;
+  if v_order.id is null or not private.is_member(v_order.organization_id) then
+    raise exception 'order_not_found' using errcode = 'P0001', hint = 'This order does not exist.';
+  end if;
+  select * into v_attribution from public.attributions a where a.order_id = v_order.id;
+
+  -- Why the order is credited to nobody, when that is known.
+  v_reason := case
+    when v_attribution.id is not null then null
+    when v_order.attribution_outcome in ('attributed', 'referral_code') then 'promoter_deleted'
+    when v_order.attribution_outcome = 'unknown_link' then 'promoter_deleted'
+    else v_order.attribution_outcome
+  end;
+
+  select jsonb_build_object(
+    'id', v_order.id,
+    'organization_id', v_order.organization_id,
+    'reference', v_order.reference,
+    'status', v_order.status,
+    'created_at', v_order.created_at,
+    'refunded_at', v_order.refunded_at,
+    'buyer_name', v_order.buyer_name,
+    'buyer_email', v_order.buyer_email,
+    'currency', v_order.currency,
+    'total_minor', v_order.total_minor,
+    'ticket_count', v_order.ticket_count,
+    'event', (select jsonb_build_object('id', e.id, 'name', e.name, 'slug', e.slug) from public.events e where e.id = v_order.event_id),
+    'items', coalesce((
+      select jsonb_agg(jsonb_build_object('name', t.name, 'quantity', i.quantity, 'unit_price_minor', i.unit_price_minor)
+                       order by t.sort_order, t.name, i.ticket_type_id)
+      from public.order_items i join public.ticket_types t on t.id = i.ticket_type_id
+      where i.order_id = v_order.id
+    ), '[]'::jsonb),
+    'attribution', case when v_attribution.id is null then null else (
+      select jsonb_build_object(
+        'promoter_id', p.id, 'promoter_name', p.name, 'promo_code', p.promo_code,
+        'visit_id', v.id, 'visited_at', v.visited_at, 'event_id', v_attribution.event_id,
+        'source', v_attribution.source
+      )
+      from public.promoters p left join public.promoter_visits v on v.id = v_attribution.visit_id
+      where p.id = v_attribution.promoter_id
+    ) end,
+    'unattributed_reason', v_reason,
+    -- Every link this browser session opened in the organization up to the purchase,
+    -- oldest first; the credited one is marked.
+    'session_visits', coalesce((
+      select jsonb_agg(jsonb_build_object(
+        'visit_id', v.id, 'visited_at', v.visited_at, 'event_id', v.event_id, 'event_name', e.name,
+        'promoter_id', p.id, 'promoter_name', p.name, 'promo_code', p.promo_code, 'source', v.source,
+        'credited', v.id = v_attribution.visit_id,
+        'sent_with_order', v.id = v_order.attribution_visit_id
+      ) order by v.visited_at, v.id)
+      from public.promoter_visits v
+      join public.promoters p on p.id = v.promoter_id
+      join public.events e on e.id = v.event_id
+      where v_order.attribution_session_id is not null
+        and v.session_id = v_order.attribution_session_id
+        and v.organization_id = v_order.organization_id
+        and v.visited_at <= v_order.created_at
+    ), '[]'::jsonb),
+    'can_refund', v_order.status = 'paid' and private.has_role(v_order.organization_id, array['owner', 'admin'])
+  ) into v_result;
+  return v_result;
+end;
+$$;
+comment on function public.order_detail(uuid) is
+  'An order of the caller''s organization (members) with its event, items, buyer, the attribution (promoter, promo code, source: link, qr or referral_code, and the visit and when it happened; visit_id and visited_at are null for a referral code), the reason it is credited to nobody when known (no_link, other_event, promoter_inactive, visit_limit, expired, invalid_referral_code, promoter_deleted; null when credited or not recorded), the links the same browser session opened before buying (session_visits, each with its source, the credited one marked), and whether the caller may refund it. Errors: order_not_found.';
+
+revoke all on function public.track_promoter_visit(text, text, uuid, public.visit_source) from public, anon, authenticated, service_role;
+grant execute on function public.track_promoter_visit(text, text, uuid, public.visit_source) to anon, authenticated, service_role;
+revoke all on function public.checkout(text, jsonb, text, text, uuid, text, text) from public, anon, authenticated, service_role;
+grant execute on function public.checkout(text, jsonb, text, text, uuid, text, text) to anon, authenticated, service_role;
+
+-- check_referral_code: the checkout page's question before it buys --------------------------------------
+-- security definer: anonymous buyers cannot read promoters. It answers only yes or no,
+-- and counts every no in the bucket of links that are not live, so guessing codes is
+-- bounded like guessing links.
+create function public.check_referral_code(p_event_slug text, p_referral_code text)
+returns boolean
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_client bytea;
+  v_code text := nullif(btrim(p_referral_code), '');
+  v_found boolean;
+begin
+  v_client := private.client_key();
+  if v_client is not null
+     and private.client_limit_reached(v_client, 'visit_miss', private.visit_misses_per_client_minute()) then
+    raise exception 'too_many_referral_code_attempts'
+      using errcode = 'PT429', hint = 'Too many referral codes tried from this connection; try again in a minute.';
+  end if;
+  if p_event_slug is null or char_length(p_event_slug) > 80
+     or v_code is null or char_length(v_code) > 32 or v_code !~ private.promo_code_pattern() then
+    v_found := false;
+  else
+    select exists (
+      select 1
+      from public.events e
+      join public.event_promoters ep on ep.event_id = e.id and ep.active
+        and ep.promoter_id = private.promoter_for_code(e.organization_id, v_code)
+      where e.slug = p_event_slug and e.status = 'published' and e.referral_code_at_checkout
+    ) into v_found;
+  end if;
+  if not v_found and v_client is not null then
+    perform private.prune_client_counters();
+    perform private.count_client_call(v_client, 'visit_miss');
+  end if;
+  return v_found;
+end;
+$$;
+comment on function public.check_referral_code(text, text) is
+  'Whether p_referral_code is the current or former promo code (ignoring case and surrounding spaces) of a promoter active on this published event, and the event''s organization takes referral codes at checkout. Each "no" counts against the client''s bound of private.visit_misses_per_client_minute() codes that are not live per minute; past it, the call is refused. Errors: too_many_referral_code_attempts (HTTP 429).';
+revoke all on function public.check_referral_code(text, text) from public, anon, authenticated, service_role;
+grant execute on function public.check_referral_code(text, text) to anon, authenticated, service_role;
+
+-- promoter_source_split ---------------------------------------------------------------------------------
+-- security definer: one membership check, then index walks over the promoter's visits
+-- and attributions.
+create function public.promoter_source_split(p_promoter_id uuid)
+returns table (
+  source public.attribution_source,
+  visits bigint,
+  orders bigint,
+  tickets bigint,
+  revenue_minor bigint
+)
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_organization_id uuid;
+begin
+  select p.organization_id into v_organization_id from public.promoters p where p.id = p_promoter_id;
+  if v_organization_id is null or not private.is_member(v_organization_id) then
+    perform private.raise_not_authorized();
+  end if;
+  return query
+  select s.source,
+         coalesce((select count(*) from public.promoter_visits v
+                   where v.promoter_id = p_promoter_id and v.source::text = s.source::text), 0)::bigint,
+         coalesce(x.orders, 0)::bigint, coalesce(x.tickets, 0)::bigint, coalesce(x.revenue_minor, 0)::bigint
+  from unnest(enum_range(null::public.attribution_source)) as s(source)
+  left join (
+    select a.source, count(*) as orders, sum(o.ticket_count) as tickets, sum(o.total_minor) as revenue_minor
+    from public.attributions a
+    join public.orders o on o.id = a.order_id and o.status = 'paid'
+    where a.promoter_id = p_promoter_id
+    group by a.source
+  ) x on x.source = s.source
+  order by s.source;
+end;
+$$;
+comment on function public.promoter_source_split(uuid) is
+  'A promoter''s visits and paid attributed orders, tickets and revenue (minor units) per source: link, qr, referral_code (which has no visits), over all events (members). Errors: not_authorized.';
+revoke all on function public.promoter_source_split(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.promoter_source_split(uuid) to authenticated, service_role;
