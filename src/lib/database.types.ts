@@ -610,6 +610,7 @@ export type Database = {
       };
       promoters: {
         Row: {
+          active_on_future_events: boolean;
           created_at: string;
           email: string | null;
           id: string;
@@ -621,6 +622,7 @@ export type Database = {
           updated_at: string;
         };
         Insert: {
+          active_on_future_events?: boolean;
           created_at?: string;
           email?: string | null;
           id?: string;
@@ -632,6 +634,7 @@ export type Database = {
           updated_at?: string;
         };
         Update: {
+          active_on_future_events?: boolean;
           created_at?: string;
           email?: string | null;
           id?: string;
@@ -714,6 +717,14 @@ export type Database = {
         };
         Returns: Json | null;
       };
+      bulk_activate_promoters: {
+        Args: {
+          p_organization_id: string;
+          p_event_id: string;
+          p_promoter_ids: string[];
+        };
+        Returns: Json;
+      };
       checkout: {
         Args: {
           p_event_slug: string;
@@ -757,6 +768,14 @@ export type Database = {
           attributed_tickets: number;
           attributed_revenue_minor: number;
         }[];
+      };
+      import_promoters: {
+        Args: {
+          p_organization_id: string;
+          p_rows: Json;
+          p_dry_run?: boolean;
+        };
+        Returns: Json;
       };
       invitation_preview: {
         Args: {
@@ -972,6 +991,7 @@ export type Database = {
           p_notes: string | null;
           p_event_ids?: string[] | null;
           p_group_ids?: string[] | null;
+          p_active_on_future_events?: boolean | null;
         };
         Returns: string;
       };
@@ -1006,7 +1026,7 @@ export type FunctionArgs<T extends keyof PublicSchema['Functions']> = PublicSche
 export type FunctionReturns<T extends keyof PublicSchema['Functions']> = PublicSchema['Functions'][T]['Returns'];
 
 /** Every stable error code the database raises (the error's `message`), read from the function bodies. */
-export const ErrorCodes = ["already_member", "capacity_below_sold", "deletion_code_mismatch", "deletion_expired", "deletion_not_requested", "email_not_confirmed", "event_not_found", "event_not_on_sale", "group_not_found", "idempotency_key_reused", "invalid_buyer_email", "invalid_buyer_name", "invalid_capacity", "invalid_currency", "invalid_cursor", "invalid_date_range", "invalid_description", "invalid_email", "invalid_event_name", "invalid_idempotency_key", "invalid_items", "invalid_name", "invalid_notes", "invalid_phone", "invalid_price", "invalid_promo_code", "invalid_quantity", "invalid_role", "invalid_slug", "invalid_starts_at", "invalid_ticket_name", "invalid_ticket_types", "invalid_venue", "invitation_already_accepted", "invitation_email_mismatch", "invitation_expired", "invitation_revoked", "last_owner", "not_authorized", "order_already_refunded", "order_not_found", "organization_mismatch", "promo_code_taken", "promoter_not_found", "slug_taken", "sold_out", "ticket_type_has_sales", "ticket_type_not_found", "too_many_attempts", "too_many_checkouts"] as const;
+export const ErrorCodes = ["already_member", "capacity_below_sold", "deletion_code_mismatch", "deletion_expired", "deletion_not_requested", "email_not_confirmed", "event_not_found", "event_not_on_sale", "group_not_found", "idempotency_key_reused", "import_refused", "import_too_large", "invalid_buyer_email", "invalid_buyer_name", "invalid_capacity", "invalid_currency", "invalid_cursor", "invalid_date_range", "invalid_description", "invalid_email", "invalid_event_name", "invalid_idempotency_key", "invalid_import_rows", "invalid_items", "invalid_name", "invalid_notes", "invalid_phone", "invalid_price", "invalid_promo_code", "invalid_promoter_ids", "invalid_quantity", "invalid_role", "invalid_slug", "invalid_starts_at", "invalid_ticket_name", "invalid_ticket_types", "invalid_venue", "invitation_already_accepted", "invitation_email_mismatch", "invitation_expired", "invitation_revoked", "last_owner", "not_authorized", "order_already_refunded", "order_not_found", "organization_mismatch", "promo_code_taken", "promoter_not_found", "slug_taken", "sold_out", "ticket_type_has_sales", "ticket_type_not_found", "too_many_attempts", "too_many_checkouts"] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 
 /** The payload of an "attribution" broadcast on the organization topic (promoter null for the refund of an order credited to nobody); revenue in minor units of currency, tickets and revenue of paid orders only for removed. (private.attribution_message) */
@@ -1023,6 +1043,9 @@ export interface AttributionMessage {
 
 /** An event slug: lower-case words of letters and digits joined by single hyphens (3 to 80 characters in all). (private.event_slug_pattern) */
 export const eventSlugPattern = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
+/** The most promoters one import_promoters() call accepts. (private.max_import_rows) */
+export const maxImportRows = 1000;
 
 /** The most tickets a single order may hold across its ticket types. (private.max_tickets_per_order) */
 export const maxTicketsPerOrder = 100;
