@@ -196,7 +196,7 @@ describe('import_promoters', () => {
       // MAYA gives up OLDMAYA: the former code stays hers.
       await s.rows("update public.promoters set promo_code = 'OLDMAYA' where id = $1", [ids.promoters.maya]);
       await s.rows("update public.promoters set promo_code = 'MAYA' where id = $1", [ids.promoters.maya]);
-      const rows: ImportRow[] = [
+      const rows: (ImportRow | string)[] = [
         { name: '  ', promo_code: 'EMPTY1' },
         { name: 'Bad Code', promo_code: 'no spaces!' },
         { name: 'First', promo_code: 'twin' },
