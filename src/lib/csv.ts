@@ -39,3 +39,49 @@ export function downloadCsv(filename: string, content: string): void {
   // Revoked on the next tick: some browsers start the download asynchronously.
   setTimeout(() => URL.revokeObjectURL(url), 0);
 }
+
+/**
+ * Parses RFC 4180 CSV into rows of fields: quoted fields may hold commas, doubled quotes
+ * and line breaks; lines end in LF or CRLF; a leading byte order mark is dropped, and so
+ * are empty lines.
+ */
+export function parseCsv(text: string): string[][] {
+  const input = text.startsWith(BOM) ? text.slice(1) : text;
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  const endRow = () => {
+    row.push(field);
+    if (row.length > 1 || row[0] !== '') rows.push(row);
+    row = [];
+    field = '';
+  };
+  while (i < input.length) {
+    const char = input[i];
+    if (quoted) {
+      if (char === '"' && input[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (char === '"') quoted = false;
+      else field += char;
+      i += 1;
+      continue;
+    }
+    if (char === '"' && field === '') quoted = true;
+    else if (char === ',') {
+      row.push(field);
+      field = '';
+    } else if (char === '\r' && input[i + 1] === '\n') {
+      endRow();
+      i += 1;
+    } else if (char === '\n' || char === '\r') endRow();
+    else field += char;
+    i += 1;
+  }
+  if (field !== '' || row.length > 0) endRow();
+  return rows;
+}

@@ -634,6 +634,7 @@ export type Database = {
       };
       promoters: {
         Row: {
+          active_on_future_events: boolean;
           created_at: string;
           email: string | null;
           id: string;
@@ -645,6 +646,7 @@ export type Database = {
           updated_at: string;
         };
         Insert: {
+          active_on_future_events?: boolean;
           created_at?: string;
           email?: string | null;
           id?: string;
@@ -656,6 +658,7 @@ export type Database = {
           updated_at?: string;
         };
         Update: {
+          active_on_future_events?: boolean;
           created_at?: string;
           email?: string | null;
           id?: string;
@@ -738,6 +741,14 @@ export type Database = {
         };
         Returns: Json | null;
       };
+      bulk_activate_promoters: {
+        Args: {
+          p_organization_id: string;
+          p_event_id: string;
+          p_promoter_ids: string[];
+        };
+        Returns: Json;
+      };
       check_referral_code: {
         Args: {
           p_event_slug: string;
@@ -799,6 +810,14 @@ export type Database = {
           attributed_tickets: number;
           attributed_revenue_minor: number;
         }[];
+      };
+      import_promoters: {
+        Args: {
+          p_organization_id: string;
+          p_rows: Json;
+          p_dry_run?: boolean;
+        };
+        Returns: Json;
       };
       invitation_preview: {
         Args: {
@@ -1044,6 +1063,7 @@ export type Database = {
           p_notes: string | null;
           p_event_ids?: string[] | null;
           p_group_ids?: string[] | null;
+          p_active_on_future_events?: boolean | null;
         };
         Returns: string;
       };
@@ -1097,7 +1117,7 @@ export type FunctionArgs<T extends keyof PublicSchema['Functions']> = PublicSche
 export type FunctionReturns<T extends keyof PublicSchema['Functions']> = PublicSchema['Functions'][T]['Returns'];
 
 /** Every stable error code the database raises (the error's `message`), read from the function bodies. */
-export const ErrorCodes = ["already_member", "capacity_below_sold", "deletion_code_mismatch", "deletion_expired", "deletion_not_requested", "email_not_confirmed", "event_not_found", "event_not_on_sale", "group_not_found", "idempotency_key_reused", "invalid_attribution_window", "invalid_buyer_email", "invalid_buyer_name", "invalid_capacity", "invalid_currency", "invalid_cursor", "invalid_date_range", "invalid_description", "invalid_email", "invalid_event_name", "invalid_idempotency_key", "invalid_items", "invalid_name", "invalid_notes", "invalid_phone", "invalid_price", "invalid_promo_code", "invalid_quantity", "invalid_referral_code_setting", "invalid_role", "invalid_slug", "invalid_starts_at", "invalid_ticket_name", "invalid_ticket_types", "invalid_venue", "invitation_already_accepted", "invitation_email_mismatch", "invitation_expired", "invitation_revoked", "last_owner", "not_authorized", "order_already_refunded", "order_not_found", "organization_mismatch", "promo_code_taken", "promoter_not_found", "slug_taken", "sold_out", "ticket_type_has_sales", "ticket_type_not_found", "too_many_attempts", "too_many_checkouts", "too_many_referral_code_attempts"] as const;
+export const ErrorCodes = ["already_member", "capacity_below_sold", "deletion_code_mismatch", "deletion_expired", "deletion_not_requested", "email_not_confirmed", "event_not_found", "event_not_on_sale", "group_not_found", "idempotency_key_reused", "import_refused", "import_too_large", "invalid_attribution_window", "invalid_buyer_email", "invalid_buyer_name", "invalid_capacity", "invalid_currency", "invalid_cursor", "invalid_date_range", "invalid_description", "invalid_email", "invalid_event_name", "invalid_idempotency_key", "invalid_import_rows", "invalid_items", "invalid_name", "invalid_notes", "invalid_phone", "invalid_price", "invalid_promo_code", "invalid_promoter_ids", "invalid_quantity", "invalid_referral_code_setting", "invalid_role", "invalid_slug", "invalid_starts_at", "invalid_ticket_name", "invalid_ticket_types", "invalid_venue", "invitation_already_accepted", "invitation_email_mismatch", "invitation_expired", "invitation_revoked", "last_owner", "not_authorized", "order_already_refunded", "order_not_found", "organization_mismatch", "promo_code_taken", "promoter_not_found", "slug_taken", "sold_out", "ticket_type_has_sales", "ticket_type_not_found", "too_many_attempts", "too_many_checkouts", "too_many_referral_code_attempts"] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 
 /** The payload of an "attribution" broadcast on the organization topic (promoter null for the refund of an order credited to nobody); revenue in minor units of currency, tickets and revenue of paid orders only for removed. (private.attribution_message) */
@@ -1117,6 +1137,9 @@ export const eventSlugPattern = "^[a-z0-9]+(-[a-z0-9]+)*$";
 
 /** The longest attribution window an organization may choose, in days (the shortest is 1). (private.max_attribution_window_days) */
 export const maxAttributionWindowDays = 90;
+
+/** The most promoters one import_promoters() call accepts. (private.max_import_rows) */
+export const maxImportRows = 1000;
 
 /** The most tickets a single order may hold across its ticket types. (private.max_tickets_per_order) */
 export const maxTicketsPerOrder = 100;

@@ -6,7 +6,7 @@
  * `details` ({"field", "index", "name", "sold"}) that names the ticket type concerned.
  */
 import type { ErrorCode } from './database.types';
-import { maxTicketsPerOrder, maxTicketsPerType } from './database.types';
+import { maxImportRows, maxTicketsPerOrder, maxTicketsPerType } from './database.types';
 
 /** What a field refusal says about the row concerned. */
 export interface ErrorDetail {
@@ -59,6 +59,11 @@ export const DATABASE_SENTENCES: Record<ErrorCode, Sentence> = {
   deletion_not_requested: 'Start the deletion again: it was not requested or was already used.',
   deletion_expired: 'The deletion request expired after 10 minutes. Start again to delete this promoter.',
   deletion_code_mismatch: 'The promo code you typed does not match. Nothing was deleted.',
+  // Importing and activating many promoters.
+  invalid_import_rows: 'The file has no promoters to import, or a row could not be read.',
+  import_too_large: `One import takes at most ${maxImportRows.toLocaleString('en')} promoters. Split the file and import the parts one by one.`,
+  import_refused: 'Nothing was imported: some rows have errors. Fix them and import again.',
+  invalid_promoter_ids: 'Choose 1 to 1,000 promoters.',
   invalid_date_range: 'Choose a start date on or before the end date, at most two years apart.',
   // Buying tickets and refunds.
   event_not_found: 'This event could not be found. It may have been removed.',

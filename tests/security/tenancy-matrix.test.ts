@@ -553,6 +553,28 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
     allowed: ADMINS_A,
     args: async (world) => ({ p_organization_id: world.a.id, p_show_revenue: true, p_show_rank: false }),
   },
+  import_promoters: {
+    allowed: MEMBERS_A,
+    args: async (world) => ({
+      p_organization_id: world.a.id,
+      p_rows: [{ name: 'Matrix import', promo_code: `MI${world.unique()}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32) }],
+      p_dry_run: false,
+    }),
+    tookEffect: (world, args) =>
+      exists(world, 'select 1 from public.promoters where organization_id = $1 and promo_code = $2', [
+        world.a.id,
+        (args.p_rows as { promo_code: string }[])[0].promo_code,
+      ]),
+  },
+  bulk_activate_promoters: {
+    allowed: MEMBERS_A,
+    args: async (world) => ({ p_organization_id: world.a.id, p_event_id: world.a.publishedEventId, p_promoter_ids: [await newPromoter(world, world.a)] }),
+    tookEffect: (world, args) =>
+      exists(world, 'select 1 from public.event_promoters where event_id = $1 and promoter_id = $2 and active', [
+        world.a.publishedEventId,
+        (args.p_promoter_ids as string[])[0],
+      ]),
+  },
   request_promoter_deletion: {
     allowed: ADMINS_A,
     args: async (world) => ({ p_promoter_id: await newPromoter(world, world.a) }),

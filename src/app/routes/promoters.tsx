@@ -23,6 +23,9 @@ import { rangeProblem } from '@/features/promoters/lib/filters';
 // The first view is the leaderboard: the detail panel (links, chart, edit and delete) and
 // the add form load when someone opens them, keeping them out of the first download.
 const PromoterDetail = lazy(() => import('@/features/promoters/components/promoter-detail').then((module) => ({ default: module.PromoterDetail })));
+const ImportPromotersDialog = lazy(() =>
+  import('@/features/promoters/components/import-dialog').then((module) => ({ default: module.ImportPromotersDialog })),
+);
 const PromoterFormDialog = lazy(() =>
   import('@/features/promoters/components/promoter-form-dialog').then((module) => ({ default: module.PromoterFormDialog })),
 );
@@ -46,6 +49,8 @@ export function PromotersRoute() {
   // All time and unfiltered: the first-run checklist ticks steps from what ever happened.
   const allTime = usePromoterPerformance(organization.id, ALL_TIME);
   const [adding, setAdding] = useState(false);
+  const [importing, setImporting] = useState(false);
+  const [imported, setImported] = useState<number | null>(null);
   const detailRef = useRef<HTMLDivElement>(null);
 
   // On a phone the panel sits below the whole leaderboard: opening a promoter brings it into view.
@@ -63,10 +68,14 @@ export function PromotersRoute() {
     <>
       <div className="page-header">
         <h1>Promoters</h1>
-        <Button variant="primary" onClick={() => setAdding(true)}>
-          Add promoter
-        </Button>
+        <div className="toolbar">
+          <Button onClick={() => setImporting(true)}>Import CSV</Button>
+          <Button variant="primary" onClick={() => setAdding(true)}>
+            Add promoter
+          </Button>
+        </div>
       </div>
+      {imported !== null ? <p role="status">{`Imported ${imported} promoters.`}</p> : null}
       <FirstRunChecklist organizationId={organization.id} events={events.data} promoters={allTime.data} onAddPromoter={() => setAdding(true)} />
       <div className="toolbar">
         <Field label="Search">
@@ -105,6 +114,7 @@ export function PromotersRoute() {
                 searchString={view.searchString}
                 groupName={groupOptions.find((group) => group.id === view.groupId)?.name ?? null}
                 onAdd={() => setAdding(true)}
+                events={eventOptions}
               />
             </PanelErrorBoundary>
             {promoterId ? (
@@ -133,6 +143,19 @@ export function PromotersRoute() {
           </PanelErrorBoundary>
         </>
       )}
+      {importing ? (
+        <Suspense fallback={null}>
+          <ImportPromotersDialog
+            organizationId={organization.id}
+            onClose={() => setImporting(false)}
+            onImported={(count) => {
+              setImporting(false);
+              setImported(count);
+              refreshGroups();
+            }}
+          />
+        </Suspense>
+      ) : null}
       {adding ? (
         <Suspense fallback={null}>
           <PromoterFormDialog

@@ -8,6 +8,8 @@ export interface PromoterInput {
   email: string;
   phone: string;
   notes: string;
+  /** New events get a link for the promoter automatically; undefined leaves it as it is. */
+  activeOnFutureEvents?: boolean;
 }
 
 export interface SavePromoterInput extends PromoterInput {
@@ -35,6 +37,7 @@ export async function savePromoter(input: SavePromoterInput): Promise<{ id: stri
     p_notes: input.notes,
     p_event_ids: input.eventIds ?? null,
     p_group_ids: input.groupIds ?? null,
+    p_active_on_future_events: input.activeOnFutureEvents ?? null,
   });
   if (error) throw error;
   return { id: data };

@@ -9,6 +9,7 @@ export interface Promoter {
   email: string | null;
   phone: string | null;
   notes: string | null;
+  active_on_future_events: boolean;
   created_at: string;
   group_ids: string[];
 }
@@ -17,7 +18,7 @@ export interface Promoter {
 export async function getPromoter(promoterId: string): Promise<Promoter | null> {
   const { data, error } = await supabase
     .from('promoters')
-    .select('id, name, promo_code, email, phone, notes, created_at, promoter_group_members(group_id)')
+    .select('id, name, promo_code, email, phone, notes, active_on_future_events, created_at, promoter_group_members(group_id)')
     .eq('id', promoterId)
     .maybeSingle();
   if (error) throw error;

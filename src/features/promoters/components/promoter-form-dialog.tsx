@@ -41,6 +41,7 @@ function PromoterForm({ organizationId, onClose, promoter, events = [], groups =
   const [notes, setNotes] = useState(promoter?.notes ?? '');
   const [eventIds, setEventIds] = useState<string[]>([]);
   const [groupIds, setGroupIds] = useState<string[]>([]);
+  const [allFuture, setAllFuture] = useState(promoter?.active_on_future_events ?? false);
   const create = useCreatePromoter({ onSuccess: ({ id }) => { onSaved?.(id); onClose(); } });
   const update = useUpdatePromoter(organizationId, { onSuccess: () => { if (promoter) onSaved?.(promoter.id); onClose(); } });
   const mutation = promoter ? update : create;
@@ -77,7 +78,7 @@ function PromoterForm({ organizationId, onClose, promoter, events = [], groups =
   function submit(event: FormEvent) {
     event.preventDefault();
     if (!canSubmit) return;
-    const input = { name, promoCode: promoCode.trim(), email, phone, notes };
+    const input = { name, promoCode: promoCode.trim(), email, phone, notes, activeOnFutureEvents: allFuture };
     if (promoter) update.mutate({ ...input, id: promoter.id });
     else create.mutate({ ...input, organizationId, eventIds, groupIds });
   }
@@ -112,6 +113,15 @@ function PromoterForm({ organizationId, onClose, promoter, events = [], groups =
         <Field label="Notes (optional)">
           {(control) => <textarea className="textarea" {...control} value={notes} onChange={(e) => setNotes(e.target.value)} />}
         </Field>
+        <div className="field">
+          <label className="checkbox">
+            <input type="checkbox" checked={allFuture} onChange={(e) => setAllFuture(e.target.checked)} aria-describedby="all-future-hint" />
+            Active on all future events
+          </label>
+          <div id="all-future-hint" className="field__hint">
+            Every event you create from now on gets a link for this promoter automatically. Existing events are not changed.
+          </div>
+        </div>
         {!promoter && events.length > 0 ? (
           <fieldset className="checkbox-list">
             <legend>Activate on events</legend>

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
@@ -8,6 +9,8 @@ import { paths } from '@/config/paths';
 import { currencyDigits, formatMoney, formatNumber, formatPercent } from '@/lib/format';
 import { downloadCsv } from '@/lib/csv';
 import { describePeriod } from '@/lib/period';
+import { errorMessage } from '@/lib/errors';
+import { describeActivation, useBulkActivate } from '../api/bulk-activate';
 import { usePromoterPerformance, type PromoterPerformance } from '../api/get-promoter-performance';
 import type { SortKey } from '../hooks/use-performance-filters';
 import { performanceCsv } from '../lib/export';
@@ -35,6 +38,7 @@ export function PromoterList({
   searchString,
   groupName = null,
   onAdd,
+  events = [],
 }: {
   organizationId: string;
   currency: string;
@@ -46,10 +50,19 @@ export function PromoterList({
   /** The group the view is narrowed to, named in the export's file name. */
   groupName?: string | null;
   onAdd: () => void;
+  /** Events promoters can be activated on from the list. */
+  events?: { id: string; name: string }[];
 }) {
   const performance = usePromoterPerformance(organizationId, filters);
   const rows = performance.data ? sortRows(performance.data, sort) : [];
   const filtered = Boolean(filters.search || filters.groupId);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [eventId, setEventId] = useState('');
+  const activate = useBulkActivate(organizationId);
+  // Only promoters in view count: a changed filter never acts on hidden rows.
+  const visibleSelected = selected.filter((id) => rows.some((row) => row.promoter_id === id));
+  const allSelected = rows.length > 0 && visibleSelected.length === rows.length;
+  const toggle = (id: string, on: boolean) => setSelected((list) => (on ? [...list, id] : list.filter((item) => item !== id)));
 
   function exportCsv() {
     downloadCsv(performanceFileName('promoters', filters, groupName), performanceCsv(rows, currency, currencyDigits(currency)));
@@ -98,9 +111,53 @@ export function PromoterList({
           </EmptyState>
         )
       ) : (
+        <>
+        <div className="toolbar" role="group" aria-label="Selected promoters">
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={allSelected}
+              onChange={(e) => setSelected(e.target.checked ? rows.map((row) => row.promoter_id) : [])}
+            />
+            Select all shown
+          </label>
+          <Field label="Activate on event">
+            {(control) => (
+              <select className="select" {...control} value={eventId} onChange={(e) => setEventId(e.target.value)}>
+                <option value="">Choose an event…</option>
+                {events.map((event) => (
+                  <option key={event.id} value={event.id}>
+                    {event.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Button
+            size="sm"
+            loading={activate.isPending}
+            disabled={visibleSelected.length === 0 || !eventId}
+            disabledReason={visibleSelected.length === 0 ? 'Select promoters first.' : 'Choose an event first.'}
+            onClick={() => activate.mutate({ eventId, promoterIds: visibleSelected }, { onSuccess: () => setSelected([]) })}
+          >
+            {`Activate ${visibleSelected.length} selected`}
+          </Button>
+        </div>
+        {activate.isSuccess ? <p role="status">{describeActivation(activate.data)}</p> : null}
+        {activate.isError ? (
+          <p className="form-error" role="alert">
+            {errorMessage(activate.error)}
+          </p>
+        ) : null}
         <ol className="leaderboard" aria-label="Promoters">
           {rows.map((row, index) => (
-            <li key={row.promoter_id} className="leaderboard__item">
+            <li key={row.promoter_id} className="leaderboard__item leaderboard__item--selectable">
+              <input
+                type="checkbox"
+                aria-label={`Select ${row.name}`}
+                checked={visibleSelected.includes(row.promoter_id)}
+                onChange={(e) => toggle(row.promoter_id, e.target.checked)}
+              />
               <Link to={paths.promoter(row.promoter_id) + searchString} aria-current={row.promoter_id === selectedId ? 'page' : undefined}>
                 <span className="leaderboard__rank">{index + 1}</span>
                 <span className="leaderboard__who" title={`${row.name} (${row.promo_code})`}>
@@ -125,6 +182,7 @@ export function PromoterList({
             </li>
           ))}
         </ol>
+        </>
       )}
     </section>
   );

@@ -1,0 +1,34 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { supabase } from '@/lib/supabase';
+import { promoterKeys } from './keys';
+
+export interface BulkActivation {
+  activated: number;
+  already_active: number;
+  event_name: string;
+}
+
+/** Activates the promoters on one event in one database call: all of them or none. */
+export async function bulkActivate(organizationId: string, eventId: string, promoterIds: string[]): Promise<BulkActivation> {
+  const { data, error } = await supabase.rpc('bulk_activate_promoters', {
+    p_organization_id: organizationId,
+    p_event_id: eventId,
+    p_promoter_ids: promoterIds,
+  });
+  if (error) throw error;
+  return data as unknown as BulkActivation;
+}
+
+/** “Activated 12 promoters on Harbour Festival (3 already active)”. */
+export function describeActivation({ activated, already_active: already, event_name: event }: BulkActivation): string {
+  const promoters = activated === 1 ? '1 promoter' : `${activated} promoters`;
+  return `Activated ${promoters} on ${event}${already > 0 ? ` (${already} already active)` : ''}.`;
+}
+
+export function useBulkActivate(organizationId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ eventId, promoterIds }: { eventId: string; promoterIds: string[] }) => bulkActivate(organizationId, eventId, promoterIds),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: promoterKeys.organization(organizationId) }),
+  });
+}
