@@ -37,7 +37,13 @@ export function benchClient(target: HttpTarget, transport: new (address: string,
  * A fresh published event in the checkout organization, made through the API as its
  * owner, with attribution tokens from track_promoter_visit as anonymous visitors do.
  */
-export async function prepareCheckoutEvent(target: HttpTarget, ids: DatasetIds, label: string, tokens = 200): Promise<CheckoutFixture> {
+export async function prepareCheckoutEvent(
+  target: HttpTarget,
+  ids: DatasetIds,
+  label: string,
+  tokens = 200,
+  ticketTypes: { count: number; capacity: number } = { count: 4, capacity: 1_000_000 },
+): Promise<CheckoutFixture> {
   const owner = benchClient(target);
   const signIn = await owner.auth.signInWithPassword({ email: ids.checkoutOwnerEmail, password: BENCH_PASSWORD });
   if (signIn.error) throw new Error(`Sign-in as ${ids.checkoutOwnerEmail} failed: ${signIn.error.message}`);
@@ -53,12 +59,12 @@ export async function prepareCheckoutEvent(target: HttpTarget, ids: DatasetIds, 
   const types = await owner
     .from('ticket_types')
     .insert(
-      [0, 1, 2, 3].map((i) => ({
+      Array.from({ length: ticketTypes.count }, (_, i) => ({
         organization_id: ids.checkoutOrganizationId,
         event_id: eventId,
         name: `Tier ${i + 1}`,
         price_minor: 1500 + i * 1000,
-        capacity: 1_000_000,
+        capacity: ticketTypes.capacity,
         sort_order: i,
       })),
     )
@@ -200,7 +206,7 @@ export interface PgbenchResult {
   output: string;
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+export function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -211,17 +217,24 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{
   });
 }
 
-/** pgbench's built-in TPC-B (scale 10, 10 clients, 2 threads) in its own database. */
-export async function pgbench(adminUrl: string, pgbenchPath: string, durationSeconds: number): Promise<PgbenchResult> {
+export const PGBENCH_DATABASE = 'pl_bench_pgbench';
+
+/** libpq environment for pgbench from a connection URL. */
+export function pgbenchEnv(adminUrl: string): NodeJS.ProcessEnv {
   const url = new URL(adminUrl);
-  const database = 'pl_bench_pgbench';
-  const env = {
+  return {
     ...process.env,
     PGHOST: url.hostname,
     PGPORT: url.port || '5432',
     PGUSER: decodeURIComponent(url.username),
     PGPASSWORD: decodeURIComponent(url.password),
   };
+}
+
+/** pgbench's built-in TPC-B (scale 10, 10 clients, 2 threads) in its own database. */
+export async function pgbench(adminUrl: string, pgbenchPath: string, durationSeconds: number): Promise<PgbenchResult> {
+  const database = PGBENCH_DATABASE;
+  const env = pgbenchEnv(adminUrl);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   let initSeconds: number | undefined;

@@ -10,7 +10,7 @@
  *       Embedded only (PGlite), at the 10,000-order scale.
  *
  * Options: --regenerate (rebuild the data sets), --quick (3 s load windows, for trying
- * the harness), --only=<sections> (comma list of: checkout, dashboard, realtime,
+ * the harness), --only=<sections> (comma list of: checkout, hot, dashboard, realtime,
  * embedded, spa, lighthouse, memory), --large 100k (a 100,000-order large data set, for trying).
  */
 import { existsSync } from 'node:fs';
@@ -32,6 +32,7 @@ import { describeMachine } from './lib/machine.ts';
 import { memoryOf, sampleRss } from './lib/proc.ts';
 import { Report, renderMarkdown, renderTable, verdict } from './lib/report.ts';
 import { bytes, distribution, ms, now, ratio, sleep } from './lib/stats.ts';
+import { pgbenchOneRow, sellOut, soldCheck } from './hot.ts';
 import { measureRealtime } from './realtime.ts';
 import { measureLighthouse } from './lighthouse.ts';
 import { buildAndWeigh, measureDashboardLoad, spaOutDir } from './spa.ts';
@@ -39,7 +40,7 @@ import { buildAndWeigh, measureDashboardLoad, spaOutDir } from './spa.ts';
 const PGBENCH = '/usr/bin/pgbench';
 const CHROMIUM = '/usr/bin/chromium';
 const DEMO = { email: 'demo@example.com', password: 'demo-password' };
-const SECTIONS = ['checkout', 'dashboard', 'realtime', 'embedded', 'spa', 'lighthouse', 'memory'] as const;
+const SECTIONS = ['checkout', 'hot', 'dashboard', 'realtime', 'embedded', 'spa', 'lighthouse', 'memory'] as const;
 /** Page-weight budgets of the first load (issue 14): gzipped JS, entry plus the route's chunks. */
 const ROUTE_BUDGETS: Record<string, number> = {
   'event page (promoter link)': 80 * 1024,
@@ -50,6 +51,7 @@ type Section = (typeof SECTIONS)[number];
 const S = {
   data: '1 · Data sets',
   checkout: '2 · Checkout throughput',
+  hot: '2b · Hot on-sale (one ticket type)',
   dashboard: '3 · Dashboard cost',
   realtime: '4 · Realtime latency',
   embedded: '5 · Embedded (PGlite) vs Postgres',
@@ -200,6 +202,18 @@ async function postgresRun(): Promise<void> {
   const url = adminUrl!;
   const small = await openPostgresDataset(url, SCALES['10k'], { regenerate: args.regenerate, log });
   datasetFigure(small);
+  if (only.has('hot')) {
+    try {
+      await hotSection(url, small, datasetIds(SCALES['10k']));
+    } catch (error) {
+      await small.close();
+      throw error;
+    }
+  }
+  if (!['checkout', 'dashboard', 'realtime', 'embedded'].some((s) => only.has(s as Section))) {
+    await small.close();
+    return;
+  }
   const large = await openPostgresDataset(url, largeScale, { regenerate: args.regenerate, log });
   datasetFigure(large);
   const ids = datasetIds(largeScale);
@@ -304,6 +318,67 @@ async function postgresRun(): Promise<void> {
   } finally {
     await small.close();
     await large.close();
+  }
+}
+
+// Hot on-sale ---------------------------------------------------------------------------------------
+const HOT_CAPACITY = 1_000_000;
+const SELL_OUT_CAPACITY = 300;
+
+async function hotSection(url: string, dataset: Dataset, ids: DatasetIds): Promise<void> {
+  log('\n— hot on-sale (emulator on Postgres, one ticket type, 10k data set)');
+  const loadAverage = os.loadavg()[0];
+  const emulator = await startEmulatorProcess({ databaseUrl: dataset.databaseUrl });
+  let http: Map<number, PhaseResult>;
+  let hotType: string;
+  try {
+    const fixture = await prepareCheckoutEvent(emulator, ids, 'hot', 200, { count: 1, capacity: HOT_CAPACITY });
+    hotType = fixture.ticketTypeIds[0];
+    http = await checkoutLoads(emulator, fixture, [10, 50], S.hot, 'HTTP checkout with attribution, one ticket type');
+    const after = await soldCheck(dataset.databaseUrl!, hotType);
+    report.add({
+      section: S.hot,
+      name: 'after the load: ticket count = tickets in paid orders',
+      value: `${after.sold.toLocaleString('en-US')} = ${after.inOrders.toLocaleString('en-US')}`,
+      target: 'equal, ≤ capacity',
+      verdict: verdict(after.sold === after.inOrders && after.sold <= after.capacity),
+    });
+    // Sell-out: 50 buyers race for the last tickets of a small ticket type.
+    const last = await prepareCheckoutEvent(emulator, ids, 'sellout', 50, { count: 1, capacity: SELL_OUT_CAPACITY });
+    const race = await sellOut(emulator, last, 50);
+    const sold = await soldCheck(dataset.databaseUrl!, last.ticketTypeIds[0]);
+    report.add({
+      section: S.hot,
+      name: `sell-out: 50 buyers, capacity ${SELL_OUT_CAPACITY}`,
+      value: `${race.orders} orders, ${sold.sold} sold, ${sold.inOrders} in orders`,
+      target: 'zero oversell',
+      verdict: verdict(race.orders === SELL_OUT_CAPACITY && sold.sold === SELL_OUT_CAPACITY && sold.inOrders === SELL_OUT_CAPACITY && race.errors === 0),
+      note: `${race.soldOut} sold_out answers${race.errors ? `; ${race.errors} other errors, first: ${race.firstError}` : ''}`,
+    });
+  } finally {
+    await emulator.stop();
+  }
+  log('  pgbench one-row update…');
+  const oneRow = await pgbenchOneRow(url, PGBENCH, windowMs / 1000);
+  report.add({
+    section: S.hot,
+    name: 'pgbench one-row update (set sold = sold + 1 where id = 1), 10 clients',
+    value: rate(oneRow.tps),
+    spread: `latency avg ${ms(oneRow.latencyAverageMs)}`,
+    verdict: 'info',
+    note: `load average at the start of the section ${loadAverage.toFixed(2)}`,
+  });
+  for (const clients of [10, 50]) {
+    const result = http.get(clients)!;
+    const d = distribution(result.latencies);
+    report.add({
+      section: S.hot,
+      name: `HTTP hot checkout ÷ pgbench one-row, ${clients} clients`,
+      value: ratio(result.throughput / oneRow.tps),
+      spread: `p95 ${ms(d.p95)}`,
+      target: clients === 10 ? '≥ 0.5×, p95 ≤ 100 ms' : undefined,
+      verdict: clients === 10 ? verdict(result.throughput / oneRow.tps >= 0.5 && d.p95 <= 100) : 'info',
+    });
   }
 }
 

@@ -365,3 +365,62 @@ async function runConcurrently(paramsList: unknown[][]): Promise<string[]> {
     ),
   );
 }
+
+/**
+ * The hot on-sale path (Postgres: real row locks): every buyer of one ticket type
+ * passes its row, the lock that guarantees no overselling.
+ */
+describe.runIf(process.env.DATABASE_URL)('checkout on a hot ticket type', () => {
+  it('refuses with sold_out and writes nothing when the last tickets go while it waits for the ticket type', async () => {
+    const ticketTypeId = randomUUID();
+    await testDb.db.query(
+      `insert into public.ticket_types (id, organization_id, event_id, name, price_minor, capacity, sold, sort_order)
+       values ($1, $2, $3, 'Hot', 1000, 3, 0, 9)`,
+      [ticketTypeId, ids.orgA, ids.events.aLive],
+    );
+    const [holder, buyer, admin] = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const client = new pg.Client({ connectionString: testDb.databaseUrl });
+        await client.connect();
+        return client;
+      }),
+    );
+    const key = randomUUID();
+    try {
+      await buyer.query('begin');
+      await buyer.query("select set_config('role', 'anon', true), set_config('request.jwt.claims', $1, true)", [JSON.stringify(claimsOf(anonymous))]);
+      // With an attribution token, so the attribution, rollups and broadcast are written too.
+      const token = (await buyer.query<{ token: string }>('select public.track_promoter_visit($1, $2, $3::uuid) as token', [slugs.aLive, 'MAYA', randomUUID()])).rows[0].token;
+      expect(token).toBeTruthy();
+      const buyerPid = (await buyer.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
+      await holder.query('begin');
+      await holder.query('update public.ticket_types set sold = capacity where id = $1', [ticketTypeId]);
+      const purchase = buyer.query(checkoutSql, checkoutParams({ items: [{ ticket_type_id: ticketTypeId, quantity: 1 }], key, token })).then(
+        async () => {
+          await buyer.query('commit');
+          return 'ok';
+        },
+        async (error: Error) => {
+          await buyer.query('rollback');
+          return error.message;
+        },
+      );
+      // Wait (on a condition, not a clock) until the buyer is blocked by the holder.
+      for (;;) {
+        const { rows } = await admin.query<{ blocked: boolean }>('select cardinality(pg_blocking_pids($1)) > 0 as blocked', [buyerPid]);
+        if (rows[0].blocked) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await holder.query('commit');
+      expect(await purchase).toBe('sold_out');
+    } finally {
+      await Promise.all([holder, buyer, admin].map((c) => c.end()));
+    }
+    const { rows } = await testDb.db.query<{ orders: number; sold: number }>(
+      `select (select count(*)::int from public.orders where idempotency_key = $2) as orders,
+              (select sold from public.ticket_types where id = $1) as sold`,
+      [ticketTypeId, key],
+    );
+    expect(rows[0]).toEqual({ orders: 0, sold: 3 });
+  });
+});
