@@ -84,8 +84,8 @@ describe('the portal link in the promoter panel', () => {
 });
 
 describe('portal settings', () => {
-  it('the owner hides revenue and shows the rank from the members page', async () => {
-    const { user } = renderApp('/dashboard/members');
+  it('the owner hides revenue and shows the rank from the settings page', async () => {
+    const { user } = renderApp('/dashboard/settings');
     const section = await screen.findByRole('region', { name: 'Promoter portals' });
     const revenue = await within(section).findByRole('checkbox', { name: /Show revenue/ });
     const rank = within(section).getByRole('checkbox', { name: /Show rank/ });

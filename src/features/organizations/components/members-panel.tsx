@@ -6,7 +6,6 @@ import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { errorMessage } from '@/lib/errors';
 import { useChangeMemberRole } from '../api/change-member-role';
-import { PortalSettings } from './portal-settings';
 import type { Organization } from '../api/get-my-organizations';
 import { useMembers, type Member, type OrganizationRole } from '../api/get-members';
 import { useRemoveMember } from '../api/remove-member';
@@ -49,7 +48,6 @@ export function MembersPanel({ organization, userId }: { organization: Organizat
         )}
       </section>
       {manages ? <InvitationsPanel organizationId={organization.id} /> : null}
-      {members.data ? <PortalSettings organizationId={organization.id} canEdit={manages} /> : null}
     </>
   );
 }

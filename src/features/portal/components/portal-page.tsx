@@ -6,6 +6,7 @@ import { Button } from '@/components/ui/button';
 import { CopyButton } from '@/components/ui/copy-button';
 import { PanelError } from '@/components/ui/error-boundary';
 import { Skeleton } from '@/components/ui/skeleton';
+import { qrTrackingLink } from '@/config/paths';
 import { formatDateTime, formatMoney, formatNumber, formatPercent } from '@/lib/format';
 import { portalKeys, usePortalView, type PortalDay, type PortalEvent } from '../api/get-portal-view';
 import { usePortalLive } from '../hooks/use-portal-live';
@@ -63,7 +64,7 @@ function EventCard({ event, showRank, from, to }: { event: PortalEvent; showRank
           QR code
         </Button>
       </div>
-      {showQr ? <QrCode value={link} label={`QR code for your ${event.event_name} link`} /> : null}
+      {showQr ? <QrCode value={qrTrackingLink(link)} label={`QR code for your ${event.event_name} link`} /> : null}
       <dl className="portal-stats" aria-label={`Your results for ${event.event_name}`}>
         {stats.map((stat) => (
           <div key={stat.label}>
