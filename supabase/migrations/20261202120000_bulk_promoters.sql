@@ -257,7 +257,6 @@ declare
   v_email text;
   v_phone text;
   v_groups text[];
-  v_group text;
   v_errors jsonb;
   v_generated boolean;
   v_base text;
