@@ -1,6 +1,6 @@
-import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
-import { organizationKeys } from './keys';
+import { organizationSettingsKey, useOrganizationSettings, type OrganizationSettings } from './organization-settings';
 
 export interface AttributionSettings {
   /** null: "this browser session"; otherwise 1 to maxAttributionWindowDays days. */
@@ -8,20 +8,13 @@ export interface AttributionSettings {
   referral_code_at_checkout: boolean;
 }
 
-export const attributionSettingsKey = (organizationId: string) => [...organizationKeys.organization(organizationId), 'attribution-settings'] as const;
-
-export async function getAttributionSettings(organizationId: string): Promise<AttributionSettings> {
-  const { data, error } = await supabase
-    .from('organizations')
-    .select('attribution_window_days, referral_code_at_checkout')
-    .eq('id', organizationId)
-    .single();
-  if (error) throw error;
-  return data;
-}
+const pick = ({ attribution_window_days, referral_code_at_checkout }: OrganizationSettings): AttributionSettings => ({
+  attribution_window_days,
+  referral_code_at_checkout,
+});
 
 export function useAttributionSettings(organizationId: string) {
-  return useQuery(queryOptions({ queryKey: attributionSettingsKey(organizationId), queryFn: () => getAttributionSettings(organizationId) }));
+  return useOrganizationSettings(organizationId, pick);
 }
 
 export interface SaveAttributionSettingsInput extends AttributionSettings {
@@ -42,6 +35,6 @@ export function useSaveAttributionSettings() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: saveAttributionSettings,
-    onSettled: (_data, _error, input) => queryClient.invalidateQueries({ queryKey: attributionSettingsKey(input.organizationId) }),
+    onSettled: (_data, _error, input) => queryClient.invalidateQueries({ queryKey: organizationSettingsKey(input.organizationId) }),
   });
 }

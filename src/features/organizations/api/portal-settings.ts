@@ -1,26 +1,16 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
-import { organizationKeys } from './keys';
+import { organizationSettingsKey, useOrganizationSettings, type OrganizationSettings } from './organization-settings';
 
 export interface PortalSettings {
   portal_show_revenue: boolean;
   portal_show_rank: boolean;
 }
 
-export const portalSettingsKey = (organizationId: string) => [...organizationKeys.organization(organizationId), 'portal-settings'] as const;
-
-export async function getPortalSettings(organizationId: string): Promise<PortalSettings> {
-  const { data, error } = await supabase
-    .from('organizations')
-    .select('portal_show_revenue, portal_show_rank')
-    .eq('id', organizationId)
-    .single();
-  if (error) throw error;
-  return data;
-}
+const pick = ({ portal_show_revenue, portal_show_rank }: OrganizationSettings): PortalSettings => ({ portal_show_revenue, portal_show_rank });
 
 export function usePortalSettings(organizationId: string) {
-  return useQuery({ queryKey: portalSettingsKey(organizationId), queryFn: () => getPortalSettings(organizationId) });
+  return useOrganizationSettings(organizationId, pick);
 }
 
 export interface PortalSettingsInput {
@@ -45,6 +35,7 @@ export function useSetPortalSettings() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: setPortalSettings,
-    onSuccess: (settings, input) => queryClient.setQueryData(portalSettingsKey(input.organizationId), settings),
+    onSuccess: (settings, input) =>
+      queryClient.setQueryData<OrganizationSettings>(organizationSettingsKey(input.organizationId), (current) => (current ? { ...current, ...settings } : current)),
   });
 }

@@ -1,0 +1,29 @@
+import { useQuery } from '@tanstack/react-query';
+import { supabase } from '@/lib/supabase';
+import { organizationKeys } from './keys';
+
+/** Every setting the settings page shows, read in one request of the organization's row. */
+export interface OrganizationSettings {
+  /** null: "this browser session"; otherwise 1 to maxAttributionWindowDays days. */
+  attribution_window_days: number | null;
+  referral_code_at_checkout: boolean;
+  portal_show_revenue: boolean;
+  portal_show_rank: boolean;
+}
+
+export const organizationSettingsKey = (organizationId: string) => [...organizationKeys.organization(organizationId), 'settings'] as const;
+
+export async function getOrganizationSettings(organizationId: string): Promise<OrganizationSettings> {
+  const { data, error } = await supabase
+    .from('organizations')
+    .select('attribution_window_days, referral_code_at_checkout, portal_show_revenue, portal_show_rank')
+    .eq('id', organizationId)
+    .single();
+  if (error) throw error;
+  return data;
+}
+
+/** One section's view of the settings; all sections share the one cached read. */
+export function useOrganizationSettings<T>(organizationId: string, select: (settings: OrganizationSettings) => T) {
+  return useQuery({ queryKey: organizationSettingsKey(organizationId), queryFn: () => getOrganizationSettings(organizationId), select });
+}
