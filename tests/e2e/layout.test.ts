@@ -14,7 +14,7 @@ import { launchBrowser } from './support/browser';
 const LONG_NAME = 'Ana '.repeat(30).trim().padEnd(120, 'x');
 const PAGE = `
 
-<div class="shell"><header class="topbar"><a class="brand">Promoter Links</a><nav class="nav"><a>Overview</a><a>Promoters</a><a>Groups</a><a>Events</a><a>Orders</a><a>Members</a><a>Settings</a></nav><div class="topbar__end"><span class="org-name">Harbour Nights</span></div></header>
+<div class="shell"><header class="topbar"><a class="brand">Promoter Links</a><nav class="nav"><a>Overview</a><a>Promoters</a><a>Groups</a><a>Events</a><a>Orders</a><a>Members</a><a>Settings</a></nav><div class="topbar__end"><span class="live-indicator">Live</span><span class="org-switcher"><select class="select org-switcher__select"><option>Harbour Nights Collective</option></select></span><button class="btn btn--sm btn--ghost">Leave organization</button><a class="topbar__link">Account</a><button class="btn btn--sm btn--ghost">Sign out</button></div></header>
 <main class="main">
 <div class="page-header"><h1>Promoters</h1><button class="btn btn--primary">Add promoter</button></div>
 <section class="card checklist"><div class="card__header"><h2>Get started</h2><button class="btn btn--sm btn--ghost">Dismiss</button></div><ol class="checklist__steps"><li class="checklist__step checklist__step--done"><span class="checklist__mark">✓</span><a href="#">Create an event</a></li><li class="checklist__step"><span class="checklist__mark"></span><a href="#">Activate a promoter on the event</a></li></ol></section>
@@ -61,6 +61,10 @@ async function measure(width: number) {
       listTop: rect('row').top,
       tableScrollWidth: wrap.scrollWidth,
       tableWidth: wrap.clientWidth,
+      navCut: (() => {
+        const nav = document.querySelector('.nav') as HTMLElement;
+        return nav.scrollWidth > nav.clientWidth;
+      })(),
       navLinksRight: Math.max(...Array.from(document.querySelectorAll('.nav a')).map((a) => a.getBoundingClientRect().right)),
       topbarPosition: getComputedStyle(document.querySelector('.topbar') as HTMLElement).position,
     };
@@ -75,6 +79,8 @@ describe('promoters page layout', () => {
     expect(figures.nameTruncated).toBe(true);
     expect(figures.nameRight).toBeLessThanOrEqual(figures.metricsLeft);
     expect(figures.pageScrollWidth).toBeLessThanOrEqual(figures.pageWidth);
+    expect(figures.navCut).toBe(false);
+    expect(figures.navLinksRight).toBeLessThanOrEqual(1366);
   });
 
   it('fits 390 px without sideways scrolling, group table included, the open promoter first', async () => {

@@ -1,5 +1,5 @@
 import { SkeletonList } from '@/components/ui/skeleton';
-import { formatMoney } from '@/lib/format';
+import { formatMoney, formatNumber } from '@/lib/format';
 import { usePromoterSources, type PromoterSourceRow } from '../api/get-promoter-sources';
 
 const SOURCE_LABELS: Record<PromoterSourceRow['source'], string> = {
@@ -22,24 +22,32 @@ export function SourceSplit({ organizationId, promoterId, currency }: { organiza
         <p className="muted">The split by source could not load.</p>
       ) : (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table--stack">
             <thead>
               <tr>
                 <th scope="col">Source</th>
-                <th scope="col">Visits</th>
-                <th scope="col">Orders</th>
-                <th scope="col">Tickets</th>
-                <th scope="col">Revenue</th>
+                <th scope="col" className="num">Visits</th>
+                <th scope="col" className="num">Orders</th>
+                <th scope="col" className="num">Tickets</th>
+                <th scope="col" className="num">Revenue</th>
               </tr>
             </thead>
             <tbody>
               {sources.data.map((row) => (
                 <tr key={row.source}>
                   <th scope="row">{SOURCE_LABELS[row.source]}</th>
-                  <td>{row.source === 'referral_code' ? '—' : Number(row.visits)}</td>
-                  <td>{Number(row.orders)}</td>
-                  <td>{Number(row.tickets)}</td>
-                  <td>{formatMoney(Number(row.revenue_minor), currency)}</td>
+                  <td data-label="Visits" className="num">
+                    {row.source === 'referral_code' ? '—' : formatNumber(Number(row.visits))}
+                  </td>
+                  <td data-label="Orders" className="num">
+                    {formatNumber(Number(row.orders))}
+                  </td>
+                  <td data-label="Tickets" className="num">
+                    {formatNumber(Number(row.tickets))}
+                  </td>
+                  <td data-label="Revenue" className="num">
+                    {formatMoney(Number(row.revenue_minor), currency)}
+                  </td>
                 </tr>
               ))}
             </tbody>
