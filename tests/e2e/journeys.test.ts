@@ -631,8 +631,10 @@ describe('promoter tracking links, end to end', () => {
       const section = dashboard.getByRole('region', { name: 'Self-referrals' });
       const box = section.getByRole('checkbox', { name: "Count self-referrals in promoters' figures" });
       await expect.poll(() => box.isChecked()).toBe(true);
-      await box.uncheck();
+      // The box shows the saved choice: it turns off once the database has it.
+      await box.click();
       await dashboard.getByText('Self-referrals no longer count.').waitFor();
+      await expect.poll(() => box.isChecked()).toBe(false);
       await expectAccessible(dashboard);
     });
 
