@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { anonymous, inRollback, serviceRole, type Persona, type Session } from './support/personas.ts';
+import { Racer, type Outcome } from './support/race.ts';
 import { expectRollupsMatchRawData } from './support/rollups.ts';
 import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
 
@@ -355,5 +356,92 @@ describe('rollups with self-referrals', () => {
       expect(await s.value<number>('select sum(self_orders)::int from private.promoter_totals')).toBeGreaterThan(0);
       await expectRollupsMatchRawData(s);
     });
+  });
+});
+
+/**
+ * On Postgres, with real parallel connections: self-referral and plain checkouts of the
+ * same promoters race refunds, toggles of the setting and a deletion. Nothing may fail
+ * (40P01 would be a deadlock), and the kept self-referral parts equal the raw orders.
+ * Runs last: it commits.
+ */
+describe.skipIf(!process.env.DATABASE_URL)('self-referrals racing on Postgres', () => {
+  it('checkouts, refunds, toggles and a deletion at once: no failure, parts equal the raw orders', { timeout: 240_000 }, async () => {
+    const racer = new Racer(testDb.databaseUrl!, 40);
+    const owner = async (sql: string, params: unknown[] = []) => (await testDb.db.query(sql, params)).rows;
+    const checkoutSql = 'select public.checkout($1, $2::jsonb, $3, $4, $5::uuid, $6, null) as result';
+    try {
+      const ticketTypeId = randomUUID();
+      await owner(
+        `insert into public.ticket_types (id, organization_id, event_id, name, price_minor, capacity, sort_order)
+         values ($1, $2, $3, 'Race', 1200, 1000000, 7)`,
+        [ticketTypeId, ids.orgA, ids.events.aLive],
+      );
+      const items = JSON.stringify([{ ticket_type_id: ticketTypeId, quantity: 2 }]);
+      const failures: Outcome[] = [];
+      for (let round = 0; round < 4; round++) {
+        const codes = [`SELFA${round}X`, `SELFB${round}X`];
+        const emails = codes.map((code) => `${code.toLowerCase()}@example.com`);
+        const promoterIds: string[] = [];
+        for (const [i, code] of codes.entries()) {
+          const [{ id }] = await owner('insert into public.promoters (organization_id, name, promo_code, email) values ($1, $2, $3, $4) returning id', [
+            ids.orgA,
+            code,
+            code,
+            emails[i],
+          ]);
+          await owner('insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3)', [ids.orgA, ids.events.aLive, id]);
+          promoterIds.push(id as string);
+        }
+        const tokens: string[] = [];
+        for (let i = 0; i < 8; i++) {
+          const visited = await racer.call(anonymous, 'select public.track_promoter_visit($1, $2, $3::uuid)', [slugs.aLive, codes[i % 2], randomUUID()]);
+          tokens.push(visited.value as string);
+        }
+        // A few earlier sales to refund during the race.
+        const earlier: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const bought = await racer.call(anonymous, checkoutSql, [slugs.aLive, items, 'Buyer', i % 2 ? emails[1].toUpperCase() : 'x@example.net', randomUUID(), tokens[1 + 2 * i]]);
+          earlier.push((bought.value as { order_id: string }).order_id);
+        }
+        const request = await racer.call(people.adminA, 'select public.request_promoter_deletion($1)', [promoterIds[0]]);
+        const { token: deletionToken } = request.value as { token: string };
+        const outcomes = await Promise.all([
+          ...Array.from({ length: 24 }, (_, i) =>
+            racer.call(anonymous, checkoutSql, [slugs.aLive, items, 'Racing Buyer', i % 3 === 0 ? 'race@example.net' : ` ${emails[i % 2]} `, randomUUID(), tokens[i % tokens.length]]),
+          ),
+          ...earlier.map((orderId) => racer.call(people.adminA, 'select public.refund_order($1)', [orderId])),
+          racer.call(people.ownerA, 'select public.set_self_referral_setting($1, false)', [ids.orgA]),
+          racer.call(people.adminA, 'select public.set_self_referral_setting($1, true)', [ids.orgA]),
+          racer.call(people.adminA, 'select public.confirm_promoter_deletion($1, $2, $3)', [promoterIds[0], deletionToken, codes[0]]),
+        ]);
+        failures.push(...outcomes.filter((outcome) => !outcome.ok));
+      }
+      expect(failures, 'failed calls (40P01 is a deadlock)').toEqual([]);
+      expect(await owner('select count(*)::int as n from public.attributions where self_referral')).not.toEqual([{ n: 0 }]);
+      const drift = await owner(
+        `select t.promoter_id from private.promoter_totals t
+         left join (
+           select a.promoter_id, count(*) as orders, sum(o.ticket_count) as tickets, sum(o.total_minor) as revenue_minor
+           from public.attributions a join public.orders o on o.id = a.order_id and o.status = 'paid'
+           where a.self_referral group by 1
+         ) x on x.promoter_id = t.promoter_id
+         where (t.self_orders, t.self_tickets, t.self_revenue_minor) <> (coalesce(x.orders, 0), coalesce(x.tickets, 0), coalesce(x.revenue_minor, 0))
+         union all
+         select s.event_id from (
+           select event_id, sum(self_attributed_tickets) as tickets, sum(self_attributed_revenue_minor) as revenue_minor
+           from private.event_stats group by 1
+         ) s
+         left join (
+           select o.event_id, sum(o.ticket_count) as tickets, sum(o.total_minor) as revenue_minor
+           from public.attributions a join public.orders o on o.id = a.order_id and o.status = 'paid'
+           where a.self_referral group by 1
+         ) x on x.event_id = s.event_id
+         where (s.tickets, s.revenue_minor) <> (coalesce(x.tickets, 0), coalesce(x.revenue_minor, 0))`,
+      );
+      expect(drift).toEqual([]);
+    } finally {
+      await racer.end();
+    }
   });
 });
