@@ -16,6 +16,7 @@ export type Database = {
           order_id: string;
           organization_id: string;
           promoter_id: string;
+          self_referral: boolean;
           source: Database["public"]["Enums"]["attribution_source"];
           visit_id: string | null;
         };
@@ -26,6 +27,7 @@ export type Database = {
           order_id: string;
           organization_id: string;
           promoter_id: string;
+          self_referral?: boolean;
           source?: Database["public"]["Enums"]["attribution_source"];
           visit_id?: string | null;
         };
@@ -36,6 +38,7 @@ export type Database = {
           order_id?: string;
           organization_id?: string;
           promoter_id?: string;
+          self_referral?: boolean;
           source?: Database["public"]["Enums"]["attribution_source"];
           visit_id?: string | null;
         };
@@ -430,6 +433,7 @@ export type Database = {
       organizations: {
         Row: {
           attribution_window_days: number | null;
+          count_self_referrals: boolean;
           created_at: string;
           currency: string;
           id: string;
@@ -440,6 +444,7 @@ export type Database = {
         };
         Insert: {
           attribution_window_days?: number | null;
+          count_self_referrals?: boolean;
           created_at?: string;
           currency?: string;
           id?: string;
@@ -450,6 +455,7 @@ export type Database = {
         };
         Update: {
           attribution_window_days?: number | null;
+          count_self_referrals?: boolean;
           created_at?: string;
           currency?: string;
           id?: string;
@@ -783,6 +789,7 @@ export type Database = {
         };
         Returns: {
           attribution_window_days: number | null;
+          count_self_referrals: boolean;
           created_at: string;
           currency: string;
           id: string;
@@ -852,6 +859,7 @@ export type Database = {
           p_to?: string;
           p_after_id?: string;
           p_limit?: number;
+          p_self_referral?: boolean;
         };
         Returns: {
           id: string;
@@ -869,6 +877,7 @@ export type Database = {
           promoter_id: string | null;
           promoter_name: string | null;
           promo_code: string | null;
+          self_referral: boolean;
         }[];
       };
       order_detail: {
@@ -940,6 +949,7 @@ export type Database = {
           visits: number;
           active_events: number;
           conversion_rate: number | null;
+          self_referral_orders: number;
         }[];
       };
       promoter_portal_status: {
@@ -1083,6 +1093,13 @@ export type Database = {
         };
         Returns: Json;
       };
+      set_self_referral_setting: {
+        Args: {
+          p_organization_id: string;
+          p_count_self_referrals: boolean;
+        };
+        Returns: Json;
+      };
       track_promoter_visit: {
         Args: {
           p_event_slug: string;
@@ -1117,7 +1134,7 @@ export type FunctionArgs<T extends keyof PublicSchema['Functions']> = PublicSche
 export type FunctionReturns<T extends keyof PublicSchema['Functions']> = PublicSchema['Functions'][T]['Returns'];
 
 /** Every stable error code the database raises (the error's `message`), read from the function bodies. */
-export const ErrorCodes = ["already_member", "capacity_below_sold", "deletion_code_mismatch", "deletion_expired", "deletion_not_requested", "email_not_confirmed", "event_not_found", "event_not_on_sale", "group_not_found", "idempotency_key_reused", "import_refused", "import_too_large", "invalid_attribution_window", "invalid_buyer_email", "invalid_buyer_name", "invalid_capacity", "invalid_currency", "invalid_cursor", "invalid_date_range", "invalid_description", "invalid_email", "invalid_event_name", "invalid_idempotency_key", "invalid_import_rows", "invalid_items", "invalid_name", "invalid_notes", "invalid_phone", "invalid_price", "invalid_promo_code", "invalid_promoter_ids", "invalid_quantity", "invalid_referral_code_setting", "invalid_role", "invalid_slug", "invalid_starts_at", "invalid_ticket_name", "invalid_ticket_types", "invalid_venue", "invitation_already_accepted", "invitation_email_mismatch", "invitation_expired", "invitation_revoked", "last_owner", "not_authorized", "order_already_refunded", "order_not_found", "organization_mismatch", "promo_code_taken", "promoter_not_found", "slug_taken", "sold_out", "ticket_type_has_sales", "ticket_type_not_found", "too_many_attempts", "too_many_checkouts", "too_many_referral_code_attempts"] as const;
+export const ErrorCodes = ["already_member", "capacity_below_sold", "deletion_code_mismatch", "deletion_expired", "deletion_not_requested", "email_not_confirmed", "event_not_found", "event_not_on_sale", "group_not_found", "idempotency_key_reused", "import_refused", "import_too_large", "invalid_attribution_window", "invalid_buyer_email", "invalid_buyer_name", "invalid_capacity", "invalid_currency", "invalid_cursor", "invalid_date_range", "invalid_description", "invalid_email", "invalid_event_name", "invalid_idempotency_key", "invalid_import_rows", "invalid_items", "invalid_name", "invalid_notes", "invalid_phone", "invalid_price", "invalid_promo_code", "invalid_promoter_ids", "invalid_quantity", "invalid_referral_code_setting", "invalid_role", "invalid_self_referral_setting", "invalid_slug", "invalid_starts_at", "invalid_ticket_name", "invalid_ticket_types", "invalid_venue", "invitation_already_accepted", "invitation_email_mismatch", "invitation_expired", "invitation_revoked", "last_owner", "not_authorized", "order_already_refunded", "order_not_found", "organization_mismatch", "promo_code_taken", "promoter_not_found", "slug_taken", "sold_out", "ticket_type_has_sales", "ticket_type_not_found", "too_many_attempts", "too_many_checkouts", "too_many_referral_code_attempts"] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 
 /** The payload of an "attribution" broadcast on the organization topic (promoter null for the refund of an order credited to nobody); revenue in minor units of currency, tickets and revenue of paid orders only for removed. (private.attribution_message) */

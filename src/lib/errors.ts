@@ -90,6 +90,7 @@ export const DATABASE_SENTENCES: Record<ErrorCode, Sentence> = {
   // Attribution settings.
   invalid_attribution_window: 'Choose “This browser session”, or a number of days from 1 to 90.',
   invalid_referral_code_setting: 'Choose whether the checkout page asks for a referral code.',
+  invalid_self_referral_setting: 'Choose whether orders a promoter bought through their own link count toward their figures.',
   order_already_refunded: 'This order was already refunded.',
   // Orders list.
   invalid_cursor: 'The list changed while you were scrolling. Reload the orders and try again.',

@@ -53,6 +53,7 @@ describe('promoter_performance', () => {
         visits: 2,
         active_events: 3,
         conversion_rate: 1,
+        self_referral_orders: 0,
       });
       const jonas = rows.find((r) => r.promo_code === 'Jonas10');
       expect(jonas).toMatchObject({ tickets: 0, revenue_minor: 0, orders: 0, visits: 1, active_events: 1, conversion_rate: 0, group_ids: [] });

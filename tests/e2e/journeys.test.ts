@@ -588,4 +588,63 @@ describe('promoter tracking links, end to end', () => {
     expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(cspViolations).toEqual([]);
   });
+
+  it('(13) a promoter buys through their own link: the order is flagged, and the organizer chooses that it no longer counts', async () => {
+    const journey = 'self-referral';
+    const id = await promoterId();
+    const promoterEmail = `pat-${suffix}@example.com`;
+    const { data: promoter, error } = await app.admin.from('promoters').update({ email: promoterEmail }).eq('id', id!).select('organization_id').single();
+    if (error) throw error;
+    const panelFigures = () => dashboard.locator('dl.stat-grid[aria-label$=" performance"]');
+    const promoterBrowser = await session();
+    let reference = '';
+    await step(journey, 'the promoter opens their own link and buys 2 tickets with their own email', [promoterBrowser], async () => {
+      const page = await promoterBrowser.newPage();
+      await page.goto(trackingLink, { timeout: 60_000 });
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      // Another case than the promoter's: the match ignores it.
+      reference = await buyTickets(page, 2, promoterEmail.toUpperCase());
+    });
+    expect((await ordersOf(promoterEmail.toUpperCase()))[0].promoterId).toBe(id);
+
+    await step(journey, 'the orders list flags the order', [organizer], async () => {
+      await dashboard.goto('/dashboard/orders');
+      await dashboard.getByRole('combobox', { name: 'Self-referrals' }).selectOption('only');
+      const table = dashboard.getByRole('table', { name: 'Orders, newest first' });
+      await expect.poll(() => table.getByRole('row').count()).toBe(2);
+      const row = table.getByRole('row', { name: new RegExp(reference) });
+      await row.getByText('Self-referral', { exact: true }).waitFor();
+      await expectAccessible(dashboard);
+    });
+
+    let ticketsBefore = 0;
+    await step(journey, 'the promoter panel counts the self-referral', [organizer], async () => {
+      await dashboard.goto(`/dashboard/promoters/${id}`);
+      const stats = panelFigures();
+      await expect.poll(async () => (await figure(stats, 'Self-referrals').textContent())?.trim()).toBe('1');
+      ticketsBefore = Number(await figure(stats, 'Tickets').textContent());
+      expect(ticketsBefore).toBeGreaterThanOrEqual(2);
+    });
+
+    await step(journey, 'the owner chooses on the settings page that self-referrals no longer count', [organizer], async () => {
+      await dashboard.goto('/dashboard/settings');
+      const section = dashboard.getByRole('region', { name: 'Self-referrals' });
+      const box = section.getByRole('checkbox', { name: "Count self-referrals in promoters' figures" });
+      await expect.poll(() => box.isChecked()).toBe(true);
+      // The box shows the saved choice: it turns off once the database has it.
+      await box.click();
+      await dashboard.getByText('Self-referrals no longer count.').waitFor();
+      await expect.poll(() => box.isChecked()).toBe(false);
+      await expectAccessible(dashboard);
+    });
+
+    await step(journey, 'the promoter’s figures leave the self-referral out', [organizer], async () => {
+      await dashboard.goto(`/dashboard/promoters/${id}`);
+      const stats = panelFigures();
+      await expect.poll(async () => Number(await figure(stats, 'Tickets').textContent())).toBe(ticketsBefore - 2);
+      expect((await figure(stats, 'Self-referrals').textContent())?.trim()).toBe('1');
+    });
+    // Back to the default for anything that runs after.
+    await app.admin.from('organizations').update({ count_self_referrals: true }).eq('id', promoter.organization_id);
+  });
 });

@@ -553,6 +553,16 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
     allowed: ADMINS_A,
     args: async (world) => ({ p_organization_id: world.a.id, p_show_revenue: true, p_show_rank: false }),
   },
+  set_self_referral_setting: {
+    allowed: ADMINS_A,
+    // The opposite of the current choice, so a refused call cannot pass for an earlier one.
+    args: async (world) => ({
+      p_organization_id: world.a.id,
+      p_count_self_referrals: (await one(world, 'select (not count_self_referrals)::text as id from public.organizations where id = $1', [world.a.id])) === 'true',
+    }),
+    tookEffect: (world, args) =>
+      exists(world, 'select 1 from public.organizations where id = $1 and count_self_referrals = $2', [world.a.id, args.p_count_self_referrals]),
+  },
   import_promoters: {
     allowed: MEMBERS_A,
     args: async (world) => ({

@@ -4,6 +4,7 @@ import { useMembers } from '@/features/organizations/api/get-members';
 import { AttributionSettingsPanel } from '@/features/organizations/components/attribution-settings-panel';
 import { useCurrentOrganization } from '@/features/organizations/components/organization-provider';
 import { PortalSettings } from '@/features/organizations/components/portal-settings';
+import { SelfReferralSettings } from '@/features/organizations/components/self-referral-settings';
 
 /** The organization's settings: one section per concern, one under the other. */
 export function SettingsRoute() {
@@ -24,6 +25,11 @@ export function SettingsRoute() {
         {members.data ? (
           <PanelErrorBoundary title="Portal settings could not load">
             <PortalSettings organizationId={organization.id} canEdit={myRole === 'owner' || myRole === 'admin'} />
+          </PanelErrorBoundary>
+        ) : null}
+        {members.data ? (
+          <PanelErrorBoundary title="Self-referral settings could not load">
+            <SelfReferralSettings organizationId={organization.id} canEdit={myRole === 'owner' || myRole === 'admin'} />
           </PanelErrorBoundary>
         ) : null}
       </div>

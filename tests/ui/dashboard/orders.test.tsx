@@ -202,9 +202,9 @@ describe('orders page', () => {
     });
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = (await readBlob(blob)).replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('Reference,Date (UTC),Status,Refunded at (UTC),Buyer,Email,Event,Tickets,Total,Currency,Promoter,Promo code');
+    expect(lines[0]).toBe('Reference,Date (UTC),Status,Refunded at (UTC),Buyer,Email,Event,Tickets,Total,Currency,Promoter,Promo code,Self-referral');
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toContain(`,paid,,Ada Attendee,ada@example.com,CSV Night,1,12.50,EUR,Zoë Ångström,${code}`);
+    expect(lines[1]).toContain(`,paid,,Ada Attendee,ada@example.com,CSV Night,1,12.50,EUR,Zoë Ångström,${code},no`);
   });
 
   it('refuses a reversed date range with a sentence instead of showing an empty list', async () => {

@@ -15,6 +15,7 @@ import { useOrderFilters } from '../hooks/use-order-filters';
 import { ordersCsv } from '../lib/export';
 import { dateRangeError, exportFileName } from '../lib/filters';
 import { OrderDetail } from './order-detail';
+import { SelfReferralBadge } from './self-referral-badge';
 
 /** The organization's orders: search, filters, pages of 50, CSV export, and the open order beside them. */
 export function OrdersPage({ organizationId, orderId, orderHref }: { organizationId: string; orderId?: string; orderHref: (id: string) => string }) {
@@ -95,6 +96,15 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
             </select>
           )}
         </Field>
+        <Field label="Self-referrals">
+          {(control) => (
+            <select {...control} className="select" value={view.filters.selfReferral ?? ''} onChange={(e) => view.set('self', e.target.value)}>
+              <option value="">Included</option>
+              <option value="only">Only self-referrals</option>
+              <option value="hide">Left out</option>
+            </select>
+          )}
+        </Field>
         <Field label="From (UTC)" error={rangeError ?? undefined}>
           {(control) => <input {...control} className="input" type="date" value={view.filters.from ?? ''} onChange={(e) => view.set('from', e.target.value)} />}
         </Field>
@@ -150,7 +160,15 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
                           </span>
                         </td>
                         <td data-label="Event">{row.event_name}</td>
-                        <td data-label="Promoter">{row.promoter_name ?? <span className="muted">None</span>}</td>
+                        <td data-label="Promoter">
+                          {row.promoter_name ?? <span className="muted">None</span>}
+                          {row.self_referral ? (
+                            <>
+                              {' '}
+                              <SelfReferralBadge />
+                            </>
+                          ) : null}
+                        </td>
                         <td data-label="Tickets" className="num">
                           {formatNumber(row.ticket_count)}
                         </td>

@@ -4,9 +4,10 @@ import { useUrlParams } from '@/lib/use-url-params';
 import type { OrderFilters } from '../lib/filters';
 
 const STATUSES = ['paid', 'refunded'] as const;
+const SELF_REFERRALS = ['only', 'hide'] as const;
 
 /**
- * The orders view's filters live in the URL (?q=ada&event=…&promoter=none&status=paid&from=…&to=…),
+ * The orders view's filters live in the URL (?q=ada&event=…&promoter=none&status=paid&from=…&to=…&self=only),
  * so they survive reloads, can be shared, and stay when an order is opened.
  */
 export function useOrderFilters() {
@@ -19,17 +20,19 @@ export function useOrderFilters() {
   const status = STATUSES.find((value) => value === statusParam) ?? null;
   const from = params.get('from');
   const to = params.get('to');
+  const selfParam = params.get('self');
+  const selfReferral = SELF_REFERRALS.find((value) => value === selfParam) ?? null;
 
   const filters: OrderFilters = useMemo(
-    () => ({ search: debouncedSearch, eventId, promoter, status, from, to }),
-    [debouncedSearch, eventId, promoter, status, from, to],
+    () => ({ search: debouncedSearch, eventId, promoter, status, from, to, selfReferral }),
+    [debouncedSearch, eventId, promoter, status, from, to, selfReferral],
   );
 
   return {
     search,
     filters,
     searchString,
-    set: (key: 'q' | 'event' | 'promoter' | 'status' | 'from' | 'to', value: string | null) => update({ [key]: value }),
+    set: (key: 'q' | 'event' | 'promoter' | 'status' | 'from' | 'to' | 'self', value: string | null) => update({ [key]: value }),
     clear,
   };
 }

@@ -15,7 +15,7 @@ export function ordersCsv(rows: OrderRow[]): string {
   return (
     BOM +
     toCsv(
-      ['Reference', 'Date (UTC)', 'Status', 'Refunded at (UTC)', 'Buyer', 'Email', 'Event', 'Tickets', 'Total', 'Currency', 'Promoter', 'Promo code'],
+      ['Reference', 'Date (UTC)', 'Status', 'Refunded at (UTC)', 'Buyer', 'Email', 'Event', 'Tickets', 'Total', 'Currency', 'Promoter', 'Promo code', 'Self-referral'],
       rows.map((row) => [
         row.reference,
         row.created_at,
@@ -29,6 +29,7 @@ export function ordersCsv(rows: OrderRow[]): string {
         row.currency,
         row.promoter_name ?? '',
         row.promo_code ?? '',
+        row.self_referral ? 'yes' : 'no',
       ]),
     )
   );

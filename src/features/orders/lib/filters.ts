@@ -3,6 +3,9 @@ import type { Enums } from '@/lib/database.types';
 /** "none" lists the orders credited to no promoter. */
 export type PromoterFilter = string | 'none' | null;
 
+/** "only": self-referrals alone; "hide": every order but them; null: all orders. */
+export type SelfReferralFilter = 'only' | 'hide' | null;
+
 export interface OrderFilters {
   search: string;
   eventId: string | null;
@@ -11,9 +14,10 @@ export interface OrderFilters {
   /** Whole UTC days, yyyy-mm-dd, both inclusive. */
   from: string | null;
   to: string | null;
+  selfReferral: SelfReferralFilter;
 }
 
-export const noOrderFilters: OrderFilters = { search: '', eventId: null, promoter: null, status: null, from: null, to: null };
+export const noOrderFilters: OrderFilters = { search: '', eventId: null, promoter: null, status: null, from: null, to: null, selfReferral: null };
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -36,6 +40,7 @@ export function listOrdersArgs(organizationId: string, filters: OrderFilters) {
     ...(filters.status ? { p_status: filters.status } : {}),
     ...(filters.from ? { p_from: filters.from } : {}),
     ...(filters.to ? { p_to: filters.to } : {}),
+    ...(filters.selfReferral ? { p_self_referral: filters.selfReferral === 'only' } : {}),
   };
 }
 
@@ -43,5 +48,6 @@ export function listOrdersArgs(organizationId: string, filters: OrderFilters) {
 export function exportFileName(filters: OrderFilters, today: string): string {
   const range = filters.from || filters.to ? `${filters.from ?? 'start'}_to_${filters.to ?? today}` : `all-time_${today}`;
   const status = filters.status ? `_${filters.status}` : '';
-  return `orders_${range}${status}.csv`;
+  const selfReferral = filters.selfReferral === 'only' ? '_self-referrals' : filters.selfReferral === 'hide' ? '_without-self-referrals' : '';
+  return `orders_${range}${status}${selfReferral}.csv`;
 }

@@ -9,6 +9,8 @@ export interface OrganizationSettings {
   referral_code_at_checkout: boolean;
   portal_show_revenue: boolean;
   portal_show_rank: boolean;
+  /** Whether orders a promoter bought with their own email count toward promoters' figures. */
+  count_self_referrals: boolean;
 }
 
 export const organizationSettingsKey = (organizationId: string) => [...organizationKeys.organization(organizationId), 'settings'] as const;
@@ -16,7 +18,7 @@ export const organizationSettingsKey = (organizationId: string) => [...organizat
 export async function getOrganizationSettings(organizationId: string): Promise<OrganizationSettings> {
   const { data, error } = await supabase
     .from('organizations')
-    .select('attribution_window_days, referral_code_at_checkout, portal_show_revenue, portal_show_rank')
+    .select('attribution_window_days, referral_code_at_checkout, portal_show_revenue, portal_show_rank, count_self_referrals')
     .eq('id', organizationId)
     .single();
   if (error) throw error;

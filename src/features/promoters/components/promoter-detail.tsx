@@ -71,7 +71,9 @@ export function PromoterDetail({ organizationId, currency, promoterId, filters, 
     { label: 'Active events', value: row ? formatNumber(row.active_events) : null },
     { label: 'Visits', value: row ? formatNumber(row.visits) : null },
     { label: 'Conversion', value: row ? formatPercent(row.conversion_rate) : null },
+    { label: 'Self-referrals', value: row ? formatNumber(row.self_referral_orders) : null },
   ];
+  const selfReferrals = row?.self_referral_orders ?? 0;
 
   return (
     <section className="detail" aria-labelledby="promoter-title">
@@ -106,6 +108,12 @@ export function PromoterDetail({ organizationId, currency, promoterId, filters, 
             </div>
           ))}
         </dl>
+        {selfReferrals > 0 ? (
+          <p className="muted">
+            {selfReferrals === 1 ? '1 paid order was' : `${formatNumber(selfReferrals)} paid orders were`} bought with {data.name}&apos;s own email
+            (self-referrals). <Link to={paths.settings}>Settings</Link> decide whether they count in these figures.
+          </p>
+        ) : null}
       </div>
 
       <PanelErrorBoundary title="Sales could not load">
