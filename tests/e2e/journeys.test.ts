@@ -637,6 +637,9 @@ describe('promoters in bulk and referral codes, end to end', () => {
     await step(journey, 'a new organizer with a published event', [importer], async () => {
       organizationId = await newOrganizer(page, 'importer', organizationName);
       await publishedEvent(organizationId, slug, event);
+      // Made behind the dashboard's back: a reload shows it.
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: 'Promoters' }).waitFor();
     });
 
     // Three rows: a blank code (generated from the name), a chosen code, and a row whose
@@ -668,7 +671,8 @@ describe('promoters in bulk and referral codes, end to end', () => {
     let generatedCode = '';
     await step(journey, 'fix the row in the pasted text, check again, import', [importer], async () => {
       const text = dialog.getByRole('textbox', { name: 'Or paste the CSV here' });
-      expect(await text.inputValue()).toBe(csv);
+      // The file's text, as a textarea holds it (line breaks normalized).
+      expect(await text.inputValue()).toBe(csv.replaceAll('\r\n', '\n'));
       await text.fill(csv.replace('Vera Import,V,vera-at-example.com', 'Vera Import,,vera@example.com'));
       await dialog.getByRole('button', { name: 'Check rows' }).click();
       await dialog.getByText('3 promoters are ready to import.', { exact: false }).waitFor();
