@@ -396,7 +396,7 @@ describe('promoter tracking links, end to end', () => {
     });
 
     await step(journey, 'the promoter and their figures are gone', [organizer], async () => {
-      await dashboard.getByRole('link', { name: 'Promoters' }).click();
+      await dashboard.getByRole('link', { name: 'Promoters', exact: true }).click();
       await dashboard.getByRole('heading', { name: 'Promoters', level: 1 }).waitFor();
       await expect.poll(() => dashboard.getByRole('main').getByRole('link', { name: new RegExp(promoterName) }).count()).toBe(0);
       expect(await promoterId()).toBeNull();
@@ -597,7 +597,7 @@ describe('promoter tracking links, end to end', () => {
 describe('promoters in bulk and referral codes, end to end', () => {
   /** A new organizer, signed up and with an organization, on the promoters page; returns the organization's id. */
   async function newOrganizer(page: Page, label: string, organizationName: string): Promise<string> {
-    await page.goto('/sign-up');
+    await page.goto('/sign-up', { timeout: 60_000 });
     await page.getByRole('textbox', { name: 'Email' }).fill(`${label}-${suffix}@example.com`);
     await page.getByLabel('Password').fill('correct-horse-battery-9');
     await page.getByRole('button', { name: 'Create account' }).click();
@@ -638,7 +638,7 @@ describe('promoters in bulk and referral codes, end to end', () => {
       organizationId = await newOrganizer(page, 'importer', organizationName);
       await publishedEvent(organizationId, slug, event);
       // Made behind the dashboard's back: a reload shows it.
-      await page.reload();
+      await page.reload({ timeout: 60_000 });
       await page.getByRole('heading', { level: 1, name: 'Promoters' }).waitFor();
     });
 
@@ -712,7 +712,7 @@ describe('promoters in bulk and referral codes, end to end', () => {
     const buyer = `imported-fan-${suffix}@example.com`;
     await step(journey, 'an attendee buys through the imported promoter’s link', [attendee], async () => {
       const fan = await attendee.newPage();
-      await fan.goto(link);
+      await fan.goto(link, { timeout: 60_000 });
       await fan.getByRole('heading', { level: 1, name: event }).waitFor();
       await buyTickets(fan, 2, buyer);
     });
@@ -767,7 +767,7 @@ describe('promoters in bulk and referral codes, end to end', () => {
     const buyer = `referred-${suffix}@example.com`;
     const codeField = checkout.getByRole('textbox', { name: 'Referred by (code)' });
     await step(journey, 'an attendee without a link types an unknown code: the sentence is beside the field and nothing is bought', [attendee], async () => {
-      await checkout.goto(`/events/${slug}`);
+      await checkout.goto(`/events/${slug}`, { timeout: 60_000 });
       await checkout.getByRole('heading', { level: 1, name: event }).waitFor();
       await checkout.getByRole('combobox', { name: /^Quantity for / }).first().selectOption('1');
       await checkout.getByRole('button', { name: 'Continue to checkout' }).click();
@@ -798,7 +798,7 @@ describe('promoters in bulk and referral codes, end to end', () => {
     const linkedBuyer = `linked-and-referred-${suffix}@example.com`;
     await step(journey, 'with a link token as well, the link’s promoter wins', [linked], async () => {
       const fan = await linked.newPage();
-      await fan.goto(`/events/${slug}?promoter=${linkCode}`);
+      await fan.goto(`/events/${slug}?promoter=${linkCode}`, { timeout: 60_000 });
       await fan.getByRole('heading', { level: 1, name: event }).waitFor();
       await expect.poll(async () => (await linked.cookies()).some((cookie) => cookie.name.startsWith('pl_attr'))).toBe(true);
       await fan.getByRole('combobox', { name: /^Quantity for / }).first().selectOption('1');
