@@ -1,5 +1,6 @@
 import { lazy, Suspense, type ComponentType, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { DocumentTitle } from '@/components/document-title';
 import { NotFoundPage } from '@/components/not-found-page';
 import { Spinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
@@ -59,6 +60,21 @@ function PageLoading({ children }: { children: ReactNode }) {
   );
 }
 
+/**
+ * A page of the route table with its title, in the tab while the page's chunk still
+ * loads. Pages named after what they show title themselves: the public event pages and
+ * the portal use `PageLoading` alone; an open promoter (title null) keeps the promoters
+ * view mounted and lets its panel name the promoter.
+ */
+function TitledPage({ title, children }: { title: string | null; children: ReactNode }) {
+  return (
+    <>
+      {title === null ? null : <DocumentTitle title={title} />}
+      <PageLoading>{children}</PageLoading>
+    </>
+  );
+}
+
 export function AppRoutes() {
   const location = useLocation();
   return (
@@ -70,28 +86,28 @@ export function AppRoutes() {
         <Route path="/events/:slug/orders/:reference" element={<PageLoading><OrderConfirmationRoute /></PageLoading>} />
         <Route path="/p/:secret" element={<PageLoading><PortalRoute /></PageLoading>} />
         <Route element={<PageLoading><OrganizerArea /></PageLoading>}>
-          <Route path={paths.signIn} element={<PageLoading><SignInRoute /></PageLoading>} />
-          <Route path={paths.signUp} element={<PageLoading><SignUpRoute /></PageLoading>} />
-          <Route path={paths.forgotPassword} element={<PageLoading><ForgotPasswordRoute /></PageLoading>} />
-          <Route path={paths.resetPassword} element={<PageLoading><ResetPasswordRoute /></PageLoading>} />
-          <Route path="/invitations/:token" element={<PageLoading><InvitationRoute /></PageLoading>} />
+          <Route path={paths.signIn} element={<TitledPage title="Sign in"><SignInRoute /></TitledPage>} />
+          <Route path={paths.signUp} element={<TitledPage title="Create your account"><SignUpRoute /></TitledPage>} />
+          <Route path={paths.forgotPassword} element={<TitledPage title="Forgot password"><ForgotPasswordRoute /></TitledPage>} />
+          <Route path={paths.resetPassword} element={<TitledPage title="Set a new password"><ResetPasswordRoute /></TitledPage>} />
+          <Route path="/invitations/:token" element={<TitledPage title="Invitation"><InvitationRoute /></TitledPage>} />
           <Route element={<PageLoading><RequireSession /></PageLoading>}>
-            <Route path={paths.onboarding} element={<PageLoading><OnboardingRoute /></PageLoading>} />
+            <Route path={paths.onboarding} element={<TitledPage title="Set up your organization"><OnboardingRoute /></TitledPage>} />
             <Route path={paths.dashboard} element={<PageLoading><DashboardLayout /></PageLoading>}>
               <Route index element={<Navigate to={paths.promoters} replace />} />
-              <Route path="promoters" element={<PageLoading><PromotersRoute /></PageLoading>} />
-              <Route path="promoters/:promoterId" element={<PageLoading><PromotersRoute /></PageLoading>} />
-              <Route path="events" element={<PageLoading><EventsRoute /></PageLoading>} />
-              <Route path="groups" element={<PageLoading><GroupsRoute /></PageLoading>} />
-              <Route path="account" element={<PageLoading><AccountRoute /></PageLoading>} />
-              <Route path="orders" element={<PageLoading><OrdersRoute /></PageLoading>} />
-              <Route path="orders/:orderId" element={<PageLoading><OrdersRoute /></PageLoading>} />
-              <Route path="members" element={<PageLoading><MembersRoute /></PageLoading>} />
-              <Route path="settings" element={<PageLoading><SettingsRoute /></PageLoading>} />
+              <Route path="promoters" element={<TitledPage title="Promoters"><PromotersRoute /></TitledPage>} />
+              <Route path="promoters/:promoterId" element={<TitledPage title={null}><PromotersRoute /></TitledPage>} />
+              <Route path="events" element={<TitledPage title="Events"><EventsRoute /></TitledPage>} />
+              <Route path="groups" element={<TitledPage title="Groups"><GroupsRoute /></TitledPage>} />
+              <Route path="account" element={<TitledPage title="Account"><AccountRoute /></TitledPage>} />
+              <Route path="orders" element={<TitledPage title="Orders"><OrdersRoute /></TitledPage>} />
+              <Route path="orders/:orderId" element={<TitledPage title="Orders"><OrdersRoute /></TitledPage>} />
+              <Route path="members" element={<TitledPage title="Members"><MembersRoute /></TitledPage>} />
+              <Route path="settings" element={<TitledPage title="Settings"><SettingsRoute /></TitledPage>} />
             </Route>
           </Route>
         </Route>
-        <Route path="*" element={<NotFoundPage />} />
+        <Route path="*" element={<><DocumentTitle title="Page not found" /><NotFoundPage /></>} />
       </Routes>
     </RouteErrorBoundary>
   );

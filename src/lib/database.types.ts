@@ -844,6 +844,7 @@ export type Database = {
         Args: {
           p_organization_id: string;
           p_promo_code: string;
+          p_promoter_id?: string | null;
         };
         Returns: boolean;
       };

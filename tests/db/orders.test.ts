@@ -374,6 +374,57 @@ describe('former promo codes', () => {
     });
   });
 
+  it('is_promo_code_available: a promoter may go back to its own former code, never to another promoter’s current or former code', async () => {
+    const available = (s: Session, code: string, promoterId: string | null, organizationId = ids.orgA) =>
+      s.value<boolean>('select public.is_promo_code_available($1, $2, $3)', [organizationId, code, promoterId]);
+    const savePromoter = (s: Session, promoterId: string, name: string, code: string) =>
+      s.value<string>('select public.save_promoter($1, $2, $3, $4, null, null, null, null, null)', [ids.orgA, promoterId, name, code]);
+    await inRollback(testDb.db, async (s) => {
+      await s.as(memberA);
+      await savePromoter(s, ids.promoters.maya, 'Maya Okafor', 'MAYA-2027');
+      for (const persona of membersA) {
+        await s.as(persona);
+        // Maya's former code is hers to take back (any case), and her current code is hers.
+        expect(await available(s, 'maya', ids.promoters.maya), persona.label).toBe(true);
+        expect(await available(s, 'MAYA-2027', ids.promoters.maya), persona.label).toBe(true);
+        // Nobody else may have either: not a new promoter, not Jonas.
+        expect(await available(s, 'MAYA', null), persona.label).toBe(false);
+        expect(await available(s, 'maya', ids.promoters.jonas), persona.label).toBe(false);
+        expect(await available(s, 'maya-2027', ids.promoters.jonas), persona.label).toBe(false);
+        // A promoter of another organization changes nothing.
+        expect(await available(s, 'maya', ids.promoters.bert), persona.label).toBe(false);
+        expect(await available(s, 'FRESH-CODE', ids.promoters.jonas), persona.label).toBe(true);
+        // The two-argument call still resolves, for a new promoter.
+        expect(await s.value('select public.is_promo_code_available($1, $2)', [ids.orgA, 'maya']), persona.label).toBe(false);
+      }
+      for (const persona of outsiders) {
+        await s.as(persona);
+        expect((await s.refused('select public.is_promo_code_available($1, $2, $3)', [ids.orgA, 'maya', ids.promoters.maya])).message).toBe('not_authorized');
+      }
+      await s.as(anonymous);
+      expect((await s.refused('select public.is_promo_code_available($1, $2, $3)', [ids.orgA, 'maya', ids.promoters.maya])).code).toBe('42501');
+
+      // What the check promises, the save keeps: Jonas is refused both of Maya's codes, Maya goes back.
+      await s.as(memberA);
+      expect((await s.refused(`select public.save_promoter($1, $2, 'Jonas Weber', 'maya', null, null, null, null, null)`, [ids.orgA, ids.promoters.jonas])).message).toBe(
+        'promo_code_taken',
+      );
+      expect(
+        (await s.refused(`select public.save_promoter($1, $2, 'Jonas Weber', 'MAYA-2027', null, null, null, null, null)`, [ids.orgA, ids.promoters.jonas])).message,
+      ).toBe('promo_code_taken');
+      expect(await savePromoter(s, ids.promoters.maya, 'Maya Okafor', 'Maya')).toBe(ids.promoters.maya);
+      await s.asOwner();
+      expect(await s.value('select promo_code from public.promoters where id = $1', [ids.promoters.maya])).toBe('Maya');
+      expect(await s.rows('select promo_code, promoter_id from public.promoter_code_history where organization_id = $1', [ids.orgA])).toEqual([
+        { promo_code: 'MAYA-2027', promoter_id: ids.promoters.maya },
+      ]);
+      // Now MAYA-2027 is her former code: still hers, still nobody else's.
+      await s.as(adminA);
+      expect(await available(s, 'MAYA-2027', ids.promoters.maya)).toBe(true);
+      expect(await available(s, 'MAYA-2027', ids.promoters.ina)).toBe(false);
+    });
+  });
+
   it('members read former codes; outsiders see none; nobody writes them through the API', async () => {
     await inRollback(testDb.db, async (s) => {
       await s.as(memberA);

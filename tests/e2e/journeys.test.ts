@@ -396,7 +396,7 @@ describe('promoter tracking links, end to end', () => {
     });
 
     await step(journey, 'the promoter and their figures are gone', [organizer], async () => {
-      await dashboard.getByRole('link', { name: 'Promoters' }).click();
+      await dashboard.getByRole('link', { name: 'Promoters', exact: true }).click();
       await dashboard.getByRole('heading', { name: 'Promoters', level: 1 }).waitFor();
       await expect.poll(() => dashboard.getByRole('main').getByRole('link', { name: new RegExp(promoterName) }).count()).toBe(0);
       expect(await promoterId()).toBeNull();
@@ -646,5 +646,230 @@ describe('promoter tracking links, end to end', () => {
     });
     // Back to the default for anything that runs after.
     await app.admin.from('organizations').update({ count_self_referrals: true }).eq('id', promoter.organization_id);
+  });
+});
+
+/**
+ * Journeys 13 and 14 stand on their own: each signs up its own organizer in its own
+ * browser session and builds what it needs, so they pass alone (`-t`) or after the rest.
+ */
+describe('promoters in bulk and referral codes, end to end', () => {
+  /** A new organizer, signed up and with an organization, on the promoters page; returns the organization's id. */
+  async function newOrganizer(page: Page, label: string, organizationName: string): Promise<string> {
+    await page.goto('/sign-up', { timeout: 60_000 });
+    await page.getByRole('textbox', { name: 'Email' }).fill(`${label}-${suffix}@example.com`);
+    await page.getByLabel('Password').fill('correct-horse-battery-9');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Set up your organization' }).waitFor();
+    await page.getByRole('textbox', { name: 'Organization name' }).fill(organizationName);
+    await page.getByRole('combobox', { name: 'Currency' }).selectOption('USD');
+    await page.getByRole('button', { name: 'Create organization' }).click();
+    await page.getByRole('link', { name: 'Events' }).waitFor();
+    const { data, error } = await app.admin.from('organizations').select('id').eq('name', organizationName).single();
+    if (error) throw error;
+    return data.id;
+  }
+
+  /** A published event of the organization with one ticket type on sale. */
+  async function publishedEvent(organizationId: string, slug: string, name: string): Promise<string> {
+    const { data: event, error } = await app.admin
+      .from('events')
+      .insert({ organization_id: organizationId, currency: 'USD', slug, name, starts_at: '2031-09-05T20:00:00Z', status: 'published' })
+      .select('id')
+      .single();
+    if (error) throw error;
+    const { error: ticketError } = await app.admin
+      .from('ticket_types')
+      .insert({ organization_id: organizationId, event_id: event.id, name: 'General Admission', price_minor: 2000, capacity: 100 });
+    if (ticketError) throw ticketError;
+    return event.id;
+  }
+
+  it('(14) an organizer imports promoters from a CSV file: a row error is shown and fixed, blank codes are generated, and an imported promoter’s link is credited', async () => {
+    const journey = 'csv import';
+    const importer = await session();
+    const page = await importer.newPage();
+    const organizationName = `Import Events ${suffix}`;
+    const slug = `dock-night-${suffix}`;
+    const event = `Dock Night ${suffix}`;
+    let organizationId = '';
+    await step(journey, 'a new organizer with a published event', [importer], async () => {
+      organizationId = await newOrganizer(page, 'importer', organizationName);
+      await publishedEvent(organizationId, slug, event);
+      // Made behind the dashboard's back: a reload shows it.
+      await page.reload({ timeout: 60_000 });
+      await page.getByRole('heading', { level: 1, name: 'Promoters' }).waitFor();
+    });
+
+    // Three rows: a blank code (generated from the name), a chosen code, and a row whose
+    // email is not an address and whose code is too short.
+    const chosenCode = `OLEK${suffix.toUpperCase()}`;
+    const csv = [
+      'name,code,email,phone,groups',
+      'Ida Import,,ida@example.com,+1 555 0100,Street Team',
+      `Olek Import,${chosenCode},,,Street Team`,
+      'Vera Import,V,vera-at-example.com,,',
+    ].join('\r\n');
+    const dialog = page.getByRole('dialog', { name: 'Import promoters' });
+    const preview = dialog.getByRole('table', { name: 'Import preview' });
+    const row = (number: number) => preview.getByRole('row').filter({ has: page.getByRole('cell', { name: String(number), exact: true }) });
+
+    await step(journey, 'choose the file; the preview shows the bad row’s errors and imports nothing', [importer], async () => {
+      await page.getByRole('link', { name: 'Promoters' }).click();
+      await page.getByRole('button', { name: 'Import CSV' }).click();
+      await dialog.getByLabel('CSV file').setInputFiles({ name: 'promoters.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+      await dialog.getByText('1 of 3 rows have errors.', { exact: false }).waitFor();
+      await row(3).getByText('Enter an email address like name@example.com, or leave it empty.', { exact: false }).waitFor();
+      await row(3).getByText('A promo code has 3 to 32 letters, digits, hyphens or underscores.', { exact: false }).waitFor();
+      await row(1).getByText('(generated)').waitFor();
+      expect(await row(2).textContent()).toContain(chosenCode);
+      expect(await dialog.getByRole('button', { name: 'Import 3 promoters' }).isDisabled()).toBe(true);
+      await expectAccessible(page);
+    });
+
+    let generatedCode = '';
+    await step(journey, 'fix the row in the pasted text, check again, import', [importer], async () => {
+      const text = dialog.getByRole('textbox', { name: 'Or paste the CSV here' });
+      // The file's text, as a textarea holds it (line breaks normalized).
+      expect(await text.inputValue()).toBe(csv.replaceAll('\r\n', '\n'));
+      await text.fill(csv.replace('Vera Import,V,vera-at-example.com', 'Vera Import,,vera@example.com'));
+      await dialog.getByRole('button', { name: 'Check rows' }).click();
+      await dialog.getByText('3 promoters are ready to import.', { exact: false }).waitFor();
+      await row(3).getByText('(generated)').waitFor();
+      generatedCode = ((await row(1).getByRole('cell').nth(2).textContent()) ?? '').replace('(generated)', '').trim();
+      expect(generatedCode).toMatch(/^[A-Za-z0-9_-]{3,32}$/);
+      await dialog.getByRole('button', { name: 'Import 3 promoters' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByText('Imported 3 promoters.').waitFor();
+    });
+
+    await step(journey, 'the promoters are listed, with the generated and chosen codes', [importer], async () => {
+      const list = page.getByRole('list', { name: 'Promoters' });
+      for (const name of ['Ida Import', 'Olek Import', 'Vera Import']) await list.getByRole('link', { name: new RegExp(name) }).waitFor();
+      const { data, error } = await app.admin.from('promoters').select('name, promo_code').eq('organization_id', organizationId).order('name');
+      if (error) throw error;
+      expect(data.map((promoter) => promoter.name)).toEqual(['Ida Import', 'Olek Import', 'Vera Import']);
+      expect(data[0].promo_code).toBe(generatedCode);
+      expect(data[1].promo_code).toBe(chosenCode);
+      expect(data[2].promo_code).toMatch(/^[A-Za-z0-9_-]{3,32}$/);
+      expect(new Set(data.map((promoter) => promoter.promo_code.toLowerCase())).size).toBe(3);
+    });
+
+    let link = '';
+    await step(journey, 'activate the imported promoter with the generated code on the event', [importer], async () => {
+      await page.getByRole('list', { name: 'Promoters' }).getByRole('link', { name: /Ida Import/ }).click();
+      await page.getByRole('heading', { level: 2, name: 'Ida Import' }).waitFor();
+      const links = page.getByRole('list', { name: 'Tracking links' });
+      await links.getByRole('button', { name: `Activate on ${event}` }).click();
+      const eventLink = links.getByRole('listitem', { name: event });
+      await eventLink.getByText('Active', { exact: true }).waitFor();
+      link = (await eventLink.locator('code').textContent()) ?? '';
+      expect(link).toBe(`${app.origin}/events/${slug}?promoter=${generatedCode}`);
+    });
+
+    const attendee = await session();
+    const buyer = `imported-fan-${suffix}@example.com`;
+    await step(journey, 'an attendee buys through the imported promoter’s link', [attendee], async () => {
+      const fan = await attendee.newPage();
+      await fan.goto(link, { timeout: 60_000 });
+      await fan.getByRole('heading', { level: 1, name: event }).waitFor();
+      await buyTickets(fan, 2, buyer);
+    });
+
+    await step(journey, 'the open dashboard credits the sale to the imported promoter', [importer, attendee], async () => {
+      const tickets = figure(page.getByLabel('Ida Import performance'), 'Tickets');
+      await expect.poll(() => tickets.textContent(), { timeout: 5000, interval: 100 }).toBe('2');
+      const [order] = await ordersOf(buyer);
+      const { data: ida } = await app.admin.from('promoters').select('id').eq('organization_id', organizationId).eq('name', 'Ida Import').single();
+      expect(order).toMatchObject({ ticket_count: 2, promoterId: ida?.id });
+      expect(cspViolations).toEqual([]);
+    });
+  });
+
+  it('(15) the referral code at checkout: an unknown code is refused beside the field before anything is bought, a valid one credits its promoter, and a link wins over a code', async () => {
+    const journey = 'referral code';
+    const owner = await session();
+    const page = await owner.newPage();
+    const organizationName = `Referral Events ${suffix}`;
+    const slug = `rooftop-${suffix}`;
+    const event = `Rooftop Sessions ${suffix}`;
+    const linkCode = `LINK${suffix.toUpperCase()}`;
+    const referralCode = `REF${suffix.toUpperCase()}`;
+    const promoters: Record<'link' | 'referral', string> = { link: '', referral: '' };
+
+    await step(journey, 'a new organizer with an event and two active promoters', [owner], async () => {
+      const organizationId = await newOrganizer(page, 'referrals', organizationName);
+      const eventId = await publishedEvent(organizationId, slug, event);
+      for (const [key, name, code] of [['link', 'Lina Link', linkCode], ['referral', 'Remy Referral', referralCode]] as const) {
+        const { data, error } = await app.admin.from('promoters').insert({ organization_id: organizationId, name, promo_code: code }).select('id').single();
+        if (error) throw error;
+        promoters[key] = data.id;
+        const { error: linkError } = await app.admin.from('event_promoters').insert({ organization_id: organizationId, event_id: eventId, promoter_id: data.id, active: true });
+        if (linkError) throw linkError;
+      }
+    });
+
+    await step(journey, 'the organizer turns the referral code on in settings', [owner], async () => {
+      await page.getByRole('link', { name: 'Settings' }).click();
+      const ask = page.getByRole('checkbox', { name: /Ask “Referred by \(code\)” at checkout/ });
+      expect(await ask.isChecked()).toBe(false);
+      await ask.check();
+      await page.getByRole('button', { name: 'Save attribution settings' }).click();
+      await page.getByText('Attribution settings saved.').waitFor();
+      const { data, error } = await app.admin.from('events').select('referral_code_at_checkout').eq('slug', slug).single();
+      if (error) throw error;
+      expect(data.referral_code_at_checkout).toBe(true);
+    });
+
+    const attendee = await session();
+    const checkout = await attendee.newPage();
+    const buyer = `referred-${suffix}@example.com`;
+    const codeField = checkout.getByRole('textbox', { name: 'Referred by (code)' });
+    await step(journey, 'an attendee without a link types an unknown code: the sentence is beside the field and nothing is bought', [attendee], async () => {
+      await checkout.goto(`/events/${slug}`, { timeout: 60_000 });
+      await checkout.getByRole('heading', { level: 1, name: event }).waitFor();
+      await checkout.getByRole('combobox', { name: /^Quantity for / }).first().selectOption('1');
+      await checkout.getByRole('button', { name: 'Continue to checkout' }).click();
+      await checkout.getByRole('textbox', { name: 'Full name' }).fill('Rae Referred');
+      await checkout.getByRole('textbox', { name: 'Email' }).fill(buyer);
+      await codeField.fill(`NOPE${suffix.toUpperCase()}`);
+      await checkout.getByRole('button', { name: /^Pay .* \(test mode\)$/ }).click();
+      const sentence = 'Referred by (code): no promoter of this event has this code. Check it, or clear the field to buy without one.';
+      const field = checkout.locator('.field', { has: codeField });
+      await field.getByText(sentence).waitFor();
+      expect(await codeField.getAttribute('aria-invalid')).toBe('true');
+      expect(await ordersOf(buyer)).toEqual([]);
+      await expectAccessible(checkout);
+    });
+
+    await step(journey, 'with the promoter’s code (any case) the order goes through, credited to that promoter', [attendee], async () => {
+      await codeField.fill(referralCode.toLowerCase());
+      await checkout.getByRole('button', { name: /^Pay .* \(test mode\)$/ }).click();
+      await checkout.getByRole('heading', { level: 1, name: 'Thank you, your order is confirmed' }).waitFor();
+      const orders = await ordersOf(buyer);
+      expect(orders).toHaveLength(1);
+      expect(orders[0].promoterId).toBe(promoters.referral);
+      const { data: credit } = await app.admin.from('attributions').select('source').eq('order_id', orders[0].id).single();
+      expect(credit?.source).toBe('referral_code');
+    });
+
+    const linked = await session();
+    const linkedBuyer = `linked-and-referred-${suffix}@example.com`;
+    await step(journey, 'with a link token as well, the link’s promoter wins', [linked], async () => {
+      const fan = await linked.newPage();
+      await fan.goto(`/events/${slug}?promoter=${linkCode}`, { timeout: 60_000 });
+      await fan.getByRole('heading', { level: 1, name: event }).waitFor();
+      await expect.poll(async () => (await linked.cookies()).some((cookie) => cookie.name.startsWith('pl_attr'))).toBe(true);
+      await fan.getByRole('combobox', { name: /^Quantity for / }).first().selectOption('1');
+      await fan.getByRole('button', { name: 'Continue to checkout' }).click();
+      await fan.getByRole('textbox', { name: 'Full name' }).fill('Lee Linked');
+      await fan.getByRole('textbox', { name: 'Email' }).fill(linkedBuyer);
+      await fan.getByRole('textbox', { name: 'Referred by (code)' }).fill(referralCode);
+      await fan.getByRole('button', { name: /^Pay .* \(test mode\)$/ }).click();
+      await fan.getByRole('heading', { level: 1, name: 'Thank you, your order is confirmed' }).waitFor();
+    });
+    const [linkedOrder] = await ordersOf(linkedBuyer);
+    expect(linkedOrder.promoterId).toBe(promoters.link);
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -503,7 +503,7 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
   },
   is_promo_code_available: {
     allowed: MEMBERS_A,
-    args: async (world) => ({ p_organization_id: world.a.id, p_promo_code: `FREE${world.unique()}` }),
+    args: async (world) => ({ p_organization_id: world.a.id, p_promo_code: `FREE${world.unique()}`, p_promoter_id: world.a.promoterId }),
   },
   save_event: {
     allowed: MEMBERS_A,

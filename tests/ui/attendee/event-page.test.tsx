@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { admin, network, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
 import { createEvent, createOrganization, type Fixture } from './fixtures';
@@ -32,6 +32,7 @@ describe('the public event page', () => {
     renderAttendee(`/events/${event.slug}`);
 
     expect(await screen.findByRole('heading', { level: 1, name: 'Harbour Lights' })).toBeInTheDocument();
+    await waitFor(() => expect(document.title).toBe('Harbour Lights · Promoter Links'));
     const expectedDate = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' }).format(startsAt);
     expect(screen.getByText(expectedDate)).toBeInTheDocument();
     expect(screen.getByText('Pier 9')).toBeInTheDocument();

@@ -111,6 +111,8 @@ describe('the portal page', () => {
 
     renderApp(`/p/${secret}`);
     expect(await screen.findByRole('heading', { level: 1, name: 'Lea Sand' })).toBeInTheDocument();
+    // The tab names the promoter (and whose portal it is).
+    await waitFor(() => expect(document.title).toBe('Lea Sand · Harbour Nights · Promoter Links'));
     expect(screen.getByText(/Harbour Nights/)).toBeInTheDocument();
     const card = screen.getByRole('region', { name: 'Dock Rave' });
     expect(within(card).getByText(`http://localhost:3000/events/${event.slug}?promoter=LEASAND`)).toBeInTheDocument();

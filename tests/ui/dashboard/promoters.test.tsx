@@ -143,6 +143,36 @@ describe('the promoters performance view', () => {
     expect(screen.getByRole('checkbox', { name: 'Venue Staff' })).toBeChecked();
   });
 
+  it('lets a promoter go back to its own former code, but not to another promoter’s current or former code', async () => {
+    // Ana gave up ANA for ANA-2027, Ben gave up BEN24 for BEN25: both old codes stay theirs.
+    const { error: anaError } = await organizer.api.from('promoters').update({ promo_code: 'ANA-2027' }).eq('id', anaId);
+    expect(anaError).toBeNull();
+    const { error: benError } = await organizer.api.from('promoters').update({ promo_code: 'BEN25' }).eq('promo_code', 'BEN24');
+    expect(benError).toBeNull();
+
+    const { user } = renderApp(`/dashboard/promoters/${anaId}`);
+    expect(await screen.findByRole('heading', { name: 'Ana Lopez', level: 2 })).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Edit' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Edit promoter' });
+    const code = within(dialog).getByLabelText('Promo code');
+    for (const taken of ['BEN25', 'BEN24']) {
+      await user.clear(code);
+      await user.type(code, taken);
+      expect(await within(dialog).findByText(`${taken} is already taken.`)).toBeInTheDocument();
+      expect(within(dialog).getByRole('button', { name: 'Save changes' })).toBeDisabled();
+    }
+    await user.clear(code);
+    await user.type(code, 'Ana');
+    expect(await within(dialog).findByText(/^Ana is available\./)).toBeInTheDocument();
+    await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Edit promoter' })).not.toBeInTheDocument());
+
+    const { data: promoter } = await organizer.api.from('promoters').select('promo_code').eq('id', anaId).single();
+    expect(promoter?.promo_code).toBe('Ana');
+    const { data: former } = await organizer.api.from('promoter_code_history').select('promo_code').eq('promoter_id', anaId);
+    expect(former).toEqual([{ promo_code: 'ANA-2027' }]);
+  });
+
   it('shows a promoter’s numbers, chart table and links, and deactivates a link', async () => {
     const { user } = renderApp(`/dashboard/promoters/${anaId}`);
     expect(await screen.findByRole('heading', { name: 'Ana Lopez', level: 2 })).toBeInTheDocument();

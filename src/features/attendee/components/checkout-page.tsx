@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { DocumentTitle } from '@/components/document-title';
 import { Button } from '@/components/ui/button';
 import { TextField } from '@/components/ui/field';
 import { paths } from '@/config/paths';
@@ -35,7 +36,7 @@ function Checkout({ event }: { event: PublicEvent }) {
 
   return (
     <div className="att-checkout">
-      <title>{`Checkout: ${event.name}`}</title>
+      <DocumentTitle title={`Checkout: ${event.name}`} />
       <h1>Checkout</h1>
       <EventHeader name={event.name} startsAt={event.starts_at} endsAt={event.ends_at} venue={event.venue} headingLevel={2} />
       {salesClosed(event) ? (

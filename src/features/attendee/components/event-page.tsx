@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
+import { DocumentTitle } from '@/components/document-title';
 import { Button } from '@/components/ui/button';
 import { paths } from '@/config/paths';
 import { salesClosed, ticketsAvailable, type PublicEvent } from '../api/get-public-event';
@@ -62,7 +63,7 @@ function EventDetails({ event }: { event: PublicEvent }) {
 
   return (
     <article className="att-event">
-      <title>{event.name}</title>
+      <DocumentTitle title={event.name} />
       <EventHeader name={event.name} startsAt={event.starts_at} endsAt={event.ends_at} venue={event.venue} />
       {event.description ? <p className="att-event-description">{event.description}</p> : null}
 

@@ -1,3 +1,4 @@
+import { DocumentTitle } from '@/components/document-title';
 import { loadOrder } from '../lib/order-storage';
 import { formatEventTime } from '../lib/format';
 import { OrderLines } from './order-lines';
@@ -19,7 +20,7 @@ export function OrderConfirmationPage({ slug, reference }: { slug: string; refer
     return (
       <main className="att-page">
         <section className="att-state" aria-labelledby="order-heading">
-          <title>{heading}</title>
+          <DocumentTitle title={heading} />
           <h1 id="order-heading">{heading}</h1>
           <p>
             {validReference
@@ -36,7 +37,7 @@ export function OrderConfirmationPage({ slug, reference }: { slug: string; refer
   return (
     <main className="att-page">
       <section className="att-confirmation" aria-labelledby="order-heading">
-        <title>{`Order ${order.reference} confirmed`}</title>
+        <DocumentTitle title={`Order ${order.reference} confirmed`} />
         <h1 id="order-heading">Thank you, your order is confirmed</h1>
         <p className="att-reference">
           Order reference <strong data-testid="order-reference">{order.reference}</strong>

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
+import { DocumentTitle } from '@/components/document-title';
 import { NotFoundPage } from '@/components/not-found-page';
 import { PanelError } from '@/components/ui/error-boundary';
 import { Skeleton } from '@/components/ui/skeleton';
@@ -24,7 +25,7 @@ export function EventSkeleton() {
 export function EventNotFound() {
   return (
     <>
-      <title>Event not found</title>
+      <DocumentTitle title="Event not found" />
       <NotFoundPage
         title="Event not found"
         message="This event does not exist or is not open to the public. Please check the link you followed."

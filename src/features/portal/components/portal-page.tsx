@@ -1,5 +1,6 @@
 import { lazy, Suspense, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
+import { DocumentTitle } from '@/components/document-title';
 import { NotFoundPage } from '@/components/not-found-page';
 import QrCode from '@/components/qr-code';
 import { Button } from '@/components/ui/button';
@@ -35,7 +36,7 @@ export function fillDays(series: PortalDay[], from: string, to: string): { day: 
 export function PortalNotFound() {
   return (
     <>
-      <title>Portal link not working</title>
+      <DocumentTitle title="Portal link not working" />
       <NotFoundPage
         title="This portal link does not work"
         message="It may have been replaced by a new link or turned off by the organizer. Ask them for your current portal link."
@@ -109,7 +110,7 @@ export function PortalPage({ secret }: { secret: string }) {
   const data = view.data;
   return (
     <main className="portal-page">
-      <title>{`${data.promoter_name} · ${data.organization_name}`}</title>
+      <DocumentTitle title={`${data.promoter_name} · ${data.organization_name}`} />
       <header className="portal-header">
         <h1>{data.promoter_name}</h1>
         <p className="muted">

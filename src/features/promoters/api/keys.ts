@@ -14,5 +14,7 @@ export const promoterKeys = {
     [...promoterKeys.detail(organizationId, promoterId), 'timeseries', from, to] as const,
   links: (organizationId: string, promoterId: string) => [...promoterKeys.detail(organizationId, promoterId), 'links'] as const,
   portal: (organizationId: string, promoterId: string) => [...promoterKeys.detail(organizationId, promoterId), 'portal'] as const,
-  codeAvailability: (organizationId: string, code: string) => [...promoterKeys.organization(organizationId), 'code', code.toLowerCase()] as const,
+  /** Availability of a code for one promoter (its own former codes are free to it), or for a new one (null). */
+  codeAvailability: (organizationId: string, code: string, promoterId: string | null) =>
+    [...promoterKeys.organization(organizationId), 'code', code.toLowerCase(), promoterId] as const,
 };

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useState } from 'react';
 import { Link } from 'react-router-dom';
+import { DocumentTitle } from '@/components/document-title';
 import { Button } from '@/components/ui/button';
 import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Skeleton, SkeletonList } from '@/components/ui/skeleton';
@@ -35,7 +36,18 @@ interface Props {
 }
 
 /** Everything about one promoter: numbers for the range, chart, links, groups, edit, delete. */
-export function PromoterDetail({ organizationId, currency, promoterId, filters, events, groups, backTo, onDeleted, onGroupsChanged }: Props) {
+export function PromoterDetail(props: Props) {
+  const promoter = usePromoter(props.organizationId, props.promoterId);
+  // The tab names the open promoter (its route has no title of its own).
+  return (
+    <>
+      <DocumentTitle title={promoter.data?.name ?? 'Promoters'} />
+      <PromoterPanel {...props} />
+    </>
+  );
+}
+
+function PromoterPanel({ organizationId, currency, promoterId, filters, events, groups, backTo, onDeleted, onGroupsChanged }: Props) {
   const promoter = usePromoter(organizationId, promoterId);
   // The same rows as the leaderboard (unfiltered by search/group), so both stay in step.
   const performance = usePromoterPerformance(organizationId, { from: filters.from, to: filters.to, groupId: null, search: '' });

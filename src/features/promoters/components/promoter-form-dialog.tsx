@@ -49,7 +49,7 @@ function PromoterForm({ organizationId, onClose, promoter, events = [], groups =
   const promoCode = codeEdited ? code : suggestPromoCode(name);
   const debouncedCode = useDebouncedValue(promoCode.trim(), 300);
   const unchanged = promoter !== undefined && debouncedCode.toLowerCase() === promoter.promo_code.toLowerCase();
-  const availability = usePromoCodeAvailability(organizationId, debouncedCode, !unchanged);
+  const availability = usePromoCodeAvailability(organizationId, debouncedCode, promoter?.id ?? null, !unchanged);
   const wellFormed = PROMO_CODE_PATTERN.test(promoCode.trim());
 
   let codeMessage: string | undefined;
