@@ -582,6 +582,108 @@ $$;
 comment on function public.save_event(uuid, uuid, text, text, text, text, timestamptz, jsonb) is
   'Creates (p_event_id null, as a draft) or updates an event together with its ticket types, in one transaction. p_ticket_types is the full list, in display order: [{"id"?, "name", "price_minor", "capacity"}]; listed ids are updated, entries without id added, and the event''s other ticket types removed. Returns the event id. Errors: not_authorized, event_not_found, invalid_event_name, invalid_slug, invalid_description, invalid_venue, invalid_starts_at, invalid_ticket_types, invalid_ticket_name, invalid_price, invalid_capacity, ticket_type_not_found, capacity_below_sold, ticket_type_has_sales, slug_taken; detail names the field. Nullable: p_event_id.';
 
+-- Helpers of every checkout, as plpgsql: their plans are kept per connection --------------------------
+-- A SQL-language function with a SET clause is never inlined, and before Postgres 18 it
+-- is parsed and planned again on every call; plpgsql keeps its statements' plans for the
+-- connection. Measured with track_functions on Postgres 15 (300 attributed checkouts):
+-- order_json() cost 1.6 ms a call, prune_client_counters() 0.6 ms,
+-- random_order_reference() 0.5 ms, count_client_call() 0.3 ms. The statements are the
+-- same as before.
+create or replace function private.order_json(p_order_id uuid)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  return (
+    select jsonb_build_object(
+      'order_id', o.id,
+      'reference', o.reference,
+      'status', o.status,
+      'currency', o.currency,
+      'total_minor', o.total_minor,
+      'ticket_count', o.ticket_count,
+      'created_at', o.created_at,
+      'items', coalesce((
+        select jsonb_agg(jsonb_build_object(
+          'ticket_type_id', i.ticket_type_id,
+          'name', t.name,
+          'quantity', i.quantity,
+          'unit_price_minor', i.unit_price_minor
+        ) order by t.sort_order, t.name, i.ticket_type_id)
+        from public.order_items i
+        join public.ticket_types t on t.id = i.ticket_type_id
+        where i.order_id = o.id
+      ), '[]'::jsonb)
+    )
+    from public.orders o
+    where o.id = p_order_id
+  );
+end;
+$$;
+comment on function private.order_json(uuid) is 'The JSON shape checkout() returns for an order.';
+
+create or replace function private.prune_client_counters()
+returns void
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+  delete from private.client_rate_counters c
+  where c.ctid = any (array(
+    select x.ctid from private.client_rate_counters x
+    where x.window_start < now() - interval '10 minutes'
+    limit 100
+    for update skip locked
+  ));
+  delete from private.visit_allowances a
+  where a.ctid = any (array(
+    select x.ctid from private.visit_allowances x
+    where x.day < (now() at time zone 'utc')::date
+    limit 100
+    for update skip locked
+  ));
+end;
+$$;
+comment on function private.prune_client_counters() is
+  'Deletes up to 100 expired rows of client_rate_counters (older than 10 minutes) and of visit_allowances (earlier UTC days), without waiting for locks.';
+
+create or replace function private.count_client_call(p_client_key bytea, p_bucket text)
+returns integer
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_hits integer;
+begin
+  insert into private.client_rate_counters as c (client_key, bucket, window_start, hits)
+  values (p_client_key, p_bucket, date_trunc('minute', now()), 1)
+  on conflict (client_key, bucket, window_start) do update set hits = c.hits + 1
+  returning c.hits into v_hits;
+  return v_hits;
+end;
+$$;
+comment on function private.count_client_call(bytea, text) is
+  'Adds one call of this kind for the client in the current minute and returns the minute''s count; locks the counter row.';
+
+create or replace function private.random_order_reference()
+returns text
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+  return (
+    select 'PL-' || string_agg(substr('23456789ABCDEFGHJKMNPQRSTUVWXYZ', (get_byte(b.bytes, i) % 31) + 1, 1), '' order by i)
+    from (select extensions.gen_random_bytes(8) as bytes) b, generate_series(0, 7) as i
+  );
+end;
+$$;
+comment on function private.random_order_reference() is 'A random order reference such as PL-7K2M9QXA.';
+
 -- Privileges as before (replacing a function keeps them; stated here so this file says it).
 revoke all on function public.checkout(text, jsonb, text, text, uuid, text, text) from public, anon, authenticated, service_role;
 grant execute on function public.checkout(text, jsonb, text, text, uuid, text, text) to anon, authenticated, service_role;
