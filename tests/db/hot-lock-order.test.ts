@@ -134,3 +134,25 @@ describe.skipIf(!process.env.DATABASE_URL)('one hot ticket type on parallel conn
     },
   );
 });
+
+/**
+ * Every checkout calls these helpers. As SQL-language functions with a SET clause they
+ * were never inlined and (before Postgres 18) parsed and planned on every call, about a
+ * tenth of a checkout's database time; plpgsql keeps their plans per connection.
+ */
+describe('the helpers of every checkout', () => {
+  it('are plpgsql, so their plans are kept per connection', async () => {
+    const { rows } = await testDb.db.query<{ name: string; language: string }>(
+      `select p.proname as name, l.lanname as language from pg_proc p
+       join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
+       where n.nspname = 'private' and p.proname = any ($1::text[]) order by 1`,
+      [['count_client_call', 'order_json', 'prune_client_counters', 'random_order_reference']],
+    );
+    expect(rows).toEqual([
+      { name: 'count_client_call', language: 'plpgsql' },
+      { name: 'order_json', language: 'plpgsql' },
+      { name: 'prune_client_counters', language: 'plpgsql' },
+      { name: 'random_order_reference', language: 'plpgsql' },
+    ]);
+  });
+});
