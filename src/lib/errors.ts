@@ -76,6 +76,7 @@ export const DATABASE_SENTENCES: Record<ErrorCode, Sentence> = {
     if (detail.available <= 0) return `Sorry, ${detail.name} is sold out. Please choose another ticket type.`;
     return `Sorry, only ${tickets(detail.available)} of ${detail.name} ${detail.available === 1 ? 'is' : 'are'} left. Please choose fewer tickets.`;
   },
+  price_changed: 'The price of a ticket changed while you were ordering, and nothing was charged. Please check the new price and order again.',
   invalid_items: 'Your ticket selection could not be read. Please go back to the event page and choose your tickets again.',
   invalid_quantity: `You can buy between 1 and ${maxTicketsPerType} tickets of each type, and at most ${maxTicketsPerOrder} tickets in one order.`,
   invalid_buyer_name: 'Please enter your name (up to 200 characters).',

@@ -368,16 +368,32 @@ async function runConcurrently(paramsList: unknown[][]): Promise<string[]> {
 
 /**
  * The hot on-sale path (Postgres: real row locks): every buyer of one ticket type
- * passes its row, the lock that guarantees no overselling.
+ * passes its row, the lock that guarantees no overselling. Checkout takes it last, so a
+ * buyer waiting for it has already written everything else, and the row is held only
+ * for its own update and the commit.
  */
 describe.runIf(process.env.DATABASE_URL)('checkout on a hot ticket type', () => {
-  it('refuses with sold_out and writes nothing when the last tickets go while it waits for the ticket type', async () => {
+  async function hotTicketType(capacity: number): Promise<string> {
     const ticketTypeId = randomUUID();
     await testDb.db.query(
       `insert into public.ticket_types (id, organization_id, event_id, name, price_minor, capacity, sold, sort_order)
-       values ($1, $2, $3, 'Hot', 1000, 3, 0, 9)`,
-      [ticketTypeId, ids.orgA, ids.events.aLive],
+       values ($1, $2, $3, 'Hot', 1000, $4, 0, 9)`,
+      [ticketTypeId, ids.orgA, ids.events.aLive, capacity],
     );
+    return ticketTypeId;
+  }
+
+  /**
+   * `change` runs in an open transaction holding the ticket type's row; a buyer checks
+   * out meanwhile (with an attribution token, so the attribution, rollups and broadcast
+   * are written too). `whileWaiting` sees the buyer blocked on the row; then `change`
+   * commits and the buyer's outcome is returned.
+   */
+  async function buyWhileHeld(
+    ticketTypeId: string,
+    change: string,
+    whileWaiting: (buyerPid: number, admin: pg.Client) => Promise<void> = async () => {},
+  ): Promise<{ outcome: string; key: string }> {
     const [holder, buyer, admin] = await Promise.all(
       [0, 1, 2].map(async () => {
         const client = new pg.Client({ connectionString: testDb.databaseUrl });
@@ -389,12 +405,11 @@ describe.runIf(process.env.DATABASE_URL)('checkout on a hot ticket type', () => 
     try {
       await buyer.query('begin');
       await buyer.query("select set_config('role', 'anon', true), set_config('request.jwt.claims', $1, true)", [JSON.stringify(claimsOf(anonymous))]);
-      // With an attribution token, so the attribution, rollups and broadcast are written too.
       const token = (await buyer.query<{ token: string }>('select public.track_promoter_visit($1, $2, $3::uuid) as token', [slugs.aLive, 'MAYA', randomUUID()])).rows[0].token;
       expect(token).toBeTruthy();
       const buyerPid = (await buyer.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
       await holder.query('begin');
-      await holder.query('update public.ticket_types set sold = capacity where id = $1', [ticketTypeId]);
+      await holder.query(change, [ticketTypeId]);
       const purchase = buyer.query(checkoutSql, checkoutParams({ items: [{ ticket_type_id: ticketTypeId, quantity: 1 }], key, token })).then(
         async () => {
           await buyer.query('commit');
@@ -411,16 +426,50 @@ describe.runIf(process.env.DATABASE_URL)('checkout on a hot ticket type', () => 
         if (rows[0].blocked) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
+      await whileWaiting(buyerPid, admin);
       await holder.query('commit');
-      expect(await purchase).toBe('sold_out');
+      return { outcome: await purchase, key };
     } finally {
       await Promise.all([holder, buyer, admin].map((c) => c.end()));
     }
-    const { rows } = await testDb.db.query<{ orders: number; sold: number }>(
-      `select (select count(*)::int from public.orders where idempotency_key = $2) as orders,
-              (select sold from public.ticket_types where id = $1) as sold`,
-      [ticketTypeId, key],
-    );
-    expect(rows[0]).toEqual({ orders: 0, sold: 3 });
+  }
+
+  const written = async (ticketTypeId: string, key: string) =>
+    (
+      await testDb.db.query<{ orders: number; sold: number }>(
+        `select (select count(*)::int from public.orders where idempotency_key = $2) as orders,
+                (select sold from public.ticket_types where id = $1) as sold`,
+        [ticketTypeId, key],
+      )
+    ).rows[0];
+
+  it('has written the order, its items, the attribution and the rollups when it waits for the ticket type', async () => {
+    const ticketTypeId = await hotTicketType(100);
+    const { outcome, key } = await buyWhileHeld(ticketTypeId, 'update public.ticket_types set sold = sold where id = $1', async (pid, admin) => {
+      const { rows } = await admin.query<{ name: string }>(
+        `select distinct c.oid::regclass::text as name from pg_locks l join pg_class c on c.oid = l.relation
+         where l.pid = $1 and l.granted and l.mode = 'RowExclusiveLock' and c.relkind in ('r', 'p')`,
+        [pid],
+      );
+      expect(rows.map((r) => r.name)).toEqual(
+        expect.arrayContaining(['orders', 'order_items', 'attributions', 'private.event_stats', 'private.promoter_daily_stats', 'private.promoter_totals']),
+      );
+    });
+    expect(outcome).toBe('ok');
+    expect(await written(ticketTypeId, key)).toEqual({ orders: 1, sold: 1 });
+  });
+
+  it('refuses with price_changed and writes nothing when the price changes while it waits for the ticket type', async () => {
+    const ticketTypeId = await hotTicketType(100);
+    const { outcome, key } = await buyWhileHeld(ticketTypeId, 'update public.ticket_types set price_minor = 1500 where id = $1');
+    expect(outcome).toBe('price_changed');
+    expect(await written(ticketTypeId, key)).toEqual({ orders: 0, sold: 0 });
+  });
+
+  it('refuses with sold_out and writes nothing when the last tickets go while it waits for the ticket type', async () => {
+    const ticketTypeId = await hotTicketType(3);
+    const { outcome, key } = await buyWhileHeld(ticketTypeId, 'update public.ticket_types set sold = capacity where id = $1');
+    expect(outcome).toBe('sold_out');
+    expect(await written(ticketTypeId, key)).toEqual({ orders: 0, sold: 3 });
   });
 });

@@ -81,11 +81,11 @@ export function useCheckout() {
   const queryClient = useQueryClient();
   return useMutation<CheckoutResult, CheckoutFailure, CheckoutInput>({
     mutationFn: checkout,
-    // An order changes what is left, and a sold_out refusal means the page's counts are
-    // stale. Other refusals keep the page as it is, so their sentence stays in view
+    // An order changes what is left, and a sold_out or price_changed refusal means the
+    // page's counts or prices are stale. Other refusals keep the page as it is, so their sentence stays in view
     // (refetching a cancelled event would replace the checkout by "not found").
     onSettled: (_data, error, input) => {
-      if (!error || error.code === 'sold_out' || error.code === 'ticket_type_not_found') {
+      if (!error || error.code === 'sold_out' || error.code === 'price_changed' || error.code === 'ticket_type_not_found') {
         return queryClient.invalidateQueries({ queryKey: attendeeKeys.event(input.eventSlug) });
       }
     },
