@@ -5,6 +5,7 @@ import { App } from '@/app/app';
 import { startEarlyEventRequest } from '@/features/attendee/api/early-event-request';
 import { createQueryClient } from '@/lib/query-client';
 import '@/styles/global.css';
+import '@/styles/event-hero.css';
 
 // Before anything renders: the event page's data, in parallel with the page's code.
 startEarlyEventRequest(window.location.pathname);

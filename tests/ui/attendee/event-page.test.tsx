@@ -2,6 +2,7 @@ import { screen, within } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { admin, network, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
 import { createEvent, createOrganization, type Fixture } from './fixtures';
+import { PRERENDERED_EVENT_ID } from '@/features/attendee/lib/prerendered-event';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 vi.mock('@/lib/public-api', () => import('../support/spa-client'));
@@ -140,5 +141,55 @@ describe('the public event page', () => {
     reachable = true;
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Lantern Walk' })).toBeInTheDocument();
+  });
+
+  it("keeps the host's static hero until the page shows the event, then swaps it out in the same commit", async () => {
+    const event = await createEvent(admin(), fixture, { name: 'Static Hero Night' });
+    // What the host writes before the app's root (edge/event-preview.ts).
+    const hero = () => document.getElementById(PRERENDERED_EVENT_ID);
+    const install = () => {
+      const element = document.createElement('main');
+      element.id = PRERENDERED_EVENT_ID;
+      element.className = 'att-page att-prerendered';
+      element.setAttribute('aria-hidden', 'true');
+      element.innerHTML = '<h1 class="att-event-name">Static Hero Night</h1>';
+      document.body.prepend(element);
+    };
+    install();
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    network.fetch = async (input, init) => {
+      await held;
+      return fetch(input, init);
+    };
+    // Any moment at which both the static hero and the page's own heading were in the document.
+    let bothShown = false;
+    const observer = new MutationObserver(() => {
+      if (hero() && screen.queryAllByRole('heading', { level: 1, name: 'Static Hero Night' }).length > 0) bothShown = true;
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+    try {
+      const view = renderAttendee(`/events/${event.slug}`);
+      expect(screen.getByRole('status', { name: 'Loading event' })).toBeInTheDocument();
+      expect(hero()).not.toBeNull();
+      release();
+      const heading = await screen.findByRole('heading', { level: 1, name: 'Static Hero Night' });
+      expect(hero()).toBeNull();
+      expect(heading.closest('.att-prerendered')).toBeNull();
+      expect(bothShown).toBe(false);
+      view.unmount();
+
+      // The not-found page replaces it as well.
+      network.fetch = fetch;
+      install();
+      renderAttendee('/events/no-such-event-here');
+      expect(await screen.findByRole('heading', { level: 1, name: 'Event not found' })).toBeInTheDocument();
+      expect(hero()).toBeNull();
+    } finally {
+      observer.disconnect();
+      hero()?.remove();
+    }
   });
 });
