@@ -1,4 +1,6 @@
-import { screen, within } from '@testing-library/react';
+import { render, screen, within } from '@testing-library/react';
+import { MemoryRouter } from 'react-router-dom';
+import { RouteErrorBoundary } from '@/app/routes/route-error';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { admin, network, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
 import { createEvent, createOrganization, type Fixture } from './fixtures';
@@ -191,5 +193,45 @@ describe('the public event page', () => {
       observer.disconnect();
       hero()?.remove();
     }
+  });
+
+  it('takes the static hero away when the page fails to render or is left before the event arrives', async () => {
+    const install = () => {
+      const element = document.createElement('main');
+      element.id = PRERENDERED_EVENT_ID;
+      element.setAttribute('aria-hidden', 'true');
+      document.body.prepend(element);
+    };
+    const hero = () => document.getElementById(PRERENDERED_EVENT_ID);
+    // A page whose chunk failed: the route's error page must not stay hidden behind it.
+    install();
+    const Broken = () => {
+      throw new Error('chunk failed to load');
+    };
+    // React reports the caught error on the console, as it should; not this test's subject.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const reported = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const broken = render(
+      <MemoryRouter>
+        <RouteErrorBoundary resetKey="/events/x">
+          <Broken />
+        </RouteErrorBoundary>
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole('heading', { name: 'Something went wrong' })).toBeInTheDocument();
+    expect(hero()).toBeNull();
+    broken.unmount();
+    warn.mockRestore();
+    reported.mockRestore();
+
+    // Left while the event is still loading.
+    const event = await createEvent(admin(), fixture, { name: 'Left Early' });
+    install();
+    network.fetch = () => new Promise<Response>(() => {});
+    const view = renderAttendee(`/events/${event.slug}`);
+    expect(screen.getByRole('status', { name: 'Loading event' })).toBeInTheDocument();
+    expect(hero()).not.toBeNull();
+    view.unmount();
+    expect(hero()).toBeNull();
   });
 });

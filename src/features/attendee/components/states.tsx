@@ -66,11 +66,13 @@ export function WithPublicEvent({
 }) {
   const event = usePublicEvent(slug);
   // The host's static hero stays until this renders the page, its not-found or its error
-  // state, and goes in the same commit (before paint), so the swap never shows.
+  // state, and goes in the same commit (before paint), so the swap never shows. Leaving
+  // before that removes it too: it hides the app's root while it is there.
   const settled = !event.isPending;
   useLayoutEffect(() => {
     if (settled) removePrerenderedEvent();
   }, [settled]);
+  useLayoutEffect(() => removePrerenderedEvent, []);
   if (event.isPending) return <EventSkeleton />;
   if (event.isError) return <LoadError error={event.error} onRetry={() => void event.refetch()} />;
   if (event.data === null) return notFound;
