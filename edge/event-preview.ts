@@ -17,7 +17,10 @@
  * are the same for every promoter's link.
  */
 import { z } from 'zod';
+import { PRERENDERED_EVENT_ID } from '../src/features/attendee/lib/prerendered-event.ts';
 import { eventSlugPattern } from '../src/lib/database.types.ts';
+
+export { PRERENDERED_EVENT_ID };
 
 export interface EventPreviewEnv {
   /** The Supabase project's API URL (the emulator's own URL locally). */
@@ -53,6 +56,14 @@ const DEFAULT_SITE_NAME = 'Promoter Links';
 export const MAX_TITLE_LENGTH = 90;
 export const MAX_DESCRIPTION_LENGTH = 200;
 const MAX_VENUE_LENGTH = 80;
+/**
+ * Bounds of the static hero. Name and venue: the database's own limits (200), so the hero
+ * shows what the page shows. The description: enough to fill a phone's first screen;
+ * the app writes the rest when it takes over.
+ */
+export const MAX_HERO_NAME_LENGTH = 200;
+export const MAX_HERO_VENUE_LENGTH = 200;
+export const MAX_HERO_DESCRIPTION_LENGTH = 1000;
 
 /** `/events/<slug>` with an optional trailing slash; the checkout and order pages are not previews. */
 const EVENT_PATH = /^\/events\/([^/]+)\/?$/;
@@ -78,11 +89,12 @@ export interface PreviewEvent {
   description: string;
   venue: string;
   startsAt: string;
+  endsAt?: string;
   imageUrl?: string;
 }
 
 /** The columns read: the public ones the attendee page shows. */
-const PREVIEW_COLUMNS = 'slug,name,description,venue,starts_at';
+const PREVIEW_COLUMNS = 'slug,name,description,venue,starts_at,ends_at';
 
 const eventRow = z.object({
   slug: z.string(),
@@ -90,6 +102,7 @@ const eventRow = z.object({
   description: z.string().nullable(),
   venue: z.string().nullable(),
   starts_at: z.string(),
+  ends_at: z.string().nullable().optional(),
 });
 
 /**
@@ -112,7 +125,7 @@ export async function readPreviewEvent(slug: string, env: EventPreviewEnv): Prom
     const rows = z.array(eventRow).safeParse(await response.json());
     const row = rows.success ? rows.data[0] : undefined;
     if (!row) return undefined;
-    return { slug: row.slug, name: row.name, description: row.description ?? '', venue: row.venue ?? '', startsAt: row.starts_at };
+    return { slug: row.slug, name: row.name, description: row.description ?? '', venue: row.venue ?? '', startsAt: row.starts_at, ...(row.ends_at ? { endsAt: row.ends_at } : {}) };
   };
   // The race also covers a fetch that ignores its signal.
   const timedOut = new Promise<undefined>((resolve) => {
@@ -199,12 +212,80 @@ export function previewTags(event: PreviewEvent, canonicalUrl: string, env: Pick
   return tags.join('\n    ');
 }
 
+/**
+ * The event's time as the page shows it ("Saturday 18 July 2026 at 20:00 – …"), in the
+ * configured zone and language; empty when the date cannot be read.
+ */
+export function formatHeroTime(event: Pick<PreviewEvent, 'startsAt' | 'endsAt'>, env: Pick<EventPreviewEnv, 'timeZone' | 'locale'>): string {
+  const start = new Date(event.startsAt);
+  if (Number.isNaN(start.getTime())) return '';
+  const end = event.endsAt ? new Date(event.endsAt) : undefined;
+  const options: Intl.DateTimeFormatOptions = { dateStyle: 'full', timeStyle: 'short', timeZone: env.timeZone ?? 'UTC' };
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat(env.locale ?? 'en-GB', options);
+  } catch {
+    format = new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' });
+  }
+  return end && !Number.isNaN(end.getTime()) && end >= start ? format.formatRange(start, end) : format.format(start);
+}
+
+/**
+ * Text kept as the page writes it (line breaks stay: the description is shown with
+ * `white-space: pre-line`), control characters other than line breaks and tabs dropped, and at
+ * most `max` user-perceived characters, cut at a word with an ellipsis.
+ */
+function boundText(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+  const parts = Array.from(graphemes.segment(clean), (segment) => segment.segment);
+  if (parts.length <= max) return clean;
+  const cut = parts.slice(0, max - 1).join('');
+  const space = cut.search(/\s\S*$/);
+  const kept = space >= cut.length * 0.6 ? cut.slice(0, space) : cut;
+  return `${kept.replace(/[\s.,;:!?·–—-]+$/u, '')}…`;
+}
+
+/**
+ * The event's hero as static markup: the same elements and classes the event page renders
+ * first (its styles are in the app's first stylesheet), every value escaped and bounded.
+ * Marked `aria-hidden`: the app's own page, which replaces it, is what assistive
+ * technology reads.
+ */
+export function heroMarkup(event: PreviewEvent, env: Pick<EventPreviewEnv, 'timeZone' | 'locale'>): string {
+  const time = formatHeroTime(event, env);
+  const venue = boundText(event.venue, MAX_HERO_VENUE_LENGTH).trim();
+  const description = boundText(event.description, MAX_HERO_DESCRIPTION_LENGTH);
+  return [
+    `<main id="${PRERENDERED_EVENT_ID}" class="att-page att-prerendered" aria-hidden="true">`,
+    '<article class="att-event"><header class="att-event-header">',
+    `<h1 class="att-event-name">${escapeHtml(boundText(event.name, MAX_HERO_NAME_LENGTH))}</h1>`,
+    time ? `<p class="att-event-meta"><time datetime="${escapeHtml(event.startsAt)}">${escapeHtml(time)}</time></p>` : '',
+    venue ? `<p class="att-event-meta">${escapeHtml(venue)}</p>` : '',
+    '</header>',
+    description.trim() ? `<p class="att-event-description">${escapeHtml(description)}</p>` : '',
+    '</article></main>',
+  ].join('');
+}
+
+/** The app's mount point; the hero goes right before it. */
+const ROOT = /<div\s+id=["']root["'][^>]*>/i;
+/** A hero of a previous rendering, replaced rather than repeated. */
+const PREVIOUS_HERO = new RegExp(`\\s*<main id="${PRERENDERED_EVENT_ID}"[\\s\\S]*?</main>`, 'g');
+
+/** The page with the event's hero before the app's root; the page unchanged when it has no root. */
+export function withHero(html: string, event: PreviewEvent, env: Pick<EventPreviewEnv, 'timeZone' | 'locale'>): string {
+  const page = html.replace(PREVIOUS_HERO, '');
+  // A replacement function: a `$` in the event's text is not a replacement pattern.
+  return ROOT.test(page) ? page.replace(ROOT, (root) => `${heroMarkup(event, env)}\n    ${root}`) : page;
+}
+
 const TITLE = /<title>[\s\S]*?<\/title>/i;
 const DESCRIPTION = /<meta\s+name=["']description["'][^>]*>/i;
 /** Tags of a previous rendering or of the template, replaced rather than repeated. */
 const PREVIEW_TAG = /\s*<meta\s+(?:property=["']og:|name=["']twitter:)[^>]*>|\s*<link\s+rel=["']canonical["'][^>]*>/gi;
 
-/** The page with the event's title, description and preview tags in its head. */
+/** The page with the event's title, description and preview tags in its head, and its hero. */
 export function withPreview(html: string, event: PreviewEvent, canonicalUrl: string, env: Pick<EventPreviewEnv, 'siteName' | 'timeZone' | 'locale'>): string {
   const siteName = env.siteName ?? DEFAULT_SITE_NAME;
   const title = `<title>${escapeHtml(`${clip(event.name, MAX_TITLE_LENGTH)} · ${siteName}`)}</title>`;
@@ -213,7 +294,8 @@ export function withPreview(html: string, event: PreviewEvent, canonicalUrl: str
   let page = html.replace(PREVIEW_TAG, '');
   page = TITLE.test(page) ? page.replace(TITLE, () => title) : page.replace(/<\/head>/i, () => `  ${title}\n  </head>`);
   page = DESCRIPTION.test(page) ? page.replace(DESCRIPTION, () => description) : page.replace(/<\/head>/i, () => `  ${description}\n  </head>`);
-  return page.replace(/<\/head>/i, () => `  ${previewTags(event, canonicalUrl, env)}\n  </head>`);
+  page = page.replace(/<\/head>/i, () => `  ${previewTags(event, canonicalUrl, env)}\n  </head>`);
+  return withHero(page, event, env);
 }
 
 /** The event page's address without the promoter or any other parameter. */

@@ -3,11 +3,16 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { App } from '@/app/app';
 import { startEarlyEventRequest } from '@/features/attendee/api/early-event-request';
+import { removePrerenderedEvent } from '@/features/attendee/lib/prerendered-event';
 import { createQueryClient } from '@/lib/query-client';
 import '@/styles/global.css';
+import '@/styles/event-hero.css';
 
 // Before anything renders: the event page's data, in parallel with the page's code.
 startEarlyEventRequest(window.location.pathname);
+// The event page's static hero (written by the host) hides the app's root until the page
+// replaces it; going back or forward before that leaves it behind.
+window.addEventListener('popstate', () => removePrerenderedEvent(), { once: true });
 
 const container = document.getElementById('root');
 if (!container) throw new Error('The page has no #root element.');

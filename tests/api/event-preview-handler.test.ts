@@ -8,7 +8,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   MAX_DESCRIPTION_LENGTH,
+  MAX_HERO_DESCRIPTION_LENGTH,
+  MAX_HERO_NAME_LENGTH,
+  MAX_HERO_VENUE_LENGTH,
   MAX_TITLE_LENGTH,
+  PRERENDERED_EVENT_ID,
   clip,
   eventSlugOf,
   handleEventPreview,
@@ -39,6 +43,7 @@ interface Row {
   description: string | null;
   venue: string | null;
   starts_at: string;
+  ends_at?: string | null;
 }
 
 const summerParty: Row = {
@@ -49,8 +54,8 @@ const summerParty: Row = {
   starts_at: '2026-07-18T20:00:00Z',
 };
 
-function page(headers: Record<string, string> = {}): Response {
-  return new Response(TEMPLATE, {
+function page(headers: Record<string, string> = {}, body = TEMPLATE): Response {
+  return new Response(body, {
     status: 200,
     headers: { 'Content-Type': 'text/html; charset=utf-8', ETag: '"template"', 'Content-Security-Policy': "default-src 'self'", ...headers },
   });
@@ -120,7 +125,7 @@ describe('an event page', () => {
     expect(address.origin + address.pathname).toBe('https://project.supabase.co/rest/v1/events');
     expect(address.searchParams.get('slug')).toBe('eq.summer-party');
     expect(address.searchParams.get('status')).toBe('eq.published');
-    expect(address.searchParams.get('select')).toBe('slug,name,description,venue,starts_at');
+    expect(address.searchParams.get('select')).toBe('slug,name,description,venue,starts_at,ends_at');
     const headers = new Headers(init?.headers);
     expect(headers.get('apikey')).toBe(ANON_KEY);
     expect(headers.get('authorization')).toBe(`Bearer ${ANON_KEY}`);
@@ -176,6 +181,91 @@ describe('an event page', () => {
       env(api([{ ...summerParty, venue: '', description: null }])),
     );
     expect(parse(await response.text()).og('description')).toBe('Sat, 18 Jul 2026, 20:00 UTC');
+  });
+});
+
+describe("the event's hero", () => {
+  const hero = (doc: ReturnType<typeof parse>) => doc.document.getElementById(PRERENDERED_EVENT_ID);
+
+  it('is written as static markup right before the app root: name, time, venue and description, as the page shows them', async () => {
+    const response = await handleEventPreview(
+      new Request(`${SITE}/events/summer-party?promoter=ADA1`),
+      env(api([{ ...summerParty, ends_at: '2026-07-19T02:00:00Z' }])),
+    );
+    const doc = parse(await response.text());
+    const element = hero(doc);
+    expect(element?.tagName).toBe('MAIN');
+    expect(element?.className).toBe('att-page att-prerendered');
+    // Right before the root, outside it: React replaces the root's content, not this.
+    expect(element?.nextElementSibling?.id).toBe('root');
+    expect(doc.document.getElementById('root')?.childElementCount).toBe(0);
+    // The app's page is what assistive technology reads; this is a picture of it.
+    expect(element?.getAttribute('aria-hidden')).toBe('true');
+    expect(element?.querySelector('h1.att-event-name')?.textContent).toBe('Summer Party');
+    const time = element?.querySelector('.att-event-meta time');
+    expect(time?.getAttribute('datetime')).toBe(summerParty.starts_at);
+    // The page's own format (dateStyle full, timeStyle short, a range with the end), in the
+    // configured zone and language (UTC and en-GB by default).
+    expect(time?.textContent).toBe(
+      new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: 'UTC' }).formatRange(
+        new Date(summerParty.starts_at),
+        new Date('2026-07-19T02:00:00Z'),
+      ),
+    );
+    expect(time?.textContent).toMatch(/^Saturday,? 18 July 2026/);
+    expect([...(element?.querySelectorAll('.att-event-meta') ?? [])].map((p) => p.textContent)).toContain('The Warehouse');
+    // Line breaks kept: the page shows the description with `white-space: pre-line`.
+    expect(element?.querySelector('.att-event-description')?.textContent).toBe(summerParty.description);
+  });
+
+  it('leaves out the venue and description the event does not have, and is not written for an unknown event', async () => {
+    const bare = await handleEventPreview(new Request(`${SITE}/events/summer-party`), env(api([{ ...summerParty, venue: null, description: '' }])));
+    const element = hero(parse(await bare.text()));
+    expect(element?.querySelectorAll('.att-event-meta')).toHaveLength(1);
+    expect(element?.querySelector('.att-event-description')).toBeNull();
+    const unknown = await handleEventPreview(new Request(`${SITE}/events/summer-party`), env(api([])));
+    expect(hero(parse(await unknown.text()))).toBeNull();
+  });
+
+  it('is not written into a page without the app root, and is replaced, not repeated, in a page that has one', async () => {
+    const noRoot = TEMPLATE.replace('<div id="root"></div>', '');
+    const plain = await handleEventPreview(new Request(`${SITE}/events/summer-party`), env(api([summerParty]), { next: async () => page({}, noRoot) }));
+    expect(hero(parse(await plain.text()))).toBeNull();
+    const first = await (await handleEventPreview(new Request(`${SITE}/events/summer-party`), env(api([summerParty])))).text();
+    const again = await handleEventPreview(
+      new Request(`${SITE}/events/summer-party`),
+      env(api([{ ...summerParty, name: 'Winter Party' }]), { next: async () => page({}, first) }),
+    );
+    const doc = parse(await again.text());
+    expect(doc.document.querySelectorAll(`#${PRERENDERED_EVENT_ID}`)).toHaveLength(1);
+    expect(hero(doc)?.querySelector('h1')?.textContent).toBe('Winter Party');
+  });
+
+  it('writes every value as text and keeps within its bounds', async () => {
+    const hostile: Row = {
+      slug: 'summer-party',
+      name: `</h1></main><script>alert("x")</script> Tom & Jerry's $& $1 `.repeat(8),
+      description: `"><script>alert(1)</script> <img src=x onerror=alert(2)>\r\nR&B\u0000 & 'soul' `.repeat(30),
+      venue: `Club "<b>Nord</b>" & Co `.repeat(10),
+      starts_at: '2026-07-18T20:00:00Z',
+    };
+    const html = await (await handleEventPreview(new Request(`${SITE}/events/summer-party`), env(api([hostile])))).text();
+    const doc = parse(html);
+    expect(doc.document.querySelectorAll('script')).toHaveLength(1);
+    expect(doc.document.querySelectorAll('img, b')).toHaveLength(0);
+    expect(html).not.toContain('<script>alert');
+    const element = hero(doc)!;
+    const name = element.querySelector('h1')?.textContent ?? '';
+    const venue = element.querySelectorAll('.att-event-meta')[1]?.textContent ?? '';
+    const description = element.querySelector('.att-event-description')?.textContent ?? '';
+    expect(graphemeCount(name)).toBeLessThanOrEqual(MAX_HERO_NAME_LENGTH);
+    expect(name).toMatch(/^<\/h1><\/main><script>alert\("x"\)<\/script> Tom & Jerry's \$& \$1 .*…$/);
+    expect(graphemeCount(venue)).toBeLessThanOrEqual(MAX_HERO_VENUE_LENGTH);
+    expect(venue).toMatch(/^Club "<b>Nord<\/b>" & Co .*…$/);
+    expect(graphemeCount(description)).toBeLessThanOrEqual(MAX_HERO_DESCRIPTION_LENGTH);
+    expect(description).toMatch(/^"><script>alert\(1\)<\/script> <img src=x onerror=alert\(2\)>\nR&B & 'soul' [\s\S]*…$/);
+    // Control characters are dropped, line breaks normalised.
+    expect(description.includes('\u0000') || description.includes('\r')).toBe(false);
   });
 });
 

@@ -109,9 +109,15 @@ describe('a published event', () => {
     expect(meta(html, 'name', 'description')).toBe(meta(html, 'property', 'og:description'));
     expect(html).toContain('<title>Summer &quot;Party&quot; &lt;script&gt;alert(1)&lt;/script&gt; &amp; Friends · Promoter Links</title>');
     expect(html).not.toContain('<script>alert');
+    // The event's hero as static markup right before the app's root, every value escaped.
+    const hero = /<main id="prerendered-event"[^>]*>[\s\S]*?<\/main>\s*(?=<div id="root"><\/div>)/.exec(html)?.[0] ?? '';
+    expect(hero).toContain('<h1 class="att-event-name">Summer &quot;Party&quot; &lt;script&gt;alert(1)&lt;/script&gt; &amp; Friends</h1>');
+    expect(hero).toContain('<time datetime="2026-07-18T20:00:00+00:00">');
+    expect(hero).toContain('<p class="att-event-meta">The Warehouse</p>');
+    expect(hero).toContain('<p class="att-event-description">Three floors of house.\nDoors at eight.</p>');
     // The rest is the app's page.
     expect(html).toContain('<div id="root"></div>');
-    expect(html.replace(/\s*<meta (property="og:|name="twitter:)[^>]*>|\s*<link rel="canonical"[^>]*>/g, '')).toBe(
+    expect(html.replace(hero, '').replace(/\s*<meta (property="og:|name="twitter:)[^>]*>|\s*<link rel="canonical"[^>]*>/g, '')).toBe(
       indexHtml
         .replace(/<title>.*<\/title>/, html.match(/<title>.*<\/title>/)?.[0] ?? '')
         .replace(/<meta name="description"[^>]*>/, html.match(/<meta name="description"[^>]*>/)?.[0] ?? ''),

@@ -1,5 +1,6 @@
 import { Component, type ErrorInfo, type ReactNode } from 'react';
 import { NotFoundPage } from '@/components/not-found-page';
+import { removePrerenderedEvent } from '@/features/attendee/lib/prerendered-event';
 
 interface Props {
   children: ReactNode;
@@ -22,6 +23,8 @@ export class RouteErrorBoundary extends Component<Props, { failed: boolean }> {
   componentDidCatch(error: unknown, info: ErrorInfo) {
     // Kept visible to developers; the user sees the fallback page instead.
     console.warn('Page failed to render', error, info.componentStack);
+    // The event page's static hero hides the root; the fallback must show.
+    removePrerenderedEvent();
   }
 
   componentDidUpdate(previous: Props) {

@@ -1,7 +1,10 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import { MemoryRouter } from 'react-router-dom';
+import { RouteErrorBoundary } from '@/app/routes/route-error';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { admin, network, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
 import { createEvent, createOrganization, type Fixture } from './fixtures';
+import { PRERENDERED_EVENT_ID } from '@/features/attendee/lib/prerendered-event';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 vi.mock('@/lib/public-api', () => import('../support/spa-client'));
@@ -141,5 +144,95 @@ describe('the public event page', () => {
     reachable = true;
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Lantern Walk' })).toBeInTheDocument();
+  });
+
+  it("keeps the host's static hero until the page shows the event, then swaps it out in the same commit", async () => {
+    const event = await createEvent(admin(), fixture, { name: 'Static Hero Night' });
+    // What the host writes before the app's root (edge/event-preview.ts).
+    const hero = () => document.getElementById(PRERENDERED_EVENT_ID);
+    const install = () => {
+      const element = document.createElement('main');
+      element.id = PRERENDERED_EVENT_ID;
+      element.className = 'att-page att-prerendered';
+      element.setAttribute('aria-hidden', 'true');
+      element.innerHTML = '<h1 class="att-event-name">Static Hero Night</h1>';
+      document.body.prepend(element);
+    };
+    install();
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    network.fetch = async (input, init) => {
+      await held;
+      return fetch(input, init);
+    };
+    // Any moment at which both the static hero and the page's own heading were in the document.
+    let bothShown = false;
+    const observer = new MutationObserver(() => {
+      if (hero() && screen.queryAllByRole('heading', { level: 1, name: 'Static Hero Night' }).length > 0) bothShown = true;
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+    try {
+      const view = renderAttendee(`/events/${event.slug}`);
+      expect(screen.getByRole('status', { name: 'Loading event' })).toBeInTheDocument();
+      expect(hero()).not.toBeNull();
+      release();
+      const heading = await screen.findByRole('heading', { level: 1, name: 'Static Hero Night' });
+      expect(hero()).toBeNull();
+      expect(heading.closest('.att-prerendered')).toBeNull();
+      expect(bothShown).toBe(false);
+      view.unmount();
+
+      // The not-found page replaces it as well.
+      network.fetch = fetch;
+      install();
+      renderAttendee('/events/no-such-event-here');
+      expect(await screen.findByRole('heading', { level: 1, name: 'Event not found' })).toBeInTheDocument();
+      expect(hero()).toBeNull();
+    } finally {
+      observer.disconnect();
+      hero()?.remove();
+    }
+  });
+
+  it('takes the static hero away when the page fails to render or is left before the event arrives', async () => {
+    const install = () => {
+      const element = document.createElement('main');
+      element.id = PRERENDERED_EVENT_ID;
+      element.setAttribute('aria-hidden', 'true');
+      document.body.prepend(element);
+    };
+    const hero = () => document.getElementById(PRERENDERED_EVENT_ID);
+    // A page whose chunk failed: the route's error page must not stay hidden behind it.
+    install();
+    const Broken = () => {
+      throw new Error('chunk failed to load');
+    };
+    // React reports the caught error on the console, as it should; not this test's subject.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const reported = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const broken = render(
+      <MemoryRouter>
+        <RouteErrorBoundary resetKey="/events/x">
+          <Broken />
+        </RouteErrorBoundary>
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole('heading', { name: 'Something went wrong' })).toBeInTheDocument();
+    expect(hero()).toBeNull();
+    broken.unmount();
+    warn.mockRestore();
+    reported.mockRestore();
+
+    // Left while the event is still loading.
+    const event = await createEvent(admin(), fixture, { name: 'Left Early' });
+    install();
+    network.fetch = () => new Promise<Response>(() => {});
+    const view = renderAttendee(`/events/${event.slug}`);
+    expect(screen.getByRole('status', { name: 'Loading event' })).toBeInTheDocument();
+    expect(hero()).not.toBeNull();
+    view.unmount();
+    expect(hero()).toBeNull();
   });
 });

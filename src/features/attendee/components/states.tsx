@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useLayoutEffect, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { DocumentTitle } from '@/components/document-title';
 import { NotFoundPage } from '@/components/not-found-page';
@@ -6,6 +6,7 @@ import { PanelError } from '@/components/ui/error-boundary';
 import { Skeleton } from '@/components/ui/skeleton';
 import { paths } from '@/config/paths';
 import { usePublicEvent, type PublicEvent } from '../api/get-public-event';
+import { removePrerenderedEvent } from '../lib/prerendered-event';
 
 /** Placeholder blocks shaped like the event page while it loads. */
 export function EventSkeleton() {
@@ -65,6 +66,14 @@ export function WithPublicEvent({
   children: (event: PublicEvent) => ReactNode;
 }) {
   const event = usePublicEvent(slug);
+  // The host's static hero stays until this renders the page, its not-found or its error
+  // state, and goes in the same commit (before paint), so the swap never shows. Leaving
+  // before that removes it too: it hides the app's root while it is there.
+  const settled = !event.isPending;
+  useLayoutEffect(() => {
+    if (settled) removePrerenderedEvent();
+  }, [settled]);
+  useLayoutEffect(() => removePrerenderedEvent, []);
   if (event.isPending) return <EventSkeleton />;
   if (event.isError) return <LoadError error={event.error} onRetry={() => void event.refetch()} />;
   if (event.data === null) return notFound;
