@@ -61,9 +61,20 @@ export default tseslint.config(
   })),
   {
     // The emulator stays in small, separately testable functions, as the services it
-    // stands in for are split. Realtime and the type generator are still being split.
+    // stands in for are split.
     files: ['supabase/emulator/**/*.ts'],
-    ignores: ['supabase/emulator/realtime/**', 'supabase/emulator/generate-types.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 150 }] },
+  },
+  {
+    // The same bound for the SPA and the edge handler. Three panels are still over it
+    // until their loading and error states are reworked (one mechanism for all panels).
+    files: ['src/**/*.{ts,tsx}', 'edge/**/*.ts'],
+    ignores: [
+      'src/lib/database.types.ts',
+      'src/features/attendee/components/checkout-page.tsx',
+      'src/features/orders/components/orders-page.tsx',
+      'src/features/promoters/components/promoter-list.tsx',
+    ],
     rules: { 'max-lines-per-function': ['error', { max: 150 }] },
   },
 );

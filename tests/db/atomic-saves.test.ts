@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, inRollback, serviceRole, type Session } from './support/personas.ts';
+import { anonymous, inRollback, serviceRole, type PersonaTx } from './support/personas.ts';
 import { Racer } from './support/race.ts';
 import { buildWorld, checkout, checkoutParams, checkoutSql, ids, people, slugs } from './support/world.ts';
 
@@ -84,7 +84,7 @@ function savePromoterParams(input: PromoterInput = {}): unknown[] {
   ];
 }
 
-const count = (s: Session, sql: string, params: unknown[] = []) => s.value<number>(`select count(*)::int from (${sql}) q`, params);
+const count = (s: PersonaTx, sql: string, params: unknown[] = []) => s.value<number>(`select count(*)::int from (${sql}) q`, params);
 const detail = (error: { detail?: string }) => JSON.parse(error.detail ?? '{}') as Record<string, unknown>;
 
 describe('save_event', () => {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, inRollback, type Persona, type Session } from './support/personas.ts';
+import { anonymous, inRollback, type Persona, type PersonaTx } from './support/personas.ts';
 import { Racer, type Outcome } from './support/race.ts';
 import { buildWorld, ids, people, slugs, type CheckoutResult } from './support/world.ts';
 
@@ -37,12 +37,12 @@ const checkoutParams = ({ slug = slugs.aLive, token = null, code = null }: Buy =
   code,
 ];
 
-async function buy(s: Session, args: Buy = {}): Promise<CheckoutResult> {
+async function buy(s: PersonaTx, args: Buy = {}): Promise<CheckoutResult> {
   await s.as(anonymous);
   return s.value<CheckoutResult>(checkoutSql, checkoutParams(args));
 }
 
-async function visit(s: Session, slug: string, code: string, source: 'link' | 'qr' = 'link', session = randomUUID()): Promise<string> {
+async function visit(s: PersonaTx, slug: string, code: string, source: 'link' | 'qr' = 'link', session = randomUUID()): Promise<string> {
   await s.as(anonymous);
   const token = await s.value<string | null>('select public.track_promoter_visit($1, $2, $3::uuid, $4) as token', [slug, code, session, source]);
   expect(token).toBeTruthy();
@@ -50,17 +50,17 @@ async function visit(s: Session, slug: string, code: string, source: 'link' | 'q
 }
 
 /** Moves a visit back in time, as if it had happened `days` days ago. */
-async function ageVisit(s: Session, token: string, days: number): Promise<void> {
+async function ageVisit(s: PersonaTx, token: string, days: number): Promise<void> {
   await s.asOwner();
   await s.rows(`update public.promoter_visits set visited_at = now() - make_interval(secs => $2::float8 * 86400) where token = $1`, [token, days]);
 }
 
-async function settings(s: Session, days: number | null, referralCodes = false, persona: Persona = people.ownerA): Promise<void> {
+async function settings(s: PersonaTx, days: number | null, referralCodes = false, persona: Persona = people.ownerA): Promise<void> {
   await s.as(persona);
   await s.rows('select public.set_attribution_settings($1, $2, $3)', [ids.orgA, days, referralCodes]);
 }
 
-async function outcomeOf(s: Session, orderId: string) {
+async function outcomeOf(s: PersonaTx, orderId: string) {
   await s.asOwner();
   return s.one<{ outcome: string; promoter_id: string | null; source: string | null }>(
     `select o.attribution_outcome as outcome, a.promoter_id, a.source::text as source
@@ -69,7 +69,7 @@ async function outcomeOf(s: Session, orderId: string) {
   );
 }
 
-async function fromAddress(s: Session, address: string): Promise<void> {
+async function fromAddress(s: PersonaTx, address: string): Promise<void> {
   await s.rows("select set_config('request.headers', $1, true)", [JSON.stringify({ 'cf-connecting-ip': address, 'x-forwarded-for': address })]);
 }
 

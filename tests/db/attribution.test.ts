@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, inRollback, type Persona, type Session } from './support/personas.ts';
+import { anonymous, inRollback, type Persona, type PersonaTx } from './support/personas.ts';
 import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
 
 let testDb: TestDatabase;
@@ -15,7 +15,7 @@ afterAll(async () => {
   await testDb?.close();
 });
 
-const attributionOf = async (s: Session, orderId: string) => {
+const attributionOf = async (s: PersonaTx, orderId: string) => {
   await s.asOwner();
   const rows = await s.rows<{ promoter_id: string; event_id: string; visit_id: string }>(
     'select promoter_id, event_id, visit_id from public.attributions where order_id = $1',
@@ -24,7 +24,7 @@ const attributionOf = async (s: Session, orderId: string) => {
   return rows[0] ?? null;
 };
 
-async function deletePromoter(s: Session, promoterId: string, promoCode: string): Promise<void> {
+async function deletePromoter(s: PersonaTx, promoterId: string, promoCode: string): Promise<void> {
   await s.as(people.ownerA);
   const request = await s.value<{ token: string }>('select public.request_promoter_deletion($1)', [promoterId]);
   await s.rows('select public.confirm_promoter_deletion($1, $2, $3)', [promoterId, request.token, promoCode]);
@@ -209,7 +209,7 @@ describe('attribution rules', () => {
 });
 
 describe('realtime', () => {
-  const messages = (s: Session) =>
+  const messages = (s: PersonaTx) =>
     s.rows<{ topic: string; event: string; private: boolean; payload: Record<string, unknown> }>(
       // All messages of one transaction share inserted_at; order them by kind.
       `select topic, event, private, payload from realtime.messages
@@ -217,7 +217,7 @@ describe('realtime', () => {
     );
 
   /** The organization's current topic, org:<id>:<key> (its key changes when a member leaves). */
-  const topicOf = (s: Session, organizationId: string) =>
+  const topicOf = (s: PersonaTx, organizationId: string) =>
     s.value<string>(
       `select 'org:' || organization_id || ':' || topic_key from private.organization_topics where organization_id = $1`,
       [organizationId],
@@ -266,7 +266,7 @@ describe('realtime', () => {
 
   // Mirrors how Realtime authorizes a private channel join: insert a probe message, then
   // read it back as the user with realtime.topic set.
-  const canJoin = async (s: Session, persona: Persona, topic: string) => {
+  const canJoin = async (s: PersonaTx, persona: Persona, topic: string) => {
     await s.asOwner();
     const id = await s.value<string>(`insert into realtime.messages (topic, extension) values ($1, 'broadcast') returning id`, [topic]);
     await s.as(persona);
@@ -299,13 +299,13 @@ describe('realtime', () => {
  * (the address of the connection) and an x-forwarded-for whose first entries the client
  * wrote itself.
  */
-async function fromAddress(s: Session, address: string, clientWritten = '10.9.8.7'): Promise<void> {
+async function fromAddress(s: PersonaTx, address: string, clientWritten = '10.9.8.7'): Promise<void> {
   const headers = { 'cf-connecting-ip': address, 'x-forwarded-for': `${clientWritten}, ${address}` };
   await s.rows("select set_config('request.headers', $1, true)", [JSON.stringify(headers)]);
 }
 
 /** Counts as the owner, then goes back to acting as `persona`. */
-async function visitsOf(s: Session, promoterId: string, persona: Persona = anonymous): Promise<number> {
+async function visitsOf(s: PersonaTx, promoterId: string, persona: Persona = anonymous): Promise<number> {
   await s.asOwner();
   const n = await s.value<number>('select count(*)::int from public.promoter_visits where promoter_id = $1', [promoterId]);
   await s.as(persona);

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, inRollback, type Persona, type Session } from './support/personas.ts';
+import { anonymous, inRollback, type Persona, type PersonaTx } from './support/personas.ts';
 import { Racer } from './support/race.ts';
 import { buildWorld, ids, people } from './support/world.ts';
 
@@ -63,9 +63,9 @@ const saveEventParams = (slug: string, organizationId = ids.orgA) => [
 const savePromoterSql = 'select public.save_promoter($1, $2, $3, $4, null, null, null, $5::uuid[], $6::uuid[], $7) as id';
 
 const detail = (error: { detail?: string }) => JSON.parse(error.detail ?? '{}') as Record<string, unknown>;
-const promoterCount = (s: Session, organizationId = ids.orgA) =>
+const promoterCount = (s: PersonaTx, organizationId = ids.orgA) =>
   s.value<number>('select count(*)::int from public.promoters where organization_id = $1', [organizationId]);
-const linksOf = (s: Session, eventId: string) =>
+const linksOf = (s: PersonaTx, eventId: string) =>
   s.rows<{ promoter_id: string; active: boolean }>('select promoter_id, active from public.event_promoters where event_id = $1 order by promoter_id', [eventId]);
 
 describe('active on all future events', () => {

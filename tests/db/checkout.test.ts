@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, claimsOf, inRollback, Session } from './support/personas.ts';
+import { anonymous, claimsOf, inRollback, PersonaTx } from './support/personas.ts';
 import { buildWorld, checkout, checkoutParams, checkoutSql, ids, people, slugs, type CheckoutArgs, type CheckoutResult } from './support/world.ts';
 
 let testDb: TestDatabase;
@@ -16,9 +16,9 @@ afterAll(async () => {
   await testDb?.close();
 });
 
-const sold = (s: Session, ticketTypeId: string) =>
+const sold = (s: PersonaTx, ticketTypeId: string) =>
   s.value<number>('select sold from public.ticket_types where id = $1', [ticketTypeId]);
-const orderCount = (s: Session) => s.value<number>('select count(*)::int from public.orders');
+const orderCount = (s: PersonaTx) => s.value<number>('select count(*)::int from public.orders');
 
 /** Checks as the anonymous attendee that the checkout is refused with the given code and writes nothing. */
 async function expectRefused(args: CheckoutArgs, message: string): Promise<void> {
@@ -229,7 +229,7 @@ describe('checkout', () => {
 });
 
 /** As PostgREST passes the gateway's headers: the caller's address in cf-connecting-ip. */
-async function fromAddress(s: Session, address: string): Promise<void> {
+async function fromAddress(s: PersonaTx, address: string): Promise<void> {
   await s.rows("select set_config('request.headers', $1, true)", [JSON.stringify({ 'cf-connecting-ip': address, 'x-forwarded-for': address })]);
 }
 
@@ -282,7 +282,7 @@ describe('checkout bounds', () => {
 });
 
 describe('checkout under concurrency', () => {
-  const lastTickets = (setup: (s: Session) => Promise<void>) => testDb.db.transaction((tx) => setup(new Session(tx)));
+  const lastTickets = (setup: (s: PersonaTx) => Promise<void>) => testDb.db.transaction((tx) => setup(new PersonaTx(tx)));
 
   it('never oversells the last tickets when many buyers check out at once', async () => {
     // A dedicated ticket type with 5 seats left; 12 buyers want 1 each.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, inRollback, type Session } from './support/personas.ts';
+import { anonymous, inRollback, type PersonaTx } from './support/personas.ts';
 import { Racer, type Outcome } from './support/race.ts';
 import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
 
@@ -17,12 +17,12 @@ afterAll(async () => {
 });
 
 const maya = ids.promoters.maya;
-const request = (s: Session, promoterId = maya) =>
+const request = (s: PersonaTx, promoterId = maya) =>
   s.value<{ token: string; expires_at: string }>('select public.request_promoter_deletion($1) as r', [promoterId]);
 const confirmSql = 'select public.confirm_promoter_deletion($1, $2, $3) as r';
 
 /** Two attributed sales for Maya, so there is history to remove. */
-async function mayaWithHistory(s: Session): Promise<string[]> {
+async function mayaWithHistory(s: PersonaTx): Promise<string[]> {
   await s.as(anonymous);
   const orders: string[] = [];
   for (const quantity of [1, 2]) {
@@ -32,7 +32,7 @@ async function mayaWithHistory(s: Session): Promise<string[]> {
   return orders;
 }
 
-const countFor = (s: Session, table: string, column = 'promoter_id') =>
+const countFor = (s: PersonaTx, table: string, column = 'promoter_id') =>
   s.value<number>(`select count(*)::int from public.${table} where ${column} = $1`, [maya]);
 
 describe('promoter deletion', () => {

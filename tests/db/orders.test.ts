@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, committedAs, inRollback, type Persona, type Session } from './support/personas.ts';
+import { anonymous, committedAs, inRollback, type Persona, type PersonaTx } from './support/personas.ts';
 import { Racer } from './support/race.ts';
 import { buildWorld, checkout, checkoutParams, checkoutSql, ids, people, slugs, track } from './support/world.ts';
 
@@ -71,7 +71,7 @@ function listParams(args: ListArgs = {}, organizationId = ids.orgA): unknown[] {
   ];
 }
 
-const list = (s: Session, args: ListArgs = {}) => s.rows<ListedOrder>(listSql, listParams(args));
+const list = (s: PersonaTx, args: ListArgs = {}) => s.rows<ListedOrder>(listSql, listParams(args));
 
 interface Detail {
   id: string;
@@ -85,10 +85,10 @@ interface Detail {
   can_refund: boolean;
 }
 
-const detail = (s: Session, orderId: string) => s.value<Detail>('select public.order_detail($1) as detail', [orderId]);
+const detail = (s: PersonaTx, orderId: string) => s.value<Detail>('select public.order_detail($1) as detail', [orderId]);
 
 /** Four orders with distinct times: two via Maya (one refunded), one via Jonas, one unattributed on another event. */
-async function placeOrders(s: Session) {
+async function placeOrders(s: PersonaTx) {
   await s.as(anonymous);
   const maya = await track(s, slugs.aLive, 'MAYA', randomUUID());
   const jonas = await track(s, slugs.aLive, 'Jonas10', randomUUID());

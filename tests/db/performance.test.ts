@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, inRollback, type Persona, type Session } from './support/personas.ts';
+import { anonymous, inRollback, type Persona, type PersonaTx } from './support/personas.ts';
 import { expectRollupsMatchRawData } from './support/rollups.ts';
 import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
 
@@ -19,7 +19,7 @@ afterAll(async () => {
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** Maya: 2 visits, 2 paid orders (3 + 1 General); Jonas: 1 visit, a refunded order; plus a sale without promoter. */
-async function scenario(s: Session): Promise<void> {
+async function scenario(s: PersonaTx): Promise<void> {
   await s.as(anonymous);
   const mayaToken = await track(s, slugs.aLive, 'MAYA', randomUUID());
   await track(s, slugs.aLive, 'MAYA', randomUUID());
@@ -231,7 +231,7 @@ describe('who may read the figures', () => {
  * tokens, refunds of a third of the orders and a promoter deletion: every path that
  * changes the rollups.
  */
-async function buildHistory(s: Session): Promise<void> {
+async function buildHistory(s: PersonaTx): Promise<void> {
   await s.asOwner();
   await s.rows('select setseed(0.25)');
   // Thirty days of backdated visits and orders, written in bulk like an import.

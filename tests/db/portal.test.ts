@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, inRollback, type Persona, type Session } from './support/personas.ts';
+import { anonymous, inRollback, type Persona, type PersonaTx } from './support/personas.ts';
 import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
 
 let testDb: TestDatabase;
@@ -54,19 +54,19 @@ interface PortalView {
   events: PortalEvent[];
 }
 
-const rotate = (s: Session, promoterId = maya) => s.value<Rotated>('select public.rotate_promoter_portal($1) as r', [promoterId]);
-const disable = (s: Session, promoterId = maya) => s.value<unknown>('select public.disable_promoter_portal($1) as r', [promoterId]);
-const view = (s: Session, secret: string) => s.value<PortalView | null>('select public.portal_view($1) as v', [secret]);
+const rotate = (s: PersonaTx, promoterId = maya) => s.value<Rotated>('select public.rotate_promoter_portal($1) as r', [promoterId]);
+const disable = (s: PersonaTx, promoterId = maya) => s.value<unknown>('select public.disable_promoter_portal($1) as r', [promoterId]);
+const view = (s: PersonaTx, secret: string) => s.value<PortalView | null>('select public.portal_view($1) as v', [secret]);
 
 /** A secret of the right form that is no portal. */
 const straySecret = () => randomBytes(32).toString('base64url');
 
-async function fromAddress(s: Session, address: string): Promise<void> {
+async function fromAddress(s: PersonaTx, address: string): Promise<void> {
   await s.tx.query("select set_config('request.headers', $1, true)", [JSON.stringify({ 'cf-connecting-ip': address })]);
 }
 
-/** A live portal of Maya's, made by her organization's owner; the session is left as anon. */
-async function livePortal(s: Session): Promise<string> {
+/** A live portal of Maya's, made by her organization's owner; the transaction is left acting as anon. */
+async function livePortal(s: PersonaTx): Promise<string> {
   await s.as(ownerA);
   const { secret } = await rotate(s);
   await s.as(anonymous);
@@ -255,7 +255,7 @@ describe('portal_view', () => {
 });
 
 describe('live', () => {
-  const canJoin = async (s: Session, persona: Persona, topic: string) => {
+  const canJoin = async (s: PersonaTx, persona: Persona, topic: string) => {
     await s.asOwner();
     const id = await s.value<string>(`insert into realtime.messages (topic, extension) values ($1, 'broadcast') returning id`, [topic]);
     await s.as(persona);

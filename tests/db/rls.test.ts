@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, inRollback, serviceRole, Session, type Persona } from './support/personas.ts';
+import { anonymous, inRollback, serviceRole, PersonaTx, type Persona } from './support/personas.ts';
 import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
 
 let testDb: TestDatabase;
@@ -11,7 +11,7 @@ beforeAll(async () => {
   await buildWorld(testDb.db);
   // Sales in both organizations, one of them attributed, so every table has rows.
   await testDb.db.transaction(async (tx) => {
-    const s = new Session(tx);
+    const s = new PersonaTx(tx);
     await s.as(anonymous);
     const token = await track(s, slugs.aLive, 'MAYA', randomUUID());
     await checkout(s, { token });
@@ -27,7 +27,7 @@ afterAll(async () => {
 const { ownerA, adminA, memberA, ownerB, loner } = people;
 
 /** Rows the persona sees in a table, or the error code when it may not read it at all. */
-async function visible(s: Session, persona: Persona, table: string): Promise<number | string> {
+async function visible(s: PersonaTx, persona: Persona, table: string): Promise<number | string> {
   await s.as(persona);
   try {
     await s.tx.query('savepoint visible');

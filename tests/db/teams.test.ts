@@ -9,7 +9,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, inRollback, type Persona, type Session } from './support/personas.ts';
+import { anonymous, inRollback, type Persona, type PersonaTx } from './support/personas.ts';
 import { Racer } from './support/race.ts';
 import { buildWorld, ids, people } from './support/world.ts';
 
@@ -35,11 +35,11 @@ interface Invited {
 }
 
 const inviteSql = 'select public.invite_member($1, $2, $3) as invitation';
-const invite = (s: Session, email: string, role = 'member', org = ids.orgA) => s.value<Invited>(inviteSql, [org, email, role]);
-const preview = (s: Session, token: string) => s.value<Record<string, unknown> | null>('select public.invitation_preview($1) as preview', [token]);
+const invite = (s: PersonaTx, email: string, role = 'member', org = ids.orgA) => s.value<Invited>(inviteSql, [org, email, role]);
+const preview = (s: PersonaTx, token: string) => s.value<Record<string, unknown> | null>('select public.invitation_preview($1) as preview', [token]);
 const acceptSql = 'select public.accept_invitation($1) as accepted';
-const accept = (s: Session, token: string) => s.value<Record<string, unknown> | null>(acceptSql, [token]);
-const roleOf = async (s: Session, userId: string, org = ids.orgA) => {
+const accept = (s: PersonaTx, token: string) => s.value<Record<string, unknown> | null>(acceptSql, [token]);
+const roleOf = async (s: PersonaTx, userId: string, org = ids.orgA) => {
   await s.asOwner();
   const rows = await s.rows<{ role: string }>('select role::text from public.organization_members where organization_id = $1 and user_id = $2', [org, userId]);
   return rows[0]?.role ?? null;
@@ -49,7 +49,7 @@ const roleOf = async (s: Session, userId: string, org = ids.orgA) => {
 const strayToken = () => randomBytes(32).toString('base64url');
 
 /** As if the statements came through the API from this client address. */
-async function fromAddress(s: Session, address: string): Promise<void> {
+async function fromAddress(s: PersonaTx, address: string): Promise<void> {
   await s.tx.query("select set_config('request.headers', $1, true)", [JSON.stringify({ 'cf-connecting-ip': address })]);
 }
 

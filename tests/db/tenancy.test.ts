@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, claimsOf, inRollback, serviceRole, type PgError, type Persona, type Session } from './support/personas.ts';
+import { anonymous, claimsOf, inRollback, serviceRole, type PgError, type Persona, type PersonaTx } from './support/personas.ts';
 import { buildWorld, ids, people, slugs, track } from './support/world.ts';
 
 let testDb: TestDatabase;
@@ -158,7 +158,7 @@ describe('owners are changed and removed by owners only', () => {
   const remove = `delete from public.organization_members where organization_id = $1 and user_id = $2`;
 
   /** Makes ownerB a second owner of organization A (as the database owner). */
-  async function secondOwner(s: Session): Promise<void> {
+  async function secondOwner(s: PersonaTx): Promise<void> {
     await s.asOwner();
     await s.rows(`insert into public.organization_members (organization_id, user_id, role) values ($1, $2, 'owner')`, [ids.orgA, ownerB.userId]);
   }

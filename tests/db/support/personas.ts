@@ -40,7 +40,11 @@ export function claimsOf(persona: Persona): Record<string, unknown> {
   return claims;
 }
 
-export class Session {
+/**
+ * A transaction acting as a persona (not an auth session): the statements run with the
+ * role and claims last set by as(), or as the owner after asOwner().
+ */
+export class PersonaTx {
   constructor(readonly tx: Queryable) {}
 
   /** Switches to the persona for the following statements, like a PostgREST request. */
@@ -95,15 +99,15 @@ export class Session {
 }
 
 /** Runs fn in a transaction that is always rolled back. */
-export async function inRollback<T>(db: Database, fn: (session: Session) => Promise<T>): Promise<T> {
-  return db.transaction((tx) => fn(new Session(tx)), { rollback: true });
+export async function inRollback<T>(db: Database, fn: (personaTx: PersonaTx) => Promise<T>): Promise<T> {
+  return db.transaction((tx) => fn(new PersonaTx(tx)), { rollback: true });
 }
 
 /** Runs fn as the persona in a committed transaction (for effects other connections must see). */
-export async function committedAs<T>(db: Database, persona: Persona, fn: (session: Session) => Promise<T>): Promise<T> {
+export async function committedAs<T>(db: Database, persona: Persona, fn: (personaTx: PersonaTx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    const session = new Session(tx);
-    await session.as(persona);
-    return fn(session);
+    const personaTx = new PersonaTx(tx);
+    await personaTx.as(persona);
+    return fn(personaTx);
   });
 }

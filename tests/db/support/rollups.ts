@@ -5,14 +5,14 @@
  * The rebuild runs under a savepoint that is rolled back, so the live rollups stay.
  */
 import { expect } from 'vitest';
-import type { Session } from './personas.ts';
+import type { PersonaTx } from './personas.ts';
 
 const DAILY = 'organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders, visits, self_tickets, self_revenue_minor, self_orders';
 const EVENTS = 'event_id, shard, organization_id, tickets, revenue_minor, orders, attributed_tickets, attributed_revenue_minor, self_attributed_tickets, self_attributed_revenue_minor';
 const TOTALS = 'promoter_id, organization_id, tickets, revenue_minor, orders, visits, self_tickets, self_revenue_minor, self_orders';
 const NONZERO = 'tickets <> 0 or revenue_minor <> 0 or orders <> 0';
 
-export async function expectRollupsMatchRawData(s: Session): Promise<void> {
+export async function expectRollupsMatchRawData(s: PersonaTx): Promise<void> {
   await s.asOwner();
   await s.rows('savepoint rollup_check');
   try {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../../supabase/emulator/database.ts';
-import { Session, type Persona } from './personas.ts';
+import { PersonaTx, type Persona } from './personas.ts';
 
 const id = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
 
@@ -61,7 +61,7 @@ export const people = {
 
 export async function buildWorld(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
-    const s = new Session(tx);
+    const s = new PersonaTx(tx);
     for (const person of Object.values(people)) {
       await s.rows(
         `insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, created_at, updated_at)
@@ -160,10 +160,10 @@ export function checkoutParams(args: CheckoutArgs = {}): unknown[] {
   ];
 }
 
-export async function checkout(s: Session, args: CheckoutArgs = {}): Promise<CheckoutResult> {
+export async function checkout(s: PersonaTx, args: CheckoutArgs = {}): Promise<CheckoutResult> {
   return s.value<CheckoutResult>(checkoutSql, checkoutParams(args));
 }
 
-export async function track(s: Session, slug: string, code: string, sessionId: string): Promise<string | null> {
+export async function track(s: PersonaTx, slug: string, code: string, sessionId: string): Promise<string | null> {
   return s.value<string | null>('select public.track_promoter_visit($1, $2, $3::uuid) as token', [slug, code, sessionId]);
 }

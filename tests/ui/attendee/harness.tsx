@@ -10,13 +10,12 @@
  * Requests go through `network`, so a test can make the network misbehave.
  */
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClient } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
-import CheckoutRoute from '@/app/routes/public/checkout';
-import EventRoute from '@/app/routes/public/event';
-import OrderConfirmationRoute from '@/app/routes/public/order-confirmation';
+import type { ReactNode } from 'react';
+import { MemoryRouter, useLocation } from 'react-router-dom';
+import { App } from '@/app/app';
 import { ATTRIBUTION_COOKIE, ATTRIBUTION_DAYS_COOKIE, SESSION_COOKIE } from '@/features/attendee/lib/attendee-session';
 import type { Database } from '@/lib/database.types';
 import { spawnEmulator, stopEmulator, type EmulatorProcess } from '../support/emulator';
@@ -91,22 +90,22 @@ function LocationProbe() {
   return <output data-testid="location" hidden>{`${location.pathname}${location.search}`}</output>;
 }
 
-/** Renders the public routes at `path`, with a fresh QueryClient as every UI test gets. */
+/**
+ * Renders the SPA at `path` (the app's own route table and providers, as the page has
+ * them), with a fresh QueryClient as every UI test gets.
+ */
 export function renderAttendee(path: string) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  const user = userEvent.setup();
-  const view = render(
-    <QueryClientProvider client={queryClient}>
+  function TestRouter({ children }: { children: ReactNode }) {
+    return (
       <MemoryRouter initialEntries={[path]}>
-        <Routes>
-          <Route path="/events/:slug" element={<EventRoute />} />
-          <Route path="/events/:slug/checkout" element={<CheckoutRoute />} />
-          <Route path="/events/:slug/orders/:reference" element={<OrderConfirmationRoute />} />
-        </Routes>
+        {children}
         <LocationProbe />
       </MemoryRouter>
-    </QueryClientProvider>,
-  );
+    );
+  }
+  const user = userEvent.setup();
+  const view = render(<App router={TestRouter} queryClient={queryClient} />);
   const location = () => view.getByTestId('location').textContent ?? '';
   return { ...view, user, queryClient, location };
 }
