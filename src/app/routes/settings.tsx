@@ -1,6 +1,8 @@
+import { useSuspenseQuery } from '@tanstack/react-query';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { SkeletonList } from '@/components/ui/skeleton';
 import { useSession } from '@/features/auth/components/session-provider';
-import { useMembers } from '@/features/organizations/api/get-members';
+import { membersQueryOptions } from '@/features/organizations/api/get-members';
 import { AttributionSettingsPanel } from '@/features/organizations/components/attribution-settings-panel';
 import { useCurrentOrganization } from '@/features/organizations/components/organization-provider';
 import { PortalSettings } from '@/features/organizations/components/portal-settings';
@@ -10,8 +12,6 @@ export function SettingsRoute() {
   const organization = useCurrentOrganization();
   const session = useSession();
   const userId = session.status === 'signed-in' ? session.session.user.id : '';
-  const members = useMembers(organization.id);
-  const myRole = members.data?.find((member) => member.user_id === userId)?.role;
   return (
     <>
       <div className="page-header">
@@ -21,12 +21,21 @@ export function SettingsRoute() {
         <PanelErrorBoundary title="Attribution settings could not load">
           <AttributionSettingsPanel organization={organization} userId={userId} />
         </PanelErrorBoundary>
-        {members.data ? (
-          <PanelErrorBoundary title="Portal settings could not load">
-            <PortalSettings organizationId={organization.id} canEdit={myRole === 'owner' || myRole === 'admin'} />
-          </PanelErrorBoundary>
-        ) : null}
+        <PanelErrorBoundary
+          title="Portal settings could not load"
+          loading={<SkeletonList rows={2} label="Loading portal settings" />}
+          resetKeys={[organization.id]}
+        >
+          <PortalSettingsSection organizationId={organization.id} userId={userId} />
+        </PanelErrorBoundary>
       </div>
     </>
   );
+}
+
+/** The portal settings, editable by owners and admins. */
+function PortalSettingsSection({ organizationId, userId }: { organizationId: string; userId: string }) {
+  const members = useSuspenseQuery(membersQueryOptions(organizationId));
+  const myRole = members.data.find((member) => member.user_id === userId)?.role;
+  return <PortalSettings organizationId={organizationId} canEdit={myRole === 'owner' || myRole === 'admin'} />;
 }

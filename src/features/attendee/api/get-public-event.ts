@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import type { Tables } from '@/lib/database.types';
 import { publicApi } from '@/lib/public-api';
 import { PUBLIC_EVENT_COLUMNS, PUBLIC_TICKET_TYPE_COLUMNS, takeEarlyEventRows } from './early-event-request';
@@ -55,10 +55,6 @@ export function publicEventQueryOptions(slug: string) {
     queryKey: attendeeKeys.event(slug),
     queryFn: () => getPublicEvent(slug),
   });
-}
-
-export function usePublicEvent(slug: string) {
-  return useQuery(publicEventQueryOptions(slug));
 }
 
 /** Tickets still for sale of one type. */

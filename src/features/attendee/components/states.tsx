@@ -1,10 +1,11 @@
+import { useSuspenseQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { NotFoundPage } from '@/components/not-found-page';
-import { PanelError } from '@/components/ui/error-boundary';
+import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Skeleton } from '@/components/ui/skeleton';
 import { paths } from '@/config/paths';
-import { usePublicEvent, type PublicEvent } from '../api/get-public-event';
+import { publicEventQueryOptions, type PublicEvent } from '../api/get-public-event';
 
 /** Placeholder blocks shaped like the event page while it loads. */
 export function EventSkeleton() {
@@ -50,9 +51,26 @@ export function BackToEvent({ slug, children }: { slug: string; children: ReactN
 }
 
 /**
- * Loads the published event and renders `children` with it; while loading, on a load
- * error and for an unknown or unpublished event (`notFound`, the not-found page unless
- * given) it renders the matching state instead.
+ * The attendee pages' boundary: the event skeleton while suspense queries below load,
+ * the page's error with "Try again" (which fetches again) when they fail; starts afresh
+ * when `resetKeys` change.
+ */
+export function AttendeeBoundary({ resetKeys, children }: { resetKeys: readonly unknown[]; children: ReactNode }) {
+  return (
+    <PanelErrorBoundary
+      loading={<EventSkeleton />}
+      resetKeys={resetKeys}
+      renderError={({ error, retry }) => <LoadError error={error} onRetry={retry} />}
+    >
+      {children}
+    </PanelErrorBoundary>
+  );
+}
+
+/**
+ * Loads the published event and renders `children` with it; while loading and on a load
+ * error the attendee boundary's states, and for an unknown or unpublished event
+ * `notFound` (the not-found page unless given).
  */
 export function WithPublicEvent({
   slug,
@@ -63,9 +81,17 @@ export function WithPublicEvent({
   notFound?: ReactNode;
   children: (event: PublicEvent) => ReactNode;
 }) {
-  const event = usePublicEvent(slug);
-  if (event.isPending) return <EventSkeleton />;
-  if (event.isError) return <LoadError error={event.error} onRetry={() => void event.refetch()} />;
-  if (event.data === null) return notFound;
-  return <main className="att-page">{children(event.data)}</main>;
+  return (
+    <AttendeeBoundary resetKeys={[slug]}>
+      <PublicEventContent slug={slug} notFound={notFound}>
+        {children}
+      </PublicEventContent>
+    </AttendeeBoundary>
+  );
+}
+
+function PublicEventContent({ slug, notFound, children }: { slug: string; notFound: ReactNode; children: (event: PublicEvent) => ReactNode }) {
+  const { data: event } = useSuspenseQuery(publicEventQueryOptions(slug));
+  if (event === null) return notFound;
+  return <main className="att-page">{children(event)}</main>;
 }

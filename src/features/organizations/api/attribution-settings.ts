@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
-import { organizationSettingsKey, useOrganizationSettings, type OrganizationSettings } from './organization-settings';
+import { organizationSettingsKey, organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
 
 export interface AttributionSettings {
   /** null: "this browser session"; otherwise 1 to maxAttributionWindowDays days. */
@@ -13,9 +13,7 @@ const pick = ({ attribution_window_days, referral_code_at_checkout }: Organizati
   referral_code_at_checkout,
 });
 
-export function useAttributionSettings(organizationId: string) {
-  return useOrganizationSettings(organizationId, pick);
-}
+export const attributionSettingsQueryOptions = (organizationId: string) => organizationSettingsQueryOptions(organizationId, pick);
 
 export interface SaveAttributionSettingsInput extends AttributionSettings {
   organizationId: string;

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
-import { organizationSettingsKey, useOrganizationSettings, type OrganizationSettings } from './organization-settings';
+import { organizationSettingsKey, organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
 
 export interface PortalSettings {
   portal_show_revenue: boolean;
@@ -9,9 +9,7 @@ export interface PortalSettings {
 
 const pick = ({ portal_show_revenue, portal_show_rank }: OrganizationSettings): PortalSettings => ({ portal_show_revenue, portal_show_rank });
 
-export function usePortalSettings(organizationId: string) {
-  return useOrganizationSettings(organizationId, pick);
-}
+export const portalSettingsQueryOptions = (organizationId: string) => organizationSettingsQueryOptions(organizationId, pick);
 
 export interface PortalSettingsInput {
   organizationId: string;

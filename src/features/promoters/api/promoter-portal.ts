@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
 
@@ -28,9 +28,8 @@ export async function getPortalStatus(promoterId: string): Promise<PortalStatus>
   return toStatus(data);
 }
 
-export function usePortalStatus(organizationId: string, promoterId: string) {
-  return useQuery({ queryKey: promoterKeys.portal(organizationId, promoterId), queryFn: () => getPortalStatus(promoterId) });
-}
+export const portalStatusQueryOptions = (organizationId: string, promoterId: string) =>
+  queryOptions({ queryKey: promoterKeys.portal(organizationId, promoterId), queryFn: () => getPortalStatus(promoterId) });
 
 /** Draws a new portal secret; the previous link stops working at once. */
 export async function rotatePortal(promoterId: string): Promise<RotatedPortal> {
