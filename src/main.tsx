@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { App } from '@/app/app';
+import { reportCaughtError } from '@/components/ui/error-boundary';
 import { startEarlyEventRequest } from '@/features/attendee/api/early-event-request';
 import { createQueryClient } from '@/lib/query-client';
 import '@/styles/global.css';
@@ -12,7 +13,7 @@ startEarlyEventRequest(window.location.pathname);
 const container = document.getElementById('root');
 if (!container) throw new Error('The page has no #root element.');
 
-createRoot(container).render(
+createRoot(container, { onCaughtError: reportCaughtError }).render(
   <StrictMode>
     <App router={BrowserRouter} queryClient={createQueryClient()} />
   </StrictMode>,

@@ -9,6 +9,12 @@ export type MutationHookOptions<TData, TVariables, TOnMutateResult = unknown> = 
   'mutationFn'
 >;
 
+/** The options of a hook whose mutation is the API function `F` (its data and its one argument). */
+export type MutationOptionsOf<F extends (...args: never[]) => Promise<unknown>> = MutationHookOptions<
+  Awaited<ReturnType<F>>,
+  Parameters<F> extends [] ? void : Parameters<F>[0]
+>;
+
 /**
  * The caller's options with the hook's own cache work first: `update` (invalidation, cache
  * writes) runs and is awaited on success, then the caller's `onSuccess`, so a caller that
@@ -23,6 +29,24 @@ export function withCacheUpdate<TData, TVariables, TOnMutateResult>(
     onSuccess: async (...args) => {
       await update(args[0], args[1]);
       await options.onSuccess?.(...args);
+    },
+  };
+}
+
+/**
+ * Like withCacheUpdate, for cache work that must happen whether the write succeeded or was
+ * refused (the list then shows things as they are now): `update` runs on settle, then the
+ * caller's `onSettled`.
+ */
+export function withSettledCacheUpdate<TData, TVariables, TOnMutateResult>(
+  options: MutationHookOptions<TData, TVariables, TOnMutateResult>,
+  update: (variables: TVariables) => Promise<unknown> | unknown,
+): MutationHookOptions<TData, TVariables, TOnMutateResult> {
+  return {
+    ...options,
+    onSettled: async (...args) => {
+      await update(args[2]);
+      await options.onSettled?.(...args);
     },
   };
 }

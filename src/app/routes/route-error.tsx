@@ -1,4 +1,4 @@
-import { Component, type ErrorInfo, type ReactNode } from 'react';
+import { Component, type ReactNode } from 'react';
 import { NotFoundPage } from '@/components/not-found-page';
 
 interface Props {
@@ -10,18 +10,13 @@ interface Props {
 /**
  * Last line of defence for a page that throws (or whose chunk fails to download): a page
  * with a way back, not a blank screen. Panels have their own boundaries; this one only
- * sees what escaped them.
+ * sees what escaped them. The root reports what it catches (reportCaughtError).
  */
 export class RouteErrorBoundary extends Component<Props, { failed: boolean }> {
   state = { failed: false };
 
   static getDerivedStateFromError() {
     return { failed: true };
-  }
-
-  componentDidCatch(error: unknown, info: ErrorInfo) {
-    // Kept visible to developers; the user sees the fallback page instead.
-    console.warn('Page failed to render', error, info.componentStack);
   }
 
   componentDidUpdate(previous: Props) {

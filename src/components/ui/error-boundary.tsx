@@ -1,5 +1,6 @@
 import { QueryErrorResetBoundary } from '@tanstack/react-query';
 import { Component, Suspense, type ErrorInfo, type ReactNode } from 'react';
+import type { RootOptions } from 'react-dom/client';
 import { errorMessage } from '@/lib/errors';
 import { Button } from './button';
 
@@ -21,11 +22,6 @@ class Boundary extends Component<BoundaryProps, { error: unknown; failed: boolea
     return { error, failed: true };
   }
 
-  componentDidCatch(error: unknown, info: ErrorInfo) {
-    // Kept visible to developers; the user sees the panel's fallback instead.
-    console.warn('Panel failed to render', error, info.componentStack);
-  }
-
   componentDidUpdate(previous: BoundaryProps) {
     if (this.state.failed && changed(previous.resetKeys, this.props.resetKeys)) this.reset();
   }
@@ -41,6 +37,16 @@ class Boundary extends Component<BoundaryProps, { error: unknown; failed: boolea
     return this.props.children;
   }
 }
+
+/**
+ * The root's report of an error a boundary caught (`createRoot(…, { onCaughtError })`):
+ * kept visible to developers as a warning, since the user already sees the boundary's
+ * fallback. A failed read (the network, the API) is an expected state, not a crash;
+ * React's default would log it as an error.
+ */
+export const reportCaughtError: NonNullable<RootOptions['onCaughtError']> = (error: unknown, info: ErrorInfo) => {
+  console.warn('Caught by an error boundary:', error, info.componentStack);
+};
 
 const NO_KEYS: readonly unknown[] = [];
 

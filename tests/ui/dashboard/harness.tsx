@@ -13,6 +13,7 @@ import userEvent from '@testing-library/user-event';
 import { useEffect, type ReactNode } from 'react';
 import { MemoryRouter, useLocation } from 'react-router-dom';
 import { App } from '@/app/app';
+import { reportCaughtError } from '@/components/ui/error-boundary';
 import type { Database } from '@/lib/database.types';
 import { spawnEmulator, stopEmulator, type EmulatorProcess } from '../support/emulator';
 import { setSpaClient } from '../support/spa-client';
@@ -281,6 +282,7 @@ export function renderApp(path: string) {
     );
   }
   const user = userEvent.setup();
-  const view = render(<App router={TestRouter} queryClient={queryClient} />);
+  // The root reports caught errors as the page's root does (src/main.tsx).
+  const view = render(<App router={TestRouter} queryClient={queryClient} />, { onCaughtError: reportCaughtError });
   return { ...view, user, queryClient, pathname: () => seen.pathname };
 }

@@ -54,6 +54,9 @@ export function publicEventQueryOptions(slug: string) {
   return queryOptions({
     queryKey: attendeeKeys.event(slug),
     queryFn: () => getPublicEvent(slug),
+    // The page mounts once the answer is here (a suspense query); fresh for a while so
+    // that mounting on a slow device does not ask for the event a second time.
+    staleTime: 10_000,
   });
 }
 

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { organizationSettingsKey, organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
+import { withSettledCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface AttributionSettings {
   /** null: "this browser session"; otherwise 1 to maxAttributionWindowDays days. */
@@ -29,10 +30,10 @@ export async function saveAttributionSettings(input: SaveAttributionSettingsInpu
   if (error) throw error;
 }
 
-export function useSaveAttributionSettings() {
+export function useSaveAttributionSettings(options: MutationOptionsOf<typeof saveAttributionSettings> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
+    ...withSettledCacheUpdate(options, (input) => queryClient.invalidateQueries({ queryKey: organizationSettingsKey(input.organizationId) })),
     mutationFn: saveAttributionSettings,
-    onSettled: (_data, _error, input) => queryClient.invalidateQueries({ queryKey: organizationSettingsKey(input.organizationId) }),
   });
 }

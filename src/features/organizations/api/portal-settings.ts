@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { organizationSettingsKey, organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface PortalSettings {
   portal_show_revenue: boolean;
@@ -29,11 +30,12 @@ export async function setPortalSettings(input: PortalSettingsInput): Promise<Por
   return { portal_show_revenue: value.portal_show_revenue === true, portal_show_rank: value.portal_show_rank === true };
 }
 
-export function useSetPortalSettings() {
+export function useSetPortalSettings(options: MutationOptionsOf<typeof setPortalSettings> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: setPortalSettings,
-    onSuccess: (settings, input) =>
+    ...withCacheUpdate(options, (settings, input) =>
       queryClient.setQueryData<OrganizationSettings>(organizationSettingsKey(input.organizationId), (current) => (current ? { ...current, ...settings } : current)),
+    ),
+    mutationFn: setPortalSettings,
   });
 }

@@ -1,4 +1,5 @@
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
+import { withCacheUpdate, type MutationHookOptions } from '@/lib/mutation-options';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
 
@@ -51,25 +52,23 @@ interface PortalInput {
   promoterId: string;
 }
 
-export function useRotatePortal() {
+export function useRotatePortal(options: MutationHookOptions<RotatedPortal, PortalInput> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: PortalInput) => rotatePortal(input.promoterId),
-    onSuccess: (portal, input) => {
+    ...withCacheUpdate(options, (portal, input) =>
       queryClient.setQueryData<PortalStatus>(promoterKeys.portal(input.organizationId, input.promoterId), {
         enabled: portal.enabled,
         rotated_at: portal.rotated_at,
-      });
-    },
+      }),
+    ),
+    mutationFn: (input: PortalInput) => rotatePortal(input.promoterId),
   });
 }
 
-export function useDisablePortal() {
+export function useDisablePortal(options: MutationHookOptions<PortalStatus, PortalInput> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
+    ...withCacheUpdate(options, (status, input) => queryClient.setQueryData<PortalStatus>(promoterKeys.portal(input.organizationId, input.promoterId), status)),
     mutationFn: (input: PortalInput) => disablePortal(input.promoterId),
-    onSuccess: (status, input) => {
-      queryClient.setQueryData<PortalStatus>(promoterKeys.portal(input.organizationId, input.promoterId), status);
-    },
   });
 }
