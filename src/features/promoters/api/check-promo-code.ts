@@ -9,7 +9,7 @@ export async function isPromoCodeAvailable(organizationId: string, code: string)
   return data;
 }
 
-export const promoCodeAvailabilityQueryOptions = (organizationId: string, code: string) =>
+const promoCodeAvailabilityQueryOptions = (organizationId: string, code: string) =>
   queryOptions({
     queryKey: promoterKeys.codeAvailability(organizationId, code),
     queryFn: () => isPromoCodeAvailable(organizationId, code),
