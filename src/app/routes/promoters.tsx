@@ -17,7 +17,7 @@ import { GroupFilter, type GroupOption } from '@/features/promoters/components/g
 import { promoterPerformanceQueryOptions } from '@/features/promoters/api/get-promoter-performance';
 import type { PerformanceFilters } from '@/features/promoters/lib/filters';
 import { PromoterList } from '@/features/promoters/components/promoter-list';
-import { SummaryCards, SummaryCardsLoading } from '@/features/promoters/components/summary-cards';
+import { SummaryCards } from '@/features/promoters/components/summary-cards';
 import { usePerformanceFilters } from '@/features/promoters/hooks/use-performance-filters';
 import { rangeProblem } from '@/features/promoters/lib/filters';
 
@@ -108,7 +108,7 @@ export function PromotersRoute() {
         </p>
       ) : (
         <>
-          <PanelErrorBoundary title="Summary could not load" loading={<SummaryCardsLoading />} resetKeys={[view.filters]}>
+          <PanelErrorBoundary title="Summary could not load">
             <SummaryCards organizationId={organization.id} filters={view.filters} />
           </PanelErrorBoundary>
           <div className={`performance ${promoterId ? 'performance--with-detail' : ''}`}>
