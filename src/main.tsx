@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
+import type { ReactNode } from 'react';
 import { App } from '@/app/app';
 import { reportCaughtError } from '@/components/ui/error-boundary';
 import { startEarlyEventRequest } from '@/features/attendee/api/early-event-request';
@@ -10,11 +11,20 @@ import '@/styles/global.css';
 // Before anything renders: the event page's data, in parallel with the page's code.
 startEarlyEventRequest(window.location.pathname);
 
+/**
+ * Address changes render at once, not as transitions: a filter's control follows the click
+ * while the panels keep their figures on screen until the new ones are here (deferred
+ * values under suspense queries; decision 025).
+ */
+function Router({ children }: { children: ReactNode }) {
+  return <BrowserRouter useTransitions={false}>{children}</BrowserRouter>;
+}
+
 const container = document.getElementById('root');
 if (!container) throw new Error('The page has no #root element.');
 
 createRoot(container, { onCaughtError: reportCaughtError }).render(
   <StrictMode>
-    <App router={BrowserRouter} queryClient={createQueryClient()} />
+    <App router={Router} queryClient={createQueryClient()} />
   </StrictMode>,
 );

@@ -275,7 +275,7 @@ export function renderApp(path: string) {
   };
   function TestRouter({ children }: { children: ReactNode }) {
     return (
-      <MemoryRouter initialEntries={[path]}>
+      <MemoryRouter initialEntries={[path]} useTransitions={false}>
         {children}
         <LocationProbe onChange={track} />
       </MemoryRouter>
