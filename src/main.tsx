@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import type { ReactNode } from 'react';
 import { App } from '@/app/app';
-import { reportCaughtError } from '@/components/ui/error-boundary';
+import { reportCaughtError } from '@/lib/report-caught-error';
 import { startEarlyEventRequest } from '@/features/attendee/api/early-event-request';
 import { createQueryClient } from '@/lib/query-client';
 import '@/styles/global.css';

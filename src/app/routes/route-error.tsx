@@ -10,7 +10,7 @@ interface Props {
 /**
  * Last line of defence for a page that throws (or whose chunk fails to download): a page
  * with a way back, not a blank screen. Panels have their own boundaries; this one only
- * sees what escaped them. The root reports what it catches (reportCaughtError).
+ * sees what escaped them. The root reports what it catches (`@/lib/report-caught-error`).
  */
 export class RouteErrorBoundary extends Component<Props, { failed: boolean }> {
   state = { failed: false };

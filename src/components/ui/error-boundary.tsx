@@ -1,6 +1,5 @@
 import { QueryErrorResetBoundary } from '@tanstack/react-query';
-import { Component, Suspense, type ErrorInfo, type ReactNode } from 'react';
-import type { RootOptions } from 'react-dom/client';
+import { Component, Suspense, type ReactNode } from 'react';
 import { errorMessage } from '@/lib/errors';
 import { Button } from './button';
 
@@ -37,16 +36,6 @@ class Boundary extends Component<BoundaryProps, { error: unknown; failed: boolea
     return this.props.children;
   }
 }
-
-/**
- * The root's report of an error a boundary caught (`createRoot(…, { onCaughtError })`):
- * kept visible to developers as a warning, since the user already sees the boundary's
- * fallback. A failed read (the network, the API) is an expected state, not a crash;
- * React's default would log it as an error.
- */
-export const reportCaughtError: NonNullable<RootOptions['onCaughtError']> = (error: unknown, info: ErrorInfo) => {
-  console.warn('Caught by an error boundary:', error, info.componentStack);
-};
 
 const NO_KEYS: readonly unknown[] = [];
 

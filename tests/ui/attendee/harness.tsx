@@ -17,7 +17,7 @@ import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
 import CheckoutRoute from '@/app/routes/public/checkout';
 import EventRoute from '@/app/routes/public/event';
 import OrderConfirmationRoute from '@/app/routes/public/order-confirmation';
-import { reportCaughtError } from '@/components/ui/error-boundary';
+import { reportCaughtError } from '@/lib/report-caught-error';
 import { ATTRIBUTION_COOKIE, ATTRIBUTION_DAYS_COOKIE, SESSION_COOKIE } from '@/features/attendee/lib/attendee-session';
 import type { Database } from '@/lib/database.types';
 import { spawnEmulator, stopEmulator, type EmulatorProcess } from '../support/emulator';

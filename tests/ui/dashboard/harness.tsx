@@ -13,7 +13,7 @@ import userEvent from '@testing-library/user-event';
 import { useEffect, type ReactNode } from 'react';
 import { MemoryRouter, useLocation } from 'react-router-dom';
 import { App } from '@/app/app';
-import { reportCaughtError } from '@/components/ui/error-boundary';
+import { reportCaughtError } from '@/lib/report-caught-error';
 import type { Database } from '@/lib/database.types';
 import { spawnEmulator, stopEmulator, type EmulatorProcess } from '../support/emulator';
 import { setSpaClient } from '../support/spa-client';
