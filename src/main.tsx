@@ -1,7 +1,9 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
+import type { ReactNode } from 'react';
 import { App } from '@/app/app';
+import { reportCaughtError } from '@/lib/report-caught-error';
 import { startEarlyEventRequest } from '@/features/attendee/api/early-event-request';
 import { removePrerenderedEvent } from '@/features/attendee/lib/prerendered-event';
 import { createQueryClient } from '@/lib/query-client';
@@ -14,11 +16,20 @@ startEarlyEventRequest(window.location.pathname);
 // replaces it; going back or forward before that leaves it behind.
 window.addEventListener('popstate', () => removePrerenderedEvent(), { once: true });
 
+/**
+ * Address changes render at once, not as transitions: a filter's control follows the click
+ * while the panels keep their figures on screen until the new ones are here (deferred
+ * values under suspense queries; decision 025).
+ */
+function Router({ children }: { children: ReactNode }) {
+  return <BrowserRouter useTransitions={false}>{children}</BrowserRouter>;
+}
+
 const container = document.getElementById('root');
 if (!container) throw new Error('The page has no #root element.');
 
-createRoot(container).render(
+createRoot(container, { onCaughtError: reportCaughtError }).render(
   <StrictMode>
-    <App router={BrowserRouter} queryClient={createQueryClient()} />
+    <App router={Router} queryClient={createQueryClient()} />
   </StrictMode>,
 );

@@ -375,9 +375,9 @@ describe('former promo codes', () => {
   });
 
   it('is_promo_code_available: a promoter may go back to its own former code, never to another promoter’s current or former code', async () => {
-    const available = (s: Session, code: string, promoterId: string | null, organizationId = ids.orgA) =>
+    const available = (s: PersonaTx, code: string, promoterId: string | null, organizationId = ids.orgA) =>
       s.value<boolean>('select public.is_promo_code_available($1, $2, $3)', [organizationId, code, promoterId]);
-    const savePromoter = (s: Session, promoterId: string, name: string, code: string) =>
+    const savePromoter = (s: PersonaTx, promoterId: string, name: string, code: string) =>
       s.value<string>('select public.save_promoter($1, $2, $3, $4, null, null, null, null, null)', [ids.orgA, promoterId, name, code]);
     await inRollback(testDb.db, async (s) => {
       await s.as(memberA);

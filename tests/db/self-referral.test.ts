@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
-import { anonymous, inRollback, serviceRole, type Persona, type Session } from './support/personas.ts';
+import { anonymous, inRollback, serviceRole, type Persona, type PersonaTx } from './support/personas.ts';
 import { Racer, type Outcome } from './support/race.ts';
 import { expectRollupsMatchRawData } from './support/rollups.ts';
 import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
@@ -27,20 +27,20 @@ const { maya, jonas } = ids.promoters;
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** A sale of `quantity` General tickets through the promoter's link, bought with `email`. */
-async function sale(s: Session, code: string, email: string, quantity = 1): Promise<string> {
+async function sale(s: PersonaTx, code: string, email: string, quantity = 1): Promise<string> {
   await s.as(anonymous);
   const token = await track(s, slugs.aLive, code, randomUUID());
   const order = await checkout(s, { token, email, items: [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity }] });
   return order.order_id;
 }
 
-async function flagOf(s: Session, orderId: string): Promise<boolean | null> {
+async function flagOf(s: PersonaTx, orderId: string): Promise<boolean | null> {
   await s.asOwner();
   const rows = await s.rows<{ self_referral: boolean }>('select self_referral from public.attributions where order_id = $1', [orderId]);
   return rows[0]?.self_referral ?? null;
 }
 
-async function countSelfReferrals(s: Session, value: boolean, persona: Persona = people.ownerA): Promise<unknown> {
+async function countSelfReferrals(s: PersonaTx, value: boolean, persona: Persona = people.ownerA): Promise<unknown> {
   await s.as(persona);
   return s.value('select public.set_self_referral_setting($1, $2) as r', [ids.orgA, value]);
 }
@@ -188,7 +188,7 @@ describe('set_self_referral_setting', () => {
 
 describe('whether self-referrals count', () => {
   /** Maya: one self-referral of 3 tickets and one plain sale of 1; an unattributed sale. */
-  async function scenario(s: Session): Promise<{ selfOrder: string; plainOrder: string }> {
+  async function scenario(s: PersonaTx): Promise<{ selfOrder: string; plainOrder: string }> {
     const selfOrder = await sale(s, 'MAYA', ' maya@example.com', 3);
     const plainOrder = await sale(s, 'MAYA', 'friend@example.net', 1);
     await s.as(anonymous);
@@ -197,7 +197,7 @@ describe('whether self-referrals count', () => {
   }
 
   /** Every figure that credits Maya, as the dashboard, the portal and the exports read them. */
-  async function mayaFigures(s: Session, portalSecret: string) {
+  async function mayaFigures(s: PersonaTx, portalSecret: string) {
     await s.as(people.memberA);
     const allTime = await s.one<Record<string, number>>(
       'select tickets::int, revenue_minor::int, orders::int, visits::int, self_referral_orders::int from public.promoter_performance($1) where promoter_id = $2',

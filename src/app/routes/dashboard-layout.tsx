@@ -1,11 +1,12 @@
+import { useSuspenseQuery } from '@tanstack/react-query';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
-import { PanelError } from '@/components/ui/error-boundary';
+import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Spinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
 import { useSignOut } from '@/features/auth/api/sign-out';
 import { useSession } from '@/features/auth/components/session-provider';
-import { useMyOrganizations, type Organization } from '@/features/organizations/api/get-my-organizations';
+import { myOrganizationsQueryOptions, type Organization } from '@/features/organizations/api/get-my-organizations';
 import { LeaveOrganizationButton } from '@/features/organizations/components/leave-organization-button';
 import { OrganizationProvider } from '@/features/organizations/components/organization-provider';
 import { OrganizationSwitcher } from '@/features/organizations/components/organization-switcher';
@@ -20,22 +21,28 @@ import { useLiveUpdates } from '../live-updates';
 export function DashboardLayout() {
   const session = useSession();
   const userId = session.status === 'signed-in' ? session.session.user.id : '';
-  const organizations = useMyOrganizations(userId);
-  const { organization, select } = useSelectedOrganization(userId, organizations.data ?? []);
-  if (organizations.isPending) {
-    return (
-      <div className="center">
-        <Spinner label="Loading your organization" />
-      </div>
-    );
-  }
-  if (organizations.isError) {
-    return (
-      <main className="main">
-        <PanelError title="Your organization could not load" error={organizations.error} onRetry={() => void organizations.refetch()} />
-      </main>
-    );
-  }
+  return (
+    <PanelErrorBoundary
+      resetKeys={[userId]}
+      loading={
+        <div className="center">
+          <Spinner label="Loading your organization" />
+        </div>
+      }
+      renderError={({ error, retry }) => (
+        <main className="main">
+          <PanelError title="Your organization could not load" error={error} onRetry={retry} />
+        </main>
+      )}
+    >
+      <Dashboard userId={userId} />
+    </PanelErrorBoundary>
+  );
+}
+
+function Dashboard({ userId }: { userId: string }) {
+  const organizations = useSuspenseQuery(myOrganizationsQueryOptions(userId));
+  const { organization, select } = useSelectedOrganization(userId, organizations.data);
   if (!organization) return <Navigate to={paths.onboarding} replace />;
   return (
     <OrganizationProvider organization={organization}>
@@ -92,7 +99,10 @@ function Shell({
       </header>
       {/* Keyed by organization: a switch starts every page afresh (filters, open dialogs). */}
       <main className="main" id="main" key={organization.id}>
-        <Outlet />
+        {/* A page that fails does so inside the shell, and navigating elsewhere starts afresh. */}
+        <PanelErrorBoundary title="This page could not load" resetKeys={[location.pathname]}>
+          <Outlet />
+        </PanelErrorBoundary>
       </main>
     </div>
   );

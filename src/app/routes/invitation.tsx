@@ -1,14 +1,15 @@
+import { useSuspenseQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
-import { PanelError } from '@/components/ui/error-boundary';
+import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Spinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
 import { useSignOut } from '@/features/auth/api/sign-out';
 import { AuthForm } from '@/features/auth/components/auth-form';
 import { useSession } from '@/features/auth/components/session-provider';
 import { useAcceptInvitation } from '@/features/organizations/api/accept-invitation';
-import { useInvitationPreview, type InvitationPreview } from '@/features/organizations/api/invitation-preview';
+import { invitationPreviewQueryOptions, type InvitationPreview } from '@/features/organizations/api/invitation-preview';
 import { rememberOrganization } from '@/features/organizations/hooks/use-selected-organization';
 import { errorMessage } from '@/lib/errors';
 
@@ -18,17 +19,28 @@ import { errorMessage } from '@/lib/errors';
  */
 export function InvitationRoute() {
   const { token = '' } = useParams();
-  const preview = useInvitationPreview(token);
   return (
     <main className="auth">
       <div className="card auth__card">
-        {preview.isPending ? (
-          <div className="center">
-            <Spinner label="Loading the invitation" />
-          </div>
-        ) : preview.isError ? (
-          <PanelError title="The invitation could not load" error={preview.error} onRetry={() => void preview.refetch()} />
-        ) : preview.data === null ? (
+        <PanelErrorBoundary
+          title="The invitation could not load"
+          resetKeys={[token]}
+          loading={
+            <div className="center">
+              <Spinner label="Loading the invitation" />
+            </div>
+          }
+        >
+          <InvitationPreviewed token={token} />
+        </PanelErrorBoundary>
+      </div>
+    </main>
+  );
+}
+
+function InvitationPreviewed({ token }: { token: string }) {
+  const preview = useSuspenseQuery(invitationPreviewQueryOptions(token));
+  return preview.data === null ? (
           <div className="form">
             <h1>This invitation link is not valid</h1>
             <p>
@@ -41,10 +53,7 @@ export function InvitationRoute() {
           </div>
         ) : (
           <Invitation token={token} invitation={preview.data} />
-        )}
-      </div>
-    </main>
-  );
+        );
 }
 
 const ROLE = { admin: 'an admin', member: 'a member' } as const;

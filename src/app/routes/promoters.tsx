@@ -1,20 +1,21 @@
-import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { usePrefetchQuery, useQueryClient, useSuspenseQueries } from '@tanstack/react-query';
+import { lazy, Suspense, useDeferredValue, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Field } from '@/components/ui/field';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { paths } from '@/config/paths';
-import { useEvents } from '@/features/events/api/get-events';
-import { useGroupPerformance } from '@/features/groups/api/get-group-performance';
+import { eventsQueryOptions } from '@/features/events/api/get-events';
+import { groupPerformanceQueryOptions } from '@/features/groups/api/get-group-performance';
 import { groupKeys } from '@/features/groups/api/keys';
 import { GroupsPanel } from '@/features/groups/components/groups-panel';
 import { useCurrentOrganization } from '@/features/organizations/components/organization-provider';
 import { FirstRunChecklist } from '@/features/promoters/components/first-run-checklist';
 import { DateRangeSelect } from '@/features/promoters/components/date-range-select';
-import { GroupFilter } from '@/features/promoters/components/group-filter';
-import { usePromoterPerformance } from '@/features/promoters/api/get-promoter-performance';
+import { GroupFilter, type GroupOption } from '@/features/promoters/components/group-filter';
+import { promoterPerformanceQueryOptions } from '@/features/promoters/api/get-promoter-performance';
+import type { PerformanceFilters } from '@/features/promoters/lib/filters';
 import { PromoterList } from '@/features/promoters/components/promoter-list';
 import { SummaryCards } from '@/features/promoters/components/summary-cards';
 import { usePerformanceFilters } from '@/features/promoters/hooks/use-performance-filters';
@@ -23,6 +24,9 @@ import { rangeProblem } from '@/features/promoters/lib/filters';
 // The first view is the leaderboard: the detail panel (links, chart, edit and delete) and
 // the add form load when someone opens them, keeping them out of the first download.
 const PromoterDetail = lazy(() => import('@/features/promoters/components/promoter-detail').then((module) => ({ default: module.PromoterDetail })));
+const PromoterDetailLoading = lazy(() =>
+  import('@/features/promoters/components/promoter-detail').then((module) => ({ default: module.PromoterDetailLoading })),
+);
 const ImportPromotersDialog = lazy(() =>
   import('@/features/promoters/components/import-dialog').then((module) => ({ default: module.ImportPromotersDialog })),
 );
@@ -42,12 +46,12 @@ export function PromotersRoute() {
   const queryClient = useQueryClient();
   const view = usePerformanceFilters();
   const rangeError = rangeProblem(view.range);
-  const groups = useGroupPerformance(organization.id, view.filters.from, view.filters.to);
-  const events = useEvents(organization.id);
-  // The unfiltered leaderboard (same query the detail panel uses) gives the "All" count.
-  const everyone = usePromoterPerformance(organization.id, { from: view.filters.from, to: view.filters.to, groupId: null, search: '' });
-  // All time and unfiltered: the first-run checklist ticks steps from what ever happened.
-  const allTime = usePromoterPerformance(organization.id, ALL_TIME);
+  // What the panels below read, fetched at once and in parallel (not one panel after another).
+  const filters = useDeferredValue(view.filters);
+  usePrefetchQuery(eventsQueryOptions(organization.id));
+  usePrefetchQuery(groupPerformanceQueryOptions(organization.id, filters.from, filters.to));
+  usePrefetchQuery(promoterPerformanceQueryOptions(organization.id, everyoneIn(filters)));
+  usePrefetchQuery(promoterPerformanceQueryOptions(organization.id, ALL_TIME));
   const [adding, setAdding] = useState(false);
   const [importing, setImporting] = useState(false);
   const [imported, setImported] = useState<number | null>(null);
@@ -59,8 +63,6 @@ export function PromotersRoute() {
     detailRef.current?.scrollIntoView({ block: 'start' });
   }, [promoterId]);
 
-  const groupOptions = (groups.data ?? []).map((group) => ({ id: group.group_id, name: group.name, color: group.color, promoters: group.promoters }));
-  const eventOptions = (events.data ?? []).filter((event) => event.status !== 'cancelled').map((event) => ({ id: event.id, name: event.name, slug: event.slug }));
   const refreshGroups = () => void queryClient.invalidateQueries({ queryKey: groupKeys.organization(organization.id) });
   const listHref = paths.promoters + view.searchString;
 
@@ -76,23 +78,16 @@ export function PromotersRoute() {
         </div>
       </div>
       {imported !== null ? <p role="status">{`Imported ${imported} promoters.`}</p> : null}
-      <FirstRunChecklist organizationId={organization.id} events={events.data} promoters={allTime.data} onAddPromoter={() => setAdding(true)} />
-      <div className="toolbar">
-        <Field label="Search">
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              type="search"
-              placeholder="Name or promo code"
-              value={view.search}
-              onChange={(e) => view.setSearch(e.target.value)}
-            />
-          )}
-        </Field>
-        <DateRangeSelect value={view.range} onChange={view.setRange} error={rangeError} />
-      </div>
-      <GroupFilter groups={groupOptions} total={everyone.data?.length} selected={view.groupId} onSelect={view.setGroup} />
+      {/* Hidden while it loads, as when done or dismissed. */}
+      <PanelErrorBoundary title="Getting started could not load" resetKeys={[organization.id]}>
+        <Checklist organizationId={organization.id} onAddPromoter={() => setAdding(true)} />
+      </PanelErrorBoundary>
+      <PerformanceToolbar view={view} rangeError={rangeError} />
+      <PanelErrorBoundary title="Groups could not load" resetKeys={[filters.from, filters.to]}>
+        <Options organizationId={organization.id} filters={filters}>
+          {({ groups, everyone }) => <GroupFilter groups={groups} total={everyone} selected={view.groupId} onSelect={view.setGroup} />}
+        </Options>
+      </PanelErrorBoundary>
       {rangeError ? (
         <p className="form-error" role="alert">
           No figures for this range. {rangeError}
@@ -103,37 +98,55 @@ export function PromotersRoute() {
             <SummaryCards organizationId={organization.id} filters={view.filters} />
           </PanelErrorBoundary>
           <div className={`performance ${promoterId ? 'performance--with-detail' : ''}`}>
-            <PanelErrorBoundary title="Promoters could not load">
-              <PromoterList
-                organizationId={organization.id}
-                currency={organization.currency}
-                filters={view.filters}
-                sort={view.sort}
-                onSortChange={view.setSort}
-                selectedId={promoterId}
-                searchString={view.searchString}
-                groupName={groupOptions.find((group) => group.id === view.groupId)?.name ?? null}
-                onAdd={() => setAdding(true)}
-                events={eventOptions}
-              />
+            <PanelErrorBoundary
+              title="Promoters could not load"
+              loading={<SkeletonList rows={6} label="Loading promoters" />}
+              resetKeys={[view.filters]}
+            >
+              <Options organizationId={organization.id} filters={filters} prefetchList>
+                {({ groups, events }) => (
+                  <PromoterList
+                    organizationId={organization.id}
+                    currency={organization.currency}
+                    filters={view.filters}
+                    sort={view.sort}
+                    onSortChange={view.setSort}
+                    selectedId={promoterId}
+                    searchString={view.searchString}
+                    groupName={groups.find((group) => group.id === view.groupId)?.name ?? null}
+                    onAdd={() => setAdding(true)}
+                    events={events}
+                  />
+                )}
+              </Options>
             </PanelErrorBoundary>
             {promoterId ? (
               <div ref={detailRef} className="performance__detail">
-                <PanelErrorBoundary title="This promoter could not load">
-                  <Suspense fallback={<SkeletonList rows={4} label="Loading promoter" />}>
-                    <PromoterDetail
-                      key={promoterId}
-                      organizationId={organization.id}
-                      currency={organization.currency}
-                      promoterId={promoterId}
-                      filters={view.filters}
-                      events={eventOptions}
-                      groups={groupOptions}
-                      backTo={listHref}
-                      onDeleted={() => navigate(listHref, { replace: true })}
-                      onGroupsChanged={refreshGroups}
-                    />
-                  </Suspense>
+                <PanelErrorBoundary
+                  title="This promoter could not load"
+                  loading={
+                    <Suspense fallback={<SkeletonList rows={4} label="Loading promoter" />}>
+                      <PromoterDetailLoading />
+                    </Suspense>
+                  }
+                  resetKeys={[promoterId]}
+                >
+                  <Options organizationId={organization.id} filters={filters}>
+                    {({ groups, events }) => (
+                      <PromoterDetail
+                        key={promoterId}
+                        organizationId={organization.id}
+                        currency={organization.currency}
+                        promoterId={promoterId}
+                        filters={view.filters}
+                        events={events}
+                        groups={groups}
+                        backTo={listHref}
+                        onDeleted={() => navigate(listHref, { replace: true })}
+                        onGroupsChanged={refreshGroups}
+                      />
+                    )}
+                  </Options>
                 </PanelErrorBoundary>
               </div>
             ) : null}
@@ -144,7 +157,7 @@ export function PromotersRoute() {
         </>
       )}
       {importing ? (
-        <Suspense fallback={null}>
+        <PanelErrorBoundary title="Importing could not start">
           <ImportPromotersDialog
             organizationId={organization.id}
             onClose={() => setImporting(false)}
@@ -154,23 +167,113 @@ export function PromotersRoute() {
               refreshGroups();
             }}
           />
-        </Suspense>
+        </PanelErrorBoundary>
       ) : null}
       {adding ? (
-        <Suspense fallback={null}>
-          <PromoterFormDialog
-            organizationId={organization.id}
-            open
-            onClose={() => setAdding(false)}
-            events={eventOptions}
-            groups={groupOptions}
-            onSaved={(id) => {
-              refreshGroups();
-              navigate(paths.promoter(id) + view.searchString);
-            }}
-          />
-        </Suspense>
+        <AddPromoterDialog
+          organizationId={organization.id}
+          filters={filters}
+          onClose={() => setAdding(false)}
+          onSaved={(id) => {
+            refreshGroups();
+            navigate(paths.promoter(id) + view.searchString);
+          }}
+        />
       ) : null}
     </>
   );
+}
+
+/** Search and date range of the performance view. */
+function PerformanceToolbar({ view, rangeError }: { view: ReturnType<typeof usePerformanceFilters>; rangeError: string | undefined }) {
+  return (
+    <div className="toolbar">
+      <Field label="Search">
+        {(control) => (
+          <input
+            {...control}
+            className="input"
+            type="search"
+            placeholder="Name or promo code"
+            value={view.search}
+            onChange={(e) => view.setSearch(e.target.value)}
+          />
+        )}
+      </Field>
+      <DateRangeSelect value={view.range} onChange={view.setRange} error={rangeError} />
+    </div>
+  );
+}
+
+/** The new-promoter form, with the groups and events it offers. */
+function AddPromoterDialog({
+  organizationId,
+  filters,
+  onClose,
+  onSaved,
+}: {
+  organizationId: string;
+  filters: PerformanceFilters;
+  onClose: () => void;
+  onSaved: (id: string) => void;
+}) {
+  return (
+    <PanelErrorBoundary title="The form could not load">
+      <Options organizationId={organizationId} filters={filters}>
+        {({ groups, events }) => (
+          <PromoterFormDialog organizationId={organizationId} open onClose={onClose} events={events} groups={groups} onSaved={onSaved} />
+        )}
+      </Options>
+    </PanelErrorBoundary>
+  );
+}
+
+/** The leaderboard's rows without the search and group: the "All" count, and the detail panel's figures. */
+const everyoneIn = (filters: PerformanceFilters): PerformanceFilters => ({ from: filters.from, to: filters.to, groupId: null, search: '' });
+
+interface PageOptions {
+  groups: GroupOption[];
+  /** Events promoters can be activated on (not cancelled ones). */
+  events: { id: string; name: string; slug: string }[];
+  /** How many promoters there are in the range, whatever the search and group. */
+  everyone: number;
+}
+
+/**
+ * The groups and events the panels offer as choices, read with suspense queries (the page
+ * prefetches them). With `prefetchList`, the leaderboard's own rows are asked for at the
+ * same time instead of after these.
+ */
+function Options({
+  organizationId,
+  filters,
+  prefetchList = false,
+  children,
+}: {
+  organizationId: string;
+  filters: PerformanceFilters;
+  prefetchList?: boolean;
+  children: (options: PageOptions) => ReactNode;
+}) {
+  usePrefetchQuery(promoterPerformanceQueryOptions(organizationId, prefetchList ? filters : everyoneIn(filters)));
+  const [groups, events, everyone] = useSuspenseQueries({
+    queries: [
+      groupPerformanceQueryOptions(organizationId, filters.from, filters.to),
+      eventsQueryOptions(organizationId),
+      promoterPerformanceQueryOptions(organizationId, everyoneIn(filters)),
+    ],
+  });
+  return children({
+    groups: groups.data.map((group) => ({ id: group.group_id, name: group.name, color: group.color, promoters: group.promoters })),
+    events: events.data.filter((event) => event.status !== 'cancelled').map((event) => ({ id: event.id, name: event.name, slug: event.slug })),
+    everyone: everyone.data.length,
+  });
+}
+
+/** The first-run checklist, ticked from the organization's events and all-time leaderboard. */
+function Checklist({ organizationId, onAddPromoter }: { organizationId: string; onAddPromoter: () => void }) {
+  const [events, allTime] = useSuspenseQueries({
+    queries: [eventsQueryOptions(organizationId), promoterPerformanceQueryOptions(organizationId, ALL_TIME)],
+  });
+  return <FirstRunChecklist organizationId={organizationId} events={events.data} promoters={allTime.data} onAddPromoter={onAddPromoter} />;
 }

@@ -1,4 +1,4 @@
-import { Component, type ErrorInfo, type ReactNode } from 'react';
+import { Component, type ReactNode } from 'react';
 import { NotFoundPage } from '@/components/not-found-page';
 import { removePrerenderedEvent } from '@/features/attendee/lib/prerendered-event';
 
@@ -11,7 +11,7 @@ interface Props {
 /**
  * Last line of defence for a page that throws (or whose chunk fails to download): a page
  * with a way back, not a blank screen. Panels have their own boundaries; this one only
- * sees what escaped them.
+ * sees what escaped them. The root reports what it catches (`@/lib/report-caught-error`).
  */
 export class RouteErrorBoundary extends Component<Props, { failed: boolean }> {
   state = { failed: false };
@@ -20,9 +20,7 @@ export class RouteErrorBoundary extends Component<Props, { failed: boolean }> {
     return { failed: true };
   }
 
-  componentDidCatch(error: unknown, info: ErrorInfo) {
-    // Kept visible to developers; the user sees the fallback page instead.
-    console.warn('Page failed to render', error, info.componentStack);
+  componentDidCatch() {
     // The event page's static hero hides the root; the fallback must show.
     removePrerenderedEvent();
   }

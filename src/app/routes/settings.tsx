@@ -1,6 +1,9 @@
+import type { ReactNode } from 'react';
+import { useSuspenseQuery } from '@tanstack/react-query';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { SkeletonList } from '@/components/ui/skeleton';
 import { useSession } from '@/features/auth/components/session-provider';
-import { useMembers } from '@/features/organizations/api/get-members';
+import { membersQueryOptions } from '@/features/organizations/api/get-members';
 import { AttributionSettingsPanel } from '@/features/organizations/components/attribution-settings-panel';
 import { useCurrentOrganization } from '@/features/organizations/components/organization-provider';
 import { PortalSettings } from '@/features/organizations/components/portal-settings';
@@ -11,8 +14,6 @@ export function SettingsRoute() {
   const organization = useCurrentOrganization();
   const session = useSession();
   const userId = session.status === 'signed-in' ? session.session.user.id : '';
-  const members = useMembers(organization.id);
-  const myRole = members.data?.find((member) => member.user_id === userId)?.role;
   return (
     <>
       <div className="page-header">
@@ -22,17 +23,33 @@ export function SettingsRoute() {
         <PanelErrorBoundary title="Attribution settings could not load">
           <AttributionSettingsPanel organization={organization} userId={userId} />
         </PanelErrorBoundary>
-        {members.data ? (
-          <PanelErrorBoundary title="Portal settings could not load">
-            <PortalSettings organizationId={organization.id} canEdit={myRole === 'owner' || myRole === 'admin'} />
-          </PanelErrorBoundary>
-        ) : null}
-        {members.data ? (
-          <PanelErrorBoundary title="Self-referral settings could not load">
-            <SelfReferralSettings organizationId={organization.id} canEdit={myRole === 'owner' || myRole === 'admin'} />
-          </PanelErrorBoundary>
-        ) : null}
+        <PanelErrorBoundary
+          title="Portal settings could not load"
+          loading={<SkeletonList rows={2} label="Loading portal settings" />}
+          resetKeys={[organization.id]}
+        >
+          <RoleSection organizationId={organization.id} userId={userId} render={(canEdit) => <PortalSettings organizationId={organization.id} canEdit={canEdit} />} />
+        </PanelErrorBoundary>
+        <PanelErrorBoundary
+          title="Self-referral settings could not load"
+          loading={<SkeletonList rows={1} label="Loading self-referral settings" />}
+          resetKeys={[organization.id]}
+        >
+          <RoleSection
+            organizationId={organization.id}
+            userId={userId}
+            render={(canEdit) => <SelfReferralSettings organizationId={organization.id} canEdit={canEdit} />}
+          />
+        </PanelErrorBoundary>
       </div>
     </>
   );
+}
+
+/** The portal settings, editable by owners and admins. */
+/** A section that owners and admins edit and members read: waits for the caller's role. */
+function RoleSection({ organizationId, userId, render }: { organizationId: string; userId: string; render: (canEdit: boolean) => ReactNode }) {
+  const members = useSuspenseQuery(membersQueryOptions(organizationId));
+  const myRole = members.data.find((member) => member.user_id === userId)?.role;
+  return render(myRole === 'owner' || myRole === 'admin');
 }

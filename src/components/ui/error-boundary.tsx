@@ -1,13 +1,18 @@
 import { QueryErrorResetBoundary } from '@tanstack/react-query';
-import { Component, type ErrorInfo, type ReactNode } from 'react';
+import { Component, Suspense, type ReactNode } from 'react';
 import { errorMessage } from '@/lib/errors';
 import { Button } from './button';
 
 interface BoundaryProps {
   children: ReactNode;
-  onReset?: () => void;
+  /** When any of these change (the route's params, the filters), a failed panel starts afresh. */
+  resetKeys: readonly unknown[];
+  onReset: () => void;
   fallback: (props: { error: unknown; reset: () => void }) => ReactNode;
 }
+
+const changed = (previous: readonly unknown[], next: readonly unknown[]) =>
+  previous.length !== next.length || previous.some((value, index) => !Object.is(value, next[index]));
 
 class Boundary extends Component<BoundaryProps, { error: unknown; failed: boolean }> {
   state = { error: null as unknown, failed: false };
@@ -16,13 +21,13 @@ class Boundary extends Component<BoundaryProps, { error: unknown; failed: boolea
     return { error, failed: true };
   }
 
-  componentDidCatch(error: unknown, info: ErrorInfo) {
-    // Kept visible to developers; the user sees the panel's fallback instead.
-    console.warn('Panel failed to render', error, info.componentStack);
+  componentDidUpdate(previous: BoundaryProps) {
+    if (this.state.failed && changed(previous.resetKeys, this.props.resetKeys)) this.reset();
   }
 
   reset = () => {
-    this.props.onReset?.();
+    // Lets the failed queries below fetch again when they mount, instead of rethrowing.
+    this.props.onReset();
     this.setState({ error: null, failed: false });
   };
 
@@ -32,19 +37,40 @@ class Boundary extends Component<BoundaryProps, { error: unknown; failed: boolea
   }
 }
 
+const NO_KEYS: readonly unknown[] = [];
+
 /**
- * Wraps one independent panel: if it throws (render or a suspense query), only this panel
- * shows an error with a retry, the rest of the page keeps working.
+ * The one way a panel loads and fails. The panel reads its data with suspense queries
+ * (`useSuspenseQuery` with the feature's `queryOptions`); while they load this shows
+ * `loading` (the panel's skeleton), and if they fail (or the panel throws) only this panel
+ * shows what happened in a sentence with "Try again" — the rest of the page keeps working.
+ * "Try again" and a change of `resetKeys` (the route's params) retry the failed queries.
  */
-export function PanelErrorBoundary({ children, title = 'This panel could not load' }: { children: ReactNode; title?: string }) {
+export function PanelErrorBoundary({
+  children,
+  title = 'This panel could not load',
+  loading = null,
+  resetKeys = NO_KEYS,
+  renderError,
+}: {
+  children: ReactNode;
+  title?: string;
+  loading?: ReactNode;
+  resetKeys?: readonly unknown[];
+  /** A page-shaped error state instead of the panel's (same sentence, same "Try again"). */
+  renderError?: (props: { error: unknown; retry: () => void }) => ReactNode;
+}) {
   return (
     <QueryErrorResetBoundary>
       {({ reset }) => (
         <Boundary
           onReset={reset}
-          fallback={({ error, reset: retry }) => <PanelError title={title} error={error} onRetry={retry} />}
+          resetKeys={resetKeys}
+          fallback={({ error, reset: retry }) =>
+            renderError ? renderError({ error, retry }) : <PanelError title={title} error={error} onRetry={retry} />
+          }
         >
-          {children}
+          <Suspense fallback={loading}>{children}</Suspense>
         </Boundary>
       )}
     </QueryErrorResetBoundary>

@@ -16,6 +16,7 @@ import userEvent from '@testing-library/user-event';
 import type { ReactNode } from 'react';
 import { MemoryRouter, useLocation } from 'react-router-dom';
 import { App } from '@/app/app';
+import { reportCaughtError } from '@/lib/report-caught-error';
 import { ATTRIBUTION_COOKIE, ATTRIBUTION_DAYS_COOKIE, SESSION_COOKIE } from '@/features/attendee/lib/attendee-session';
 import type { Database } from '@/lib/database.types';
 import { spawnEmulator, stopEmulator, type EmulatorProcess } from '../support/emulator';
@@ -98,14 +99,15 @@ export function renderAttendee(path: string) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
   function TestRouter({ children }: { children: ReactNode }) {
     return (
-      <MemoryRouter initialEntries={[path]}>
+      <MemoryRouter initialEntries={[path]} useTransitions={false}>
         {children}
         <LocationProbe />
       </MemoryRouter>
     );
   }
   const user = userEvent.setup();
-  const view = render(<App router={TestRouter} queryClient={queryClient} />);
+  // As the page's root does (src/main.tsx).
+  const view = render(<App router={TestRouter} queryClient={queryClient} />, { onCaughtError: reportCaughtError });
   const location = () => view.getByTestId('location').textContent ?? '';
   return { ...view, user, queryClient, location };
 }

@@ -13,6 +13,7 @@ import userEvent from '@testing-library/user-event';
 import { useEffect, type ReactNode } from 'react';
 import { MemoryRouter, useLocation } from 'react-router-dom';
 import { App } from '@/app/app';
+import { reportCaughtError } from '@/lib/report-caught-error';
 import type { Database } from '@/lib/database.types';
 import { spawnEmulator, stopEmulator, type EmulatorProcess } from '../support/emulator';
 import { setSpaClient } from '../support/spa-client';
@@ -274,13 +275,14 @@ export function renderApp(path: string) {
   };
   function TestRouter({ children }: { children: ReactNode }) {
     return (
-      <MemoryRouter initialEntries={[path]}>
+      <MemoryRouter initialEntries={[path]} useTransitions={false}>
         {children}
         <LocationProbe onChange={track} />
       </MemoryRouter>
     );
   }
   const user = userEvent.setup();
-  const view = render(<App router={TestRouter} queryClient={queryClient} />);
+  // The root reports caught errors as the page's root does (src/main.tsx).
+  const view = render(<App router={TestRouter} queryClient={queryClient} />, { onCaughtError: reportCaughtError });
   return { ...view, user, queryClient, pathname: () => seen.pathname };
 }

@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import type { Tables } from '@/lib/database.types';
 import { publicApi } from '@/lib/public-api';
 import { PUBLIC_EVENT_COLUMNS, PUBLIC_TICKET_TYPE_COLUMNS, takeEarlyEventRows } from './early-event-request';
@@ -54,11 +54,10 @@ export function publicEventQueryOptions(slug: string) {
   return queryOptions({
     queryKey: attendeeKeys.event(slug),
     queryFn: () => getPublicEvent(slug),
+    // The page mounts once the answer is here (a suspense query); fresh for a while so
+    // that mounting on a slow device does not ask for the event a second time.
+    staleTime: 10_000,
   });
-}
-
-export function usePublicEvent(slug: string) {
-  return useQuery(publicEventQueryOptions(slug));
 }
 
 /** Tickets still for sale of one type. */

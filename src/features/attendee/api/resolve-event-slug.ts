@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { publicApi } from '@/lib/public-api';
 import { attendeeKeys } from './keys';
 
@@ -12,11 +12,5 @@ export async function resolveEventSlug(slug: string): Promise<string | null> {
   return typeof data === 'string' && data.length > 0 ? data : null;
 }
 
-export function useResolvedEventSlug(slug: string) {
-  return useQuery(
-    queryOptions({
-      queryKey: attendeeKeys.formerSlug(slug),
-      queryFn: () => resolveEventSlug(slug),
-    }),
-  );
-}
+export const resolvedEventSlugQueryOptions = (slug: string) =>
+  queryOptions({ queryKey: attendeeKeys.formerSlug(slug), queryFn: () => resolveEventSlug(slug) });

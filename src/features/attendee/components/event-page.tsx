@@ -4,7 +4,7 @@ import { DocumentTitle } from '@/components/document-title';
 import { Button } from '@/components/ui/button';
 import { paths } from '@/config/paths';
 import { salesClosed, ticketsAvailable, type PublicEvent } from '../api/get-public-event';
-import { usePromoterAttribution } from '../hooks/use-promoter-attribution';
+import { usePromoterAttribution, useRecordPendingVisits } from '../hooks/use-promoter-attribution';
 import { MAX_PER_ORDER, cartFromSearchParams, cartTicketCount, cartToSearchParams } from '../lib/cart';
 import { formatMoney } from '@/lib/format';
 import { EventHeader } from './event-header';
@@ -27,6 +27,7 @@ export function EventPage({ slug }: { slug: string }) {
 }
 
 function EventDetails({ event }: { event: PublicEvent }) {
+  useRecordPendingVisits(event.slug, event.attribution_window_days);
   const navigate = useNavigate();
   const [searchParams] = useSearchParams();
   // Coming back from checkout ("Change tickets") keeps the tickets chosen before.

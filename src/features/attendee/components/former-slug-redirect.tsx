@@ -1,7 +1,8 @@
+import { useSuspenseQuery } from '@tanstack/react-query';
 import { Navigate, useLocation } from 'react-router-dom';
 import { paths } from '@/config/paths';
-import { useResolvedEventSlug } from '../api/resolve-event-slug';
-import { EventNotFound, EventSkeleton, LoadError } from './states';
+import { resolvedEventSlugQueryOptions } from '../api/resolve-event-slug';
+import { EventNotFound } from './states';
 
 /**
  * For a slug that names no published event: when it is a former slug of one (the
@@ -11,9 +12,8 @@ import { EventNotFound, EventSkeleton, LoadError } from './states';
  */
 export function FormerSlugRedirect({ slug }: { slug: string }) {
   const location = useLocation();
-  const resolved = useResolvedEventSlug(slug);
-  if (resolved.isPending) return <EventSkeleton />;
-  if (resolved.isError) return <LoadError error={resolved.error} onRetry={() => void resolved.refetch()} />;
-  if (resolved.data === null || resolved.data === slug) return <EventNotFound />;
-  return <Navigate replace to={{ pathname: paths.publicEvent(resolved.data), search: location.search, hash: location.hash }} />;
+  // Loads and fails under the event page's boundary (see WithPublicEvent).
+  const { data: current } = useSuspenseQuery(resolvedEventSlugQueryOptions(slug));
+  if (current === null || current === slug) return <EventNotFound />;
+  return <Navigate replace to={{ pathname: paths.publicEvent(current), search: location.search, hash: location.hash }} />;
 }

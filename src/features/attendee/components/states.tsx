@@ -1,11 +1,12 @@
+import { useSuspenseQuery } from '@tanstack/react-query';
 import { useLayoutEffect, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { DocumentTitle } from '@/components/document-title';
 import { NotFoundPage } from '@/components/not-found-page';
-import { PanelError } from '@/components/ui/error-boundary';
+import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Skeleton } from '@/components/ui/skeleton';
 import { paths } from '@/config/paths';
-import { usePublicEvent, type PublicEvent } from '../api/get-public-event';
+import { publicEventQueryOptions, type PublicEvent } from '../api/get-public-event';
 import { removePrerenderedEvent } from '../lib/prerendered-event';
 
 /** Placeholder blocks shaped like the event page while it loads. */
@@ -36,6 +37,7 @@ export function EventNotFound() {
 }
 
 export function LoadError({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  useRemovePrerenderedEvent();
   return (
     <main className="att-page">
       <PanelError title="We could not load this event" error={error} onRetry={onRetry} />
@@ -52,9 +54,26 @@ export function BackToEvent({ slug, children }: { slug: string; children: ReactN
 }
 
 /**
- * Loads the published event and renders `children` with it; while loading, on a load
- * error and for an unknown or unpublished event (`notFound`, the not-found page unless
- * given) it renders the matching state instead.
+ * The attendee pages' boundary: the event skeleton while suspense queries below load,
+ * the page's error with "Try again" (which fetches again) when they fail; starts afresh
+ * when `resetKeys` change.
+ */
+export function AttendeeBoundary({ resetKeys, children }: { resetKeys: readonly unknown[]; children: ReactNode }) {
+  return (
+    <PanelErrorBoundary
+      loading={<EventSkeleton />}
+      resetKeys={resetKeys}
+      renderError={({ error, retry }) => <LoadError error={error} onRetry={retry} />}
+    >
+      {children}
+    </PanelErrorBoundary>
+  );
+}
+
+/**
+ * Loads the published event and renders `children` with it; while loading and on a load
+ * error the attendee boundary's states, and for an unknown or unpublished event
+ * `notFound` (the not-found page unless given).
  */
 export function WithPublicEvent({
   slug,
@@ -65,17 +84,29 @@ export function WithPublicEvent({
   notFound?: ReactNode;
   children: (event: PublicEvent) => ReactNode;
 }) {
-  const event = usePublicEvent(slug);
-  // The host's static hero stays until this renders the page, its not-found or its error
-  // state, and goes in the same commit (before paint), so the swap never shows. Leaving
-  // before that removes it too: it hides the app's root while it is there.
-  const settled = !event.isPending;
-  useLayoutEffect(() => {
-    if (settled) removePrerenderedEvent();
-  }, [settled]);
+  // The host's static hero hides the app's root while it is there: leaving before the
+  // event has settled removes it too.
   useLayoutEffect(() => removePrerenderedEvent, []);
-  if (event.isPending) return <EventSkeleton />;
-  if (event.isError) return <LoadError error={event.error} onRetry={() => void event.refetch()} />;
-  if (event.data === null) return notFound;
-  return <main className="att-page">{children(event.data)}</main>;
+  return (
+    <AttendeeBoundary resetKeys={[slug]}>
+      <PublicEventContent slug={slug} notFound={notFound}>
+        {children}
+      </PublicEventContent>
+    </AttendeeBoundary>
+  );
+}
+
+/**
+ * The host's static hero stays until the page, its not-found or its error state renders,
+ * and goes in that same commit (before paint), so the swap never shows.
+ */
+function useRemovePrerenderedEvent() {
+  useLayoutEffect(() => removePrerenderedEvent(), []);
+}
+
+function PublicEventContent({ slug, notFound, children }: { slug: string; notFound: ReactNode; children: (event: PublicEvent) => ReactNode }) {
+  const { data: event } = useSuspenseQuery(publicEventQueryOptions(slug));
+  useRemovePrerenderedEvent();
+  if (event === null) return notFound;
+  return <main className="att-page">{children(event)}</main>;
 }

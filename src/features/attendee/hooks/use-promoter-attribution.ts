@@ -1,7 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { ORGANIZER_PREVIEW_HASH, QR_SOURCE_PARAM } from '@/config/paths';
-import { usePublicEvent } from '../api/get-public-event';
 import { recordPendingVisits, rememberLandedLink, type VisitSource } from '../api/track-promoter-visit';
 
 /**
@@ -13,8 +12,9 @@ import { recordPendingVisits, rememberLandedLink, type VisitSource } from '../ap
  * visit.
  *
  * The landed link is noted in session storage first and recorded once the event's
- * attribution window is known; one whose visit was not recorded (a reload, a quick
- * navigation) is sent again by the next attendee page of the event.
+ * attribution window is known (useRecordPendingVisits, once the event has loaded); one
+ * whose visit was not recorded (a reload, a quick navigation) is sent again by the next
+ * attendee page of the event.
  */
 export function usePromoterAttribution(eventSlug: string): void {
   const [searchParams] = useSearchParams();
@@ -23,7 +23,6 @@ export function usePromoterAttribution(eventSlug: string): void {
   const promoCode = searchParams.get('promoter');
   const fromQr = searchParams.get(QR_SOURCE_PARAM) === 'qr';
   const preview = location.hash === ORGANIZER_PREVIEW_HASH;
-  const event = usePublicEvent(eventSlug);
   // The landing noted last, so removing the marker (a new location) does not note it again as a link.
   const noted = useRef<string | null>(null);
 
@@ -45,9 +44,11 @@ export function usePromoterAttribution(eventSlug: string): void {
       );
     }
   }, [eventSlug, promoCode, fromQr, preview, searchParams, navigate, location.pathname, location.hash, location.state]);
+}
 
-  const windowDays = event.data ? event.data.attribution_window_days : undefined;
+/** Records the links noted for the loaded event, with its attribution window (null: the browser session). */
+export function useRecordPendingVisits(eventSlug: string, windowDays: number | null): void {
   useEffect(() => {
-    if (windowDays !== undefined) void recordPendingVisits(eventSlug, windowDays);
+    void recordPendingVisits(eventSlug, windowDays);
   }, [eventSlug, windowDays]);
 }

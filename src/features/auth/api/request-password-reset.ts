@@ -1,6 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { paths } from '@/config/paths';
 import { supabase } from '@/lib/supabase';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
 
 /**
  * Emails a password-reset link that lands on the "Set a new password" page of this
@@ -13,6 +14,6 @@ export async function requestPasswordReset({ email }: { email: string }) {
   if (error) throw error;
 }
 
-export function useRequestPasswordReset() {
-  return useMutation({ mutationFn: requestPasswordReset });
+export function useRequestPasswordReset(options: MutationOptionsOf<typeof requestPasswordReset> = {}) {
+  return useMutation({ ...options, mutationFn: requestPasswordReset });
 }

@@ -1,5 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface Credentials {
   email: string;
@@ -12,6 +13,6 @@ export async function signIn({ email, password }: Credentials) {
   return data.session;
 }
 
-export function useSignIn() {
-  return useMutation({ mutationFn: signIn });
+export function useSignIn(options: MutationOptionsOf<typeof signIn> = {}) {
+  return useMutation({ ...options, mutationFn: signIn });
 }

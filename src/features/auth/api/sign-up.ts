@@ -1,6 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import type { Credentials } from './sign-in';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
 
 export async function signUp({ email, password }: Credentials) {
   const { data, error } = await supabase.auth.signUp({ email: email.trim(), password });
@@ -8,6 +9,6 @@ export async function signUp({ email, password }: Credentials) {
   return data.session;
 }
 
-export function useSignUp() {
-  return useMutation({ mutationFn: signUp });
+export function useSignUp(options: MutationOptionsOf<typeof signUp> = {}) {
+  return useMutation({ ...options, mutationFn: signUp });
 }

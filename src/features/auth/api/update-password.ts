@@ -1,5 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
 
 /** Sets a new password for the signed-in user (also after a recovery link signed them in). */
 export async function updatePassword({ password }: { password: string }) {
@@ -8,6 +9,6 @@ export async function updatePassword({ password }: { password: string }) {
   return data.user;
 }
 
-export function useUpdatePassword() {
-  return useMutation({ mutationFn: updatePassword });
+export function useUpdatePassword(options: MutationOptionsOf<typeof updatePassword> = {}) {
+  return useMutation({ ...options, mutationFn: updatePassword });
 }

@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { eventKeys } from './keys';
 
@@ -24,7 +24,3 @@ export async function getEventLinks(organizationId: string): Promise<EventPromot
 
 export const eventLinksQueryOptions = (organizationId: string) =>
   queryOptions({ queryKey: eventKeys.links(organizationId), queryFn: () => getEventLinks(organizationId) });
-
-export function useEventLinks(organizationId: string) {
-  return useQuery(eventLinksQueryOptions(organizationId));
-}

@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase, type FunctionRow } from '@/lib/supabase';
 import { eventKeys } from './keys';
 
@@ -13,7 +13,3 @@ export async function getEventPerformance(organizationId: string): Promise<Map<s
 
 export const eventPerformanceQueryOptions = (organizationId: string) =>
   queryOptions({ queryKey: eventKeys.performance(organizationId), queryFn: () => getEventPerformance(organizationId) });
-
-export function useEventPerformance(organizationId: string) {
-  return useQuery(eventPerformanceQueryOptions(organizationId));
-}

@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import type { Enums, Tables } from '@/lib/database.types';
 import { eventKeys } from './keys';
@@ -31,7 +31,3 @@ export async function getEvents(organizationId: string): Promise<OrganizerEvent[
 
 export const eventsQueryOptions = (organizationId: string) =>
   queryOptions({ queryKey: eventKeys.list(organizationId), queryFn: () => getEvents(organizationId) });
-
-export function useEvents(organizationId: string) {
-  return useQuery(eventsQueryOptions(organizationId));
-}

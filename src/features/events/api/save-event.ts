@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { eventKeys } from './keys';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface TicketTypeInput {
   /** Present for ticket types that already exist. */
@@ -59,13 +60,10 @@ export async function saveEvent(input: SaveEventInput): Promise<{ id: string }> 
   return { id: data };
 }
 
-export function useSaveEvent({ onSuccess }: { onSuccess?: () => void } = {}) {
+export function useSaveEvent(options: MutationOptionsOf<typeof saveEvent> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
+    ...withCacheUpdate(options, (_data, input) => queryClient.invalidateQueries({ queryKey: eventKeys.organization(input.organizationId) })),
     mutationFn: saveEvent,
-    onSuccess: async (_data, input) => {
-      await queryClient.invalidateQueries({ queryKey: eventKeys.organization(input.organizationId) });
-      onSuccess?.();
-    },
   });
 }

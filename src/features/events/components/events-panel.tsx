@@ -1,17 +1,18 @@
+import { useSuspenseQueries } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { CopyButton } from '@/components/ui/copy-button';
 import { EmptyState } from '@/components/ui/empty-state';
-import { PanelError } from '@/components/ui/error-boundary';
+import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { paths, trackingLink } from '@/config/paths';
 import { errorMessage } from '@/lib/errors';
 import { formatDateTime, formatMoney, formatNumber } from '@/lib/format';
-import { useEventLinks } from '../api/get-event-links';
-import { useEventPerformance } from '../api/get-event-performance';
-import { useEvents, type OrganizerEvent } from '../api/get-events';
+import { eventLinksQueryOptions } from '../api/get-event-links';
+import { eventPerformanceQueryOptions } from '../api/get-event-performance';
+import { eventsQueryOptions, type OrganizerEvent } from '../api/get-events';
 import { useSetEventStatus } from '../api/set-event-status';
 import { EventFormDialog } from './event-form-dialog';
 
@@ -19,11 +20,6 @@ const STATUS_LABEL = { draft: 'Draft', published: 'Published', cancelled: 'Cance
 
 /** The organization's events: totals, ticket types, publish state and active promoter links. */
 export function EventsPanel({ organizationId, currency }: { organizationId: string; currency: string }) {
-  const events = useEvents(organizationId);
-  const performance = useEventPerformance(organizationId);
-  const links = useEventLinks(organizationId);
-  const setStatus = useSetEventStatus();
-  const toast = useToast();
   const [editing, setEditing] = useState<OrganizerEvent | 'new' | null>(null);
 
   return (
@@ -34,11 +30,32 @@ export function EventsPanel({ organizationId, currency }: { organizationId: stri
           New event
         </Button>
       </div>
-      {events.isPending ? (
-        <SkeletonList rows={3} label="Loading events" />
-      ) : events.isError ? (
-        <PanelError title="Events could not load" error={events.error} onRetry={() => void events.refetch()} />
-      ) : events.data.length === 0 ? (
+      <PanelErrorBoundary title="Events could not load" loading={<SkeletonList rows={3} label="Loading events" />} resetKeys={[organizationId]}>
+        <EventList organizationId={organizationId} currency={currency} onEdit={setEditing} />
+      </PanelErrorBoundary>
+      {editing ? (
+        <EventFormDialog organizationId={organizationId} currency={currency} event={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
+      ) : null}
+    </>
+  );
+}
+
+function EventList({
+  organizationId,
+  currency,
+  onEdit: setEditing,
+}: {
+  organizationId: string;
+  currency: string;
+  onEdit: (event: OrganizerEvent | 'new') => void;
+}) {
+  const [events, performance, links] = useSuspenseQueries({
+    queries: [eventsQueryOptions(organizationId), eventPerformanceQueryOptions(organizationId), eventLinksQueryOptions(organizationId)],
+  });
+  const setStatus = useSetEventStatus();
+  const toast = useToast();
+
+  return events.data.length === 0 ? (
         <div className="card">
           <EmptyState title="No events yet — create your first" action={<Button variant="primary" onClick={() => setEditing('new')}>New event</Button>}>
             Add ticket types, publish it, then give promoters their links.
@@ -47,8 +64,8 @@ export function EventsPanel({ organizationId, currency }: { organizationId: stri
       ) : (
         <ul className="event-list" aria-label="Events">
           {events.data.map((event) => {
-            const totals = performance.data?.get(event.id);
-            const eventLinks = links.data?.filter((link) => link.event_id === event.id) ?? [];
+            const totals = performance.data.get(event.id);
+            const eventLinks = links.data.filter((link) => link.event_id === event.id);
             const published = event.status === 'published';
             return (
               <li key={event.id} className="card event-card" aria-labelledby={`event-${event.id}`}>
@@ -150,10 +167,5 @@ export function EventsPanel({ organizationId, currency }: { organizationId: stri
             );
           })}
         </ul>
-      )}
-      {editing ? (
-        <EventFormDialog organizationId={organizationId} currency={currency} event={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
-      ) : null}
-    </>
-  );
+      );
 }

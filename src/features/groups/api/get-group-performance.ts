@@ -1,4 +1,4 @@
-import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase, type FunctionRow } from '@/lib/supabase';
 import { groupKeys } from './keys';
 
@@ -19,9 +19,4 @@ export const groupPerformanceQueryOptions = (organizationId: string, from: strin
   queryOptions({
     queryKey: groupKeys.performance(organizationId, from, to),
     queryFn: () => getGroupPerformance(organizationId, from, to),
-    placeholderData: keepPreviousData,
   });
-
-export function useGroupPerformance(organizationId: string, from: string | null = null, to: string | null = null) {
-  return useQuery(groupPerformanceQueryOptions(organizationId, from, to));
-}

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { groupKeys } from './keys';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface SaveGroupInput {
   organizationId: string;
@@ -18,13 +19,10 @@ export async function saveGroup(input: SaveGroupInput): Promise<void> {
   if (error) throw error;
 }
 
-export function useSaveGroup({ onSuccess }: { onSuccess?: () => void } = {}) {
+export function useSaveGroup(options: MutationOptionsOf<typeof saveGroup> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
+    ...withCacheUpdate(options, (_data, input) => queryClient.invalidateQueries({ queryKey: groupKeys.organization(input.organizationId) })),
     mutationFn: saveGroup,
-    onSuccess: async (_data, input) => {
-      await queryClient.invalidateQueries({ queryKey: groupKeys.organization(input.organizationId) });
-      onSuccess?.();
-    },
   });
 }

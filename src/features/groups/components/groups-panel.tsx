@@ -1,14 +1,15 @@
-import { lazy, Suspense, useState } from 'react';
+import { useSuspenseQuery } from '@tanstack/react-query';
+import { lazy, Suspense, useDeferredValue, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState } from '@/components/ui/empty-state';
-import { PanelError } from '@/components/ui/error-boundary';
+import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { formatMoney, formatNumber, formatPercent } from '@/lib/format';
 import { describePeriod } from '@/lib/period';
 import { useDeleteGroup } from '../api/delete-group';
-import { useGroupPerformance, type GroupPerformance } from '../api/get-group-performance';
+import { groupPerformanceQueryOptions, type GroupPerformance } from '../api/get-group-performance';
 
 // Creating and renaming groups is occasional: the form loads when opened.
 const GroupDialog = lazy(() => import('./group-dialog').then((module) => ({ default: module.GroupDialog })));
@@ -29,7 +30,6 @@ export function GroupsPanel({
   manage?: boolean;
   onChanged?: () => void;
 }) {
-  const groups = useGroupPerformance(organizationId, from, to);
   const [editing, setEditing] = useState<GroupPerformance | 'new' | null>(null);
   const [deleting, setDeleting] = useState<GroupPerformance | null>(null);
   const toast = useToast();
@@ -55,11 +55,55 @@ export function GroupsPanel({
         Totals cover: {describePeriod({ from, to })}.{' '}
         <abbr title="Orders divided by visits through the group's promoters' links">Conversion</abbr> = orders ÷ visits.
       </p>
-      {groups.isPending ? (
-        <SkeletonList rows={3} label="Loading groups" />
-      ) : groups.isError ? (
-        <PanelError title="Groups could not load" error={groups.error} onRetry={() => void groups.refetch()} />
-      ) : groups.data.length === 0 ? (
+      <PanelErrorBoundary title="Groups could not load" loading={<SkeletonList rows={3} label="Loading groups" />} resetKeys={[organizationId, from, to]}>
+        <GroupTable organizationId={organizationId} currency={currency} from={from} to={to} manage={manage} onEdit={setEditing} onDelete={setDeleting} />
+      </PanelErrorBoundary>
+      {editing ? (
+        <Suspense fallback={null}>
+          <GroupDialog
+            organizationId={organizationId}
+            group={editing === 'new' ? undefined : { id: editing.group_id, name: editing.name, color: editing.color }}
+            onClose={() => setEditing(null)}
+            onSaved={onChanged}
+          />
+        </Suspense>
+      ) : null}
+      <ConfirmDialog
+        open={deleting !== null}
+        title={`Delete group “${deleting?.name ?? ''}”?`}
+        description={<p>The group goes; its promoters and their sales stay.</p>}
+        confirmLabel="Delete group"
+        pending={remove.isPending}
+        error={remove.error}
+        onConfirm={() => deleting && remove.mutate({ organizationId, id: deleting.group_id })}
+        onClose={() => setDeleting(null)}
+      />
+    </section>
+  );
+}
+
+function GroupTable({
+  organizationId,
+  currency,
+  from,
+  to,
+  manage,
+  onEdit: setEditing,
+  onDelete: setDeleting,
+}: {
+  organizationId: string;
+  currency: string;
+  from: string | null;
+  to: string | null;
+  manage: boolean;
+  onEdit: (group: GroupPerformance | 'new') => void;
+  onDelete: (group: GroupPerformance) => void;
+}) {
+  // A new range keeps the current totals on screen until the new ones are here.
+  const range = useDeferredValue(`${from ?? ''}/${to ?? ''}`);
+  const [deferredFrom, deferredTo] = range.split('/').map((value) => value || null);
+  const groups = useSuspenseQuery(groupPerformanceQueryOptions(organizationId, deferredFrom, deferredTo));
+  return groups.data.length === 0 ? (
         <EmptyState
           title="No groups yet"
           action={manage ? <Button onClick={() => setEditing('new')}>Create your first group</Button> : undefined}
@@ -118,27 +162,5 @@ export function GroupsPanel({
             </tbody>
           </table>
         </div>
-      )}
-      {editing ? (
-        <Suspense fallback={null}>
-          <GroupDialog
-            organizationId={organizationId}
-            group={editing === 'new' ? undefined : { id: editing.group_id, name: editing.name, color: editing.color }}
-            onClose={() => setEditing(null)}
-            onSaved={onChanged}
-          />
-        </Suspense>
-      ) : null}
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete group “${deleting?.name ?? ''}”?`}
-        description={<p>The group goes; its promoters and their sales stay.</p>}
-        confirmLabel="Delete group"
-        pending={remove.isPending}
-        error={remove.error}
-        onConfirm={() => deleting && remove.mutate({ organizationId, id: deleting.group_id })}
-        onClose={() => setDeleting(null)}
-      />
-    </section>
-  );
+      );
 }

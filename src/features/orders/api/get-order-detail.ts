@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { z } from 'zod';
 import { supabase } from '@/lib/supabase';
 import { orderKeys } from './keys';
@@ -58,6 +58,5 @@ export async function getOrderDetail(orderId: string): Promise<OrderDetail> {
   return orderDetailSchema.parse(data);
 }
 
-export function useOrderDetail(organizationId: string, orderId: string) {
-  return useQuery({ queryKey: orderKeys.detail(organizationId, orderId), queryFn: () => getOrderDetail(orderId) });
-}
+export const orderDetailQueryOptions = (organizationId: string, orderId: string) =>
+  queryOptions({ queryKey: orderKeys.detail(organizationId, orderId), queryFn: () => getOrderDetail(orderId) });

@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { orderKeys } from './keys';
 
@@ -15,9 +15,8 @@ export async function getPromoterOptions(organizationId: string): Promise<Promot
   return data;
 }
 
-export function usePromoterOptions(organizationId: string) {
-  return useQuery({ queryKey: orderKeys.promoterOptions(organizationId), queryFn: () => getPromoterOptions(organizationId) });
-}
+export const promoterOptionsQueryOptions = (organizationId: string) =>
+  queryOptions({ queryKey: orderKeys.promoterOptions(organizationId), queryFn: () => getPromoterOptions(organizationId) });
 
 export interface EventOption {
   id: string;
@@ -31,6 +30,5 @@ export async function getEventOptions(organizationId: string): Promise<EventOpti
   return data;
 }
 
-export function useEventOptions(organizationId: string) {
-  return useQuery({ queryKey: orderKeys.eventOptions(organizationId), queryFn: () => getEventOptions(organizationId) });
-}
+export const eventOptionsQueryOptions = (organizationId: string) =>
+  queryOptions({ queryKey: orderKeys.eventOptions(organizationId), queryFn: () => getEventOptions(organizationId) });

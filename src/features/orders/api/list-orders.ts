@@ -1,4 +1,4 @@
-import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { infiniteQueryOptions } from '@tanstack/react-query';
 import { supabase, type FunctionRow } from '@/lib/supabase';
 import { listOrdersArgs, type OrderFilters } from '../lib/filters';
 import { orderKeys } from './keys';
@@ -32,14 +32,11 @@ export async function listAllOrders(organizationId: string, filters: OrderFilter
   }
 }
 
-/** The orders page: pages of 50 loaded on demand ("Show more"). Disabled while the filters are invalid. */
-export function useOrders(organizationId: string, filters: OrderFilters, enabled: boolean) {
-  return useInfiniteQuery({
+/** The orders page: pages of 50 loaded on demand ("Show more"). */
+export const ordersQueryOptions = (organizationId: string, filters: OrderFilters) =>
+  infiniteQueryOptions({
     queryKey: orderKeys.list(organizationId, filters),
     queryFn: ({ pageParam }) => listOrders(organizationId, filters, pageParam, ORDERS_PAGE_SIZE),
     initialPageParam: null as string | null,
     getNextPageParam: (lastPage) => (lastPage.length < ORDERS_PAGE_SIZE ? undefined : lastPage[lastPage.length - 1].id),
-    placeholderData: keepPreviousData,
-    enabled,
   });
-}

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { invalidateOrganization } from '@/lib/query-client';
 import { supabase } from '@/lib/supabase';
+import { withSettledCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 /** Refunds an order (owners and admins; the database refuses anyone else). */
 export async function refundOrder(orderId: string): Promise<void> {
@@ -8,12 +9,12 @@ export async function refundOrder(orderId: string): Promise<void> {
   if (error) throw error;
 }
 
-export function useRefundOrder(organizationId: string) {
+export function useRefundOrder(organizationId: string, options: MutationOptionsOf<typeof refundOrder> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: refundOrder,
     // The refund's broadcast refreshes other dashboards; this one refreshes at once.
     // Orders, promoters, groups and events all show what a refund changes.
-    onSettled: () => invalidateOrganization(queryClient, organizationId),
+    ...withSettledCacheUpdate(options, () => invalidateOrganization(queryClient, organizationId)),
+    mutationFn: refundOrder,
   });
 }

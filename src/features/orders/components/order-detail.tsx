@@ -1,11 +1,10 @@
+import { useSuspenseQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
-import { PanelError } from '@/components/ui/error-boundary';
-import { SkeletonList } from '@/components/ui/skeleton';
 import { paths } from '@/config/paths';
 import { formatDateTime, formatMoney, formatNumber } from '@/lib/format';
-import { useOrderDetail, type OrderDetail as Detail } from '../api/get-order-detail';
+import { orderDetailQueryOptions, type OrderDetail as Detail } from '../api/get-order-detail';
 import { RefundDialog } from './refund-dialog';
 
 /** Why an order is credited to nobody, in the organizer's words. */
@@ -20,14 +19,13 @@ const REASONS: Record<NonNullable<Detail['unattributed_reason']>, string> = {
   promoter_deleted: 'The promoter who was credited has since been deleted.',
 };
 
-/** An order: buyer, items, status, the attribution trail, and the refund action for owners and admins. */
+/**
+ * An order: buyer, items, status, the attribution trail, and the refund action for owners
+ * and admins. Loads with a suspense query: render it under a panel boundary.
+ */
 export function OrderDetail({ organizationId, orderId, backTo }: { organizationId: string; orderId: string; backTo: string }) {
-  const order = useOrderDetail(organizationId, orderId);
+  const { data: o } = useSuspenseQuery(orderDetailQueryOptions(organizationId, orderId));
   const [refunding, setRefunding] = useState(false);
-
-  if (order.isPending) return <SkeletonList rows={4} label="Loading order" />;
-  if (order.isError) return <PanelError title="This order could not load" error={order.error} onRetry={() => void order.refetch()} />;
-  const o = order.data;
 
   return (
     <section className="card detail" aria-labelledby="order-title">

@@ -1,33 +1,33 @@
-import { useState } from 'react';
+import { useSuspenseInfiniteQuery, useSuspenseQueries } from '@tanstack/react-query';
+import { useDeferredValue, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
-import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Field } from '@/components/ui/field';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { downloadCsv } from '@/lib/csv';
 import { errorMessage } from '@/lib/errors';
 import { formatDateTime, formatMoney, formatNumber } from '@/lib/format';
-import { useEventOptions, usePromoterOptions } from '../api/get-promoter-options';
-import { listAllOrders, useOrders } from '../api/list-orders';
+import { eventOptionsQueryOptions, promoterOptionsQueryOptions } from '../api/get-promoter-options';
+import { listAllOrders, ordersQueryOptions } from '../api/list-orders';
 import { useOrderFilters } from '../hooks/use-order-filters';
 import { ordersCsv } from '../lib/export';
-import { dateRangeError, exportFileName } from '../lib/filters';
+import { dateRangeError, exportFileName, type OrderFilters } from '../lib/filters';
 import { OrderDetail } from './order-detail';
 import { SelfReferralBadge } from './self-referral-badge';
 
-/** The organization's orders: search, filters, pages of 50, CSV export, and the open order beside them. */
+/**
+ * The organization's orders: search, filters, pages of 50, CSV export, and the open order
+ * beside them. Suspends until the filters' options are here (a suspense query).
+ */
 export function OrdersPage({ organizationId, orderId, orderHref }: { organizationId: string; orderId?: string; orderHref: (id: string) => string }) {
   const view = useOrderFilters();
-  const events = useEventOptions(organizationId);
-  const promoters = usePromoterOptions(organizationId);
+  const [events, promoters] = useSuspenseQueries({ queries: [eventOptionsQueryOptions(organizationId), promoterOptionsQueryOptions(organizationId)] });
   const rangeError = dateRangeError(view.filters.from, view.filters.to);
-  const orders = useOrders(organizationId, view.filters, rangeError === null);
   const toast = useToast();
   const [exporting, setExporting] = useState(false);
-  const rows = orders.data?.pages.flat() ?? [];
-  const filtered = Object.values(view.filters).some((value) => value !== null && value !== '');
 
   async function exportCsv() {
     setExporting(true);
@@ -66,7 +66,7 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
           {(control) => (
             <select {...control} className="select" value={view.filters.eventId ?? ''} onChange={(e) => view.set('event', e.target.value)}>
               <option value="">All events</option>
-              {(events.data ?? []).map((event) => (
+              {events.data.map((event) => (
                 <option key={event.id} value={event.id}>
                   {event.name}
                 </option>
@@ -79,7 +79,7 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
             <select {...control} className="select" value={view.filters.promoter ?? ''} onChange={(e) => view.set('promoter', e.target.value)}>
               <option value="">Any promoter or none</option>
               <option value="none">No promoter</option>
-              {(promoters.data ?? []).map((promoter) => (
+              {promoters.data.map((promoter) => (
                 <option key={promoter.id} value={promoter.id}>
                   {promoter.name}
                 </option>
@@ -118,14 +118,45 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
             <p className="form-error" role="alert">
               {rangeError}
             </p>
-          ) : orders.isPending ? (
-            <SkeletonList rows={5} label="Loading orders" />
-          ) : orders.isError ? (
-            <PanelError title="Orders could not load" error={orders.error} onRetry={() => void orders.refetch()} />
-          ) : rows.length === 0 ? (
+          ) : (
+            <PanelErrorBoundary title="Orders could not load" loading={<SkeletonList rows={5} label="Loading orders" />} resetKeys={[organizationId, view.filters]}>
+              <OrderList organizationId={organizationId} filters={view.filters} onClear={view.clear} orderId={orderId} orderHref={orderHref} />
+            </PanelErrorBoundary>
+          )}
+        </section>
+        {orderId ? (
+          <PanelErrorBoundary title="This order could not load" loading={<SkeletonList rows={4} label="Loading order" />} resetKeys={[orderId]}>
+            <OrderDetail key={orderId} organizationId={organizationId} orderId={orderId} backTo={`/dashboard/orders${view.searchString}`} />
+          </PanelErrorBoundary>
+        ) : null}
+      </div>
+    </>
+  );
+}
+
+/** One filtered view of the orders, newest first, in pages of 50. */
+function OrderList({
+  organizationId,
+  filters: current,
+  onClear,
+  orderId,
+  orderHref,
+}: {
+  organizationId: string;
+  filters: OrderFilters;
+  onClear: () => void;
+  orderId?: string;
+  orderHref: (id: string) => string;
+}) {
+  // New filters keep the current rows on screen until the new ones are here.
+  const filters = useDeferredValue(current);
+  const orders = useSuspenseInfiniteQuery(ordersQueryOptions(organizationId, filters));
+  const rows = orders.data.pages.flat();
+  const filtered = Object.values(filters).some((value) => value !== null && value !== '');
+  return rows.length === 0 ? (
             <EmptyState
               title={filtered ? 'No orders match these filters' : 'No orders yet'}
-              action={filtered ? <Button onClick={view.clear}>Clear filters</Button> : undefined}
+              action={filtered ? <Button onClick={onClear}>Clear filters</Button> : undefined}
             >
               {filtered ? 'Try another search or a wider date range.' : 'Orders appear here as soon as the first ticket is sold.'}
             </EmptyState>
@@ -191,14 +222,5 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
                 </div>
               ) : null}
             </>
-          )}
-        </section>
-        {orderId ? (
-          <PanelErrorBoundary title="This order could not load">
-            <OrderDetail key={orderId} organizationId={organizationId} orderId={orderId} backTo={`/dashboard/orders${view.searchString}`} />
-          </PanelErrorBoundary>
-        ) : null}
-      </div>
-    </>
-  );
+          );
 }

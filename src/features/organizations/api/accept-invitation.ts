@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import type { OrganizationRole } from './get-members';
 import { organizationKeys } from './keys';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface AcceptedInvitation {
   organization_id: string;
@@ -21,14 +22,11 @@ export async function acceptInvitation(token: string): Promise<AcceptedInvitatio
   return data as unknown as AcceptedInvitation;
 }
 
-export function useAcceptInvitation({ onSuccess }: { onSuccess?: (accepted: AcceptedInvitation) => void } = {}) {
+export function useAcceptInvitation(options: MutationOptionsOf<typeof acceptInvitation> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
+    // The new organization joins the switcher's list before the dashboard opens.
+    ...withCacheUpdate(options, () => queryClient.invalidateQueries({ queryKey: organizationKeys.all })),
     mutationFn: acceptInvitation,
-    onSuccess: async (accepted) => {
-      // The new organization joins the switcher's list before the dashboard opens.
-      await queryClient.invalidateQueries({ queryKey: organizationKeys.all });
-      onSuccess?.(accepted);
-    },
   });
 }

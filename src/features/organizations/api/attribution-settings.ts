@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
-import { organizationSettingsKey, useOrganizationSettings, type OrganizationSettings } from './organization-settings';
+import { organizationSettingsKey, organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
+import { withSettledCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface AttributionSettings {
   /** null: "this browser session"; otherwise 1 to maxAttributionWindowDays days. */
@@ -13,9 +14,7 @@ const pick = ({ attribution_window_days, referral_code_at_checkout }: Organizati
   referral_code_at_checkout,
 });
 
-export function useAttributionSettings(organizationId: string) {
-  return useOrganizationSettings(organizationId, pick);
-}
+export const attributionSettingsQueryOptions = (organizationId: string) => organizationSettingsQueryOptions(organizationId, pick);
 
 export interface SaveAttributionSettingsInput extends AttributionSettings {
   organizationId: string;
@@ -31,10 +30,10 @@ export async function saveAttributionSettings(input: SaveAttributionSettingsInpu
   if (error) throw error;
 }
 
-export function useSaveAttributionSettings() {
+export function useSaveAttributionSettings(options: MutationOptionsOf<typeof saveAttributionSettings> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
+    ...withSettledCacheUpdate(options, (input) => queryClient.invalidateQueries({ queryKey: organizationSettingsKey(input.organizationId) })),
     mutationFn: saveAttributionSettings,
-    onSettled: (_data, _error, input) => queryClient.invalidateQueries({ queryKey: organizationSettingsKey(input.organizationId) }),
   });
 }

@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import type { OrganizationRole } from './get-members';
 import { organizationKeys } from './keys';
+import { withSettledCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface ChangeMemberRoleInput {
   organizationId: string;
@@ -25,11 +26,11 @@ export async function changeMemberRole({ organizationId, userId, role }: ChangeM
   if (data.length === 0) throw { message: 'not_authorized', code: '42501' };
 }
 
-export function useChangeMemberRole() {
+export function useChangeMemberRole(options: MutationOptionsOf<typeof changeMemberRole> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: changeMemberRole,
     // Refused or not, the list shows the roles as they are now.
-    onSettled: (_data, _error, input) => queryClient.invalidateQueries({ queryKey: organizationKeys.members(input.organizationId) }),
+    ...withSettledCacheUpdate(options, (input) => queryClient.invalidateQueries({ queryKey: organizationKeys.members(input.organizationId) })),
+    mutationFn: changeMemberRole,
   });
 }

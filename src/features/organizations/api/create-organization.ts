@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import type { Organization } from './get-my-organizations';
 import { organizationKeys } from './keys';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export async function createOrganization(input: { name: string; currency: string }): Promise<Organization> {
   const { data, error } = await supabase.rpc('create_organization', { p_name: input.name.trim(), p_currency: input.currency });
@@ -9,10 +10,10 @@ export async function createOrganization(input: { name: string; currency: string
   return { id: data.id, name: data.name, currency: data.currency };
 }
 
-export function useCreateOrganization() {
+export function useCreateOrganization(options: MutationOptionsOf<typeof createOrganization> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
+    ...withCacheUpdate(options, () => queryClient.invalidateQueries({ queryKey: organizationKeys.all })),
     mutationFn: createOrganization,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: organizationKeys.all }),
   });
 }

@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { organizationKeys } from './keys';
 
@@ -32,7 +32,3 @@ export async function getInvitations(organizationId: string): Promise<Invitation
 
 export const invitationsQueryOptions = (organizationId: string) =>
   queryOptions({ queryKey: organizationKeys.invitations(organizationId), queryFn: () => getInvitations(organizationId) });
-
-export function useInvitations(organizationId: string, enabled = true) {
-  return useQuery({ ...invitationsQueryOptions(organizationId), enabled });
-}

@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import type { Database } from '@/lib/database.types';
 import { supabase } from '@/lib/supabase';
 import { organizationKeys } from './keys';
@@ -21,7 +21,3 @@ export async function getMembers(organizationId: string): Promise<Member[]> {
 
 export const membersQueryOptions = (organizationId: string) =>
   queryOptions({ queryKey: organizationKeys.members(organizationId), queryFn: () => getMembers(organizationId) });
-
-export function useMembers(organizationId: string) {
-  return useQuery(membersQueryOptions(organizationId));
-}

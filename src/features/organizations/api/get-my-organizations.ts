@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { organizationKeys } from './keys';
 
@@ -17,7 +17,3 @@ export async function getMyOrganizations(): Promise<Organization[]> {
 
 export const myOrganizationsQueryOptions = (userId: string) =>
   queryOptions({ queryKey: organizationKeys.mine(userId), queryFn: getMyOrganizations });
-
-export function useMyOrganizations(userId: string) {
-  return useQuery(myOrganizationsQueryOptions(userId));
-}

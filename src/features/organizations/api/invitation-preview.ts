@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { invitationKeys } from './keys';
 
@@ -20,7 +20,3 @@ export async function getInvitationPreview(token: string): Promise<InvitationPre
 export const invitationPreviewQueryOptions = (token: string) =>
   // Asked once per visit: every wrong link counts against the visitor's guesses.
   queryOptions({ queryKey: invitationKeys.preview(token), queryFn: () => getInvitationPreview(token), staleTime: Infinity, retry: false });
-
-export function useInvitationPreview(token: string) {
-  return useQuery(invitationPreviewQueryOptions(token));
-}

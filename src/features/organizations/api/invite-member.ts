@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { organizationKeys } from './keys';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface InviteMemberInput {
   organizationId: string;
@@ -24,13 +25,10 @@ export async function inviteMember({ organizationId, email, role }: InviteMember
   return data as unknown as InvitationLink;
 }
 
-export function useInviteMember({ onSuccess }: { onSuccess?: (link: InvitationLink) => void } = {}) {
+export function useInviteMember(options: MutationOptionsOf<typeof inviteMember> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
+    ...withCacheUpdate(options, (_link, input) => queryClient.invalidateQueries({ queryKey: organizationKeys.invitations(input.organizationId) })),
     mutationFn: inviteMember,
-    onSuccess: async (link, input) => {
-      await queryClient.invalidateQueries({ queryKey: organizationKeys.invitations(input.organizationId) });
-      onSuccess?.(link);
-    },
   });
 }

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { organizationKeys } from './keys';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 /**
  * Removes the signed-in user's own membership. The database refuses it for the last
@@ -17,11 +18,11 @@ export async function leaveOrganization({ organizationId, userId }: { organizati
   if (data.length === 0) throw { message: 'not_authorized', code: '42501' };
 }
 
-export function useLeaveOrganization() {
+export function useLeaveOrganization(options: MutationOptionsOf<typeof leaveOrganization> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: leaveOrganization,
     // The dashboard then opens the next organization, or onboarding when none is left.
-    onSuccess: () => queryClient.resetQueries({ queryKey: organizationKeys.all }),
+    ...withCacheUpdate(options, () => queryClient.resetQueries({ queryKey: organizationKeys.all })),
+    mutationFn: leaveOrganization,
   });
 }

@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { organizationKeys } from './keys';
 
@@ -25,7 +25,9 @@ export async function getOrganizationSettings(organizationId: string): Promise<O
   return data;
 }
 
-/** One section's view of the settings; all sections share the one cached read. */
-export function useOrganizationSettings<T>(organizationId: string, select: (settings: OrganizationSettings) => T) {
-  return useQuery({ queryKey: organizationSettingsKey(organizationId), queryFn: () => getOrganizationSettings(organizationId), select });
-}
+/**
+ * One section's view of the settings (`pick` selects its fields); all sections share the
+ * one cached read of the organization's row.
+ */
+export const organizationSettingsQueryOptions = <T>(organizationId: string, pick: (settings: OrganizationSettings) => T) =>
+  queryOptions({ queryKey: organizationSettingsKey(organizationId), queryFn: () => getOrganizationSettings(organizationId), select: pick });

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
-import { organizationSettingsKey, useOrganizationSettings, type OrganizationSettings } from './organization-settings';
+import { organizationSettingsKey, organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface PortalSettings {
   portal_show_revenue: boolean;
@@ -9,9 +10,7 @@ export interface PortalSettings {
 
 const pick = ({ portal_show_revenue, portal_show_rank }: OrganizationSettings): PortalSettings => ({ portal_show_revenue, portal_show_rank });
 
-export function usePortalSettings(organizationId: string) {
-  return useOrganizationSettings(organizationId, pick);
-}
+export const portalSettingsQueryOptions = (organizationId: string) => organizationSettingsQueryOptions(organizationId, pick);
 
 export interface PortalSettingsInput {
   organizationId: string;
@@ -31,11 +30,12 @@ export async function setPortalSettings(input: PortalSettingsInput): Promise<Por
   return { portal_show_revenue: value.portal_show_revenue === true, portal_show_rank: value.portal_show_rank === true };
 }
 
-export function useSetPortalSettings() {
+export function useSetPortalSettings(options: MutationOptionsOf<typeof setPortalSettings> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: setPortalSettings,
-    onSuccess: (settings, input) =>
+    ...withCacheUpdate(options, (settings, input) =>
       queryClient.setQueryData<OrganizationSettings>(organizationSettingsKey(input.organizationId), (current) => (current ? { ...current, ...settings } : current)),
+    ),
+    mutationFn: setPortalSettings,
   });
 }

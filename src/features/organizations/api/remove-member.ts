@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { organizationKeys } from './keys';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface RemoveMemberInput {
   organizationId: string;
@@ -24,13 +25,10 @@ export async function removeMember({ organizationId, userId }: RemoveMemberInput
   if (data.length === 0) throw { message: 'not_authorized', code: '42501' };
 }
 
-export function useRemoveMember({ onSuccess }: { onSuccess?: () => void } = {}) {
+export function useRemoveMember(options: MutationOptionsOf<typeof removeMember> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
+    ...withCacheUpdate(options, (_data, input) => queryClient.invalidateQueries({ queryKey: organizationKeys.members(input.organizationId) })),
     mutationFn: removeMember,
-    onSuccess: async (_data, input) => {
-      await queryClient.invalidateQueries({ queryKey: organizationKeys.members(input.organizationId) });
-      onSuccess?.();
-    },
   });
 }

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { organizationKeys } from './keys';
+import { withSettledCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface RevokeInvitationInput {
   organizationId: string;
@@ -13,11 +14,10 @@ export async function revokeInvitation({ invitationId }: RevokeInvitationInput):
   if (error) throw error;
 }
 
-export function useRevokeInvitation({ onSuccess }: { onSuccess?: () => void } = {}) {
+export function useRevokeInvitation(options: MutationOptionsOf<typeof revokeInvitation> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
+    ...withSettledCacheUpdate(options, (input) => queryClient.invalidateQueries({ queryKey: organizationKeys.invitations(input.organizationId) })),
     mutationFn: revokeInvitation,
-    onSuccess: () => onSuccess?.(),
-    onSettled: (_data, _error, input) => queryClient.invalidateQueries({ queryKey: organizationKeys.invitations(input.organizationId) }),
   });
 }

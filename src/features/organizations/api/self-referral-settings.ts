@@ -1,13 +1,12 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
-import { organizationSettingsKey, useOrganizationSettings, type OrganizationSettings } from './organization-settings';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import { organizationSettingsKey, organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
 
 const pick = ({ count_self_referrals }: OrganizationSettings) => count_self_referrals;
 
 /** Whether self-referrals count toward promoters' figures (true by default). */
-export function useCountSelfReferrals(organizationId: string) {
-  return useOrganizationSettings(organizationId, pick);
-}
+export const countSelfReferralsQueryOptions = (organizationId: string) => organizationSettingsQueryOptions(organizationId, pick);
 
 export interface SelfReferralSettingInput {
   organizationId: string;
@@ -29,15 +28,15 @@ export async function setSelfReferralSetting(input: SelfReferralSettingInput): P
  * Saves the choice. Every figure that credits promoters changes with it, so the
  * organization's cached figures are refetched too.
  */
-export function useSetSelfReferralSetting() {
+export function useSetSelfReferralSetting(options: MutationOptionsOf<typeof setSelfReferralSetting> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: setSelfReferralSetting,
-    onSuccess: (count, input) => {
+    ...withCacheUpdate(options, (count, input) => {
       queryClient.setQueryData<OrganizationSettings>(organizationSettingsKey(input.organizationId), (current) =>
         current ? { ...current, count_self_referrals: count } : current,
       );
       void queryClient.invalidateQueries({ predicate: (query) => query.queryKey.includes(input.organizationId) });
-    },
+    }),
+    mutationFn: setSelfReferralSetting,
   });
 }

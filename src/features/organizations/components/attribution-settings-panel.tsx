@@ -1,11 +1,13 @@
+import { useSuspenseQueries } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
+import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { maxAttributionWindowDays } from '@/lib/database.types';
 import { errorMessage } from '@/lib/errors';
-import { useAttributionSettings, useSaveAttributionSettings, type AttributionSettings } from '../api/attribution-settings';
-import { useMembers } from '../api/get-members';
+import { attributionSettingsQueryOptions, useSaveAttributionSettings, type AttributionSettings } from '../api/attribution-settings';
+import { membersQueryOptions } from '../api/get-members';
 import type { Organization } from '../api/get-my-organizations';
 
 type WindowMode = 'session' | 'days';
@@ -15,32 +17,37 @@ type WindowMode = 'session' | 'days';
  * and whether checkout asks for a referral code. Owners and admins edit; members read.
  */
 export function AttributionSettingsPanel({ organization, userId }: { organization: Organization; userId: string }) {
-  const settings = useAttributionSettings(organization.id);
-  const members = useMembers(organization.id);
   const ids = useId();
-  const myRole = members.data?.find((member) => member.user_id === userId)?.role;
-  const canEdit = myRole === 'owner' || myRole === 'admin';
   return (
     <section className="card" aria-labelledby={`${ids}-heading`}>
       <div className="card__header">
         <h2 id={`${ids}-heading`}>Attribution</h2>
       </div>
-      {settings.isPending || members.isPending ? (
-        <SkeletonList rows={3} label="Loading attribution settings" />
-      ) : settings.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(settings.error)}
-        </p>
-      ) : (
-        // Keyed on the saved values: the form starts from them again after each save.
-        <AttributionSettingsForm
-          key={`${settings.data.attribution_window_days}:${settings.data.referral_code_at_checkout}`}
-          organizationId={organization.id}
-          saved={settings.data}
-          canEdit={canEdit}
-        />
-      )}
+      <PanelErrorBoundary
+        title="Attribution settings could not load"
+        loading={<SkeletonList rows={3} label="Loading attribution settings" />}
+        resetKeys={[organization.id]}
+      >
+        <SavedAttributionSettings organizationId={organization.id} userId={userId} />
+      </PanelErrorBoundary>
     </section>
+  );
+}
+
+function SavedAttributionSettings({ organizationId, userId }: { organizationId: string; userId: string }) {
+  const [settings, members] = useSuspenseQueries({
+    queries: [attributionSettingsQueryOptions(organizationId), membersQueryOptions(organizationId)],
+  });
+  const myRole = members.data.find((member) => member.user_id === userId)?.role;
+  const canEdit = myRole === 'owner' || myRole === 'admin';
+  return (
+    // Keyed on the saved values: the form starts from them again after each save.
+    <AttributionSettingsForm
+      key={`${settings.data.attribution_window_days}:${settings.data.referral_code_at_checkout}`}
+      organizationId={organizationId}
+      saved={settings.data}
+      canEdit={canEdit}
+    />
   );
 }
 

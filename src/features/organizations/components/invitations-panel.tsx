@@ -1,15 +1,16 @@
+import { useSuspenseQuery, type UseMutationResult } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { CopyButton } from '@/components/ui/copy-button';
 import { EmptyState } from '@/components/ui/empty-state';
-import { PanelError } from '@/components/ui/error-boundary';
+import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Field, TextField } from '@/components/ui/field';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { paths } from '@/config/paths';
 import { errorMessage } from '@/lib/errors';
-import { useInvitations, type Invitation } from '../api/get-invitations';
-import { useInviteMember, type InvitationLink } from '../api/invite-member';
+import { invitationsQueryOptions, type Invitation } from '../api/get-invitations';
+import { useInviteMember, type InvitationLink, type InviteMemberInput } from '../api/invite-member';
 import { useRevokeInvitation } from '../api/revoke-invitation';
 
 const invitationUrl = (token: string) => new URL(paths.invitation(token), window.location.origin).toString();
@@ -23,8 +24,6 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
  * stops working, the 7 days start again).
  */
 export function InvitationsPanel({ organizationId }: { organizationId: string }) {
-  const invitations = useInvitations(organizationId);
-  const toast = useToast();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<'admin' | 'member'>('member');
   /** Links handed out while this page is open, by invitation id. */
@@ -41,7 +40,6 @@ export function InvitationsPanel({ organizationId }: { organizationId: string })
     },
   });
   const renew = useInviteMember({ onSuccess: remember });
-  const revoke = useRevokeInvitation();
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -86,11 +84,26 @@ export function InvitationsPanel({ organizationId }: { organizationId: string })
         </div>
       ) : null}
       <h3>Pending invitations</h3>
-      {invitations.isPending ? (
-        <SkeletonList rows={2} label="Loading invitations" />
-      ) : invitations.isError ? (
-        <PanelError title="Invitations could not load" error={invitations.error} onRetry={() => void invitations.refetch()} />
-      ) : invitations.data.length === 0 ? (
+      <PanelErrorBoundary title="Invitations could not load" loading={<SkeletonList rows={2} label="Loading invitations" />} resetKeys={[organizationId]}>
+        <PendingInvitations organizationId={organizationId} links={links} renew={renew} />
+      </PanelErrorBoundary>
+    </section>
+  );
+}
+
+function PendingInvitations({
+  organizationId,
+  links,
+  renew,
+}: {
+  organizationId: string;
+  links: Record<string, InvitationLink>;
+  renew: UseMutationResult<InvitationLink, Error, InviteMemberInput>;
+}) {
+  const invitations = useSuspenseQuery(invitationsQueryOptions(organizationId));
+  const revoke = useRevokeInvitation();
+  const toast = useToast();
+  return invitations.data.length === 0 ? (
         <EmptyState title="No pending invitations">Invite people by email: they join once they accept the link.</EmptyState>
       ) : (
         <>
@@ -137,9 +150,7 @@ export function InvitationsPanel({ organizationId }: { organizationId: string })
             </table>
           </div>
         </>
-      )}
-    </section>
-  );
+      );
 }
 
 function InvitationRow({

@@ -1,13 +1,14 @@
-import { lazy, Suspense, useState } from 'react';
+import { useSuspenseQuery } from '@tanstack/react-query';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
-import { PanelError } from '@/components/ui/error-boundary';
+import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { errorMessage } from '@/lib/errors';
 import { useChangeMemberRole } from '../api/change-member-role';
 import type { Organization } from '../api/get-my-organizations';
-import { useMembers, type Member, type OrganizationRole } from '../api/get-members';
+import { membersQueryOptions, type Member, type OrganizationRole } from '../api/get-members';
 import { useRemoveMember } from '../api/remove-member';
 import { InvitationsPanel } from './invitations-panel';
 
@@ -30,23 +31,46 @@ function rolesAssignable(me: OrganizationRole, target: Member): OrganizationRole
 
 /** The members page: members with roles, and (for owners and admins) invitations. */
 export function MembersPanel({ organization, userId }: { organization: Organization; userId: string }) {
-  const members = useMembers(organization.id);
-  const me = members.data?.find((member) => member.user_id === userId);
+  return (
+    <PanelErrorBoundary
+      loading={
+        <MembersCard>
+          <SkeletonList rows={3} label="Loading members" />
+        </MembersCard>
+      }
+      renderError={({ error, retry }) => (
+        <MembersCard>
+          <PanelError title="Members could not load" error={error} onRetry={retry} />
+        </MembersCard>
+      )}
+      resetKeys={[organization.id]}
+    >
+      <Members organization={organization} userId={userId} />
+    </PanelErrorBoundary>
+  );
+}
+
+function MembersCard({ children }: { children: ReactNode }) {
+  return (
+    <section className="card" aria-labelledby="members-heading">
+      <div className="card__header">
+        <h2 id="members-heading">Members</h2>
+      </div>
+      {children}
+    </section>
+  );
+}
+
+function Members({ organization, userId }: { organization: Organization; userId: string }) {
+  const members = useSuspenseQuery(membersQueryOptions(organization.id));
+  const me = members.data.find((member) => member.user_id === userId);
   const manages = me?.role === 'owner' || me?.role === 'admin';
   return (
     <>
-      <section className="card" aria-labelledby="members-heading">
-        <div className="card__header">
-          <h2 id="members-heading">Members</h2>
-        </div>
-        {members.isPending ? (
-          <SkeletonList rows={3} label="Loading members" />
-        ) : members.isError ? (
-          <PanelError title="Members could not load" error={members.error} onRetry={() => void members.refetch()} />
-        ) : (
-          <MemberTable organization={organization} members={members.data} userId={userId} myRole={me?.role ?? 'member'} />
-        )}
-      </section>
+      <MembersCard>
+        <MemberTable organization={organization} members={members.data} userId={userId} myRole={me?.role ?? 'member'} />
+      </MembersCard>
+      {/* Invitations only for owners and admins (row-level security shows nobody else any). */}
       {manages ? <InvitationsPanel organizationId={organization.id} /> : null}
     </>
   );

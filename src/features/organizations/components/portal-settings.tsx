@@ -1,12 +1,12 @@
-import { PanelError } from '@/components/ui/error-boundary';
+import { useSuspenseQuery } from '@tanstack/react-query';
+import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { errorMessage } from '@/lib/errors';
-import { usePortalSettings, useSetPortalSettings } from '../api/portal-settings';
+import { portalSettingsQueryOptions, useSetPortalSettings } from '../api/portal-settings';
 
 /** What promoters see on their portal pages: revenue (on by default) and their rank (off). */
 export function PortalSettings({ organizationId, canEdit }: { organizationId: string; canEdit: boolean }) {
-  const settings = usePortalSettings(organizationId);
   const save = useSetPortalSettings();
   const toast = useToast();
 
@@ -29,12 +29,25 @@ export function PortalSettings({ organizationId, canEdit }: { organizationId: st
         Each promoter can have a private portal link (made in their panel) showing their own tickets, visits and conversion. Choose what else it
         shows.{canEdit ? '' : ' Owners and admins change these settings.'}
       </p>
-      {settings.isPending ? (
-        <SkeletonList rows={2} label="Loading portal settings" />
-      ) : settings.isError ? (
-        <PanelError title="Portal settings could not load" error={settings.error} onRetry={() => void settings.refetch()} />
-      ) : (
-        <fieldset className="checkbox-list" disabled={!canEdit || save.isPending}>
+      <PanelErrorBoundary title="Portal settings could not load" loading={<SkeletonList rows={2} label="Loading portal settings" />} resetKeys={[organizationId]}>
+        <PortalSettingsFields organizationId={organizationId} disabled={!canEdit || save.isPending} onChange={change} />
+      </PanelErrorBoundary>
+    </section>
+  );
+}
+
+function PortalSettingsFields({
+  organizationId,
+  disabled,
+  onChange: change,
+}: {
+  organizationId: string;
+  disabled: boolean;
+  onChange: (input: { showRevenue?: boolean; showRank?: boolean }) => void;
+}) {
+  const settings = useSuspenseQuery(portalSettingsQueryOptions(organizationId));
+  return (
+        <fieldset className="checkbox-list" disabled={disabled}>
           <legend className="visually-hidden">What promoter portals show</legend>
           <label className="checkbox">
             <input type="checkbox" checked={settings.data.portal_show_revenue} onChange={(e) => change({ showRevenue: e.target.checked })} />
@@ -45,7 +58,5 @@ export function PortalSettings({ organizationId, canEdit }: { organizationId: st
             Show rank — their place among the event&apos;s promoters by tickets (no other names are shown)
           </label>
         </fieldset>
-      )}
-    </section>
   );
 }

@@ -1,13 +1,13 @@
+import { useSuspenseQuery } from '@tanstack/react-query';
 import { useId } from 'react';
-import { PanelError } from '@/components/ui/error-boundary';
+import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { errorMessage } from '@/lib/errors';
-import { useCountSelfReferrals, useSetSelfReferralSetting } from '../api/self-referral-settings';
+import { countSelfReferralsQueryOptions, useSetSelfReferralSetting } from '../api/self-referral-settings';
 
 /** Whether orders promoters buy with their own email count toward their figures (yes by default). */
 export function SelfReferralSettings({ organizationId, canEdit }: { organizationId: string; canEdit: boolean }) {
-  const setting = useCountSelfReferrals(organizationId);
   const save = useSetSelfReferralSetting();
   const toast = useToast();
   const ids = useId();
@@ -32,22 +32,38 @@ export function SelfReferralSettings({ organizationId, canEdit }: { organization
         choose whether it counts toward promoters&apos; tickets, revenue, conversion and rank everywhere, past sales included.
         {canEdit ? '' : ' Owners and admins change this setting.'}
       </p>
-      {setting.isPending ? (
-        <SkeletonList rows={1} label="Loading the self-referral setting" />
-      ) : setting.isError ? (
-        <PanelError title="The self-referral setting could not load" error={setting.error} onRetry={() => void setting.refetch()} />
-      ) : (
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={setting.data}
-            disabled={!canEdit || save.isPending}
-            aria-describedby={`${ids}-explanation`}
-            onChange={(e) => change(e.target.checked)}
-          />
-          Count self-referrals in promoters&apos; figures
-        </label>
-      )}
+      <PanelErrorBoundary
+        title="The self-referral setting could not load"
+        loading={<SkeletonList rows={1} label="Loading the self-referral setting" />}
+        resetKeys={[organizationId]}
+      >
+        <SelfReferralCheckbox
+          organizationId={organizationId}
+          disabled={!canEdit || save.isPending}
+          describedBy={`${ids}-explanation`}
+          onChange={change}
+        />
+      </PanelErrorBoundary>
     </section>
+  );
+}
+
+function SelfReferralCheckbox({
+  organizationId,
+  disabled,
+  describedBy,
+  onChange,
+}: {
+  organizationId: string;
+  disabled: boolean;
+  describedBy: string;
+  onChange: (count: boolean) => void;
+}) {
+  const setting = useSuspenseQuery(countSelfReferralsQueryOptions(organizationId));
+  return (
+    <label className="checkbox">
+      <input type="checkbox" checked={setting.data} disabled={disabled} aria-describedby={describedBy} onChange={(e) => onChange(e.target.checked)} />
+      Count self-referrals in promoters&apos; figures
+    </label>
   );
 }

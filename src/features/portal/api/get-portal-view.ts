@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { publicApi } from '@/lib/public-api';
 
 export interface PortalDay {
@@ -53,6 +53,4 @@ export async function getPortalView(secret: string): Promise<PortalView | null> 
   return data as unknown as PortalView;
 }
 
-export function usePortalView(secret: string) {
-  return useQuery({ queryKey: portalKeys.view(secret), queryFn: () => getPortalView(secret) });
-}
+export const portalViewQueryOptions = (secret: string) => queryOptions({ queryKey: portalKeys.view(secret), queryFn: () => getPortalView(secret) });

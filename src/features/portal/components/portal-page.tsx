@@ -1,15 +1,15 @@
 import { lazy, Suspense, useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { DocumentTitle } from '@/components/document-title';
 import { NotFoundPage } from '@/components/not-found-page';
 import QrCode from '@/components/qr-code';
 import { Button } from '@/components/ui/button';
 import { CopyButton } from '@/components/ui/copy-button';
-import { PanelError } from '@/components/ui/error-boundary';
+import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Skeleton } from '@/components/ui/skeleton';
 import { qrTrackingLink } from '@/config/paths';
 import { formatDateTime, formatMoney, formatNumber, formatPercent } from '@/lib/format';
-import { portalKeys, usePortalView, type PortalDay, type PortalEvent } from '../api/get-portal-view';
+import { portalKeys, portalViewQueryOptions, type PortalDay, type PortalEvent } from '../api/get-portal-view';
 import { usePortalLive } from '../hooks/use-portal-live';
 import './portal.css';
 
@@ -83,31 +83,36 @@ function EventCard({ event, showRank, from, to }: { event: PortalEvent; showRank
 
 /** The promoter's own page: their links and results per event, live. */
 export function PortalPage({ secret }: { secret: string }) {
+  return (
+    <PanelErrorBoundary
+      resetKeys={[secret]}
+      loading={
+        <main className="portal-page">
+          <div role="status" aria-label="Loading your results">
+            <Skeleton height="2.2rem" width="60%" />
+            <Skeleton height="10rem" />
+          </div>
+        </main>
+      }
+      renderError={({ error, retry }) => (
+        <main className="portal-page">
+          <PanelError title="Your results could not load" error={error} onRetry={retry} />
+        </main>
+      )}
+    >
+      <Portal secret={secret} />
+    </PanelErrorBoundary>
+  );
+}
+
+function Portal({ secret }: { secret: string }) {
   const queryClient = useQueryClient();
-  const view = usePortalView(secret);
-  const live = usePortalLive(view.data?.live_topic ?? null, () => {
+  const { data } = useSuspenseQuery(portalViewQueryOptions(secret));
+  const live = usePortalLive(data?.live_topic ?? null, () => {
     void queryClient.invalidateQueries({ queryKey: portalKeys.view(secret) });
   });
 
-  if (view.isPending) {
-    return (
-      <main className="portal-page">
-        <div role="status" aria-label="Loading your results">
-          <Skeleton height="2.2rem" width="60%" />
-          <Skeleton height="10rem" />
-        </div>
-      </main>
-    );
-  }
-  if (view.isError) {
-    return (
-      <main className="portal-page">
-        <PanelError title="Your results could not load" error={view.error} onRetry={() => void view.refetch()} />
-      </main>
-    );
-  }
-  if (view.data === null) return <PortalNotFound />;
-  const data = view.data;
+  if (data === null) return <PortalNotFound />;
   return (
     <main className="portal-page">
       <DocumentTitle title={`${data.promoter_name} · ${data.organization_name}`} />

@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { withCacheUpdate, type MutationHookOptions } from '@/lib/mutation-options';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
 
@@ -25,10 +26,15 @@ export function describeActivation({ activated, already_active: already, event_n
   return `Activated ${promoters} on ${event}${already > 0 ? ` (${already} already active)` : ''}.`;
 }
 
-export function useBulkActivate(organizationId: string) {
+export interface BulkActivateInput {
+  eventId: string;
+  promoterIds: string[];
+}
+
+export function useBulkActivate(organizationId: string, options: MutationHookOptions<BulkActivation, BulkActivateInput> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ eventId, promoterIds }: { eventId: string; promoterIds: string[] }) => bulkActivate(organizationId, eventId, promoterIds),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: promoterKeys.organization(organizationId) }),
+    ...withCacheUpdate(options, () => queryClient.invalidateQueries({ queryKey: promoterKeys.organization(organizationId) })),
+    mutationFn: ({ eventId, promoterIds }: BulkActivateInput) => bulkActivate(organizationId, eventId, promoterIds),
   });
 }

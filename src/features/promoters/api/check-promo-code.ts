@@ -17,7 +17,7 @@ export async function isPromoCodeAvailable(organizationId: string, code: string,
   return data;
 }
 
-export const promoCodeAvailabilityQueryOptions = (organizationId: string, code: string, promoterId: string | null) =>
+const promoCodeAvailabilityQueryOptions = (organizationId: string, code: string, promoterId: string | null) =>
   queryOptions({
     queryKey: promoterKeys.codeAvailability(organizationId, code, promoterId),
     queryFn: () => isPromoCodeAvailable(organizationId, code, promoterId),

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface ConfirmDeletionInput {
   organizationId: string;
@@ -20,14 +21,13 @@ export async function confirmPromoterDeletion(input: ConfirmDeletionInput) {
   return data;
 }
 
-export function useConfirmPromoterDeletion({ onSuccess }: { onSuccess?: () => void } = {}) {
+export function useConfirmPromoterDeletion(options: MutationOptionsOf<typeof confirmPromoterDeletion> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: confirmPromoterDeletion,
-    onSuccess: async (_data, input) => {
+    ...withCacheUpdate(options, async (_data, input) => {
       queryClient.removeQueries({ queryKey: promoterKeys.detail(input.organizationId, input.promoterId) });
       await queryClient.invalidateQueries({ queryKey: promoterKeys.organization(input.organizationId) });
-      onSuccess?.();
-    },
+    }),
+    mutationFn: confirmPromoterDeletion,
   });
 }

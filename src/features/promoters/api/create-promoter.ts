@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { withCacheUpdate, type MutationHookOptions } from '@/lib/mutation-options';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
 
@@ -43,13 +44,12 @@ export async function savePromoter(input: SavePromoterInput): Promise<{ id: stri
   return { id: data };
 }
 
-export function useCreatePromoter({ onSuccess }: { onSuccess?: (promoter: { id: string }) => void } = {}) {
+export type CreatePromoterInput = SavePromoterInput & { eventIds: string[]; groupIds: string[] };
+
+export function useCreatePromoter(options: MutationHookOptions<{ id: string }, CreatePromoterInput> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: SavePromoterInput & { eventIds: string[]; groupIds: string[] }) => savePromoter({ ...input, id: undefined }),
-    onSuccess: async (promoter, input) => {
-      await queryClient.invalidateQueries({ queryKey: promoterKeys.organization(input.organizationId) });
-      onSuccess?.(promoter);
-    },
+    ...withCacheUpdate(options, (_data, input) => queryClient.invalidateQueries({ queryKey: promoterKeys.organization(input.organizationId) })),
+    mutationFn: (input: CreatePromoterInput) => savePromoter({ ...input, id: undefined }),
   });
 }

@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
 
@@ -23,7 +23,3 @@ export async function getPromoterLinks(promoterId: string): Promise<PromoterLink
 
 export const promoterLinksQueryOptions = (organizationId: string, promoterId: string) =>
   queryOptions({ queryKey: promoterKeys.links(organizationId, promoterId), queryFn: () => getPromoterLinks(promoterId) });
-
-export function usePromoterLinks(organizationId: string, promoterId: string) {
-  return useQuery(promoterLinksQueryOptions(organizationId, promoterId));
-}

@@ -1,4 +1,4 @@
-import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase, type FunctionRow } from '@/lib/supabase';
 import type { PerformanceFilters } from '../lib/filters';
 import { promoterKeys } from './keys';
@@ -26,10 +26,4 @@ export const promoterPerformanceQueryOptions = (organizationId: string, filters:
   queryOptions({
     queryKey: promoterKeys.list(organizationId, filters),
     queryFn: () => getPromoterPerformance(organizationId, filters),
-    // Typing in the search keeps the previous rows on screen instead of flashing a skeleton.
-    placeholderData: keepPreviousData,
   });
-
-export function usePromoterPerformance(organizationId: string, filters: PerformanceFilters) {
-  return useQuery(promoterPerformanceQueryOptions(organizationId, filters));
-}

@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase, type FunctionRow } from '@/lib/supabase';
 import { promoterKeys } from './keys';
 
@@ -11,8 +11,5 @@ export async function getPromoterSources(promoterId: string): Promise<PromoterSo
   return data;
 }
 
-export function usePromoterSources(organizationId: string, promoterId: string) {
-  return useQuery(
-    queryOptions({ queryKey: [...promoterKeys.detail(organizationId, promoterId), 'sources'] as const, queryFn: () => getPromoterSources(promoterId) }),
-  );
-}
+export const promoterSourcesQueryOptions = (organizationId: string, promoterId: string) =>
+  queryOptions({ queryKey: [...promoterKeys.detail(organizationId, promoterId), 'sources'] as const, queryFn: () => getPromoterSources(promoterId) });

@@ -1,4 +1,4 @@
-import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase, type FunctionRow } from '@/lib/supabase';
 import type { PerformanceFilters } from '../lib/filters';
 import { performanceArgs } from './get-promoter-performance';
@@ -16,9 +16,4 @@ export const promoterSummaryQueryOptions = (organizationId: string, filters: Per
   queryOptions({
     queryKey: promoterKeys.summary(organizationId, filters),
     queryFn: () => getPromoterSummary(organizationId, filters),
-    placeholderData: keepPreviousData,
   });
-
-export function usePromoterSummary(organizationId: string, filters: PerformanceFilters) {
-  return useQuery(promoterSummaryQueryOptions(organizationId, filters));
-}

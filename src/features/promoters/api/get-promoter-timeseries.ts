@@ -1,4 +1,4 @@
-import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase, type FunctionRow } from '@/lib/supabase';
 import { promoterKeys } from './keys';
 
@@ -14,9 +14,4 @@ export const promoterTimeseriesQueryOptions = (organizationId: string, promoterI
   queryOptions({
     queryKey: promoterKeys.timeseries(organizationId, promoterId, from, to),
     queryFn: () => getPromoterTimeseries(promoterId, from, to),
-    placeholderData: keepPreviousData,
   });
-
-export function usePromoterTimeseries(organizationId: string, promoterId: string, from: string, to: string) {
-  return useQuery(promoterTimeseriesQueryOptions(organizationId, promoterId, from, to));
-}

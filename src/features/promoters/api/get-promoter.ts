@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
 
@@ -29,7 +29,3 @@ export async function getPromoter(promoterId: string): Promise<Promoter | null> 
 
 export const promoterQueryOptions = (organizationId: string, promoterId: string) =>
   queryOptions({ queryKey: promoterKeys.detail(organizationId, promoterId), queryFn: () => getPromoter(promoterId) });
-
-export function usePromoter(organizationId: string, promoterId: string) {
-  return useQuery(promoterQueryOptions(organizationId, promoterId));
-}

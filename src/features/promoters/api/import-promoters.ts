@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { withCacheUpdate, type MutationHookOptions } from '@/lib/mutation-options';
 import { supabase } from '@/lib/supabase';
 import type { ImportRow } from '../lib/import';
 import { promoterKeys } from './keys';
@@ -42,13 +43,10 @@ export async function importPromoters(organizationId: string, preview: ImportRep
   return data as unknown as ImportReport;
 }
 
-export function useImportPromoters(organizationId: string, { onSuccess }: { onSuccess?: (report: ImportReport) => void } = {}) {
+export function useImportPromoters(organizationId: string, options: MutationHookOptions<ImportReport, ImportReport> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
+    ...withCacheUpdate(options, () => queryClient.invalidateQueries({ queryKey: promoterKeys.organization(organizationId) })),
     mutationFn: (preview: ImportReport) => importPromoters(organizationId, preview),
-    onSuccess: async (report) => {
-      await queryClient.invalidateQueries({ queryKey: promoterKeys.organization(organizationId) });
-      onSuccess?.(report);
-    },
   });
 }

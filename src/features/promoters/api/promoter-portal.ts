@@ -1,4 +1,5 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
+import { withCacheUpdate, type MutationHookOptions } from '@/lib/mutation-options';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
 
@@ -28,9 +29,8 @@ export async function getPortalStatus(promoterId: string): Promise<PortalStatus>
   return toStatus(data);
 }
 
-export function usePortalStatus(organizationId: string, promoterId: string) {
-  return useQuery({ queryKey: promoterKeys.portal(organizationId, promoterId), queryFn: () => getPortalStatus(promoterId) });
-}
+export const portalStatusQueryOptions = (organizationId: string, promoterId: string) =>
+  queryOptions({ queryKey: promoterKeys.portal(organizationId, promoterId), queryFn: () => getPortalStatus(promoterId) });
 
 /** Draws a new portal secret; the previous link stops working at once. */
 export async function rotatePortal(promoterId: string): Promise<RotatedPortal> {
@@ -52,25 +52,23 @@ interface PortalInput {
   promoterId: string;
 }
 
-export function useRotatePortal() {
+export function useRotatePortal(options: MutationHookOptions<RotatedPortal, PortalInput> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: PortalInput) => rotatePortal(input.promoterId),
-    onSuccess: (portal, input) => {
+    ...withCacheUpdate(options, (portal, input) =>
       queryClient.setQueryData<PortalStatus>(promoterKeys.portal(input.organizationId, input.promoterId), {
         enabled: portal.enabled,
         rotated_at: portal.rotated_at,
-      });
-    },
+      }),
+    ),
+    mutationFn: (input: PortalInput) => rotatePortal(input.promoterId),
   });
 }
 
-export function useDisablePortal() {
+export function useDisablePortal(options: MutationHookOptions<PortalStatus, PortalInput> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
+    ...withCacheUpdate(options, (status, input) => queryClient.setQueryData<PortalStatus>(promoterKeys.portal(input.organizationId, input.promoterId), status)),
     mutationFn: (input: PortalInput) => disablePortal(input.promoterId),
-    onSuccess: (status, input) => {
-      queryClient.setQueryData<PortalStatus>(promoterKeys.portal(input.organizationId, input.promoterId), status);
-    },
   });
 }

@@ -1,5 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface DeletionRequest {
   token: string;
@@ -17,6 +18,6 @@ export async function requestPromoterDeletion(promoterId: string): Promise<Delet
   return { token: result.token, expires_at: result.expires_at };
 }
 
-export function useRequestPromoterDeletion() {
-  return useMutation({ mutationFn: requestPromoterDeletion });
+export function useRequestPromoterDeletion(options: MutationOptionsOf<typeof requestPromoterDeletion> = {}) {
+  return useMutation({ ...options, mutationFn: requestPromoterDeletion });
 }

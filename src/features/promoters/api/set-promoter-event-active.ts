@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface SetActiveInput {
   organizationId: string;
@@ -27,16 +28,15 @@ export async function setPromoterEventActive(input: SetActiveInput): Promise<voi
   if (insertError) throw insertError;
 }
 
-export function useSetPromoterEventActive({ onSuccess }: { onSuccess?: () => void } = {}) {
+export function useSetPromoterEventActive(options: MutationOptionsOf<typeof setPromoterEventActive> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: setPromoterEventActive,
-    onSuccess: async (_data, input) => {
-      await Promise.all([
+    ...withCacheUpdate(options, (_data, input) =>
+      Promise.all([
         queryClient.invalidateQueries({ queryKey: promoterKeys.links(input.organizationId, input.promoterId) }),
         queryClient.invalidateQueries({ queryKey: promoterKeys.lists(input.organizationId) }),
-      ]);
-      onSuccess?.();
-    },
+      ]),
+    ),
+    mutationFn: setPromoterEventActive,
   });
 }

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
+import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface SetGroupInput {
   organizationId: string;
@@ -19,17 +20,16 @@ export async function setPromoterGroup(input: SetGroupInput): Promise<void> {
   if (error) throw error;
 }
 
-export function useSetPromoterGroup({ onSuccess }: { onSuccess?: () => void } = {}) {
+export function useSetPromoterGroup(options: MutationOptionsOf<typeof setPromoterGroup> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: setPromoterGroup,
-    onSuccess: async (_data, input) => {
-      await Promise.all([
+    ...withCacheUpdate(options, (_data, input) =>
+      Promise.all([
         queryClient.invalidateQueries({ queryKey: promoterKeys.detail(input.organizationId, input.promoterId) }),
         queryClient.invalidateQueries({ queryKey: promoterKeys.lists(input.organizationId) }),
         queryClient.invalidateQueries({ queryKey: promoterKeys.summaries(input.organizationId) }),
-      ]);
-      onSuccess?.();
-    },
+      ]),
+    ),
+    mutationFn: setPromoterGroup,
   });
 }

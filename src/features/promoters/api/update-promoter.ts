@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { withCacheUpdate, type MutationHookOptions } from '@/lib/mutation-options';
 import { savePromoter, type PromoterInput } from './create-promoter';
 import { promoterKeys } from './keys';
 
@@ -7,16 +8,15 @@ export async function updatePromoter(organizationId: string, input: PromoterInpu
   await savePromoter({ ...input, organizationId });
 }
 
-export function useUpdatePromoter(organizationId: string, { onSuccess }: { onSuccess?: () => void } = {}) {
+export function useUpdatePromoter(organizationId: string, options: MutationHookOptions<void, PromoterInput & { id: string }> = {}) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: PromoterInput & { id: string }) => updatePromoter(organizationId, input),
-    onSuccess: async (_data, input) => {
-      await Promise.all([
+    ...withCacheUpdate(options, (_data, input) =>
+      Promise.all([
         queryClient.invalidateQueries({ queryKey: promoterKeys.detail(organizationId, input.id) }),
         queryClient.invalidateQueries({ queryKey: promoterKeys.lists(organizationId) }),
-      ]);
-      onSuccess?.();
-    },
+      ]),
+    ),
+    mutationFn: (input: PromoterInput & { id: string }) => updatePromoter(organizationId, input),
   });
 }

@@ -1,14 +1,13 @@
+import { useSuspenseQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { CopyButton } from '@/components/ui/copy-button';
 import { Dialog } from '@/components/ui/dialog';
-import { PanelError } from '@/components/ui/error-boundary';
-import { Skeleton } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { portalLink } from '@/config/paths';
 import { errorMessage } from '@/lib/errors';
 import { formatDateTime } from '@/lib/format';
-import { useDisablePortal, usePortalStatus, useRotatePortal } from '../api/promoter-portal';
+import { portalStatusQueryOptions, useDisablePortal, useRotatePortal } from '../api/promoter-portal';
 import QrCode from '@/components/qr-code';
 
 /**
@@ -17,7 +16,7 @@ import QrCode from '@/components/qr-code';
  * is made; to share it again, make a new one (the old one stops working).
  */
 export function PortalLink({ organizationId, promoterId, promoterName }: { organizationId: string; promoterId: string; promoterName: string }) {
-  const status = usePortalStatus(organizationId, promoterId);
+  const status = useSuspenseQuery(portalStatusQueryOptions(organizationId, promoterId));
   const rotate = useRotatePortal();
   const disable = useDisablePortal();
   const toast = useToast();
@@ -25,8 +24,8 @@ export function PortalLink({ organizationId, promoterId, promoterName }: { organ
   const [showQr, setShowQr] = useState(false);
   const [confirming, setConfirming] = useState(false);
 
-  const enabled = status.data?.enabled === true;
-  const everMade = status.data?.rotated_at != null;
+  const enabled = status.data.enabled;
+  const everMade = status.data.rotated_at != null;
 
   function makeLink() {
     setConfirming(false);
@@ -59,49 +58,43 @@ export function PortalLink({ organizationId, promoterId, promoterName }: { organ
     <section className="card" aria-labelledby="portal-title">
       <div className="card__header">
         <h3 id="portal-title">Portal link</h3>
-        {status.data ? <span className={`badge ${enabled ? 'badge--success' : ''}`}>{enabled ? 'On' : 'Off'}</span> : null}
+        <span className={`badge ${enabled ? 'badge--success' : ''}`}>{enabled ? 'On' : 'Off'}</span>
       </div>
       <p className="muted">
         A private page where {promoterName} sees their own sales, live, without an account. Nothing else of your organization is on it.
       </p>
-      {status.isPending ? (
-        <Skeleton width="12rem" height="2rem" />
-      ) : status.isError ? (
-        <PanelError title="The portal link could not load" error={status.error} onRetry={() => void status.refetch()} />
-      ) : (
-        <>
-          {link ? (
-            <div className="link-row" aria-label="New portal link">
-              <code className="link-row__url">{link}</code>
-              <p className="muted">Copy it now: it is shown only once. To share it again later, make a new link.</p>
-              <div className="link-row__actions">
-                <CopyButton value={link} label="Copy portal link" />
-                <Button size="sm" aria-expanded={showQr} onClick={() => setShowQr(!showQr)}>
-                  QR code
-                </Button>
-              </div>
-              {showQr ? <QrCode value={link} label={`QR code for ${promoterName}'s portal link`} /> : null}
-            </div>
-          ) : enabled ? (
-            <p>
-              A portal link is on (made {formatDateTime(status.data.rotated_at ?? '')}). It cannot be shown again; to share it again, make a new
-              link.
-            </p>
-          ) : (
-            <p>{everMade ? 'The portal link is turned off.' : 'No portal link yet.'}</p>
-          )}
-          <div className="link-row__actions">
-            <Button size="sm" variant="primary" loading={rotate.isPending} onClick={() => (enabled ? setConfirming(true) : makeLink())}>
-              {enabled ? 'Rotate link' : 'Create portal link'}
-            </Button>
-            {enabled ? (
-              <Button size="sm" variant="ghost" loading={disable.isPending} onClick={turnOff}>
-                Turn off
+      <>
+        {link ? (
+          <div className="link-row" aria-label="New portal link">
+            <code className="link-row__url">{link}</code>
+            <p className="muted">Copy it now: it is shown only once. To share it again later, make a new link.</p>
+            <div className="link-row__actions">
+              <CopyButton value={link} label="Copy portal link" />
+              <Button size="sm" aria-expanded={showQr} onClick={() => setShowQr(!showQr)}>
+                QR code
               </Button>
-            ) : null}
+            </div>
+            {showQr ? <QrCode value={link} label={`QR code for ${promoterName}'s portal link`} /> : null}
           </div>
-        </>
-      )}
+        ) : enabled ? (
+          <p>
+            A portal link is on (made {formatDateTime(status.data.rotated_at ?? '')}). It cannot be shown again; to share it again, make a new
+            link.
+          </p>
+        ) : (
+          <p>{everMade ? 'The portal link is turned off.' : 'No portal link yet.'}</p>
+        )}
+        <div className="link-row__actions">
+          <Button size="sm" variant="primary" loading={rotate.isPending} onClick={() => (enabled ? setConfirming(true) : makeLink())}>
+            {enabled ? 'Rotate link' : 'Create portal link'}
+          </Button>
+          {enabled ? (
+            <Button size="sm" variant="ghost" loading={disable.isPending} onClick={turnOff}>
+              Turn off
+            </Button>
+          ) : null}
+        </div>
+      </>
       <Dialog
         open={confirming}
         role="alertdialog"

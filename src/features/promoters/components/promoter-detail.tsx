@@ -1,15 +1,16 @@
+import { useSuspenseQueries } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { DocumentTitle } from '@/components/document-title';
 import { Button } from '@/components/ui/button';
-import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Skeleton, SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { paths } from '@/config/paths';
 import { errorMessage } from '@/lib/errors';
 import { formatMoney, formatNumber, formatPercent } from '@/lib/format';
-import { usePromoter } from '../api/get-promoter';
-import { usePromoterPerformance } from '../api/get-promoter-performance';
+import { promoterQueryOptions } from '../api/get-promoter';
+import { promoterPerformanceQueryOptions } from '../api/get-promoter-performance';
 import { useSetPromoterGroup } from '../api/set-promoter-group';
 import { chartDays, type PerformanceFilters } from '../lib/filters';
 import type { Option } from './promoter-form-dialog';
@@ -35,39 +36,28 @@ interface Props {
   onGroupsChanged?: () => void;
 }
 
-/** Everything about one promoter: numbers for the range, chart, links, groups, edit, delete. */
-export function PromoterDetail(props: Props) {
-  const promoter = usePromoter(props.organizationId, props.promoterId);
-  // The tab names the open promoter (its route has no title of its own).
-  return (
-    <>
-      <DocumentTitle title={promoter.data?.name ?? 'Promoters'} />
-      <PromoterPanel {...props} />
-    </>
-  );
-}
-
-function PromoterPanel({ organizationId, currency, promoterId, filters, events, groups, backTo, onDeleted, onGroupsChanged }: Props) {
-  const promoter = usePromoter(organizationId, promoterId);
-  // The same rows as the leaderboard (unfiltered by search/group), so both stay in step.
-  const performance = usePromoterPerformance(organizationId, { from: filters.from, to: filters.to, groupId: null, search: '' });
+/**
+ * Everything about one promoter: numbers for the range, chart, links, groups, edit,
+ * delete. Loads with suspense queries: render it under a panel boundary (PromoterDetailLoading
+ * is its skeleton); each section below has its own.
+ */
+export function PromoterDetail({ organizationId, currency, promoterId, filters, events, groups, backTo, onDeleted, onGroupsChanged }: Props) {
+  const [promoter, performance] = useSuspenseQueries({
+    queries: [
+      promoterQueryOptions(organizationId, promoterId),
+      // The same rows as the leaderboard (unfiltered by search/group), so both stay in step.
+      promoterPerformanceQueryOptions(organizationId, { from: filters.from, to: filters.to, groupId: null, search: '' }),
+    ],
+  });
   const setGroup = useSetPromoterGroup({ onSuccess: onGroupsChanged });
   const toast = useToast();
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
 
-  if (promoter.isPending) {
-    return (
-      <section className="card detail" aria-label="Promoter" aria-busy="true">
-        <Skeleton width="12rem" height="1.6rem" />
-        <SkeletonList rows={3} label="Loading promoter" />
-      </section>
-    );
-  }
-  if (promoter.isError) return <PanelError title="This promoter could not load" error={promoter.error} onRetry={() => void promoter.refetch()} />;
   if (promoter.data === null) {
     return (
       <section className="card detail" aria-label="Promoter">
+        <DocumentTitle title="Promoters" />
         <p>This promoter does not exist or was deleted.</p>
         <Link to={backTo}>Back to all promoters</Link>
       </section>
@@ -75,7 +65,7 @@ function PromoterPanel({ organizationId, currency, promoterId, filters, events, 
   }
 
   const data = promoter.data;
-  const row = performance.data?.find((item) => item.promoter_id === promoterId);
+  const row = performance.data.find((item) => item.promoter_id === promoterId);
   const days = chartDays(filters);
   const stats = [
     { label: 'Tickets', value: row ? formatNumber(row.tickets) : null },
@@ -89,6 +79,8 @@ function PromoterPanel({ organizationId, currency, promoterId, filters, events, 
 
   return (
     <section className="detail" aria-labelledby="promoter-title">
+      {/* The tab names the open promoter (its route has no title of its own). */}
+      <DocumentTitle title={data.name} />
       <div className="card detail">
         <div className="detail__header">
           <div>
@@ -116,7 +108,7 @@ function PromoterPanel({ organizationId, currency, promoterId, filters, events, 
           {stats.map((stat) => (
             <div className="stat" key={stat.label}>
               <dt>{stat.label}</dt>
-              <dd>{stat.value ?? (performance.isError ? '—' : <Skeleton width="4rem" height="1.6rem" />)}</dd>
+              <dd>{stat.value ?? '—'}</dd>
             </div>
           ))}
         </dl>
@@ -128,19 +120,19 @@ function PromoterPanel({ organizationId, currency, promoterId, filters, events, 
         ) : null}
       </div>
 
-      <PanelErrorBoundary title="Sales could not load">
+      <PanelErrorBoundary title="Sales could not load" loading={<Skeleton height="16rem" />} resetKeys={[promoterId, days.from, days.to]}>
         <SalesOverTime organizationId={organizationId} promoterId={promoterId} from={days.from} to={days.to} currency={currency} />
       </PanelErrorBoundary>
 
-      <PanelErrorBoundary title="Sources could not load">
+      <PanelErrorBoundary title="Sources could not load" loading={<SkeletonList rows={3} label="Loading sources" />} resetKeys={[promoterId]}>
         <SourceSplit organizationId={organizationId} promoterId={promoterId} currency={currency} />
       </PanelErrorBoundary>
 
-      <PanelErrorBoundary title="Links could not load">
+      <PanelErrorBoundary title="Links could not load" loading={<SkeletonList rows={2} label="Loading links" />} resetKeys={[promoterId]}>
         <TrackingLinks organizationId={organizationId} promoterId={promoterId} promoCode={data.promo_code} events={events} />
       </PanelErrorBoundary>
 
-      <PanelErrorBoundary title="The portal link could not load">
+      <PanelErrorBoundary title="The portal link could not load" loading={<Skeleton width="12rem" height="2rem" />} resetKeys={[promoterId]}>
         <PortalLink organizationId={organizationId} promoterId={promoterId} promoterName={data.name} />
       </PanelErrorBoundary>
 
@@ -191,6 +183,16 @@ function PromoterPanel({ organizationId, currency, promoterId, filters, events, 
           />
         ) : null}
       </Suspense>
+    </section>
+  );
+}
+
+/** What the promoter panel shows while it loads. */
+export function PromoterDetailLoading() {
+  return (
+    <section className="card detail" aria-label="Promoter" aria-busy="true">
+      <Skeleton width="12rem" height="1.6rem" />
+      <SkeletonList rows={3} label="Loading promoter" />
     </section>
   );
 }

@@ -1,17 +1,16 @@
-import { useState } from 'react';
+import { useSuspenseQuery } from '@tanstack/react-query';
+import { useDeferredValue, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
-import { PanelError } from '@/components/ui/error-boundary';
 import { Field } from '@/components/ui/field';
-import { SkeletonList } from '@/components/ui/skeleton';
 import { paths } from '@/config/paths';
 import { currencyDigits, formatMoney, formatNumber, formatPercent } from '@/lib/format';
 import { downloadCsv } from '@/lib/csv';
 import { describePeriod } from '@/lib/period';
 import { errorMessage } from '@/lib/errors';
 import { describeActivation, useBulkActivate } from '../api/bulk-activate';
-import { usePromoterPerformance, type PromoterPerformance } from '../api/get-promoter-performance';
+import { promoterPerformanceQueryOptions, type PromoterPerformance } from '../api/get-promoter-performance';
 import type { SortKey } from '../hooks/use-performance-filters';
 import { performanceCsv } from '../lib/export';
 import { performanceFileName, type PerformanceFilters } from '../lib/filters';
@@ -27,11 +26,14 @@ function sortRows(rows: PromoterPerformance[], sort: SortKey): PromoterPerforman
   return [...rows].sort(compare[sort]);
 }
 
-/** The leaderboard: one row per promoter for the current filters, sorted, exportable. */
+/**
+ * The leaderboard: one row per promoter for the current filters, sorted, exportable. Loads
+ * with a suspense query: render it under a panel boundary.
+ */
 export function PromoterList({
   organizationId,
   currency,
-  filters,
+  filters: current,
   sort,
   onSortChange,
   selectedId,
@@ -53,8 +55,10 @@ export function PromoterList({
   /** Events promoters can be activated on from the list. */
   events?: { id: string; name: string }[];
 }) {
-  const performance = usePromoterPerformance(organizationId, filters);
-  const rows = performance.data ? sortRows(performance.data, sort) : [];
+  // New filters (typing in the search) keep the current rows on screen until the new ones are here.
+  const filters = useDeferredValue(current);
+  const performance = useSuspenseQuery(promoterPerformanceQueryOptions(organizationId, filters));
+  const rows = sortRows(performance.data, sort);
   const filtered = Boolean(filters.search || filters.groupId);
   const [selected, setSelected] = useState<string[]>([]);
   const [eventId, setEventId] = useState('');
@@ -91,11 +95,7 @@ export function PromoterList({
       <p className="muted card__note">
         Figures cover: {describePeriod(filters)}. <abbr title="Orders divided by visits through the promoter's links">Conversion</abbr> = orders ÷ visits.
       </p>
-      {performance.isPending ? (
-        <SkeletonList rows={6} label="Loading promoters" />
-      ) : performance.isError ? (
-        <PanelError title="Promoters could not load" error={performance.error} onRetry={() => void performance.refetch()} />
-      ) : rows.length === 0 ? (
+      {rows.length === 0 ? (
         filtered ? (
           <EmptyState title="No promoters match these filters">Try another search or group.</EmptyState>
         ) : (

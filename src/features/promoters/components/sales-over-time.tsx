@@ -1,8 +1,9 @@
-import { lazy, Suspense, useState } from 'react';
-import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { useSuspenseQuery } from '@tanstack/react-query';
+import { lazy, Suspense, useDeferredValue, useState } from 'react';
+import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Skeleton } from '@/components/ui/skeleton';
 import { formatDate, formatMoney, formatNumber } from '@/lib/format';
-import { usePromoterTimeseries } from '../api/get-promoter-timeseries';
+import { promoterTimeseriesQueryOptions } from '../api/get-promoter-timeseries';
 import { bucketLabel, bucketSales, type Granularity, type SalesBucket } from '../lib/sales-buckets';
 
 const SalesChart = lazy(() => import('./sales-chart'));
@@ -17,7 +18,7 @@ function describe(buckets: SalesBucket[], granularity: Granularity, currency: st
   return `Tickets sold per ${unit}: ${formatNumber(tickets)} tickets and ${formatMoney(revenue, currency)} over ${buckets.length} ${unit}s${bestText}.`;
 }
 
-/** Sales over time: an area chart with a readable summary and the numbers as a table. */
+/** Sales over time: an area chart with a readable summary and the numbers as a table (a suspense query). */
 export function SalesOverTime({
   organizationId,
   promoterId,
@@ -31,9 +32,12 @@ export function SalesOverTime({
   to: string;
   currency: string;
 }) {
-  const series = usePromoterTimeseries(organizationId, promoterId, from, to);
+  // A new range keeps the current chart on screen until the new figures are here.
+  const range = useDeferredValue(`${from}/${to}`);
+  const [shownFrom, shownTo] = range.split('/');
+  const series = useSuspenseQuery(promoterTimeseriesQueryOptions(organizationId, promoterId, shownFrom, shownTo));
   const [granularity, setGranularity] = useState<Granularity>('day');
-  const buckets = series.data ? bucketSales(series.data, granularity) : [];
+  const buckets = bucketSales(series.data, granularity);
   const unit = granularity === 'week' ? 'week' : 'day';
   return (
     <section className="card" aria-labelledby="sales-title">
@@ -47,46 +51,40 @@ export function SalesOverTime({
           </select>
         </label>
       </div>
-      {series.isPending ? (
-        <Skeleton height="16rem" />
-      ) : series.isError ? (
-        <PanelError title="Sales could not load" error={series.error} onRetry={() => void series.refetch()} />
-      ) : (
-        <>
-          <PanelErrorBoundary title="The chart could not be drawn">
-            <Suspense fallback={<Skeleton height="16rem" />}>
-              <SalesChart buckets={buckets} granularity={granularity} currency={currency} label={describe(buckets, granularity, currency)} />
-            </Suspense>
-          </PanelErrorBoundary>
-          <details>
-            <summary>Show as table</summary>
-            <div className="table-wrap">
-              <table className="table" aria-label={`Sales per ${unit}`}>
-                <thead>
-                  <tr>
-                    <th scope="col">{granularity === 'week' ? 'Week' : 'Day'}</th>
-                    <th scope="col" className="num">Tickets</th>
-                    <th scope="col" className="num">Revenue</th>
-                    <th scope="col" className="num">Visits</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {buckets
-                    .filter((bucket) => bucket.tickets > 0 || bucket.visits > 0)
-                    .map((bucket) => (
-                      <tr key={bucket.start}>
-                        <th scope="row">{bucketLabel(bucket, granularity)}</th>
-                        <td className="num">{formatNumber(bucket.tickets)}</td>
-                        <td className="num">{formatMoney(bucket.revenue_minor, currency)}</td>
-                        <td className="num">{formatNumber(bucket.visits)}</td>
-                      </tr>
-                    ))}
-                </tbody>
-              </table>
-            </div>
-          </details>
-        </>
-      )}
+      <>
+        <PanelErrorBoundary title="The chart could not be drawn">
+          <Suspense fallback={<Skeleton height="16rem" />}>
+            <SalesChart buckets={buckets} granularity={granularity} currency={currency} label={describe(buckets, granularity, currency)} />
+          </Suspense>
+        </PanelErrorBoundary>
+        <details>
+          <summary>Show as table</summary>
+          <div className="table-wrap">
+            <table className="table" aria-label={`Sales per ${unit}`}>
+              <thead>
+                <tr>
+                  <th scope="col">{granularity === 'week' ? 'Week' : 'Day'}</th>
+                  <th scope="col" className="num">Tickets</th>
+                  <th scope="col" className="num">Revenue</th>
+                  <th scope="col" className="num">Visits</th>
+                </tr>
+              </thead>
+              <tbody>
+                {buckets
+                  .filter((bucket) => bucket.tickets > 0 || bucket.visits > 0)
+                  .map((bucket) => (
+                    <tr key={bucket.start}>
+                      <th scope="row">{bucketLabel(bucket, granularity)}</th>
+                      <td className="num">{formatNumber(bucket.tickets)}</td>
+                      <td className="num">{formatMoney(bucket.revenue_minor, currency)}</td>
+                      <td className="num">{formatNumber(bucket.visits)}</td>
+                    </tr>
+                  ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      </>
     </section>
   );
 }

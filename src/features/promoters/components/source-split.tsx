@@ -1,6 +1,6 @@
-import { SkeletonList } from '@/components/ui/skeleton';
+import { useSuspenseQuery } from '@tanstack/react-query';
 import { formatMoney, formatNumber } from '@/lib/format';
-import { usePromoterSources, type PromoterSourceRow } from '../api/get-promoter-sources';
+import { promoterSourcesQueryOptions, type PromoterSourceRow } from '../api/get-promoter-sources';
 
 const SOURCE_LABELS: Record<PromoterSourceRow['source'], string> = {
   link: 'Link',
@@ -10,17 +10,12 @@ const SOURCE_LABELS: Record<PromoterSourceRow['source'], string> = {
 
 /** How the promoter's visits and sales came in: typed or tapped link, scanned QR code, or code at checkout. */
 export function SourceSplit({ organizationId, promoterId, currency }: { organizationId: string; promoterId: string; currency: string }) {
-  const sources = usePromoterSources(organizationId, promoterId);
+  const sources = useSuspenseQuery(promoterSourcesQueryOptions(organizationId, promoterId));
   return (
     <section className="card" aria-labelledby="sources-title">
       <div className="card__header">
         <h3 id="sources-title">Link or QR code</h3>
       </div>
-      {sources.isPending ? (
-        <SkeletonList rows={3} label="Loading sources" />
-      ) : sources.isError ? (
-        <p className="muted">The split by source could not load.</p>
-      ) : (
         <div className="table-wrap">
           <table className="table table--stack">
             <thead>
@@ -53,7 +48,6 @@ export function SourceSplit({ organizationId, promoterId, currency }: { organiza
             </tbody>
           </table>
         </div>
-      )}
     </section>
   );
 }
