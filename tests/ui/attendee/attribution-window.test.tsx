@@ -2,7 +2,8 @@ import { screen, waitFor } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PENDING_VISITS_KEY } from '@/features/attendee/api/track-promoter-visit';
 import { ATTRIBUTION_COOKIE, ATTRIBUTION_DAYS_COOKIE, attributionTokenFor } from '@/features/attendee/lib/attendee-session';
-import { admin, network, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
+import { publicEventQueryOptions } from '@/features/attendee/api/get-public-event';
+import { admin, network, newQueryClient, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
 import { createEvent, createOrganization, createPromoter, ordersOf, type Fixture } from './fixtures';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
@@ -79,6 +80,16 @@ describe('attribution window on the attendee pages', () => {
 });
 
 describe('fast navigation', () => {
+  it('records the visit when the event is already loaded as the page mounts (page and details in one commit)', async () => {
+    const event = await createEvent(admin(), sessionOrg);
+    const promoter = await createPromoter(admin(), sessionOrg, [event.id]);
+    const queryClient = newQueryClient();
+    await queryClient.prefetchQuery(publicEventQueryOptions(event.slug));
+    expect(queryClient.getQueryData(publicEventQueryOptions(event.slug).queryKey)).toBeTruthy();
+    renderAttendee(`/events/${event.slug}?promoter=${promoter.promo_code}`, queryClient);
+    await waitFor(() => expect(attributionTokenFor(event.slug)).toBeDefined());
+  });
+
   it('a visit whose request never got an answer is recorded on the next page of the event, and credits the purchase', async () => {
     const event = await createEvent(admin(), sessionOrg);
     const promoter = await createPromoter(admin(), sessionOrg, [event.id]);

@@ -93,10 +93,14 @@ function LocationProbe() {
 
 /**
  * Renders the SPA at `path` (the app's own route table and providers, as the page has
- * them), with a fresh QueryClient as every UI test gets.
+ * them), with a fresh QueryClient as every UI test gets (or the one given, e.g. with data
+ * already loaded).
  */
-export function renderAttendee(path: string) {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+export function newQueryClient(): QueryClient {
+  return new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+}
+
+export function renderAttendee(path: string, queryClient: QueryClient = newQueryClient()) {
   function TestRouter({ children }: { children: ReactNode }) {
     return (
       <MemoryRouter initialEntries={[path]} useTransitions={false}>

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import { useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { ORGANIZER_PREVIEW_HASH, QR_SOURCE_PARAM } from '@/config/paths';
 import { recordPendingVisits, rememberLandedLink, type VisitSource } from '../api/track-promoter-visit';
@@ -26,13 +26,19 @@ export function usePromoterAttribution(eventSlug: string): void {
   // The landing noted last, so removing the marker (a new location) does not note it again as a link.
   const noted = useRef<string | null>(null);
 
-  useEffect(() => {
+  // A layout effect, so the landing is noted before any passive effect of the page runs:
+  // when the event is already loaded, the page's details mount in the same commit and
+  // record the pending visits in their own (passive) effect right after.
+  useLayoutEffect(() => {
     const landing = `${eventSlug}\n${promoCode ?? ''}`;
     if (promoCode && !preview && noted.current !== landing) {
       const source: VisitSource = fromQr ? 'qr' : 'link';
       rememberLandedLink(eventSlug, promoCode, source);
     }
     noted.current = landing;
+  }, [eventSlug, promoCode, fromQr, preview]);
+
+  useEffect(() => {
     if (searchParams.has(QR_SOURCE_PARAM)) {
       const next = new URLSearchParams(searchParams);
       next.delete(QR_SOURCE_PARAM);
@@ -43,12 +49,14 @@ export function usePromoterAttribution(eventSlug: string): void {
         { replace: true, preventScrollReset: true, state: location.state as unknown },
       );
     }
-  }, [eventSlug, promoCode, fromQr, preview, searchParams, navigate, location.pathname, location.hash, location.state]);
+  }, [searchParams, navigate, location.pathname, location.hash, location.state]);
 }
 
 /** Records the links noted for the loaded event, with its attribution window (null: the browser session). */
 export function useRecordPendingVisits(eventSlug: string, windowDays: number | null): void {
+  // A new promoter link opened on the page already shown is noted, then recorded here.
+  const promoCode = useSearchParams()[0].get('promoter');
   useEffect(() => {
     void recordPendingVisits(eventSlug, windowDays);
-  }, [eventSlug, windowDays]);
+  }, [eventSlug, windowDays, promoCode]);
 }
