@@ -591,16 +591,29 @@ describe('promoter tracking links, end to end', () => {
 
   it('(13) a promoter buys through their own link: the order is flagged, and the organizer chooses that it no longer counts', async () => {
     const journey = 'self-referral';
-    const id = await promoterId();
-    const promoterEmail = `pat-${suffix}@example.com`;
-    const { data: promoter, error } = await app.admin.from('promoters').update({ email: promoterEmail }).eq('id', id!).select('organization_id').single();
+    // Its own promoter (journey 5 deletes the first one), active on the first journey's event.
+    const { data: event, error: eventError } = await app.admin.from('events').select('id, organization_id').eq('slug', eventSlug).single();
+    if (eventError) throw eventError;
+    const promoterEmail = `sam-${suffix}@example.com`;
+    const selfCode = `SAM${suffix.toUpperCase()}`;
+    const { data: promoter, error } = await app.admin
+      .from('promoters')
+      .insert({ organization_id: event.organization_id, name: `Sam ${suffix}`, promo_code: selfCode, email: promoterEmail })
+      .select('id, organization_id')
+      .single();
     if (error) throw error;
+    const id = promoter.id;
+    const { error: linkError } = await app.admin
+      .from('event_promoters')
+      .insert({ organization_id: event.organization_id, event_id: event.id, promoter_id: id, active: true });
+    if (linkError) throw linkError;
+    const selfLink = `${app.origin}/events/${eventSlug}?promoter=${selfCode}`;
     const panelFigures = () => dashboard.locator('dl.stat-grid[aria-label$=" performance"]');
     const promoterBrowser = await session();
     let reference = '';
     await step(journey, 'the promoter opens their own link and buys 2 tickets with their own email', [promoterBrowser], async () => {
       const page = await promoterBrowser.newPage();
-      await page.goto(trackingLink, { timeout: 60_000 });
+      await page.goto(selfLink, { timeout: 60_000 });
       await page.getByRole('heading', { level: 1 }).waitFor();
       // Another case than the promoter's: the match ignores it.
       reference = await buyTickets(page, 2, promoterEmail.toUpperCase());
@@ -650,7 +663,7 @@ describe('promoter tracking links, end to end', () => {
 });
 
 /**
- * Journeys 13 and 14 stand on their own: each signs up its own organizer in its own
+ * Journeys 14 and 15 stand on their own: each signs up its own organizer in its own
  * browser session and builds what it needs, so they pass alone (`-t`) or after the rest.
  */
 describe('promoters in bulk and referral codes, end to end', () => {
