@@ -189,21 +189,32 @@ function CheckoutForm({ event, lines }: { event: PublicEvent; lines: OrderLine[]
         ) : null}
       </section>
 
-      <section className="att-card att-payment" aria-labelledby="payment-heading">
-        <h2 id="payment-heading">Payment (test mode)</h2>
-        <p className="att-test-mode">
-          <strong>Test mode:</strong> no real payment is taken and no card details are needed. Pressing the button
-          below completes the order as if it had been paid.
-        </p>
-        {checkout.error && !referralCodeError ? (
-          <p className="att-checkout-error" role="alert">
-            {checkout.error.message}
-          </p>
-        ) : null}
-        <Button type="submit" variant="primary" loading={checkout.isPending}>
-          {checkout.isPending ? 'Processing payment…' : `Pay ${formatMoney(total, event.currency)} (test mode)`}
-        </Button>
-      </section>
+      <PaymentSection
+        error={checkout.error && !referralCodeError ? checkout.error.message : null}
+        pending={checkout.isPending}
+        amount={formatMoney(total, event.currency)}
+      />
     </form>
+  );
+}
+
+/** The test-mode payment: what it does, a refusal not tied to a field, and the pay button. */
+function PaymentSection({ error, pending, amount }: { error: string | null; pending: boolean; amount: string }) {
+  return (
+    <section className="att-card att-payment" aria-labelledby="payment-heading">
+      <h2 id="payment-heading">Payment (test mode)</h2>
+      <p className="att-test-mode">
+        <strong>Test mode:</strong> no real payment is taken and no card details are needed. Pressing the button
+        below completes the order as if it had been paid.
+      </p>
+      {error ? (
+        <p className="att-checkout-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <Button type="submit" variant="primary" loading={pending}>
+        {pending ? 'Processing payment…' : `Pay ${amount} (test mode)`}
+      </Button>
+    </section>
   );
 }

@@ -96,20 +96,7 @@ export function PromoterList({
         Figures cover: {describePeriod(filters)}. <abbr title="Orders divided by visits through the promoter's links">Conversion</abbr> = orders ÷ visits.
       </p>
       {rows.length === 0 ? (
-        filtered ? (
-          <EmptyState title="No promoters match these filters">Try another search or group.</EmptyState>
-        ) : (
-          <EmptyState
-            title="No promoters yet — add your first"
-            action={
-              <Button variant="primary" onClick={onAdd}>
-                Add promoter
-              </Button>
-            }
-          >
-            Each promoter gets a personal tracking link per event; sales through it show up here live.
-          </EmptyState>
-        )
+        <LeaderboardEmpty filtered={filtered} onAdd={onAdd} />
       ) : (
         <>
         <div className="toolbar" role="group" aria-label="Selected promoters">
@@ -185,5 +172,22 @@ export function PromoterList({
         </>
       )}
     </section>
+  );
+}
+
+/** No rows: none match the filters, or there are no promoters yet. */
+function LeaderboardEmpty({ filtered, onAdd }: { filtered: boolean; onAdd: () => void }) {
+  if (filtered) return <EmptyState title="No promoters match these filters">Try another search or group.</EmptyState>;
+  return (
+    <EmptyState
+      title="No promoters yet — add your first"
+      action={
+        <Button variant="primary" onClick={onAdd}>
+          Add promoter
+        </Button>
+      }
+    >
+      Each promoter gets a personal tracking link per event; sales through it show up here live.
+    </EmptyState>
   );
 }
