@@ -4,7 +4,7 @@
  * contexts standing in for separate people (and separate browser sessions).
  */
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from './support/app';
 import { cspViolations, launchBrowser, newSession, seriousAccessibilityViolations, step, visibleStructure } from './support/browser';
@@ -25,8 +25,8 @@ let eventSlug = '';
 let otherEventSlug = '';
 let trackingLink = '';
 
-async function session(): Promise<BrowserContext> {
-  const context = await newSession(browser, app.origin);
+async function session(options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await newSession(browser, app.origin, options);
   contexts.push(context);
   return context;
 }
@@ -541,15 +541,8 @@ describe('promoter tracking links, end to end', () => {
       await expect.poll(async () => (await first.cookies()).some((cookie) => cookie.name.startsWith('pl_attr'))).toBe(true);
       const saved = await first.storageState();
       await first.close();
-      const restored = await browser.newContext({
-        baseURL: app.origin,
-        locale: 'en-US',
-        timezoneId: 'UTC',
-        // A closed browser drops session cookies (expires -1) and sessionStorage.
-        ...(withSavedState ? { storageState: { ...saved, cookies: saved.cookies.filter((cookie) => cookie.expires !== -1) } } : {}),
-      });
-      contexts.push(restored);
-      return restored;
+      // A closed browser drops session cookies (expires -1) and sessionStorage.
+      return session(withSavedState ? { storageState: { ...saved, cookies: saved.cookies.filter((cookie) => cookie.expires !== -1) } } : {});
     };
     const buyer = (label: string) => `${label}-${windowSuffix}@example.com`;
 

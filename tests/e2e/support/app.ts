@@ -26,7 +26,16 @@ export async function startApp(): Promise<App> {
     throw new Error('The SPA is not built: run `npm run test:e2e` (or `vite build` first).');
   }
   // Event pages wait for their preview's read however busy the machine (the journeys check the tags).
-  const emulator = await startEmulator({ memory: true, seed: true, port: 0, staticDir: distDir, logErrors: true, eventPreviewTimeoutMs: 20_000 });
+  // Each browser context plays its own client address (see newSession).
+  const emulator = await startEmulator({
+    memory: true,
+    seed: true,
+    port: 0,
+    staticDir: distDir,
+    logErrors: true,
+    eventPreviewTimeoutMs: 20_000,
+    trustClientAddressHeader: true,
+  });
   const admin = createClient<Database>(emulator.url, emulator.serviceRoleKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },

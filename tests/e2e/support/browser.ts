@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const ARTIFACTS_DIR = path.join(root, 'tests', 'e2e', 'artifacts');
@@ -39,8 +39,18 @@ export async function launchBrowser(chromiumPath?: string): Promise<Browser> {
 /** Content-Security-Policy violations any page of any session reported, for a final check. */
 export const cspViolations: string[] = [];
 
-export async function newSession(browser: Browser, baseURL: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL, locale: 'en-US', timezoneId: 'UTC' });
+let sessions = 0;
+
+/**
+ * A new browser context: one person on their own device. Each gets its own client
+ * address (in `cf-connecting-ip`, which the journeys' emulator trusts), so the
+ * per-address limits count each person apart, as they would on the internet, and a
+ * journey's pace never decides whether checkout answers "too many checkouts".
+ */
+export async function newSession(browser: Browser, baseURL: string, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  sessions += 1;
+  const address = `198.51.100.${sessions % 250 + 1}`;
+  const context = await browser.newContext({ baseURL, locale: 'en-US', timezoneId: 'UTC', extraHTTPHeaders: { 'cf-connecting-ip': address }, ...options });
   // Chromium reports every blocked load, script, style or connection on the console.
   context.on('console', (message) => {
     if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
