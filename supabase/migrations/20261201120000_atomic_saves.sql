@@ -54,7 +54,9 @@ revoke all on function private.is_json_whole_number(jsonb, numeric, numeric) fro
 grant execute on function private.is_json_whole_number(jsonb, numeric, numeric) to authenticated;
 
 -- save_event ------------------------------------------------------------------------------
-create function public.save_event(
+
+-- save_event: the event row before its ticket types -------------------------------------------------
+create or replace function public.save_event(
   p_organization_id uuid,
   p_event_id uuid,
   p_name text,
@@ -141,7 +143,15 @@ begin
     values (p_organization_id, v_slug, v_name, v_description, v_venue, p_starts_at, 'draft')
     returning id into v_event_id;
   else
-    -- 2b. The event's ticket types in id order (lock order level 5), then the event.
+    -- 2b. The event (lock order level 5: a new order key-shares it before it takes its
+    --     ticket types, so a slug change waits for checkouts under way or they wait for
+    --     it), then the event's ticket types in id order (level 7).
+    update public.events e
+    set name = v_name, slug = v_slug, description = v_description, venue = v_venue, starts_at = p_starts_at
+    where e.id = v_event_id and e.organization_id = p_organization_id;
+    if not found then
+      raise exception 'event_not_found' using errcode = 'P0001', hint = 'This event does not exist or was deleted.';
+    end if;
     for v_existing in
       select t.id, t.name, t.sold from public.ticket_types t
       where t.event_id = v_event_id and t.organization_id = p_organization_id
@@ -150,12 +160,6 @@ begin
     loop
       null;
     end loop;
-    update public.events e
-    set name = v_name, slug = v_slug, description = v_description, venue = v_venue, starts_at = p_starts_at
-    where e.id = v_event_id and e.organization_id = p_organization_id;
-    if not found then
-      raise exception 'event_not_found' using errcode = 'P0001', hint = 'This event does not exist or was deleted.';
-    end if;
 
     -- Ticket types the form no longer lists go, unless someone bought them.
     for v_removed in
@@ -201,10 +205,10 @@ begin
   return v_event_id;
 end;
 $$;
-comment on function public.save_event(uuid, uuid, text, text, text, text, timestamptz, jsonb) is
-  'Creates (p_event_id null, as a draft) or updates an event together with its ticket types, in one transaction. p_ticket_types is the full list, in display order: [{"id"?, "name", "price_minor", "capacity"}]; listed ids are updated, entries without id added, and the event''s other ticket types removed. Returns the event id. Errors: not_authorized, event_not_found, invalid_event_name, invalid_slug, invalid_description, invalid_venue, invalid_starts_at, invalid_ticket_types, invalid_ticket_name, invalid_price, invalid_capacity, ticket_type_not_found, capacity_below_sold, ticket_type_has_sales, slug_taken; detail names the field. Nullable: p_event_id.';
 revoke all on function public.save_event(uuid, uuid, text, text, text, text, timestamptz, jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.save_event(uuid, uuid, text, text, text, text, timestamptz, jsonb) to authenticated;
+comment on function public.save_event(uuid, uuid, text, text, text, text, timestamptz, jsonb) is
+  'Creates (p_event_id null, as a draft) or updates an event together with its ticket types, in one transaction. p_ticket_types is the full list, in display order: [{"id"?, "name", "price_minor", "capacity"}]; listed ids are updated, entries without id added, and the event''s other ticket types removed. Returns the event id. Errors: not_authorized, event_not_found, invalid_event_name, invalid_slug, invalid_description, invalid_venue, invalid_starts_at, invalid_ticket_types, invalid_ticket_name, invalid_price, invalid_capacity, ticket_type_not_found, capacity_below_sold, ticket_type_has_sales, slug_taken; detail names the field. Nullable: p_event_id.';
 
 -- save_promoter ---------------------------------------------------------------------------
 create function public.save_promoter(
@@ -216,7 +220,8 @@ create function public.save_promoter(
   p_phone text,
   p_notes text,
   p_event_ids uuid[] default null,
-  p_group_ids uuid[] default null
+  p_group_ids uuid[] default null,
+  p_active_on_future_events boolean default null
 )
 returns uuid
 language plpgsql
@@ -269,12 +274,13 @@ begin
   -- 2. The promoter (lock order level 2), then its links and groups.
   begin
     if v_promoter_id is null then
-      insert into public.promoters (organization_id, name, promo_code, email, phone, notes)
-      values (p_organization_id, v_name, v_code, v_email, v_phone, v_notes)
+      insert into public.promoters (organization_id, name, promo_code, email, phone, notes, active_on_future_events)
+      values (p_organization_id, v_name, v_code, v_email, v_phone, v_notes, coalesce(p_active_on_future_events, false))
       returning id into v_promoter_id;
     else
       update public.promoters p
-      set name = v_name, promo_code = v_code, email = v_email, phone = v_phone, notes = v_notes
+      set name = v_name, promo_code = v_code, email = v_email, phone = v_phone, notes = v_notes,
+          active_on_future_events = coalesce(p_active_on_future_events, p.active_on_future_events)
       where p.id = v_promoter_id and p.organization_id = p_organization_id;
       if not found then
         raise exception 'promoter_not_found' using errcode = 'P0001', hint = 'This promoter does not exist or was deleted.';
@@ -304,7 +310,7 @@ begin
   return v_promoter_id;
 end;
 $$;
-comment on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[]) is
-  'Creates (p_promoter_id null) or updates a promoter with its tracking links and groups, in one transaction. p_event_ids: the events it is active on (links of other events are deactivated, never deleted); p_group_ids: exactly its groups; null leaves either unchanged. Blank email, phone and notes are stored as null. Returns the promoter id. Errors: not_authorized, promoter_not_found, invalid_name, invalid_promo_code, promo_code_taken, invalid_email, invalid_phone, invalid_notes, event_not_found, group_not_found; detail names the field. Nullable: p_promoter_id, p_email, p_phone, p_notes, p_event_ids, p_group_ids.';
-revoke all on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[]) from public, anon, authenticated, service_role;
-grant execute on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[]) to authenticated;
+revoke all on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) from public, anon, authenticated, service_role;
+grant execute on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) to authenticated;
+comment on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) is
+  'Creates (p_promoter_id null) or updates a promoter with its tracking links and groups, in one transaction. p_event_ids: the events it is active on (links of other events are deactivated, never deleted); p_group_ids: exactly its groups; null leaves either unchanged. p_active_on_future_events: whether new events get a link for it automatically (null: unchanged, false for a new promoter). Blank email, phone and notes are stored as null. Returns the promoter id. Errors: not_authorized, promoter_not_found, invalid_name, invalid_promo_code, promo_code_taken, invalid_email, invalid_phone, invalid_notes, event_not_found, group_not_found; detail names the field. Nullable: p_promoter_id, p_email, p_phone, p_notes, p_event_ids, p_group_ids, p_active_on_future_events.';

@@ -21,8 +21,6 @@
 alter table private.client_rate_counters drop constraint client_rate_counters_bucket_check;
 alter table private.client_rate_counters add constraint client_rate_counters_bucket_check
   check (bucket in ('checkout', 'visit_miss', 'invitation_miss'));
-comment on column private.client_rate_counters.bucket is
-  'checkout: new orders placed; visit_miss: track_promoter_visit() calls that found no live link; invitation_miss: invitation_preview() and accept_invitation() calls with a token that is not a live invitation.';
 
 create function private.invitation_misses_per_client_minute()
 returns integer
