@@ -116,7 +116,7 @@ grant execute on function private.raise_not_authorized() to authenticated, servi
 -- 2. Owners ------------------------------------------------------------------------------
 -- Same rule as before; the organization row is now locked first, so two owners leaving
 -- (or demoting each other) at once cannot both see the other as the remaining owner.
-create or replace function private.keep_one_owner()
+create function private.keep_one_owner()
 returns trigger
 language plpgsql
 security definer
@@ -202,7 +202,7 @@ begin
   return v_org;
 end;
 $$;
-revoke all on function public.create_organization(text, text) from public, anon, authenticated, service_role;
-grant execute on function public.create_organization(text, text) to authenticated, service_role;
 comment on function public.create_organization(text, text) is
   'Creates an organization with the caller as its owner. Errors: not_authorized, invalid_name, invalid_currency.';
+revoke all on function public.create_organization(text, text) from public, anon, authenticated, service_role;
+grant execute on function public.create_organization(text, text) to authenticated, service_role;

@@ -75,7 +75,7 @@ create trigger events_touch_updated_at before update on public.events
 -- reference to no row at all now get the same organization_mismatch: before, the first
 -- was refused here and the second by the foreign key (23503), which told whether an id
 -- of another organization exists.
-create or replace function private.check_parent_organization()
+create function private.check_parent_organization()
 returns trigger
 language plpgsql
 security definer

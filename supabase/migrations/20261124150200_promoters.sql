@@ -185,7 +185,7 @@ begin
   );
 end;
 $$;
-revoke all on function public.is_promo_code_available(uuid, text, uuid) from public, anon, authenticated, service_role;
-grant execute on function public.is_promo_code_available(uuid, text, uuid) to authenticated, service_role;
 comment on function public.is_promo_code_available(uuid, text, uuid) is
   'Whether the promo code is free for p_promoter_id (ignoring case): no other promoter of the organization uses it now or used it before. A promoter''s own current and former codes are available to it; with p_promoter_id null (a new promoter) every used code is taken. Errors: not_authorized, invalid_promo_code. Nullable: p_promoter_id.';
+revoke all on function public.is_promo_code_available(uuid, text, uuid) from public, anon, authenticated, service_role;
+grant execute on function public.is_promo_code_available(uuid, text, uuid) to authenticated, service_role;

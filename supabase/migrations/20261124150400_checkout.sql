@@ -18,7 +18,7 @@ $$;
 comment on function private.random_token() is 'A random 192-bit token in base64url (32 characters).';
 
 -- Order references avoid look-alike characters (0/O, 1/I/L).
-create or replace function private.random_order_reference()
+create function private.random_order_reference()
 returns text
 language plpgsql
 volatile
@@ -44,7 +44,7 @@ revoke all on function private.random_token(), private.random_order_reference() 
 -- order_json() cost 1.6 ms a call, prune_client_counters() 0.6 ms,
 -- random_order_reference() 0.5 ms, count_client_call() 0.3 ms. The statements are the
 -- same as before.
-create or replace function private.order_json(p_order_id uuid)
+create function private.order_json(p_order_id uuid)
 returns jsonb
 language plpgsql
 stable
@@ -119,7 +119,7 @@ revoke all on function private.replay_order(uuid, uuid, jsonb, text, text) from 
 -- refund_order ----------------------------------------------------------------------------------
 
 -- refund_order: its ticket types last, for no key update ------------------------------------------
-create or replace function public.refund_order(p_order_id uuid)
+create function public.refund_order(p_order_id uuid)
 returns public.orders
 language plpgsql
 volatile
@@ -172,7 +172,7 @@ begin
   return v_order;
 end;
 $$;
-revoke all on function public.refund_order(uuid) from public, anon, authenticated, service_role;
-grant execute on function public.refund_order(uuid) to authenticated;
 comment on function public.refund_order(uuid) is
   'Refunds a paid order (owners and admins): the order stops counting in every figure and its tickets go back on sale. Errors: order_not_found, not_authorized, order_already_refunded.';
+revoke all on function public.refund_order(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.refund_order(uuid) to authenticated;

@@ -124,7 +124,7 @@ create trigger promoter_visits_rollup_delete after delete on public.promoter_vis
   referencing old table as old_rows for each statement execute function private.rollup_visits();
 
 -- Rollup triggers: the same rows, in the same order, with the self-referral part ------------------
-create or replace function private.rollup_attributions()
+create function private.rollup_attributions()
 returns trigger
 language plpgsql
 security definer
@@ -233,7 +233,7 @@ comment on function private.rollup_attributions() is
 create trigger attributions_rollup_insert after insert on public.attributions
   referencing new table as new_rows for each statement execute function private.rollup_attributions();
 create trigger attributions_rollup_delete after delete on public.attributions
-  referencing old table as old_rows for each statement execute function private.rollup_attributions();create or replace function private.rollup_orders()
+  referencing old table as old_rows for each statement execute function private.rollup_attributions();create function private.rollup_orders()
 returns trigger
 language plpgsql
 security definer
@@ -439,10 +439,10 @@ begin
   order by coalesce(st.revenue_minor, 0) desc, p.name, p.id;
 end;
 $$;
-revoke all on function public.promoter_performance(uuid, timestamptz, timestamptz, uuid, text) from public, anon, authenticated, service_role;
-grant execute on function public.promoter_performance(uuid, timestamptz, timestamptz, uuid, text) to authenticated;
 comment on function public.promoter_performance(uuid, timestamptz, timestamptz, uuid, text) is
   'Per promoter of the organization: paid attributed tickets, revenue and orders (without self-referrals when the organization does not count them), visits, active links, conversion (orders / visits) and self_referral_orders (the paid self-referral orders among them, counted or not). Optional filters: UTC days from p_from to p_to, a group, a search on name or promo code. Members only (not_authorized). Nullable: email, phone, conversion_rate.';
+revoke all on function public.promoter_performance(uuid, timestamptz, timestamptz, uuid, text) from public, anon, authenticated, service_role;
+grant execute on function public.promoter_performance(uuid, timestamptz, timestamptz, uuid, text) to authenticated;
 
 create function public.promoter_summary(
   p_organization_id uuid,
@@ -475,10 +475,10 @@ as $$
          (select o.currency::text from public.organizations o where o.id = p_organization_id)
   from public.promoter_performance(p_organization_id, p_from, p_to, p_group_id, p_search) pp
 $$;
-revoke all on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) from public, anon, authenticated, service_role;
-grant execute on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) to authenticated;
 comment on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) is
-  'One row of totals over the promoters promoter_performance() returns for the same filters, with the organization currency. Members only (not_authorized). Nullable: conversion_rate.';create or replace function public.promoter_group_performance(
+  'One row of totals over the promoters promoter_performance() returns for the same filters, with the organization currency. Members only (not_authorized). Nullable: conversion_rate.';
+revoke all on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) from public, anon, authenticated, service_role;
+grant execute on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) to authenticated;create function public.promoter_group_performance(
   p_organization_id uuid,
   p_from timestamptz default null,
   p_to timestamptz default null
@@ -541,10 +541,10 @@ begin
   order by g.name, g.id;
 end;
 $$;
-revoke all on function public.promoter_group_performance(uuid, timestamptz, timestamptz) from public, anon, authenticated, service_role;
-grant execute on function public.promoter_group_performance(uuid, timestamptz, timestamptz) to authenticated;
 comment on function public.promoter_group_performance(uuid, timestamptz, timestamptz) is
-  'Per promoter group: number of promoters and their combined tickets, revenue, orders (without self-referrals when the organization does not count them), visits and conversion over UTC days from p_from to p_to. Members only (not_authorized). Nullable: color, conversion_rate.';create or replace function public.promoter_sales_timeseries(p_promoter_id uuid, p_from date, p_to date)
+  'Per promoter group: number of promoters and their combined tickets, revenue, orders (without self-referrals when the organization does not count them), visits and conversion over UTC days from p_from to p_to. Members only (not_authorized). Nullable: color, conversion_rate.';
+revoke all on function public.promoter_group_performance(uuid, timestamptz, timestamptz) from public, anon, authenticated, service_role;
+grant execute on function public.promoter_group_performance(uuid, timestamptz, timestamptz) to authenticated;create function public.promoter_sales_timeseries(p_promoter_id uuid, p_from date, p_to date)
 returns table (day date, tickets bigint, revenue_minor bigint, orders bigint, visits bigint)
 language plpgsql
 stable
@@ -582,10 +582,10 @@ begin
   order by d.day;
 end;
 $$;
-revoke all on function public.promoter_sales_timeseries(uuid, date, date) from public, anon, authenticated, service_role;
-grant execute on function public.promoter_sales_timeseries(uuid, date, date) to authenticated;
 comment on function public.promoter_sales_timeseries(uuid, date, date) is
-  'One row per UTC day from p_from to p_to (inclusive, at most two years, zeros included) with the promoter''s paid attributed tickets, revenue, orders (without self-referrals when the organization does not count them) and visits. Errors: not_authorized, invalid_date_range.';create or replace function public.event_performance(p_organization_id uuid)
+  'One row per UTC day from p_from to p_to (inclusive, at most two years, zeros included) with the promoter''s paid attributed tickets, revenue, orders (without self-referrals when the organization does not count them) and visits. Errors: not_authorized, invalid_date_range.';
+revoke all on function public.promoter_sales_timeseries(uuid, date, date) from public, anon, authenticated, service_role;
+grant execute on function public.promoter_sales_timeseries(uuid, date, date) to authenticated;create function public.event_performance(p_organization_id uuid)
 returns table (
   event_id uuid,
   tickets bigint,
@@ -625,7 +625,7 @@ begin
   order by e.starts_at, e.id;
 end;
 $$;
-revoke all on function public.event_performance(uuid) from public, anon, authenticated, service_role;
-grant execute on function public.event_performance(uuid) to authenticated;
 comment on function public.event_performance(uuid) is
   'Per event of the organization: paid tickets, revenue and orders (every sale), and the part credited to promoters (without self-referrals when the organization does not count them). Members only (not_authorized).';
+revoke all on function public.event_performance(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.event_performance(uuid) to authenticated;

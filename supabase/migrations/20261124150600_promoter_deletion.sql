@@ -61,13 +61,13 @@ begin
   return jsonb_build_object('token', v_token, 'expires_at', v_expires_at);
 end;
 $$;
-revoke all on function public.request_promoter_deletion(uuid) from public, anon, authenticated, service_role;
-grant execute on function public.request_promoter_deletion(uuid) to authenticated;
 comment on function public.request_promoter_deletion(uuid) is
   'First confirmation of a promoter deletion (owners and admins): returns a token valid for 10 minutes for confirm_promoter_deletion(). A new request replaces the previous token. Errors: not_authorized.';
+revoke all on function public.request_promoter_deletion(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.request_promoter_deletion(uuid) to authenticated;
 
 -- confirm_promoter_deletion ------------------------------------------------------------------------
-create or replace function public.confirm_promoter_deletion(p_promoter_id uuid, p_token text, p_promo_code text)
+create function public.confirm_promoter_deletion(p_promoter_id uuid, p_token text, p_promo_code text)
 returns jsonb
 language plpgsql
 volatile
@@ -134,7 +134,7 @@ begin
   );
 end;
 $$;
-revoke all on function public.confirm_promoter_deletion(uuid, text, text) from public, anon, authenticated, service_role;
-grant execute on function public.confirm_promoter_deletion(uuid, text, text) to authenticated;
 comment on function public.confirm_promoter_deletion(uuid, text, text) is
   'Second confirmation (owners and admins): with the token from request_promoter_deletion() and the promo code typed again, permanently deletes the promoter, their links, visits, attributions and group memberships. Orders are kept, unattributed. Errors: not_authorized, deletion_not_requested, deletion_expired, deletion_code_mismatch.';
+revoke all on function public.confirm_promoter_deletion(uuid, text, text) from public, anon, authenticated, service_role;
+grant execute on function public.confirm_promoter_deletion(uuid, text, text) to authenticated;

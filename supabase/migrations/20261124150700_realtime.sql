@@ -11,7 +11,7 @@
 -- Refunds: broadcast every one ------------------------------------------------------------------------
 -- Same messages as before, built by private.attribution_message(); a refund of an order credited to nobody is sent too (with a
 -- null promoter), so the event totals and remaining tickets on open dashboards follow.
-create or replace function private.broadcast_attribution_changes()
+create function private.broadcast_attribution_changes()
 returns trigger
 language plpgsql
 security definer
@@ -70,7 +70,7 @@ create trigger orders_broadcast_refund after update on public.orders
 
 -- Who may join: members, on the organization's current topic only. The former topic
 -- org:<id> (no key) is refused from now on.
-create or replace function private.can_join_topic(p_topic text)
+create function private.can_join_topic(p_topic text)
 returns boolean
 language plpgsql
 stable

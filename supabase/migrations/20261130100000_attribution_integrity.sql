@@ -221,7 +221,7 @@ revoke all on private.visit_allowances from public, anon, authenticated, service
 
 -- Expired counters go a few at a time, skipping rows another transaction holds, so
 -- pruning never waits and never takes part in the lock order.
-create or replace function private.prune_client_counters()
+create function private.prune_client_counters()
 returns void
 language plpgsql
 volatile
@@ -266,7 +266,7 @@ revoke all on function private.client_limit_reached(bytea, text, integer) from p
 
 -- Counts one call and returns the count so far this minute; the row stays locked to
 -- the end of the transaction (level 1 of the lock order).
-create or replace function private.count_client_call(p_client_key bytea, p_bucket text)
+create function private.count_client_call(p_client_key bytea, p_bucket text)
 returns integer
 language plpgsql
 volatile

@@ -205,7 +205,7 @@ as $$
     and h.slug = p_slug
     and e.status = 'published'
 $$;
-revoke all on function public.resolve_event_slug(text) from public, anon, authenticated, service_role;
-grant execute on function public.resolve_event_slug(text) to anon, authenticated, service_role;
 comment on function public.resolve_event_slug(text) is
   'The current slug of the published event that used to have p_slug, or null. For redirecting old links (/events/<former slug>) to the event.';
+revoke all on function public.resolve_event_slug(text) from public, anon, authenticated, service_role;
+grant execute on function public.resolve_event_slug(text) to anon, authenticated, service_role;

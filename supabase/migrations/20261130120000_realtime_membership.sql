@@ -132,7 +132,7 @@ begin
   return v_topic;
 end;
 $$;
-revoke all on function public.organization_live_topic(uuid) from public, anon, authenticated, service_role;
-grant execute on function public.organization_live_topic(uuid) to authenticated;
 comment on function public.organization_live_topic(uuid) is
   'The private realtime topic org:<id>:<key> of an organization the caller belongs to (not_authorized otherwise). The key changes whenever a member leaves.';
+revoke all on function public.organization_live_topic(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.organization_live_topic(uuid) to authenticated;

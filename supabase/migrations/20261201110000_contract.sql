@@ -104,7 +104,7 @@ revoke all on function private.attribution_message(public.attribution_message_ki
 -- for a live deployment under traffic.
 
 -- Rollups rebuilt from raw rows: still the one from-scratch definition ----------------------------
-create or replace function private.rebuild_rollups()
+create function private.rebuild_rollups()
 returns void
 language plpgsql
 set search_path = ''

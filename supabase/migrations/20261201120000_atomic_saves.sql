@@ -56,7 +56,7 @@ grant execute on function private.is_json_whole_number(jsonb, numeric, numeric) 
 -- save_event ------------------------------------------------------------------------------
 
 -- save_event: the event row before its ticket types -------------------------------------------------
-create or replace function public.save_event(
+create function public.save_event(
   p_organization_id uuid,
   p_event_id uuid,
   p_name text,
@@ -205,10 +205,10 @@ begin
   return v_event_id;
 end;
 $$;
-revoke all on function public.save_event(uuid, uuid, text, text, text, text, timestamptz, jsonb) from public, anon, authenticated, service_role;
-grant execute on function public.save_event(uuid, uuid, text, text, text, text, timestamptz, jsonb) to authenticated;
 comment on function public.save_event(uuid, uuid, text, text, text, text, timestamptz, jsonb) is
   'Creates (p_event_id null, as a draft) or updates an event together with its ticket types, in one transaction. p_ticket_types is the full list, in display order: [{"id"?, "name", "price_minor", "capacity"}]; listed ids are updated, entries without id added, and the event''s other ticket types removed. Returns the event id. Errors: not_authorized, event_not_found, invalid_event_name, invalid_slug, invalid_description, invalid_venue, invalid_starts_at, invalid_ticket_types, invalid_ticket_name, invalid_price, invalid_capacity, ticket_type_not_found, capacity_below_sold, ticket_type_has_sales, slug_taken; detail names the field. Nullable: p_event_id.';
+revoke all on function public.save_event(uuid, uuid, text, text, text, text, timestamptz, jsonb) from public, anon, authenticated, service_role;
+grant execute on function public.save_event(uuid, uuid, text, text, text, text, timestamptz, jsonb) to authenticated;
 
 -- save_promoter ---------------------------------------------------------------------------
 create function public.save_promoter(
@@ -310,7 +310,7 @@ begin
   return v_promoter_id;
 end;
 $$;
-revoke all on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) from public, anon, authenticated, service_role;
-grant execute on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) to authenticated;
 comment on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) is
   'Creates (p_promoter_id null) or updates a promoter with its tracking links and groups, in one transaction. p_event_ids: the events it is active on (links of other events are deactivated, never deleted); p_group_ids: exactly its groups; null leaves either unchanged. p_active_on_future_events: whether new events get a link for it automatically (null: unchanged, false for a new promoter). Blank email, phone and notes are stored as null. Returns the promoter id. Errors: not_authorized, promoter_not_found, invalid_name, invalid_promo_code, promo_code_taken, invalid_email, invalid_phone, invalid_notes, event_not_found, group_not_found; detail names the field. Nullable: p_promoter_id, p_email, p_phone, p_notes, p_event_ids, p_group_ids, p_active_on_future_events.';
+revoke all on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) from public, anon, authenticated, service_role;
+grant execute on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) to authenticated;

@@ -238,17 +238,17 @@ begin
   limit v_limit;
 end;
 $$;
+comment on function public.list_orders(uuid, text, uuid, uuid, boolean, public.order_status, date, date, uuid, integer, boolean) is
+  'One page of the organization''s orders, newest first (members). Keyset pagination: pass the id of the last row of the previous page as p_after_id. Filters: p_search (the exact reference, or part of the buyer''s name or email), event, promoter, p_unattributed (orders credited to nobody), status, UTC days p_from to p_to (inclusive), p_self_referral (true: only self-referrals; false: none). p_limit 1 to 1000 (default 50). self_referral says whether the buyer was the credited promoter (counted or not, the order stays listed). Errors: not_authorized, invalid_date_range, invalid_cursor. Nullable: refunded_at, promoter_id, promoter_name, promo_code.';
 revoke all on function public.list_orders(uuid, text, uuid, uuid, boolean, public.order_status, date, date, uuid, integer, boolean)
   from public, anon, authenticated, service_role;
 grant execute on function public.list_orders(uuid, text, uuid, uuid, boolean, public.order_status, date, date, uuid, integer, boolean)
   to authenticated, service_role;
-comment on function public.list_orders(uuid, text, uuid, uuid, boolean, public.order_status, date, date, uuid, integer, boolean) is
-  'One page of the organization''s orders, newest first (members). Keyset pagination: pass the id of the last row of the previous page as p_after_id. Filters: p_search (the exact reference, or part of the buyer''s name or email), event, promoter, p_unattributed (orders credited to nobody), status, UTC days p_from to p_to (inclusive), p_self_referral (true: only self-referrals; false: none). p_limit 1 to 1000 (default 50). self_referral says whether the buyer was the credited promoter (counted or not, the order stays listed). Errors: not_authorized, invalid_date_range, invalid_cursor. Nullable: refunded_at, promoter_id, promoter_name, promo_code.';
 
 -- order_detail ---------------------------------------------------------------------------------------
 -- security definer: it reads visits and links across the organization for one order,
 -- after checking that the caller is a member of the order's organization.
-create or replace function public.order_detail(p_order_id uuid)
+create function public.order_detail(p_order_id uuid)
 returns jsonb
 language plpgsql
 stable

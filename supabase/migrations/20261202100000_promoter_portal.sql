@@ -294,7 +294,7 @@ grant execute on function public.set_portal_settings(uuid, boolean, boolean) to 
 
 -- portal_view ---------------------------------------------------------------------------------
 -- security definer: the portal's visitor holds the secret and nothing else.
-create or replace function public.portal_view(p_secret text)
+create function public.portal_view(p_secret text)
 returns jsonb
 language plpgsql
 volatile

@@ -297,7 +297,7 @@ comment on function public.track_promoter_visit(text, text, uuid, public.visit_s
 -- unchanged.
 
 -- checkout: the ticket types last -----------------------------------------------------------------
-create or replace function public.checkout(
+create function public.checkout(
   p_event_slug text,
   p_items jsonb,
   p_buyer_name text,

@@ -91,7 +91,7 @@ comment on function private.promo_code_lock_key(uuid, text) is
 revoke all on function private.promo_code_lock_key(uuid, text) from public, anon, authenticated, service_role;
 grant execute on function private.promo_code_lock_key(uuid, text) to authenticated;
 
-create or replace function private.lock_promo_code(p_organization_id uuid, p_promo_code text)
+create function private.lock_promo_code(p_organization_id uuid, p_promo_code text)
 returns void
 language sql
 volatile
