@@ -8,6 +8,7 @@
 
 create schema if not exists private;
 comment on schema private is 'Internal helpers and tables; not exposed through the API.';
+
 -- Policies call the helpers below as the querying role, so the API roles need usage on
 -- the schema; the API itself only exposes public (see config.toml).
 revoke all on schema private from public;
@@ -111,11 +112,9 @@ grant execute on function private.is_member(uuid) to authenticated, service_role
 grant execute on function private.has_role(uuid, text[]) to authenticated, service_role;
 grant execute on function private.raise_not_authorized() to authenticated, service_role;
 
--- An organization always keeps at least one owner, whoever edits the member list.
-
--- 2. Owners ------------------------------------------------------------------------------
--- Same rule as before; the organization row is now locked first, so two owners leaving
--- (or demoting each other) at once cannot both see the other as the remaining owner.
+-- An organization always keeps at least one owner, whoever edits the member list. The
+-- organization row is locked first, so two owners leaving (or demoting each other) at
+-- once cannot both see the other as the remaining owner.
 create function private.keep_one_owner()
 returns trigger
 language plpgsql

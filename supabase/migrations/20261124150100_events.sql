@@ -70,11 +70,10 @@ create trigger events_touch_updated_at before update on public.events
 -- Every row carries organization_id so that row-level security is one indexed check;
 -- this keeps it equal to the parent rows' organization. Arguments: pairs of
 -- (parent table in public, column of this table holding the parent id).
-
 -- Within one's own organization, a reference to another organization's row and a
--- reference to no row at all now get the same organization_mismatch: before, the first
--- was refused here and the second by the foreign key (23503), which told whether an id
--- of another organization exists.
+-- reference to no row at all get the same organization_mismatch: were the second left to
+-- the foreign key (23503), the difference would tell whether an id of another
+-- organization exists.
 create function private.check_parent_organization()
 returns trigger
 language plpgsql

@@ -123,7 +123,8 @@ create trigger promoter_visits_rollup_insert after insert on public.promoter_vis
 create trigger promoter_visits_rollup_delete after delete on public.promoter_visits
   referencing old table as old_rows for each statement execute function private.rollup_visits();
 
--- Rollup triggers: the same rows, in the same order, with the self-referral part ------------------
+-- Rollup triggers; the self-referral part of each figure (attributions.self_referral) is kept
+-- apart, so the read functions can leave it out (decision 023).
 create function private.rollup_attributions()
 returns trigger
 language plpgsql
@@ -233,7 +234,9 @@ comment on function private.rollup_attributions() is
 create trigger attributions_rollup_insert after insert on public.attributions
   referencing new table as new_rows for each statement execute function private.rollup_attributions();
 create trigger attributions_rollup_delete after delete on public.attributions
-  referencing old table as old_rows for each statement execute function private.rollup_attributions();create function private.rollup_orders()
+  referencing old table as old_rows for each statement execute function private.rollup_attributions();
+
+create function private.rollup_orders()
 returns trigger
 language plpgsql
 security definer
@@ -354,7 +357,11 @@ as $$
   end
 $$;
 comment on function private.like_pattern(text) is 'A case-insensitive contains pattern for ILIKE with wildcards escaped; null for an empty search.';
-revoke all on function private.like_pattern(text) from public;create function public.promoter_performance(
+revoke all on function private.like_pattern(text) from public;
+
+-- Each reads the organization's count_self_referrals once and subtracts the self-referral
+-- part of the rollups when it does not count them (v_drop is 1 then, else 0).
+create function public.promoter_performance(
   p_organization_id uuid,
   p_from timestamptz default null,
   p_to timestamptz default null,
@@ -478,7 +485,9 @@ $$;
 comment on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) is
   'One row of totals over the promoters promoter_performance() returns for the same filters, with the organization currency. Members only (not_authorized). Nullable: conversion_rate.';
 revoke all on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) from public, anon, authenticated, service_role;
-grant execute on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) to authenticated;create function public.promoter_group_performance(
+grant execute on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) to authenticated;
+
+create function public.promoter_group_performance(
   p_organization_id uuid,
   p_from timestamptz default null,
   p_to timestamptz default null
@@ -544,7 +553,14 @@ $$;
 comment on function public.promoter_group_performance(uuid, timestamptz, timestamptz) is
   'Per promoter group: number of promoters and their combined tickets, revenue, orders (without self-referrals when the organization does not count them), visits and conversion over UTC days from p_from to p_to. Members only (not_authorized). Nullable: color, conversion_rate.';
 revoke all on function public.promoter_group_performance(uuid, timestamptz, timestamptz) from public, anon, authenticated, service_role;
-grant execute on function public.promoter_group_performance(uuid, timestamptz, timestamptz) to authenticated;create function public.promoter_sales_timeseries(p_promoter_id uuid, p_from date, p_to date)
+grant execute on function public.promoter_group_performance(uuid, timestamptz, timestamptz) to authenticated;
+
+-- promoter_sales_timeseries: read only the days asked for. The primary key
+-- (promoter_id, event_id, day) cannot seek a join on (promoter, day), which would read,
+-- sort and merge every day of the promoter's history; the range is a condition of the
+-- scan itself (checked on the index entries, so rows outside it are never fetched), and
+-- the days are summed before the zero days are filled in.
+create function public.promoter_sales_timeseries(p_promoter_id uuid, p_from date, p_to date)
 returns table (day date, tickets bigint, revenue_minor bigint, orders bigint, visits bigint)
 language plpgsql
 stable
@@ -585,7 +601,9 @@ $$;
 comment on function public.promoter_sales_timeseries(uuid, date, date) is
   'One row per UTC day from p_from to p_to (inclusive, at most two years, zeros included) with the promoter''s paid attributed tickets, revenue, orders (without self-referrals when the organization does not count them) and visits. Errors: not_authorized, invalid_date_range.';
 revoke all on function public.promoter_sales_timeseries(uuid, date, date) from public, anon, authenticated, service_role;
-grant execute on function public.promoter_sales_timeseries(uuid, date, date) to authenticated;create function public.event_performance(p_organization_id uuid)
+grant execute on function public.promoter_sales_timeseries(uuid, date, date) to authenticated;
+
+create function public.event_performance(p_organization_id uuid)
 returns table (
   event_id uuid,
   tickets bigint,

@@ -1,16 +1,17 @@
 -- Realtime: tell dashboards that the numbers changed.
 --
 -- After every attribution insert (a sale) or delete (a promoter removed) and every
--- refund of an attributed order, a small broadcast goes to the private topic
--- org:<organization_id> with event "attribution". Messages are delivered after commit.
--- Only members of the organization may join that topic.
+-- refund, a small broadcast goes to the organization's private topic
+-- (org:<organization_id>:<topic key>, 20261130120000_realtime_membership.sql) with event
+-- "attribution". Messages are delivered after commit. Only members of the organization
+-- may join that topic.
 
 -- security definer: the message is written to realtime.messages whatever role caused
 -- the change; API roles have no insert policy there.
 
--- Refunds: broadcast every one ------------------------------------------------------------------------
--- Same messages as before, built by private.attribution_message(); a refund of an order credited to nobody is sent too (with a
--- null promoter), so the event totals and remaining tickets on open dashboards follow.
+-- Messages are built by private.attribution_message(); a refund of an order credited to
+-- nobody is sent too (with a null promoter), so the event totals and remaining tickets on
+-- open dashboards follow.
 create function private.broadcast_attribution_changes()
 returns trigger
 language plpgsql
@@ -66,10 +67,9 @@ create trigger attributions_broadcast_delete after delete on public.attributions
 create trigger orders_broadcast_refund after update on public.orders
   referencing old table as old_rows new table as new_rows for each statement execute function private.broadcast_attribution_changes();
 
--- Who may join a private topic: org:<uuid> for members of that organization.
-
--- Who may join: members, on the organization's current topic only. The former topic
--- org:<id> (no key) is refused from now on.
+-- Who may join a private topic: members of the organization, on its current topic only
+-- (private.organization_topic(), 20261130120000_realtime_membership.sql); a topic
+-- org:<id> without the key is refused.
 create function private.can_join_topic(p_topic text)
 returns boolean
 language plpgsql

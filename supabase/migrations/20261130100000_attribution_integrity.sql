@@ -96,6 +96,7 @@ comment on column private.client_key_secret.secret is '32 random bytes, the key 
 comment on column private.client_key_secret.created_at is 'When the secret was drawn.';
 insert into private.client_key_secret default values;
 alter table private.client_key_secret enable row level security;
+
 -- No policies: only the owner of the functions below reads it.
 revoke all on private.client_key_secret from public, anon, authenticated, service_role;
 

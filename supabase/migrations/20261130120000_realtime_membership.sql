@@ -21,8 +21,6 @@ set search_path = ''
 as $$
   select 'org:' || p_organization_id || ':' || p_topic_key;
 $$;
-
--- Realtime ---------------------------------------------------------------------------
 comment on function private.organization_topic(uuid, text) is
   'The private realtime topic of an organization: org:<organization id>:<topic key>. @contract organizationTopic';
 revoke all on function private.organization_topic(uuid, text) from public;
@@ -38,6 +36,7 @@ comment on table private.organization_topics is
 comment on column private.organization_topics.topic_key is
   '32 hex digits (122 random bits); members read it through public.organization_live_topic().';
 comment on column private.organization_topics.rotated_at is 'When the key was created or last replaced.';
+
 -- No API role may touch the table (no grants, so no policies either): members read the
 -- topic through public.organization_live_topic(); triggers keep it.
 alter table private.organization_topics enable row level security;

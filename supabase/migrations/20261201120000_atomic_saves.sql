@@ -54,8 +54,10 @@ revoke all on function private.is_json_whole_number(jsonb, numeric, numeric) fro
 grant execute on function private.is_json_whole_number(jsonb, numeric, numeric) to authenticated;
 
 -- save_event ------------------------------------------------------------------------------
-
--- save_event: the event row before its ticket types -------------------------------------------------
+-- The event row is updated before the event's ticket types are locked: a new order
+-- key-shares its event (foreign key) before it takes its ticket types, so the other order
+-- deadlocks with checkouts under way when the slug, a unique column, changes (lock order
+-- in 20261202110000_attribution_window.sql, before checkout()).
 create function public.save_event(
   p_organization_id uuid,
   p_event_id uuid,

@@ -60,6 +60,7 @@ comment on column public.organization_invitations.expires_at is 'Seven days afte
 comment on column public.organization_invitations.accepted_at is 'When the invitee accepted; the link is then used up.';
 comment on column public.organization_invitations.accepted_by is 'The user who accepted.';
 comment on column public.organization_invitations.revoked_at is 'When an owner or admin revoked the invitation; the link is then refused (invitation_revoked).';
+
 -- One open invitation per organization and address: inviting again renews it.
 create unique index organization_invitations_open_idx on public.organization_invitations (organization_id, email)
   where accepted_at is null and revoked_at is null;

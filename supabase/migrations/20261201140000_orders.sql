@@ -40,11 +40,14 @@ comment on column public.orders.attribution_session_id is
   'The browser session of that visit: order_detail() lists the links this session opened.';
 create index orders_organization_id_created_at_idx on public.orders (organization_id, created_at desc, id desc);
 create index orders_event_id_created_at_idx on public.orders (event_id, created_at desc, id desc);
+
 -- Search by buyer name or email ("contains"); the reference has its unique index.
 create index orders_buyer_search_idx on public.orders
   using gin ((buyer_name || ' ' || buyer_email) extensions.gin_trgm_ops);
+
 -- The links one browser session opened.
 create index promoter_visits_session_id_idx on public.promoter_visits (session_id);
+
 -- An attributed promoter's orders, newest first.
 create index attributions_promoter_id_order_id_idx on public.attributions (promoter_id, order_id);
 
@@ -120,6 +123,7 @@ $$;
 comment on function private.reserve_promo_code() is
   'Refuses a promo code another promoter of the organization used before (promo_code_taken, 23505); on a change keeps the old code in promoter_code_history for the promoter.';
 revoke all on function private.reserve_promo_code() from public, anon, authenticated, service_role;
+
 -- Named to run before promoters_validate (triggers fire in name order), so the code's
 -- lock is held when validate_promoter() looks at the current codes.
 create trigger promoters_reserve_code before insert or update of promo_code, organization_id on public.promoters

@@ -103,6 +103,7 @@ comment on column private.promoter_portals.rotated_at is 'When the current secre
 comment on column private.promoter_portals.disabled_at is 'When the link was turned off; null while it works.';
 create index promoter_portals_organization_id_idx on private.promoter_portals (organization_id);
 alter table private.promoter_portals enable row level security;
+
 -- No policies and no grants: only the security-definer functions below touch it.
 revoke all on private.promoter_portals from public, anon, authenticated, service_role;
 

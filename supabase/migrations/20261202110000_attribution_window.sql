@@ -266,12 +266,9 @@ comment on function public.track_promoter_visit(text, text, uuid, public.visit_s
   'Records that a browser session opened a promoter''s tracking link (p_source: link, or qr for the link a QR code carries) and returns its attribution token; the same session gets the same token again. A former promo code of the promoter works like the current one. One client address adds at most private.visits_per_client_link_day() visits per link and UTC day (further sessions share its latest visit''s token), members of the organization add none (null), and a client asking about more than private.visit_misses_per_client_minute() codes that are not live links per minute gets null for every code until the minute ends. Returns null, never an error, for unknown, inactive or deleted codes and for unknown or unpublished events. Nullable: result.';
 
 -- checkout ----------------------------------------------------------------------------------------------
--- Hot on-sale: the ticket-type row lock taken last, with one lock order that allows it.
---
--- When a popular event goes on sale, every buyer of one ticket type updates the same
--- ticket_types row. Its row lock is the queue that guarantees no overselling, and
--- checkout() held it from its availability check through the order, its items, the
--- attribution, the rollup triggers and the realtime message until commit. Now:
+-- Hot on-sale: the ticket-type row lock is taken last. When a popular event goes on sale,
+-- every buyer of one ticket type updates the same ticket_types row; its row lock is the
+-- queue that guarantees no overselling, so it is held as briefly as possible:
 --
 -- * checkout() reads the ticket types without a lock (a sold-out type still refuses the
 --   buyer before anything is written; the prices read are the ones charged), writes the
@@ -279,24 +276,22 @@ comment on function public.track_promoter_visit(text, text, uuid, public.visit_s
 --   last, in id order, each with one conditional update
 --   (`sold = sold + n where sold + n <= capacity and price_minor = <charged>`). The hot
 --   row is held for that statement and the commit only. A refusal there (sold_out, or
---   the new price_changed when the organizer changed the price meanwhile) rolls back
---   everything the checkout wrote.
--- * save_event() updates the event row before it locks the event's ticket types. A new
---   order key-shares its event (foreign key) before it takes its ticket types, so the
---   old order (ticket types, then the event) deadlocked with checkouts under way when
---   the slug, a unique column, changed.
--- * refund_order() updates the order (and so its rollups) first and takes its ticket
---   types last, `for no key update`: a checkout's order items key-share their ticket
---   types before the checkout takes its rollup rows, and `for update` conflicts with
---   that share, which deadlocked a refund with a checkout waiting for the same rollups.
+--   price_changed when the organizer changed the price meanwhile) rolls back everything
+--   the checkout wrote.
+-- * save_event() (20261201120000_atomic_saves.sql) updates the event row before it locks
+--   the event's ticket types: a new order key-shares its event (foreign key) before it
+--   takes its ticket types, so the other order (ticket types, then the event) deadlocks
+--   with checkouts under way when the slug, a unique column, changes.
+-- * refund_order() (20261124150400_checkout.sql) updates the order (and so its rollups)
+--   first and takes its ticket types last, `for no key update`: a checkout's order items
+--   key-share their ticket types before the checkout takes its rollup rows, and
+--   `for update` conflicts with that share, which deadlocks a refund with a checkout
+--   waiting for the same rollups.
 --
--- Lock order (docs/decisions/008-lock-order.md, amended): 1 throttle rows; 2 deletion
--- request, promoter; 3 visit; 4 the order being refunded; 5 the event row; 6 new
--- orders and their items, then the rollups (event_stats shards, promoter_daily_stats,
--- promoter_totals); 7 ticket types, in id order, last. The rollup trigger functions are
--- unchanged.
-
--- checkout: the ticket types last -----------------------------------------------------------------
+-- Lock order (docs/decisions/008-lock-order.md): 1 throttle rows; 2 deletion request,
+-- promoter; 3 visit; 4 the order being refunded; 5 the event row; 6 new orders and their
+-- items, then the rollups (event_stats shards, promoter_daily_stats, promoter_totals);
+-- 7 ticket types, in id order, last.
 create function public.checkout(
   p_event_slug text,
   p_items jsonb,

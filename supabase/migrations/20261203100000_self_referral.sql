@@ -13,14 +13,17 @@
 --   to all history, without rewriting anything: the read functions subtract that part
 --   when the organization does not count self-referrals. Orders always sell and always
 --   stay in the orders list, flagged.
--- * Read functions restated here: promoter_performance (which also reports the
---   promoter's self-referral orders), promoter_group_performance,
---   promoter_sales_timeseries, event_performance, portal_view and list_orders (the flag
---   and a filter). promoter_summary sums promoter_performance and follows it.
+-- * The read functions apply it where they are defined: promoter_performance (which
+--   also reports the promoter's self-referral orders), promoter_group_performance,
+--   promoter_sales_timeseries and event_performance in 20261124150500_performance.sql,
+--   portal_view in 20261202100000_promoter_portal.sql, list_orders (the flag and a
+--   filter) in 20261201140000_orders.sql. promoter_summary sums promoter_performance
+--   and follows it.
 --
 -- Lock order (docs/decisions/008-lock-order.md) is unchanged: the trigger reads the order
 -- and the promoter without locking them (checkout already key-shares the promoter at
--- level 2), and the rollup triggers update the same rows as before, in the same order.
+-- level 2), and the rollup triggers (20261124150500_performance.sql) update the same rows,
+-- in the same order, self-referral part included.
 -- set_self_referral_setting() writes only the organization row, which no sale locks.
 -- See docs/decisions/023-self-referrals.md.
 
@@ -80,6 +83,9 @@ alter table private.event_stats
   add column self_attributed_revenue_minor bigint not null default 0;
 comment on column private.event_stats.self_attributed_tickets is 'The part of attributed_tickets from self-referral orders.';
 comment on column private.event_stats.self_attributed_revenue_minor is 'The part of attributed_revenue_minor from self-referral orders.';
+
+-- Covering, self-referral part included: a dated dashboard query reads the organization's
+-- days from the index alone.
 create index promoter_daily_stats_organization_day_idx on private.promoter_daily_stats (organization_id, day)
   include (promoter_id, tickets, revenue_minor, orders, visits, self_tickets, self_revenue_minor, self_orders);
 
