@@ -161,7 +161,8 @@ create policy "members can read the members of their organizations"
 revoke all on public.organizations, public.organization_members from anon, authenticated, service_role;
 grant select on public.organizations to authenticated;
 grant update (name) on public.organizations to authenticated;
-grant select, insert, delete on public.organization_members to authenticated;
+-- No insert: members join through create_organization() and accept_invitation().
+grant select, delete on public.organization_members to authenticated;
 grant update (role) on public.organization_members to authenticated;
 grant select, insert, update, delete on public.organizations, public.organization_members to service_role;
 

@@ -9,7 +9,8 @@ create table public.promoters (
   id uuid primary key default gen_random_uuid(),
   organization_id uuid not null references public.organizations (id) on delete cascade,
   name text not null check (char_length(name) between 1 and 120),
-  promo_code text not null check (promo_code ~ '^[A-Za-z0-9_-]{3,32}$'),
+  -- Checked against private.promo_code_pattern() (20261201110000_contract.sql).
+  promo_code text not null,
   email text check (email is null or (char_length(email) <= 254 and email ~ '^[^@[:space:]]+@[^@[:space:]]+$')),
   phone text check (phone is null or char_length(phone) <= 40),
   notes text check (notes is null or char_length(notes) <= 2000),

@@ -75,7 +75,9 @@ create table public.attributions (
   order_id uuid not null references public.orders (id) on delete cascade,
   promoter_id uuid not null references public.promoters (id) on delete cascade,
   event_id uuid not null references public.events (id) on delete cascade,
-  visit_id uuid not null references public.promoter_visits (id) on delete cascade,
+  -- Null when a referral code credited the order (attributions_visit_source_check,
+  -- 20261202110000_attribution_window.sql).
+  visit_id uuid references public.promoter_visits (id) on delete cascade,
   created_at timestamptz not null default now(),
   constraint attributions_order_key unique (order_id)
 );

@@ -183,7 +183,7 @@ revoke all on function private.visits_per_client_link_day(), private.visit_misse
 
 create table private.client_rate_counters (
   client_key bytea not null,
-  bucket text not null check (bucket in ('checkout', 'visit_miss')),
+  bucket text not null check (bucket in ('checkout', 'visit_miss', 'invitation_miss', 'portal_miss')),
   window_start timestamptz not null,
   hits integer not null default 0 check (hits >= 0),
   primary key (client_key, bucket, window_start)

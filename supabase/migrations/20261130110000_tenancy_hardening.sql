@@ -57,7 +57,6 @@ create trigger promoter_groups_authorize_insert before insert on public.promoter
   for each row execute function private.authorize_organization_write();
 create trigger promoter_group_members_authorize_insert before insert on public.promoter_group_members
   for each row execute function private.authorize_organization_write();
-revoke insert on public.organization_members from authenticated;
 create policy "owners change any role, admins change the roles of non-owners"
   on public.organization_members for update to authenticated
   using (

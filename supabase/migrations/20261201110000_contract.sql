@@ -59,7 +59,6 @@ grant execute on function private.max_tickets_per_type(), private.max_tickets_pe
   private.event_slug_pattern() to authenticated, service_role;
 
 -- The promoters table checks codes with the same pattern.
-alter table public.promoters drop constraint promoters_promo_code_check;
 alter table public.promoters add constraint promoters_promo_code_check check (promo_code ~ private.promo_code_pattern());
 
 create type public.attribution_message_kind as enum ('sale', 'refund', 'removed');

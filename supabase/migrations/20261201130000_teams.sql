@@ -17,11 +17,7 @@
 -- track_promoter_visit() does for codes (20261130100000_attribution_integrity.sql).
 -- See docs/decisions/012-teams.md.
 
--- Throttle bucket ----------------------------------------------------------------------
-alter table private.client_rate_counters drop constraint client_rate_counters_bucket_check;
-alter table private.client_rate_counters add constraint client_rate_counters_bucket_check
-  check (bucket in ('checkout', 'visit_miss', 'invitation_miss'));
-
+-- Throttle: the bucket invitation_miss of private.client_rate_counters --------------------
 create function private.invitation_misses_per_client_minute()
 returns integer
 language sql

@@ -29,7 +29,8 @@ create extension if not exists pg_trgm with schema extensions;
 -- What checkout() saw of the attribution token -------------------------------------------------
 alter table public.orders
   add column attribution_outcome text
-    check (attribution_outcome in ('no_link', 'unknown_link', 'other_event', 'promoter_inactive', 'visit_limit', 'attributed')),
+    check (attribution_outcome in ('no_link', 'unknown_link', 'other_event', 'promoter_inactive', 'visit_limit', 'expired',
+                                   'attributed', 'referral_code', 'invalid_referral_code')),
   add column attribution_visit_id uuid,
   add column attribution_session_id uuid;
 comment on column public.orders.attribution_outcome is

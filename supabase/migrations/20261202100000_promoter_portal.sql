@@ -39,11 +39,6 @@ comment on column public.organizations.portal_show_revenue is
 comment on column public.organizations.portal_show_rank is
   'Whether promoter portals show the promoter''s rank among the event''s promoters by tickets. Changed through set_portal_settings() (owners and admins).';
 
--- Throttle bucket --------------------------------------------------------------------------
-alter table private.client_rate_counters drop constraint client_rate_counters_bucket_check;
-alter table private.client_rate_counters add constraint client_rate_counters_bucket_check
-  check (bucket in ('checkout', 'visit_miss', 'invitation_miss', 'portal_miss'));
-
 -- Bounds ---------------------------------------------------------------------------------------
 create function private.portal_misses_per_client_minute()
 returns integer

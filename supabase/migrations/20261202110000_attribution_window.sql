@@ -138,14 +138,8 @@ comment on column public.promoter_visits.source is 'How the link was opened: lin
 
 alter table public.attributions
   add column source public.attribution_source not null default 'link',
-  alter column visit_id drop not null,
   add constraint attributions_visit_source_check check ((visit_id is null) = (source = 'referral_code'));
 comment on column public.attributions.source is 'What credited the order: the visit''s source (link or qr), or referral_code (then visit_id is null).';
-
-alter table public.orders drop constraint orders_attribution_outcome_check;
-alter table public.orders add constraint orders_attribution_outcome_check
-  check (attribution_outcome in ('no_link', 'unknown_link', 'other_event', 'promoter_inactive', 'visit_limit', 'expired',
-                                 'attributed', 'referral_code', 'invalid_referral_code'));
 
 -- A promoter's figures per source.
 create index attributions_promoter_id_source_idx on public.attributions (promoter_id, source);
