@@ -116,8 +116,8 @@ comment on function private.replay_order(uuid, uuid, jsonb, text, text) is
 revoke all on function private.replay_order(uuid, uuid, jsonb, text, text) from public;
 
 -- refund_order ----------------------------------------------------------------------------------
-
--- refund_order: its ticket types last, for no key update ------------------------------------------
+-- Its ticket types last, for no key update (the lock order before checkout() in
+-- 20261202110000_attribution_window.sql).
 create function public.refund_order(p_order_id uuid)
 returns public.orders
 language plpgsql

@@ -20,6 +20,9 @@
 --   6. new order rows, then the rollup rows: private.event_stats shards in
 --      (event_id, shard) order, then private.promoter_daily_stats, then
 --      private.promoter_totals (the triggers of 20261124150500_performance.sql).
+--   (Amended for the hot on-sale: the event row, then new orders and rollups, then the
+--   ticket types last; see the lock order before checkout() in
+--   20261202110000_attribution_window.sql.)
 --
 -- Before this migration checkout() locked an event_stats shard (by inserting the order)
 -- and only then key-shared the promoter, while the deletion locked the promoter and

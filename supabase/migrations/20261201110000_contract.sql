@@ -100,9 +100,8 @@ revoke all on function private.attribution_message(public.attribution_message_ki
 -- it and the tests compare the trigger-kept rollups with it. Rows are written in day
 -- order, as they come into being in production, so the physical layout resembles a real
 -- one. It takes the rollup tables' exclusive locks until commit: a maintenance tool, not
--- for a live deployment under traffic.
-
--- Rollups rebuilt from raw rows: still the one from-scratch definition ----------------------------
+-- for a live deployment under traffic. The self-referral part of every figure is
+-- computed too (20261203100000_self_referral.sql).
 create function private.rebuild_rollups()
 returns void
 language plpgsql

@@ -15,9 +15,9 @@
 --
 -- Lock order (docs/decisions/008-lock-order.md): save_promoter() takes the promoter
 -- (level 2), then its links and group memberships, which no sale locks. save_event()
--- takes the event's ticket types in id order (level 5) before the event row, so a
--- checkout holding a ticket type is waited for before the event is locked; a checkout
--- only key-shares the event after its ticket types, never the other way round.
+-- updates the event row (level 5) before it locks the event's ticket types in id order
+-- (level 7, last): a checkout key-shares its event before it takes its ticket types
+-- (the lock order before checkout() in 20261202110000_attribution_window.sql).
 
 -- Field refusals ----------------------------------------------------------------------
 create function private.raise_invalid_field(p_code text, p_hint text, p_field text, p_context jsonb default '{}')

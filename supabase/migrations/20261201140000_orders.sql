@@ -8,8 +8,9 @@
 -- * order_detail(): an order with its items and its attribution trail: the promoter and
 --   link that got the credit and when that visit happened, every link the same browser
 --   session opened in the organization, and, for an unattributed order, why.
--- * checkout() now records on the order what the attribution token it came with was
---   (attribution_outcome, attribution_visit_id, attribution_session_id). It takes no
+-- * checkout() (20261202110000_attribution_window.sql) records on the order what the
+--   attribution token it came with was (attribution_outcome, attribution_visit_id,
+--   attribution_session_id). It takes no
 --   extra statement: the token's visit was already read; the read now also finds
 --   visits of other events and of inactive links, to say why they did not count.
 -- * Refunds of unattributed orders are broadcast too, so the event figures and the

@@ -14,9 +14,9 @@
 -- * promoter_visits.source (link or qr) and attributions.source (link, qr or
 --   referral_code): a QR code carries its link with src=qr; an order inherits its
 --   visit's source. promoter_source_split() gives a promoter's figures per source.
--- * checkout() and track_promoter_visit() get the new arguments (p_referral_code,
---   p_source), so the old signatures are dropped; their limits and patterns come from
---   the contract functions.
+-- * checkout() and track_promoter_visit() are defined here, with the arguments these
+--   need (p_referral_code, p_source); their limits and patterns come from the contract
+--   functions.
 --
 -- Lock order (docs/decisions/008-lock-order.md) is unchanged: the referral code is
 -- looked up without locks while checkout holds only its own throttle rows (level 1),
