@@ -11,7 +11,10 @@
 
 -- Messages are built by private.attribution_message(); a refund of an order credited to
 -- nobody is sent too (with a null promoter), so the event totals and remaining tickets on
--- open dashboards follow.
+-- open dashboards follow. Only the organization's current topic is sent to, read from
+-- private.organization_topics (one primary-key lookup per statement and organization,
+-- and no lock: a sale committing while a member is removed may still reach the old
+-- topic, never a later one).
 create function private.broadcast_attribution_changes()
 returns trigger
 language plpgsql

@@ -57,6 +57,10 @@ create trigger promoter_groups_authorize_insert before insert on public.promoter
   for each row execute function private.authorize_organization_write();
 create trigger promoter_group_members_authorize_insert before insert on public.promoter_group_members
   for each row execute function private.authorize_organization_write();
+
+-- 2. and 3. Owners governed by owners, membership by consent: no insert policy (and no
+-- insert grant, 20261124150000_organizations.sql); the last-owner rule is
+-- private.keep_one_owner() in that file.
 create policy "owners change any role, admins change the roles of non-owners"
   on public.organization_members for update to authenticated
   using (

@@ -40,6 +40,8 @@ comment on column public.orders.attribution_visit_id is
   'The visit whose token came with the order, whether or not it credited it; no foreign key, since visits go away with their promoter and the order stays.';
 comment on column public.orders.attribution_session_id is
   'The browser session of that visit: order_detail() lists the links this session opened.';
+
+-- Keyset pagination newest first, per organization and per event, with a tie-breaker.
 create index orders_organization_id_created_at_idx on public.orders (organization_id, created_at desc, id desc);
 create index orders_event_id_created_at_idx on public.orders (event_id, created_at desc, id desc);
 

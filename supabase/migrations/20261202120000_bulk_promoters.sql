@@ -91,6 +91,8 @@ comment on function private.promo_code_lock_key(uuid, text) is
 revoke all on function private.promo_code_lock_key(uuid, text) from public, anon, authenticated, service_role;
 grant execute on function private.promo_code_lock_key(uuid, text) to authenticated;
 
+-- One transaction-scoped lock per (organization, code) serializes everyone who takes or
+-- gives up that code (reserve_promo_code(), 20261201140000_orders.sql).
 create function private.lock_promo_code(p_organization_id uuid, p_promo_code text)
 returns void
 language sql
