@@ -8,6 +8,7 @@
 
 create schema if not exists private;
 comment on schema private is 'Internal helpers and tables; not exposed through the API.';
+
 -- Policies call the helpers below as the querying role, so the API roles need usage on
 -- the schema; the API itself only exposes public (see config.toml).
 revoke all on schema private from public;
@@ -36,7 +37,8 @@ create table public.organization_members (
   created_at timestamptz not null default now(),
   primary key (organization_id, user_id)
 );
-comment on table public.organization_members is 'Who belongs to which organization, and with which role (owner, admin, member).';
+comment on table public.organization_members is
+  'Who belongs to which organization, and with which role (owner, admin, member). No direct inserts through the API: organizations are created with create_organization(). Members may leave; owners change and remove anyone, admins only non-owners; the last owner stays.';
 comment on column public.organization_members.role is 'owner and admin manage members, refunds and promoter deletion; member manages events and promoters.';
 create index organization_members_user_id_idx on public.organization_members (user_id);
 alter table public.organization_members enable row level security;
@@ -110,7 +112,9 @@ grant execute on function private.is_member(uuid) to authenticated, service_role
 grant execute on function private.has_role(uuid, text[]) to authenticated, service_role;
 grant execute on function private.raise_not_authorized() to authenticated, service_role;
 
--- An organization always keeps at least one owner, whoever edits the member list.
+-- An organization always keeps at least one owner, whoever edits the member list. The
+-- organization row is locked first, so two owners leaving (or demoting each other) at
+-- once cannot both see the other as the remaining owner.
 create function private.keep_one_owner()
 returns trigger
 language plpgsql
@@ -119,19 +123,22 @@ set search_path = ''
 as $$
 begin
   if old.role = 'owner'
-     and (tg_op = 'DELETE' or new.role <> 'owner' or new.organization_id <> old.organization_id)
-     and exists (select 1 from public.organizations o where o.id = old.organization_id)
-     and not exists (
-       select 1 from public.organization_members m
-       where m.organization_id = old.organization_id and m.role = 'owner' and m.user_id <> old.user_id
-     ) then
-    raise exception 'last_owner'
-      using errcode = 'P0001', hint = 'An organization needs at least one owner.';
+     and (tg_op = 'DELETE' or new.role <> 'owner' or new.organization_id <> old.organization_id) then
+    -- Not found: the organization itself is being deleted, its members go with it.
+    perform 1 from public.organizations o where o.id = old.organization_id for no key update;
+    if found and not exists (
+      select 1 from public.organization_members m
+      where m.organization_id = old.organization_id and m.role = 'owner' and m.user_id <> old.user_id
+    ) then
+      raise exception 'last_owner'
+        using errcode = 'P0001', hint = 'An organization needs at least one owner.';
+    end if;
   end if;
   return coalesce(new, old);
 end;
 $$;
-comment on function private.keep_one_owner() is 'Refuses removing or demoting the last owner of an organization.';
+comment on function private.keep_one_owner() is
+  'Refuses removing or demoting the last owner of an organization (last_owner); serialized per organization.';
 revoke all on function private.keep_one_owner() from public;
 create trigger organization_members_keep_one_owner
   before update or delete on public.organization_members
@@ -149,29 +156,13 @@ create policy "owners and admins can rename their organization"
 create policy "members can read the members of their organizations"
   on public.organization_members for select to authenticated
   using (organization_id in (select private.member_organization_ids()));
--- Only owners hand out the owner role; admins add admins and members.
-create policy "owners and admins can add members"
-  on public.organization_members for insert to authenticated
-  with check (
-    organization_id in (select private.member_organization_ids(array['owner', 'admin']))
-    and (role <> 'owner' or organization_id in (select private.member_organization_ids(array['owner'])))
-  );
-create policy "owners and admins can change member roles"
-  on public.organization_members for update to authenticated
-  using (organization_id in (select private.member_organization_ids(array['owner', 'admin'])))
-  with check (
-    organization_id in (select private.member_organization_ids(array['owner', 'admin']))
-    and (role <> 'owner' or organization_id in (select private.member_organization_ids(array['owner'])))
-  );
-create policy "owners and admins can remove members"
-  on public.organization_members for delete to authenticated
-  using (organization_id in (select private.member_organization_ids(array['owner', 'admin'])));
 
 -- Grants --------------------------------------------------------------------------------------
 revoke all on public.organizations, public.organization_members from anon, authenticated, service_role;
 grant select on public.organizations to authenticated;
 grant update (name) on public.organizations to authenticated;
-grant select, insert, delete on public.organization_members to authenticated;
+-- No insert: members join through create_organization() and accept_invitation().
+grant select, delete on public.organization_members to authenticated;
 grant update (role) on public.organization_members to authenticated;
 grant select, insert, update, delete on public.organizations, public.organization_members to service_role;
 
@@ -213,5 +204,5 @@ end;
 $$;
 comment on function public.create_organization(text, text) is
   'Creates an organization with the caller as its owner. Errors: not_authorized, invalid_name, invalid_currency.';
-revoke all on function public.create_organization(text, text) from public, anon;
+revoke all on function public.create_organization(text, text) from public, anon, authenticated, service_role;
 grant execute on function public.create_organization(text, text) to authenticated, service_role;

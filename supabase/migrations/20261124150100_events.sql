@@ -70,6 +70,10 @@ create trigger events_touch_updated_at before update on public.events
 -- Every row carries organization_id so that row-level security is one indexed check;
 -- this keeps it equal to the parent rows' organization. Arguments: pairs of
 -- (parent table in public, column of this table holding the parent id).
+-- Within one's own organization, a reference to another organization's row and a
+-- reference to no row at all get the same organization_mismatch: were the second left to
+-- the foreign key (23503), the difference would tell whether an id of another
+-- organization exists.
 create function private.check_parent_organization()
 returns trigger
 language plpgsql
@@ -78,17 +82,21 @@ set search_path = ''
 as $$
 declare
   i integer := 0;
+  v_parent_id uuid;
   v_parent_organization uuid;
 begin
   while i + 1 < tg_nargs loop
-    execute format('select p.organization_id from public.%I p where p.id = $1', tg_argv[i])
-      into v_parent_organization
-      using (to_jsonb(new) ->> tg_argv[i + 1])::uuid;
-    -- A missing parent is left to its foreign key.
-    if v_parent_organization is not null and v_parent_organization <> new.organization_id then
-      raise exception 'organization_mismatch'
-        using errcode = 'P0001', hint = 'This row must belong to the same organization as the rows it refers to.',
-              detail = format('%s does not belong to organization %s', tg_argv[i + 1], new.organization_id);
+    v_parent_id := (to_jsonb(new) ->> tg_argv[i + 1])::uuid;
+    -- A missing parent id is left to the not-null constraint.
+    if v_parent_id is not null then
+      execute format('select p.organization_id from public.%I p where p.id = $1', tg_argv[i])
+        into v_parent_organization
+        using v_parent_id;
+      if v_parent_organization is distinct from new.organization_id then
+        raise exception 'organization_mismatch'
+          using errcode = 'P0001', hint = 'This row must belong to the same organization as the rows it refers to.',
+                detail = format('%s does not belong to organization %s', tg_argv[i + 1], new.organization_id);
+      end if;
     end if;
     i := i + 2;
   end loop;
@@ -96,7 +104,7 @@ begin
 end;
 $$;
 comment on function private.check_parent_organization() is
-  'Refuses rows whose organization_id differs from the organization of the parent rows named in the trigger arguments.';
+  'Refuses (organization_mismatch) rows whose parent rows named in the trigger arguments do not exist in the row''s own organization.';
 revoke all on function private.check_parent_organization() from public;
 
 -- An event is sold in its organization's currency.

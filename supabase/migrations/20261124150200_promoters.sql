@@ -9,7 +9,8 @@ create table public.promoters (
   id uuid primary key default gen_random_uuid(),
   organization_id uuid not null references public.organizations (id) on delete cascade,
   name text not null check (char_length(name) between 1 and 120),
-  promo_code text not null check (promo_code ~ '^[A-Za-z0-9_-]{3,32}$'),
+  -- Checked against private.promo_code_pattern() (20261201110000_contract.sql).
+  promo_code text not null,
   email text check (email is null or (char_length(email) <= 254 and email ~ '^[^@[:space:]]+@[^@[:space:]]+$')),
   phone text check (phone is null or char_length(phone) <= 40),
   notes text check (notes is null or char_length(notes) <= 2000),
@@ -157,7 +158,7 @@ grant select, insert, update, delete on public.event_promoters, public.promoter_
   to service_role;
 
 -- is_promo_code_available ---------------------------------------------------------------
-create function public.is_promo_code_available(p_organization_id uuid, p_promo_code text)
+create function public.is_promo_code_available(p_organization_id uuid, p_promo_code text, p_promoter_id uuid default null)
 returns boolean
 language plpgsql
 stable
@@ -168,17 +169,24 @@ begin
   if p_organization_id is null or not private.is_member(p_organization_id) then
     perform private.raise_not_authorized();
   end if;
-  if p_promo_code is null or p_promo_code !~ '^[A-Za-z0-9_-]{3,32}$' then
+  if p_promo_code is null or p_promo_code !~ private.promo_code_pattern() then
     raise exception 'invalid_promo_code'
       using errcode = 'P0001', hint = 'A promo code has 3 to 32 letters, digits, hyphens or underscores.';
   end if;
+  -- Row-level security keeps both reads inside the caller's organizations; a
+  -- p_promoter_id of another organization matches no row and changes nothing.
   return not exists (
     select 1 from public.promoters p
     where p.organization_id = p_organization_id and lower(p.promo_code) = lower(p_promo_code)
+      and p.id is distinct from p_promoter_id
+  ) and not exists (
+    select 1 from public.promoter_code_history h
+    where h.organization_id = p_organization_id and lower(h.promo_code) = lower(p_promo_code)
+      and h.promoter_id is distinct from p_promoter_id
   );
 end;
 $$;
-comment on function public.is_promo_code_available(uuid, text) is
-  'Whether no promoter of the organization uses this promo code (ignoring case). Errors: not_authorized, invalid_promo_code.';
-revoke all on function public.is_promo_code_available(uuid, text) from public, anon;
-grant execute on function public.is_promo_code_available(uuid, text) to authenticated, service_role;
+comment on function public.is_promo_code_available(uuid, text, uuid) is
+  'Whether the promo code is free for p_promoter_id (ignoring case): no other promoter of the organization uses it now or used it before. A promoter''s own current and former codes are available to it; with p_promoter_id null (a new promoter) every used code is taken. Errors: not_authorized, invalid_promo_code. Nullable: p_promoter_id.';
+revoke all on function public.is_promo_code_available(uuid, text, uuid) from public, anon, authenticated, service_role;
+grant execute on function public.is_promo_code_available(uuid, text, uuid) to authenticated, service_role;

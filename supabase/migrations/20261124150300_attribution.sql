@@ -51,8 +51,6 @@ comment on column public.orders.total_minor is 'Total paid in minor units of cur
 comment on column public.orders.ticket_count is 'Number of tickets in the order (sum of item quantities).';
 comment on column public.orders.status is 'paid, or refunded (refunded orders count nowhere in the numbers).';
 comment on column public.orders.idempotency_key is 'Client-chosen key: retrying checkout() with it returns this order instead of buying twice.';
-create index orders_organization_id_created_at_idx on public.orders (organization_id, created_at desc);
-create index orders_event_id_idx on public.orders (event_id);
 alter table public.orders enable row level security;
 
 create table public.order_items (
@@ -77,14 +75,15 @@ create table public.attributions (
   order_id uuid not null references public.orders (id) on delete cascade,
   promoter_id uuid not null references public.promoters (id) on delete cascade,
   event_id uuid not null references public.events (id) on delete cascade,
-  visit_id uuid not null references public.promoter_visits (id) on delete cascade,
+  -- Null when a referral code credited the order (attributions_visit_source_check,
+  -- 20261202110000_attribution_window.sql).
+  visit_id uuid references public.promoter_visits (id) on delete cascade,
   created_at timestamptz not null default now(),
   constraint attributions_order_key unique (order_id)
 );
 comment on table public.attributions is 'Links an order to the promoter whose tracking link the buyer followed in the same browser session. Written only by checkout(); removed with the promoter.';
-comment on column public.attributions.visit_id is 'The visit whose token came with the order.';
+comment on column public.attributions.visit_id is 'The visit whose token came with the order; null when a referral code credited it.';
 create index attributions_organization_id_idx on public.attributions (organization_id);
-create index attributions_promoter_id_idx on public.attributions (promoter_id);
 create index attributions_visit_id_idx on public.attributions (visit_id);
 create index attributions_event_id_idx on public.attributions (event_id);
 alter table public.attributions enable row level security;

@@ -23,9 +23,6 @@ create table private.promoter_daily_stats (
 );
 comment on table private.promoter_daily_stats is
   'Per promoter, event and UTC day: paid attributed tickets, revenue and orders (by order date) and visits (by visit date). Maintained by triggers.';
--- Covering: a dated dashboard query reads the organization's days from the index alone.
-create index promoter_daily_stats_organization_day_idx on private.promoter_daily_stats (organization_id, day)
-  include (promoter_id, tickets, revenue_minor, orders, visits);
 create index promoter_daily_stats_event_idx on private.promoter_daily_stats (event_id);
 
 -- All-time figures are the default dashboard view; summing every daily row would grow
@@ -126,6 +123,8 @@ create trigger promoter_visits_rollup_insert after insert on public.promoter_vis
 create trigger promoter_visits_rollup_delete after delete on public.promoter_visits
   referencing old table as old_rows for each statement execute function private.rollup_visits();
 
+-- Rollup triggers; the self-referral part of each figure (attributions.self_referral) is kept
+-- apart, so the read functions can leave it out (decision 023).
 create function private.rollup_attributions()
 returns trigger
 language plpgsql
@@ -136,41 +135,64 @@ begin
   -- Besides the promoter rollups, the attributed part of the event figures goes to the
   -- shard of each order: the row the order's own insert already locked in a checkout.
   if tg_op = 'INSERT' then
-    insert into private.event_stats as s (event_id, shard, organization_id, attributed_tickets, attributed_revenue_minor)
-    select o.event_id, private.event_stats_shard(o.id), o.organization_id, sum(o.ticket_count), sum(o.total_minor)
+    insert into private.event_stats as s (event_id, shard, organization_id, attributed_tickets, attributed_revenue_minor,
+                                          self_attributed_tickets, self_attributed_revenue_minor)
+    select o.event_id, private.event_stats_shard(o.id), o.organization_id, sum(o.ticket_count), sum(o.total_minor),
+           coalesce(sum(o.ticket_count) filter (where a.self_referral), 0), coalesce(sum(o.total_minor) filter (where a.self_referral), 0)
     from new_rows a
     join public.orders o on o.id = a.order_id and o.status = 'paid'
     group by 1, 2, 3
     on conflict (event_id, shard) do update
       set attributed_tickets = s.attributed_tickets + excluded.attributed_tickets,
-          attributed_revenue_minor = s.attributed_revenue_minor + excluded.attributed_revenue_minor;
+          attributed_revenue_minor = s.attributed_revenue_minor + excluded.attributed_revenue_minor,
+          self_attributed_tickets = s.self_attributed_tickets + excluded.self_attributed_tickets,
+          self_attributed_revenue_minor = s.self_attributed_revenue_minor + excluded.self_attributed_revenue_minor;
 
     with d as (
       select a.organization_id, a.promoter_id, a.event_id, (o.created_at at time zone 'utc')::date as day,
-             sum(o.ticket_count) as tickets, sum(o.total_minor) as revenue_minor, count(*) as orders
+             sum(o.ticket_count) as tickets, sum(o.total_minor) as revenue_minor, count(*) as orders,
+             coalesce(sum(o.ticket_count) filter (where a.self_referral), 0) as self_tickets,
+             coalesce(sum(o.total_minor) filter (where a.self_referral), 0) as self_revenue_minor,
+             count(*) filter (where a.self_referral) as self_orders
       from new_rows a
       join public.orders o on o.id = a.order_id and o.status = 'paid'
       group by 1, 2, 3, 4
     ), daily as (
-      insert into private.promoter_daily_stats as s (organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders)
-      select d.organization_id, d.promoter_id, d.event_id, d.day, d.tickets, d.revenue_minor, d.orders from d
+      insert into private.promoter_daily_stats as s (organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders,
+                                                     self_tickets, self_revenue_minor, self_orders)
+      select d.organization_id, d.promoter_id, d.event_id, d.day, d.tickets, d.revenue_minor, d.orders,
+             d.self_tickets, d.self_revenue_minor, d.self_orders
+      from d
       on conflict (promoter_id, event_id, day) do update
         set tickets = s.tickets + excluded.tickets,
             revenue_minor = s.revenue_minor + excluded.revenue_minor,
-            orders = s.orders + excluded.orders
+            orders = s.orders + excluded.orders,
+            self_tickets = s.self_tickets + excluded.self_tickets,
+            self_revenue_minor = s.self_revenue_minor + excluded.self_revenue_minor,
+            self_orders = s.self_orders + excluded.self_orders
     )
-    insert into private.promoter_totals as t (promoter_id, organization_id, tickets, revenue_minor, orders)
-    select d.promoter_id, d.organization_id, sum(d.tickets), sum(d.revenue_minor), sum(d.orders) from d group by 1, 2
+    insert into private.promoter_totals as t (promoter_id, organization_id, tickets, revenue_minor, orders,
+                                              self_tickets, self_revenue_minor, self_orders)
+    select d.promoter_id, d.organization_id, sum(d.tickets), sum(d.revenue_minor), sum(d.orders),
+           sum(d.self_tickets), sum(d.self_revenue_minor), sum(d.self_orders)
+    from d group by 1, 2
     on conflict (promoter_id) do update
       set tickets = t.tickets + excluded.tickets,
           revenue_minor = t.revenue_minor + excluded.revenue_minor,
-          orders = t.orders + excluded.orders;
+          orders = t.orders + excluded.orders,
+          self_tickets = t.self_tickets + excluded.self_tickets,
+          self_revenue_minor = t.self_revenue_minor + excluded.self_revenue_minor,
+          self_orders = t.self_orders + excluded.self_orders;
   else
     update private.event_stats s
     set attributed_tickets = s.attributed_tickets - x.tickets,
-        attributed_revenue_minor = s.attributed_revenue_minor - x.revenue_minor
+        attributed_revenue_minor = s.attributed_revenue_minor - x.revenue_minor,
+        self_attributed_tickets = s.self_attributed_tickets - x.self_tickets,
+        self_attributed_revenue_minor = s.self_attributed_revenue_minor - x.self_revenue_minor
     from (
-      select o.event_id, private.event_stats_shard(o.id) as shard, sum(o.ticket_count) as tickets, sum(o.total_minor) as revenue_minor
+      select o.event_id, private.event_stats_shard(o.id) as shard, sum(o.ticket_count) as tickets, sum(o.total_minor) as revenue_minor,
+             coalesce(sum(o.ticket_count) filter (where a.self_referral), 0) as self_tickets,
+             coalesce(sum(o.total_minor) filter (where a.self_referral), 0) as self_revenue_minor
       from old_rows a
       join public.orders o on o.id = a.order_id and o.status = 'paid'
       group by 1, 2
@@ -179,19 +201,27 @@ begin
 
     with d as (
       select a.promoter_id, a.event_id, (o.created_at at time zone 'utc')::date as day,
-             sum(o.ticket_count) as tickets, sum(o.total_minor) as revenue_minor, count(*) as orders
+             sum(o.ticket_count) as tickets, sum(o.total_minor) as revenue_minor, count(*) as orders,
+             coalesce(sum(o.ticket_count) filter (where a.self_referral), 0) as self_tickets,
+             coalesce(sum(o.total_minor) filter (where a.self_referral), 0) as self_revenue_minor,
+             count(*) filter (where a.self_referral) as self_orders
       from old_rows a
       join public.orders o on o.id = a.order_id and o.status = 'paid'
       group by 1, 2, 3
     ), daily as (
       update private.promoter_daily_stats s
-      set tickets = s.tickets - d.tickets, revenue_minor = s.revenue_minor - d.revenue_minor, orders = s.orders - d.orders
+      set tickets = s.tickets - d.tickets, revenue_minor = s.revenue_minor - d.revenue_minor, orders = s.orders - d.orders,
+          self_tickets = s.self_tickets - d.self_tickets, self_revenue_minor = s.self_revenue_minor - d.self_revenue_minor,
+          self_orders = s.self_orders - d.self_orders
       from d
       where s.promoter_id = d.promoter_id and s.event_id = d.event_id and s.day = d.day
     )
     update private.promoter_totals t
-    set tickets = t.tickets - x.tickets, revenue_minor = t.revenue_minor - x.revenue_minor, orders = t.orders - x.orders
-    from (select d.promoter_id, sum(d.tickets) as tickets, sum(d.revenue_minor) as revenue_minor, sum(d.orders) as orders
+    set tickets = t.tickets - x.tickets, revenue_minor = t.revenue_minor - x.revenue_minor, orders = t.orders - x.orders,
+        self_tickets = t.self_tickets - x.self_tickets, self_revenue_minor = t.self_revenue_minor - x.self_revenue_minor,
+        self_orders = t.self_orders - x.self_orders
+    from (select d.promoter_id, sum(d.tickets) as tickets, sum(d.revenue_minor) as revenue_minor, sum(d.orders) as orders,
+                 sum(d.self_tickets) as self_tickets, sum(d.self_revenue_minor) as self_revenue_minor, sum(d.self_orders) as self_orders
           from d group by 1) x
     where t.promoter_id = x.promoter_id;
   end if;
@@ -200,7 +230,7 @@ begin
 end;
 $$;
 comment on function private.rollup_attributions() is
-  'Adds or removes the paid orders of inserted or deleted attributions in promoter_daily_stats, promoter_totals and the attributed part of event_stats.';
+  'Adds or removes the paid orders of inserted or deleted attributions in promoter_daily_stats, promoter_totals and the attributed part of event_stats, keeping the self-referral part apart.';
 create trigger attributions_rollup_insert after insert on public.attributions
   referencing new table as new_rows for each statement execute function private.rollup_attributions();
 create trigger attributions_rollup_delete after delete on public.attributions
@@ -229,16 +259,22 @@ begin
 
   -- UPDATE: +1 when an order becomes paid, -1 when it stops being paid (a refund).
   insert into private.event_stats as s (event_id, shard, organization_id, tickets, revenue_minor, orders,
-                                        attributed_tickets, attributed_revenue_minor)
+                                        attributed_tickets, attributed_revenue_minor,
+                                        self_attributed_tickets, self_attributed_revenue_minor)
   select n.event_id, private.event_stats_shard(n.id), n.organization_id,
          sum(c.sign * n.ticket_count), sum(c.sign * n.total_minor), sum(c.sign),
          sum(case when c.attributed then c.sign * n.ticket_count else 0 end),
-         sum(case when c.attributed then c.sign * n.total_minor else 0 end)
+         sum(case when c.attributed then c.sign * n.total_minor else 0 end),
+         sum(case when c.self_referral then c.sign * n.ticket_count else 0 end),
+         sum(case when c.self_referral then c.sign * n.total_minor else 0 end)
   from new_rows n
   join old_rows o on o.id = n.id
   cross join lateral (
     select case when n.status = 'paid' then 1 else -1 end as sign,
-           exists (select 1 from public.attributions a where a.order_id = n.id) as attributed
+           a.order_id is not null as attributed,
+           coalesce(a.self_referral, false) as self_referral
+    from (select 1) one
+    left join public.attributions a on a.order_id = n.id
   ) c
   where (o.status = 'paid') <> (n.status = 'paid')
   group by 1, 2, 3
@@ -247,64 +283,60 @@ begin
         revenue_minor = s.revenue_minor + excluded.revenue_minor,
         orders = s.orders + excluded.orders,
         attributed_tickets = s.attributed_tickets + excluded.attributed_tickets,
-        attributed_revenue_minor = s.attributed_revenue_minor + excluded.attributed_revenue_minor;
+        attributed_revenue_minor = s.attributed_revenue_minor + excluded.attributed_revenue_minor,
+        self_attributed_tickets = s.self_attributed_tickets + excluded.self_attributed_tickets,
+        self_attributed_revenue_minor = s.self_attributed_revenue_minor + excluded.self_attributed_revenue_minor;
 
   with d as (
     select n.organization_id, a.promoter_id, n.event_id, (n.created_at at time zone 'utc')::date as day,
            sum(case when n.status = 'paid' then 1 else -1 end * n.ticket_count) as tickets,
            sum(case when n.status = 'paid' then 1 else -1 end * n.total_minor) as revenue_minor,
-           sum(case when n.status = 'paid' then 1 else -1 end) as orders
+           sum(case when n.status = 'paid' then 1 else -1 end) as orders,
+           sum(case when not a.self_referral then 0 when n.status = 'paid' then n.ticket_count else -n.ticket_count end) as self_tickets,
+           sum(case when not a.self_referral then 0 when n.status = 'paid' then n.total_minor else -n.total_minor end) as self_revenue_minor,
+           sum(case when not a.self_referral then 0 when n.status = 'paid' then 1 else -1 end) as self_orders
     from new_rows n
     join old_rows o on o.id = n.id
     join public.attributions a on a.order_id = n.id
     where (o.status = 'paid') <> (n.status = 'paid')
     group by 1, 2, 3, 4
   ), daily as (
-    insert into private.promoter_daily_stats as s (organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders)
-    select d.organization_id, d.promoter_id, d.event_id, d.day, d.tickets, d.revenue_minor, d.orders from d
+    insert into private.promoter_daily_stats as s (organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders,
+                                                   self_tickets, self_revenue_minor, self_orders)
+    select d.organization_id, d.promoter_id, d.event_id, d.day, d.tickets, d.revenue_minor, d.orders,
+           d.self_tickets, d.self_revenue_minor, d.self_orders
+    from d
     on conflict (promoter_id, event_id, day) do update
       set tickets = s.tickets + excluded.tickets,
           revenue_minor = s.revenue_minor + excluded.revenue_minor,
-          orders = s.orders + excluded.orders
+          orders = s.orders + excluded.orders,
+          self_tickets = s.self_tickets + excluded.self_tickets,
+          self_revenue_minor = s.self_revenue_minor + excluded.self_revenue_minor,
+          self_orders = s.self_orders + excluded.self_orders
   )
-  insert into private.promoter_totals as t (promoter_id, organization_id, tickets, revenue_minor, orders)
-  select d.promoter_id, d.organization_id, sum(d.tickets), sum(d.revenue_minor), sum(d.orders) from d group by 1, 2
+  insert into private.promoter_totals as t (promoter_id, organization_id, tickets, revenue_minor, orders,
+                                            self_tickets, self_revenue_minor, self_orders)
+  select d.promoter_id, d.organization_id, sum(d.tickets), sum(d.revenue_minor), sum(d.orders),
+         sum(d.self_tickets), sum(d.self_revenue_minor), sum(d.self_orders)
+  from d group by 1, 2
   on conflict (promoter_id) do update
     set tickets = t.tickets + excluded.tickets,
         revenue_minor = t.revenue_minor + excluded.revenue_minor,
-        orders = t.orders + excluded.orders;
+        orders = t.orders + excluded.orders,
+        self_tickets = t.self_tickets + excluded.self_tickets,
+        self_revenue_minor = t.self_revenue_minor + excluded.self_revenue_minor,
+        self_orders = t.self_orders + excluded.self_orders;
   return null;
 end;
 $$;
 comment on function private.rollup_orders() is
-  'Keeps event_stats, promoter_daily_stats and promoter_totals in step with order inserts and status changes (refunds).';
+  'Keeps event_stats, promoter_daily_stats and promoter_totals (with their self-referral parts) in step with order inserts and status changes (refunds).';
 create trigger orders_rollup_insert after insert on public.orders
   referencing new table as new_rows for each statement execute function private.rollup_orders();
 create trigger orders_rollup_update after update on public.orders
   referencing old table as old_rows new table as new_rows for each statement execute function private.rollup_orders();
 
 revoke all on function private.rollup_visits(), private.rollup_attributions(), private.rollup_orders() from public;
-
--- Existing data (none on a fresh database) -------------------------------------------------------
-insert into private.promoter_daily_stats (organization_id, promoter_id, event_id, day, visits)
-select v.organization_id, v.promoter_id, v.event_id, (v.visited_at at time zone 'utc')::date, count(*)
-from public.promoter_visits v group by 1, 2, 3, 4;
-insert into private.promoter_daily_stats as s (organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders)
-select a.organization_id, a.promoter_id, a.event_id, (o.created_at at time zone 'utc')::date,
-       sum(o.ticket_count), sum(o.total_minor), count(*)
-from public.attributions a join public.orders o on o.id = a.order_id and o.status = 'paid'
-group by 1, 2, 3, 4
-on conflict (promoter_id, event_id, day) do update
-  set tickets = excluded.tickets, revenue_minor = excluded.revenue_minor, orders = excluded.orders;
-insert into private.promoter_totals (promoter_id, organization_id, tickets, revenue_minor, orders, visits)
-select s.promoter_id, s.organization_id, sum(s.tickets), sum(s.revenue_minor), sum(s.orders), sum(s.visits)
-from private.promoter_daily_stats s group by 1, 2;
-insert into private.event_stats (event_id, shard, organization_id, tickets, revenue_minor, orders,
-                                 attributed_tickets, attributed_revenue_minor)
-select o.event_id, private.event_stats_shard(o.id), o.organization_id, sum(o.ticket_count), sum(o.total_minor), count(*),
-       coalesce(sum(o.ticket_count) filter (where exists (select 1 from public.attributions a where a.order_id = o.id)), 0),
-       coalesce(sum(o.total_minor) filter (where exists (select 1 from public.attributions a where a.order_id = o.id)), 0)
-from public.orders o where o.status = 'paid' group by 1, 2, 3;
 
 -- Reading functions ---------------------------------------------------------------------------------
 -- security definer: they read the private rollups, after checking that the caller is a
@@ -327,6 +359,8 @@ $$;
 comment on function private.like_pattern(text) is 'A case-insensitive contains pattern for ILIKE with wildcards escaped; null for an empty search.';
 revoke all on function private.like_pattern(text) from public;
 
+-- Each reads the organization's count_self_referrals once and subtracts the self-referral
+-- part of the rollups when it does not count them (v_drop is 1 then, else 0).
 create function public.promoter_performance(
   p_organization_id uuid,
   p_from timestamptz default null,
@@ -347,7 +381,8 @@ returns table (
   orders bigint,
   visits bigint,
   active_events bigint,
-  conversion_rate double precision
+  conversion_rate double precision,
+  self_referral_orders bigint
 )
 language plpgsql
 stable
@@ -361,19 +396,23 @@ declare
   v_to date := (p_to at time zone 'utc')::date;
   v_all_time boolean := p_from is null and p_to is null;
   v_pattern text := private.like_pattern(p_search);
+  v_drop integer;
 begin
   if p_organization_id is null or not private.is_member(p_organization_id) then
     perform private.raise_not_authorized();
   end if;
+  select case when o.count_self_referrals then 0 else 1 end into v_drop from public.organizations o where o.id = p_organization_id;
   return query
   with stats as (
     -- Exactly one branch runs (the other is cut by its constant condition): all time
     -- reads the running totals, a date range sums the daily rows.
-    select t.promoter_id, t.tickets, t.revenue_minor, t.orders, t.visits
+    select t.promoter_id, t.tickets - v_drop * t.self_tickets as tickets, t.revenue_minor - v_drop * t.self_revenue_minor as revenue_minor,
+           t.orders - v_drop * t.self_orders as orders, t.visits, t.self_orders
     from private.promoter_totals t
     where v_all_time and t.organization_id = p_organization_id
     union all
-    select s.promoter_id, sum(s.tickets)::bigint, sum(s.revenue_minor)::bigint, sum(s.orders)::bigint, sum(s.visits)::bigint
+    select s.promoter_id, sum(s.tickets - v_drop * s.self_tickets)::bigint, sum(s.revenue_minor - v_drop * s.self_revenue_minor)::bigint,
+           sum(s.orders - v_drop * s.self_orders)::bigint, sum(s.visits)::bigint, sum(s.self_orders)::bigint
     from private.promoter_daily_stats s
     where not v_all_time
       and s.organization_id = p_organization_id
@@ -395,7 +434,8 @@ begin
          coalesce(m.group_ids, '{}'::uuid[]),
          coalesce(st.tickets, 0), coalesce(st.revenue_minor, 0), coalesce(st.orders, 0), coalesce(st.visits, 0),
          coalesce(l.active_events, 0),
-         case when coalesce(st.visits, 0) > 0 then least(1.0, st.orders::double precision / st.visits) end
+         case when coalesce(st.visits, 0) > 0 then least(1.0, st.orders::double precision / st.visits) end,
+         coalesce(st.self_orders, 0)
   from public.promoters p
   left join stats st on st.promoter_id = p.id
   left join memberships m on m.promoter_id = p.id
@@ -407,7 +447,9 @@ begin
 end;
 $$;
 comment on function public.promoter_performance(uuid, timestamptz, timestamptz, uuid, text) is
-  'Per promoter of the organization: paid attributed tickets, revenue and orders, visits, active links and conversion (orders / visits). Optional filters: UTC days from p_from to p_to, a group, a search on name or promo code. Members only (not_authorized). Nullable: email, phone, conversion_rate.';
+  'Per promoter of the organization: paid attributed tickets, revenue and orders (without self-referrals when the organization does not count them), visits, active links, conversion (orders / visits) and self_referral_orders (the paid self-referral orders among them, counted or not). Optional filters: UTC days from p_from to p_to, a group, a search on name or promo code. Members only (not_authorized). Nullable: email, phone, conversion_rate.';
+revoke all on function public.promoter_performance(uuid, timestamptz, timestamptz, uuid, text) from public, anon, authenticated, service_role;
+grant execute on function public.promoter_performance(uuid, timestamptz, timestamptz, uuid, text) to authenticated;
 
 create function public.promoter_summary(
   p_organization_id uuid,
@@ -442,6 +484,8 @@ as $$
 $$;
 comment on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) is
   'One row of totals over the promoters promoter_performance() returns for the same filters, with the organization currency. Members only (not_authorized). Nullable: conversion_rate.';
+revoke all on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) from public, anon, authenticated, service_role;
+grant execute on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) to authenticated;
 
 create function public.promoter_group_performance(
   p_organization_id uuid,
@@ -470,19 +514,23 @@ declare
   v_from date := (p_from at time zone 'utc')::date;
   v_to date := (p_to at time zone 'utc')::date;
   v_all_time boolean := p_from is null and p_to is null;
+  v_drop integer;
 begin
   if p_organization_id is null or not private.is_member(p_organization_id) then
     perform private.raise_not_authorized();
   end if;
+  select case when o.count_self_referrals then 0 else 1 end into v_drop from public.organizations o where o.id = p_organization_id;
   return query
   with stats as (
     -- As in promoter_performance(): running totals for all time, daily rows for a range.
-    select t.promoter_id, t.tickets::numeric as tickets, t.revenue_minor::numeric as revenue_minor,
-           t.orders::numeric as orders, t.visits::numeric as visits
+    select t.promoter_id, (t.tickets - v_drop * t.self_tickets)::numeric as tickets,
+           (t.revenue_minor - v_drop * t.self_revenue_minor)::numeric as revenue_minor,
+           (t.orders - v_drop * t.self_orders)::numeric as orders, t.visits::numeric as visits
     from private.promoter_totals t
     where v_all_time and t.organization_id = p_organization_id
     union all
-    select s.promoter_id, sum(s.tickets), sum(s.revenue_minor), sum(s.orders), sum(s.visits)
+    select s.promoter_id, sum(s.tickets - v_drop * s.self_tickets), sum(s.revenue_minor - v_drop * s.self_revenue_minor),
+           sum(s.orders - v_drop * s.self_orders), sum(s.visits)
     from private.promoter_daily_stats s
     where not v_all_time
       and s.organization_id = p_organization_id
@@ -503,8 +551,15 @@ begin
 end;
 $$;
 comment on function public.promoter_group_performance(uuid, timestamptz, timestamptz) is
-  'Per promoter group: number of promoters and their combined tickets, revenue, orders, visits and conversion over UTC days from p_from to p_to. Members only (not_authorized). Nullable: color, conversion_rate.';
+  'Per promoter group: number of promoters and their combined tickets, revenue, orders (without self-referrals when the organization does not count them), visits and conversion over UTC days from p_from to p_to. Members only (not_authorized). Nullable: color, conversion_rate.';
+revoke all on function public.promoter_group_performance(uuid, timestamptz, timestamptz) from public, anon, authenticated, service_role;
+grant execute on function public.promoter_group_performance(uuid, timestamptz, timestamptz) to authenticated;
 
+-- promoter_sales_timeseries: read only the days asked for. The primary key
+-- (promoter_id, event_id, day) cannot seek a join on (promoter, day), which would read,
+-- sort and merge every day of the promoter's history; the range is a condition of the
+-- scan itself (checked on the index entries, so rows outside it are never fetched), and
+-- the days are summed before the zero days are filled in.
 create function public.promoter_sales_timeseries(p_promoter_id uuid, p_from date, p_to date)
 returns table (day date, tickets bigint, revenue_minor bigint, orders bigint, visits bigint)
 language plpgsql
@@ -516,8 +571,11 @@ as $$
 #variable_conflict use_column
 declare
   v_organization_id uuid;
+  v_drop integer;
 begin
-  select p.organization_id into v_organization_id from public.promoters p where p.id = p_promoter_id;
+  select p.organization_id, case when o.count_self_referrals then 0 else 1 end into v_organization_id, v_drop
+  from public.promoters p join public.organizations o on o.id = p.organization_id
+  where p.id = p_promoter_id;
   if v_organization_id is null or not private.is_member(v_organization_id) then
     perform private.raise_not_authorized();
   end if;
@@ -525,17 +583,25 @@ begin
     raise exception 'invalid_date_range'
       using errcode = 'P0001', hint = 'Choose a start date before the end date, at most two years apart.';
   end if;
+  -- The range is a condition of the scan itself (decision 002 and 20261202130000).
   return query
-  select d.day::date, coalesce(sum(s.tickets), 0)::bigint, coalesce(sum(s.revenue_minor), 0)::bigint,
-         coalesce(sum(s.orders), 0)::bigint, coalesce(sum(s.visits), 0)::bigint
+  select d.day::date, coalesce(x.tickets, 0)::bigint, coalesce(x.revenue_minor, 0)::bigint,
+         coalesce(x.orders, 0)::bigint, coalesce(x.visits, 0)::bigint
   from generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') as d(day)
-  left join private.promoter_daily_stats s on s.promoter_id = p_promoter_id and s.day = d.day::date
-  group by d.day
+  left join (
+    select s.day, sum(s.tickets - v_drop * s.self_tickets) as tickets, sum(s.revenue_minor - v_drop * s.self_revenue_minor) as revenue_minor,
+           sum(s.orders - v_drop * s.self_orders) as orders, sum(s.visits) as visits
+    from private.promoter_daily_stats s
+    where s.promoter_id = p_promoter_id and s.day between p_from and p_to
+    group by s.day
+  ) x on x.day = d.day::date
   order by d.day;
 end;
 $$;
 comment on function public.promoter_sales_timeseries(uuid, date, date) is
-  'One row per UTC day from p_from to p_to (inclusive, at most two years, zeros included) with the promoter''s paid attributed tickets, revenue, orders and visits. Errors: not_authorized, invalid_date_range.';
+  'One row per UTC day from p_from to p_to (inclusive, at most two years, zeros included) with the promoter''s paid attributed tickets, revenue, orders (without self-referrals when the organization does not count them) and visits. Errors: not_authorized, invalid_date_range.';
+revoke all on function public.promoter_sales_timeseries(uuid, date, date) from public, anon, authenticated, service_role;
+grant execute on function public.promoter_sales_timeseries(uuid, date, date) to authenticated;
 
 create function public.event_performance(p_organization_id uuid)
 returns table (
@@ -553,14 +619,18 @@ set search_path = ''
 set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
+declare
+  v_drop integer;
 begin
   if p_organization_id is null or not private.is_member(p_organization_id) then
     perform private.raise_not_authorized();
   end if;
+  select case when o.count_self_referrals then 0 else 1 end into v_drop from public.organizations o where o.id = p_organization_id;
   return query
   with es as (
     select s.event_id, sum(s.tickets) as tickets, sum(s.revenue_minor) as revenue_minor, sum(s.orders) as orders,
-           sum(s.attributed_tickets) as attributed_tickets, sum(s.attributed_revenue_minor) as attributed_revenue_minor
+           sum(s.attributed_tickets - v_drop * s.self_attributed_tickets) as attributed_tickets,
+           sum(s.attributed_revenue_minor - v_drop * s.self_attributed_revenue_minor) as attributed_revenue_minor
     from private.event_stats s
     where s.organization_id = p_organization_id
     group by s.event_id
@@ -574,15 +644,6 @@ begin
 end;
 $$;
 comment on function public.event_performance(uuid) is
-  'Per event of the organization: paid tickets, revenue and orders, and the part attributed to promoters. Members only (not_authorized).';
-
-revoke all on function public.promoter_performance(uuid, timestamptz, timestamptz, uuid, text) from public, anon;
-revoke all on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) from public, anon;
-revoke all on function public.promoter_group_performance(uuid, timestamptz, timestamptz) from public, anon;
-revoke all on function public.promoter_sales_timeseries(uuid, date, date) from public, anon;
-revoke all on function public.event_performance(uuid) from public, anon;
-grant execute on function public.promoter_performance(uuid, timestamptz, timestamptz, uuid, text) to authenticated;
-grant execute on function public.promoter_summary(uuid, timestamptz, timestamptz, uuid, text) to authenticated;
-grant execute on function public.promoter_group_performance(uuid, timestamptz, timestamptz) to authenticated;
-grant execute on function public.promoter_sales_timeseries(uuid, date, date) to authenticated;
+  'Per event of the organization: paid tickets, revenue and orders (every sale), and the part credited to promoters (without self-referrals when the organization does not count them). Members only (not_authorized).';
+revoke all on function public.event_performance(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.event_performance(uuid) to authenticated;

@@ -63,7 +63,10 @@ end;
 $$;
 comment on function public.request_promoter_deletion(uuid) is
   'First confirmation of a promoter deletion (owners and admins): returns a token valid for 10 minutes for confirm_promoter_deletion(). A new request replaces the previous token. Errors: not_authorized.';
+revoke all on function public.request_promoter_deletion(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.request_promoter_deletion(uuid) to authenticated;
 
+-- confirm_promoter_deletion ------------------------------------------------------------------------
 create function public.confirm_promoter_deletion(p_promoter_id uuid, p_token text, p_promo_code text)
 returns jsonb
 language plpgsql
@@ -80,6 +83,7 @@ declare
   v_links bigint;
   v_memberships bigint;
 begin
+  -- Level 2: the request, then the promoter.
   select * into v_request from private.promoter_deletion_requests r where r.promoter_id = p_promoter_id for update;
   if v_request.promoter_id is null or p_token is null or char_length(p_token) > 64
      or extensions.digest(p_token, 'sha256') <> v_request.token_hash then
@@ -95,6 +99,19 @@ begin
     raise exception 'deletion_code_mismatch'
       using errcode = 'P0001', hint = 'Type the promoter''s promo code exactly to confirm the deletion.';
   end if;
+
+  -- Level 6: the event_stats shards the attributions count in, in (event_id, shard)
+  -- order, before the statements below update them in whatever order their plans
+  -- produce (two deletions at once would otherwise cross).
+  perform 1 from private.event_stats s
+  where (s.event_id, s.shard) in (
+    select o.event_id, private.event_stats_shard(o.id)
+    from public.attributions a
+    join public.orders o on o.id = a.order_id
+    where a.promoter_id = p_promoter_id
+  )
+  order by s.event_id, s.shard
+  for update;
 
   -- Attributions first, while the promoter still exists, so the realtime message can
   -- name them; orders and order items are not touched.
@@ -119,8 +136,5 @@ end;
 $$;
 comment on function public.confirm_promoter_deletion(uuid, text, text) is
   'Second confirmation (owners and admins): with the token from request_promoter_deletion() and the promo code typed again, permanently deletes the promoter, their links, visits, attributions and group memberships. Orders are kept, unattributed. Errors: not_authorized, deletion_not_requested, deletion_expired, deletion_code_mismatch.';
-
-revoke all on function public.request_promoter_deletion(uuid) from public, anon;
-revoke all on function public.confirm_promoter_deletion(uuid, text, text) from public, anon;
-grant execute on function public.request_promoter_deletion(uuid) to authenticated;
+revoke all on function public.confirm_promoter_deletion(uuid, text, text) from public, anon, authenticated, service_role;
 grant execute on function public.confirm_promoter_deletion(uuid, text, text) to authenticated;

@@ -1,12 +1,20 @@
 -- Realtime: tell dashboards that the numbers changed.
 --
 -- After every attribution insert (a sale) or delete (a promoter removed) and every
--- refund of an attributed order, a small broadcast goes to the private topic
--- org:<organization_id> with event "attribution". Messages are delivered after commit.
--- Only members of the organization may join that topic.
+-- refund, a small broadcast goes to the organization's private topic
+-- (org:<organization_id>:<topic key>, 20261130120000_realtime_membership.sql) with event
+-- "attribution". Messages are delivered after commit. Only members of the organization
+-- may join that topic.
 
 -- security definer: the message is written to realtime.messages whatever role caused
 -- the change; API roles have no insert policy there.
+
+-- Messages are built by private.attribution_message(); a refund of an order credited to
+-- nobody is sent too (with a null promoter), so the event totals and remaining tickets on
+-- open dashboards follow. Only the organization's current topic is sent to, read from
+-- private.organization_topics (one primary-key lookup per statement and organization,
+-- and no lock: a sale committing while a member is removed may still reach the old
+-- topic, never a later one).
 create function private.broadcast_attribution_changes()
 returns trigger
 language plpgsql
@@ -16,22 +24,17 @@ as $$
 begin
   if tg_table_name = 'attributions' and tg_op = 'INSERT' then
     perform realtime.send(
-      jsonb_build_object(
-        'kind', 'sale', 'promoter_id', a.promoter_id, 'promoter_name', p.name, 'event_id', a.event_id,
-        'order_id', a.order_id, 'tickets', o.ticket_count, 'revenue_minor', o.total_minor, 'currency', o.currency
-      ),
-      'attribution', 'org:' || a.organization_id, true)
+      private.attribution_message('sale', a.promoter_id, p.name, a.event_id, a.order_id, o.ticket_count, o.total_minor, o.currency),
+      'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
     from new_rows a
     join public.orders o on o.id = a.order_id
+    join private.organization_topics t on t.organization_id = a.organization_id
     left join public.promoters p on p.id = a.promoter_id;
   elsif tg_table_name = 'attributions' and tg_op = 'DELETE' then
     -- One message per promoter and event, however many attributions went.
     perform realtime.send(
-      jsonb_build_object(
-        'kind', 'removed', 'promoter_id', d.promoter_id, 'promoter_name', p.name, 'event_id', d.event_id,
-        'order_id', null, 'tickets', d.tickets, 'revenue_minor', d.revenue_minor, 'currency', d.currency
-      ),
-      'attribution', 'org:' || d.organization_id, true)
+      private.attribution_message('removed', d.promoter_id, p.name, d.event_id, null, d.tickets::integer, d.revenue_minor::bigint, d.currency),
+      'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
     from (
       select a.organization_id, a.promoter_id, a.event_id, min(o.currency) as currency,
              coalesce(sum(o.ticket_count) filter (where o.status = 'paid'), 0) as tickets,
@@ -40,17 +43,16 @@ begin
       join public.orders o on o.id = a.order_id
       group by 1, 2, 3
     ) d
+    join private.organization_topics t on t.organization_id = d.organization_id
     left join public.promoters p on p.id = d.promoter_id;
   elsif tg_table_name = 'orders' then
     perform realtime.send(
-      jsonb_build_object(
-        'kind', 'refund', 'promoter_id', a.promoter_id, 'promoter_name', p.name, 'event_id', n.event_id,
-        'order_id', n.id, 'tickets', n.ticket_count, 'revenue_minor', n.total_minor, 'currency', n.currency
-      ),
-      'attribution', 'org:' || n.organization_id, true)
+      private.attribution_message('refund', a.promoter_id, p.name, n.event_id, n.id, n.ticket_count, n.total_minor, n.currency),
+      'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
     from new_rows n
     join old_rows o on o.id = n.id
-    join public.attributions a on a.order_id = n.id
+    join private.organization_topics t on t.organization_id = n.organization_id
+    left join public.attributions a on a.order_id = n.id
     left join public.promoters p on p.id = a.promoter_id
     where o.status = 'paid' and n.status = 'refunded';
   end if;
@@ -58,7 +60,7 @@ begin
 end;
 $$;
 comment on function private.broadcast_attribution_changes() is
-  'Sends an "attribution" broadcast to org:<organization_id> for new or removed attributions and refunds of attributed orders.';
+  'Sends an "attribution" broadcast to the organization''s current topic org:<id>:<key> for new or removed attributions and for every refund (promoter_id null when the order was credited to nobody).';
 revoke all on function private.broadcast_attribution_changes() from public;
 
 create trigger attributions_broadcast_insert after insert on public.attributions
@@ -68,7 +70,9 @@ create trigger attributions_broadcast_delete after delete on public.attributions
 create trigger orders_broadcast_refund after update on public.orders
   referencing old table as old_rows new table as new_rows for each statement execute function private.broadcast_attribution_changes();
 
--- Who may join a private topic: org:<uuid> for members of that organization.
+-- Who may join a private topic: members of the organization, on its current topic only
+-- (private.organization_topic(), 20261130120000_realtime_membership.sql); a topic
+-- org:<id> without the key is refused.
 create function private.can_join_topic(p_topic text)
 returns boolean
 language plpgsql
@@ -76,14 +80,23 @@ stable
 security definer
 set search_path = ''
 as $$
+declare
+  v_organization_id uuid;
 begin
-  if p_topic is null or p_topic !~ '^org:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then
+  if p_topic is null
+     or p_topic !~ '^org:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[0-9a-f]{32}$' then
     return false;
   end if;
-  return private.is_member(substr(p_topic, 5)::uuid);
+  v_organization_id := substr(p_topic, 5, 36)::uuid;
+  return private.is_member(v_organization_id)
+    and exists (
+      select 1 from private.organization_topics t
+      where t.organization_id = v_organization_id and t.topic_key = substr(p_topic, 42)
+    );
 end;
 $$;
-comment on function private.can_join_topic(text) is 'Whether the caller may receive broadcasts on a realtime topic: org:<id> for members of that organization.';
+comment on function private.can_join_topic(text) is
+  'Whether the caller may receive broadcasts on a realtime topic: org:<id>:<current key> for members of that organization.';
 revoke all on function private.can_join_topic(text) from public;
 grant execute on function private.can_join_topic(text) to authenticated;
 

@@ -58,75 +58,9 @@ create trigger promoter_groups_authorize_insert before insert on public.promoter
 create trigger promoter_group_members_authorize_insert before insert on public.promoter_group_members
   for each row execute function private.authorize_organization_write();
 
--- Within one's own organization, a reference to another organization's row and a
--- reference to no row at all now get the same organization_mismatch: before, the first
--- was refused here and the second by the foreign key (23503), which told whether an id
--- of another organization exists.
-create or replace function private.check_parent_organization()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  i integer := 0;
-  v_parent_id uuid;
-  v_parent_organization uuid;
-begin
-  while i + 1 < tg_nargs loop
-    v_parent_id := (to_jsonb(new) ->> tg_argv[i + 1])::uuid;
-    -- A missing parent id is left to the not-null constraint.
-    if v_parent_id is not null then
-      execute format('select p.organization_id from public.%I p where p.id = $1', tg_argv[i])
-        into v_parent_organization
-        using v_parent_id;
-      if v_parent_organization is distinct from new.organization_id then
-        raise exception 'organization_mismatch'
-          using errcode = 'P0001', hint = 'This row must belong to the same organization as the rows it refers to.',
-                detail = format('%s does not belong to organization %s', tg_argv[i + 1], new.organization_id);
-      end if;
-    end if;
-    i := i + 2;
-  end loop;
-  return new;
-end;
-$$;
-comment on function private.check_parent_organization() is
-  'Refuses (organization_mismatch) rows whose parent rows named in the trigger arguments do not exist in the row''s own organization.';
-
--- 2. Owners ------------------------------------------------------------------------------
--- Same rule as before; the organization row is now locked first, so two owners leaving
--- (or demoting each other) at once cannot both see the other as the remaining owner.
-create or replace function private.keep_one_owner()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  if old.role = 'owner'
-     and (tg_op = 'DELETE' or new.role <> 'owner' or new.organization_id <> old.organization_id) then
-    -- Not found: the organization itself is being deleted, its members go with it.
-    perform 1 from public.organizations o where o.id = old.organization_id for no key update;
-    if found and not exists (
-      select 1 from public.organization_members m
-      where m.organization_id = old.organization_id and m.role = 'owner' and m.user_id <> old.user_id
-    ) then
-      raise exception 'last_owner'
-        using errcode = 'P0001', hint = 'An organization needs at least one owner.';
-    end if;
-  end if;
-  return coalesce(new, old);
-end;
-$$;
-comment on function private.keep_one_owner() is
-  'Refuses removing or demoting the last owner of an organization (last_owner); serialized per organization.';
-
--- 3. Membership by consent ----------------------------------------------------------------
-drop policy "owners and admins can add members" on public.organization_members;
-revoke insert on public.organization_members from authenticated;
-
-drop policy "owners and admins can change member roles" on public.organization_members;
+-- 2. and 3. Owners governed by owners, membership by consent: no insert policy (and no
+-- insert grant, 20261124150000_organizations.sql); the last-owner rule is
+-- private.keep_one_owner() in that file.
 create policy "owners change any role, admins change the roles of non-owners"
   on public.organization_members for update to authenticated
   using (
@@ -137,8 +71,6 @@ create policy "owners change any role, admins change the roles of non-owners"
     organization_id in (select private.member_organization_ids(array['owner']))
     or (role <> 'owner' and organization_id in (select private.member_organization_ids(array['admin'])))
   );
-
-drop policy "owners and admins can remove members" on public.organization_members;
 create policy "members leave, owners remove anyone, admins remove non-owners"
   on public.organization_members for delete to authenticated
   using (
@@ -146,9 +78,6 @@ create policy "members leave, owners remove anyone, admins remove non-owners"
     or organization_id in (select private.member_organization_ids(array['owner']))
     or (role <> 'owner' and organization_id in (select private.member_organization_ids(array['admin'])))
   );
-
-comment on table public.organization_members is
-  'Who belongs to which organization, and with which role (owner, admin, member). No direct inserts through the API: organizations are created with create_organization(). Members may leave; owners change and remove anyone, admins only non-owners; the last owner stays.';
 
 -- 4. Former event slugs ---------------------------------------------------------------------
 create table public.event_slug_history (
@@ -281,5 +210,5 @@ as $$
 $$;
 comment on function public.resolve_event_slug(text) is
   'The current slug of the published event that used to have p_slug, or null. For redirecting old links (/events/<former slug>) to the event.';
-revoke all on function public.resolve_event_slug(text) from public;
+revoke all on function public.resolve_event_slug(text) from public, anon, authenticated, service_role;
 grant execute on function public.resolve_event_slug(text) to anon, authenticated, service_role;

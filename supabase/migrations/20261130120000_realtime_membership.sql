@@ -22,7 +22,7 @@ as $$
   select 'org:' || p_organization_id || ':' || p_topic_key;
 $$;
 comment on function private.organization_topic(uuid, text) is
-  'The private realtime topic of an organization: org:<organization id>:<topic key>.';
+  'The private realtime topic of an organization: org:<organization id>:<topic key>. @contract organizationTopic';
 revoke all on function private.organization_topic(uuid, text) from public;
 
 create table private.organization_topics (
@@ -36,14 +36,11 @@ comment on table private.organization_topics is
 comment on column private.organization_topics.topic_key is
   '32 hex digits (122 random bits); members read it through public.organization_live_topic().';
 comment on column private.organization_topics.rotated_at is 'When the key was created or last replaced.';
+
 -- No API role may touch the table (no grants, so no policies either): members read the
 -- topic through public.organization_live_topic(); triggers keep it.
 alter table private.organization_topics enable row level security;
 revoke all on private.organization_topics from public, anon, authenticated, service_role;
-
-insert into private.organization_topics (organization_id)
-select o.id from public.organizations o
-on conflict (organization_id) do nothing;
 
 -- security definer: organizations are created by API roles that may not write the table.
 create function private.create_organization_topic()
@@ -136,92 +133,5 @@ end;
 $$;
 comment on function public.organization_live_topic(uuid) is
   'The private realtime topic org:<id>:<key> of an organization the caller belongs to (not_authorized otherwise). The key changes whenever a member leaves.';
-revoke all on function public.organization_live_topic(uuid) from public;
+revoke all on function public.organization_live_topic(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.organization_live_topic(uuid) to authenticated;
-
--- Who may join: members, on the organization's current topic only. The former topic
--- org:<id> (no key) is refused from now on.
-create or replace function private.can_join_topic(p_topic text)
-returns boolean
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  v_organization_id uuid;
-begin
-  if p_topic is null
-     or p_topic !~ '^org:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[0-9a-f]{32}$' then
-    return false;
-  end if;
-  v_organization_id := substr(p_topic, 5, 36)::uuid;
-  return private.is_member(v_organization_id)
-    and exists (
-      select 1 from private.organization_topics t
-      where t.organization_id = v_organization_id and t.topic_key = substr(p_topic, 42)
-    );
-end;
-$$;
-comment on function private.can_join_topic(text) is
-  'Whether the caller may receive broadcasts on a realtime topic: org:<id>:<current key> for members of that organization.';
-
--- Broadcasting: only to the current topic --------------------------------------------
--- Same messages as before; the topic now comes from organization_topics (one primary-key
--- lookup per statement and organization, and no lock: a sale committing while a member
--- is removed may still reach the old topic, never a later one).
-create or replace function private.broadcast_attribution_changes()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  if tg_table_name = 'attributions' and tg_op = 'INSERT' then
-    perform realtime.send(
-      jsonb_build_object(
-        'kind', 'sale', 'promoter_id', a.promoter_id, 'promoter_name', p.name, 'event_id', a.event_id,
-        'order_id', a.order_id, 'tickets', o.ticket_count, 'revenue_minor', o.total_minor, 'currency', o.currency
-      ),
-      'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
-    from new_rows a
-    join public.orders o on o.id = a.order_id
-    join private.organization_topics t on t.organization_id = a.organization_id
-    left join public.promoters p on p.id = a.promoter_id;
-  elsif tg_table_name = 'attributions' and tg_op = 'DELETE' then
-    -- One message per promoter and event, however many attributions went.
-    perform realtime.send(
-      jsonb_build_object(
-        'kind', 'removed', 'promoter_id', d.promoter_id, 'promoter_name', p.name, 'event_id', d.event_id,
-        'order_id', null, 'tickets', d.tickets, 'revenue_minor', d.revenue_minor, 'currency', d.currency
-      ),
-      'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
-    from (
-      select a.organization_id, a.promoter_id, a.event_id, min(o.currency) as currency,
-             coalesce(sum(o.ticket_count) filter (where o.status = 'paid'), 0) as tickets,
-             coalesce(sum(o.total_minor) filter (where o.status = 'paid'), 0) as revenue_minor
-      from old_rows a
-      join public.orders o on o.id = a.order_id
-      group by 1, 2, 3
-    ) d
-    join private.organization_topics t on t.organization_id = d.organization_id
-    left join public.promoters p on p.id = d.promoter_id;
-  elsif tg_table_name = 'orders' then
-    perform realtime.send(
-      jsonb_build_object(
-        'kind', 'refund', 'promoter_id', a.promoter_id, 'promoter_name', p.name, 'event_id', n.event_id,
-        'order_id', n.id, 'tickets', n.ticket_count, 'revenue_minor', n.total_minor, 'currency', n.currency
-      ),
-      'attribution', private.organization_topic(t.organization_id, t.topic_key), true)
-    from new_rows n
-    join old_rows o on o.id = n.id
-    join public.attributions a on a.order_id = n.id
-    join private.organization_topics t on t.organization_id = n.organization_id
-    left join public.promoters p on p.id = a.promoter_id
-    where o.status = 'paid' and n.status = 'refunded';
-  end if;
-  return null;
-end;
-$$;
-comment on function private.broadcast_attribution_changes() is
-  'Sends an "attribution" broadcast to the organization''s current topic org:<id>:<key> for new or removed attributions and refunds of attributed orders.';

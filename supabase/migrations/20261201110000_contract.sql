@@ -59,12 +59,7 @@ grant execute on function private.max_tickets_per_type(), private.max_tickets_pe
   private.event_slug_pattern() to authenticated, service_role;
 
 -- The promoters table checks codes with the same pattern.
-alter table public.promoters drop constraint promoters_promo_code_check;
 alter table public.promoters add constraint promoters_promo_code_check check (promo_code ~ private.promo_code_pattern());
-
--- Realtime ---------------------------------------------------------------------------
-comment on function private.organization_topic(uuid, text) is
-  'The private realtime topic of an organization: org:<organization id>:<topic key>. @contract organizationTopic';
 
 create type public.attribution_message_kind as enum ('sale', 'refund', 'removed');
 comment on type public.attribution_message_kind is
@@ -105,7 +100,8 @@ revoke all on function private.attribution_message(public.attribution_message_ki
 -- it and the tests compare the trigger-kept rollups with it. Rows are written in day
 -- order, as they come into being in production, so the physical layout resembles a real
 -- one. It takes the rollup tables' exclusive locks until commit: a maintenance tool, not
--- for a live deployment under traffic.
+-- for a live deployment under traffic. The self-referral part of every figure is
+-- computed too (20261203100000_self_referral.sql).
 create function private.rebuild_rollups()
 returns void
 language plpgsql
@@ -113,33 +109,44 @@ set search_path = ''
 as $$
 begin
   truncate private.promoter_daily_stats, private.promoter_totals, private.event_stats;
-  insert into private.promoter_daily_stats (organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders, visits)
+  insert into private.promoter_daily_stats (organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders, visits,
+                                            self_tickets, self_revenue_minor, self_orders)
   select x.organization_id, x.promoter_id, x.event_id, x.day,
-         sum(x.tickets), sum(x.revenue_minor), sum(x.orders), sum(x.visits)
+         sum(x.tickets), sum(x.revenue_minor), sum(x.orders), sum(x.visits),
+         sum(x.self_tickets), sum(x.self_revenue_minor), sum(x.self_orders)
   from (
     select v.organization_id, v.promoter_id, v.event_id, (v.visited_at at time zone 'utc')::date as day,
-           0 as tickets, 0 as revenue_minor, 0 as orders, count(*) as visits
+           0 as tickets, 0 as revenue_minor, 0 as orders, count(*) as visits,
+           0 as self_tickets, 0 as self_revenue_minor, 0 as self_orders
     from public.promoter_visits v group by 1, 2, 3, 4
     union all
     select a.organization_id, a.promoter_id, a.event_id, (o.created_at at time zone 'utc')::date,
-           sum(o.ticket_count), sum(o.total_minor), count(*), 0
+           sum(o.ticket_count), sum(o.total_minor), count(*), 0,
+           coalesce(sum(o.ticket_count) filter (where a.self_referral), 0),
+           coalesce(sum(o.total_minor) filter (where a.self_referral), 0),
+           count(*) filter (where a.self_referral)
     from public.attributions a join public.orders o on o.id = a.order_id and o.status = 'paid'
     group by 1, 2, 3, 4
   ) x
   group by x.organization_id, x.promoter_id, x.event_id, x.day
   order by x.day, x.organization_id, x.promoter_id, x.event_id;
-  insert into private.promoter_totals (promoter_id, organization_id, tickets, revenue_minor, orders, visits)
-  select s.promoter_id, s.organization_id, sum(s.tickets), sum(s.revenue_minor), sum(s.orders), sum(s.visits)
+  insert into private.promoter_totals (promoter_id, organization_id, tickets, revenue_minor, orders, visits,
+                                       self_tickets, self_revenue_minor, self_orders)
+  select s.promoter_id, s.organization_id, sum(s.tickets), sum(s.revenue_minor), sum(s.orders), sum(s.visits),
+         sum(s.self_tickets), sum(s.self_revenue_minor), sum(s.self_orders)
   from private.promoter_daily_stats s group by 1, 2;
   insert into private.event_stats (event_id, shard, organization_id, tickets, revenue_minor, orders,
-                                   attributed_tickets, attributed_revenue_minor)
+                                   attributed_tickets, attributed_revenue_minor,
+                                   self_attributed_tickets, self_attributed_revenue_minor)
   select o.event_id, private.event_stats_shard(o.id), o.organization_id, sum(o.ticket_count), sum(o.total_minor), count(*),
          coalesce(sum(o.ticket_count) filter (where a.order_id is not null), 0),
-         coalesce(sum(o.total_minor) filter (where a.order_id is not null), 0)
+         coalesce(sum(o.total_minor) filter (where a.order_id is not null), 0),
+         coalesce(sum(o.ticket_count) filter (where a.self_referral), 0),
+         coalesce(sum(o.total_minor) filter (where a.self_referral), 0)
   from public.orders o left join public.attributions a on a.order_id = o.id
   where o.status = 'paid' group by 1, 2, 3;
 end;
 $$;
 comment on function private.rebuild_rollups() is
-  'Recomputes promoter_daily_stats, promoter_totals and event_stats from orders, attributions and visits (truncates them first). For bulk loads and checks, not for live traffic.';
+  'Recomputes promoter_daily_stats, promoter_totals and event_stats (with their self-referral parts) from orders, attributions and visits (truncates them first). For bulk loads and checks, not for live traffic.';
 revoke all on function private.rebuild_rollups() from public, anon, authenticated, service_role;

@@ -15,9 +15,9 @@
 --
 -- Lock order (docs/decisions/008-lock-order.md): save_promoter() takes the promoter
 -- (level 2), then its links and group memberships, which no sale locks. save_event()
--- takes the event's ticket types in id order (level 5) before the event row, so a
--- checkout holding a ticket type is waited for before the event is locked; a checkout
--- only key-shares the event after its ticket types, never the other way round.
+-- updates the event row (level 5) before it locks the event's ticket types in id order
+-- (level 7, last): a checkout key-shares its event before it takes its ticket types
+-- (the lock order before checkout() in 20261202110000_attribution_window.sql).
 
 -- Field refusals ----------------------------------------------------------------------
 create function private.raise_invalid_field(p_code text, p_hint text, p_field text, p_context jsonb default '{}')
@@ -54,6 +54,10 @@ revoke all on function private.is_json_whole_number(jsonb, numeric, numeric) fro
 grant execute on function private.is_json_whole_number(jsonb, numeric, numeric) to authenticated;
 
 -- save_event ------------------------------------------------------------------------------
+-- The event row is updated before the event's ticket types are locked: a new order
+-- key-shares its event (foreign key) before it takes its ticket types, so the other order
+-- deadlocks with checkouts under way when the slug, a unique column, changes (lock order
+-- in 20261202110000_attribution_window.sql, before checkout()).
 create function public.save_event(
   p_organization_id uuid,
   p_event_id uuid,
@@ -141,7 +145,15 @@ begin
     values (p_organization_id, v_slug, v_name, v_description, v_venue, p_starts_at, 'draft')
     returning id into v_event_id;
   else
-    -- 2b. The event's ticket types in id order (lock order level 5), then the event.
+    -- 2b. The event (lock order level 5: a new order key-shares it before it takes its
+    --     ticket types, so a slug change waits for checkouts under way or they wait for
+    --     it), then the event's ticket types in id order (level 7).
+    update public.events e
+    set name = v_name, slug = v_slug, description = v_description, venue = v_venue, starts_at = p_starts_at
+    where e.id = v_event_id and e.organization_id = p_organization_id;
+    if not found then
+      raise exception 'event_not_found' using errcode = 'P0001', hint = 'This event does not exist or was deleted.';
+    end if;
     for v_existing in
       select t.id, t.name, t.sold from public.ticket_types t
       where t.event_id = v_event_id and t.organization_id = p_organization_id
@@ -150,12 +162,6 @@ begin
     loop
       null;
     end loop;
-    update public.events e
-    set name = v_name, slug = v_slug, description = v_description, venue = v_venue, starts_at = p_starts_at
-    where e.id = v_event_id and e.organization_id = p_organization_id;
-    if not found then
-      raise exception 'event_not_found' using errcode = 'P0001', hint = 'This event does not exist or was deleted.';
-    end if;
 
     -- Ticket types the form no longer lists go, unless someone bought them.
     for v_removed in
@@ -216,7 +222,8 @@ create function public.save_promoter(
   p_phone text,
   p_notes text,
   p_event_ids uuid[] default null,
-  p_group_ids uuid[] default null
+  p_group_ids uuid[] default null,
+  p_active_on_future_events boolean default null
 )
 returns uuid
 language plpgsql
@@ -269,12 +276,13 @@ begin
   -- 2. The promoter (lock order level 2), then its links and groups.
   begin
     if v_promoter_id is null then
-      insert into public.promoters (organization_id, name, promo_code, email, phone, notes)
-      values (p_organization_id, v_name, v_code, v_email, v_phone, v_notes)
+      insert into public.promoters (organization_id, name, promo_code, email, phone, notes, active_on_future_events)
+      values (p_organization_id, v_name, v_code, v_email, v_phone, v_notes, coalesce(p_active_on_future_events, false))
       returning id into v_promoter_id;
     else
       update public.promoters p
-      set name = v_name, promo_code = v_code, email = v_email, phone = v_phone, notes = v_notes
+      set name = v_name, promo_code = v_code, email = v_email, phone = v_phone, notes = v_notes,
+          active_on_future_events = coalesce(p_active_on_future_events, p.active_on_future_events)
       where p.id = v_promoter_id and p.organization_id = p_organization_id;
       if not found then
         raise exception 'promoter_not_found' using errcode = 'P0001', hint = 'This promoter does not exist or was deleted.';
@@ -304,7 +312,7 @@ begin
   return v_promoter_id;
 end;
 $$;
-comment on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[]) is
-  'Creates (p_promoter_id null) or updates a promoter with its tracking links and groups, in one transaction. p_event_ids: the events it is active on (links of other events are deactivated, never deleted); p_group_ids: exactly its groups; null leaves either unchanged. Blank email, phone and notes are stored as null. Returns the promoter id. Errors: not_authorized, promoter_not_found, invalid_name, invalid_promo_code, promo_code_taken, invalid_email, invalid_phone, invalid_notes, event_not_found, group_not_found; detail names the field. Nullable: p_promoter_id, p_email, p_phone, p_notes, p_event_ids, p_group_ids.';
-revoke all on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[]) from public, anon, authenticated, service_role;
-grant execute on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[]) to authenticated;
+comment on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) is
+  'Creates (p_promoter_id null) or updates a promoter with its tracking links and groups, in one transaction. p_event_ids: the events it is active on (links of other events are deactivated, never deleted); p_group_ids: exactly its groups; null leaves either unchanged. p_active_on_future_events: whether new events get a link for it automatically (null: unchanged, false for a new promoter). Blank email, phone and notes are stored as null. Returns the promoter id. Errors: not_authorized, promoter_not_found, invalid_name, invalid_promo_code, promo_code_taken, invalid_email, invalid_phone, invalid_notes, event_not_found, group_not_found; detail names the field. Nullable: p_promoter_id, p_email, p_phone, p_notes, p_event_ids, p_group_ids, p_active_on_future_events.';
+revoke all on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) from public, anon, authenticated, service_role;
+grant execute on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) to authenticated;

@@ -17,13 +17,7 @@
 -- track_promoter_visit() does for codes (20261130100000_attribution_integrity.sql).
 -- See docs/decisions/012-teams.md.
 
--- Throttle bucket ----------------------------------------------------------------------
-alter table private.client_rate_counters drop constraint client_rate_counters_bucket_check;
-alter table private.client_rate_counters add constraint client_rate_counters_bucket_check
-  check (bucket in ('checkout', 'visit_miss', 'invitation_miss'));
-comment on column private.client_rate_counters.bucket is
-  'checkout: new orders placed; visit_miss: track_promoter_visit() calls that found no live link; invitation_miss: invitation_preview() and accept_invitation() calls with a token that is not a live invitation.';
-
+-- Throttle: the bucket invitation_miss of private.client_rate_counters --------------------
 create function private.invitation_misses_per_client_minute()
 returns integer
 language sql
@@ -62,6 +56,7 @@ comment on column public.organization_invitations.expires_at is 'Seven days afte
 comment on column public.organization_invitations.accepted_at is 'When the invitee accepted; the link is then used up.';
 comment on column public.organization_invitations.accepted_by is 'The user who accepted.';
 comment on column public.organization_invitations.revoked_at is 'When an owner or admin revoked the invitation; the link is then refused (invitation_revoked).';
+
 -- One open invitation per organization and address: inviting again renews it.
 create unique index organization_invitations_open_idx on public.organization_invitations (organization_id, email)
   where accepted_at is null and revoked_at is null;

@@ -39,13 +39,6 @@ comment on column public.organizations.portal_show_revenue is
 comment on column public.organizations.portal_show_rank is
   'Whether promoter portals show the promoter''s rank among the event''s promoters by tickets. Changed through set_portal_settings() (owners and admins).';
 
--- Throttle bucket --------------------------------------------------------------------------
-alter table private.client_rate_counters drop constraint client_rate_counters_bucket_check;
-alter table private.client_rate_counters add constraint client_rate_counters_bucket_check
-  check (bucket in ('checkout', 'visit_miss', 'invitation_miss', 'portal_miss'));
-comment on column private.client_rate_counters.bucket is
-  'checkout: new orders placed; visit_miss: track_promoter_visit() calls that found no live link; invitation_miss: invitation_preview() and accept_invitation() calls with a token that is not a live invitation; portal_miss: portal_view() calls with a secret that is not a live portal.';
-
 -- Bounds ---------------------------------------------------------------------------------------
 create function private.portal_misses_per_client_minute()
 returns integer
@@ -105,6 +98,7 @@ comment on column private.promoter_portals.rotated_at is 'When the current secre
 comment on column private.promoter_portals.disabled_at is 'When the link was turned off; null while it works.';
 create index promoter_portals_organization_id_idx on private.promoter_portals (organization_id);
 alter table private.promoter_portals enable row level security;
+
 -- No policies and no grants: only the security-definer functions below touch it.
 revoke all on private.promoter_portals from public, anon, authenticated, service_role;
 
@@ -310,6 +304,7 @@ declare
   v_organization public.organizations;
   v_today date := (now() at time zone 'utc')::date;
   v_from date := (now() at time zone 'utc')::date - (private.portal_series_days() - 1);
+  v_drop integer;
   v_events jsonb;
 begin
   if v_client is not null
@@ -330,6 +325,7 @@ begin
 
   select * into v_promoter from public.promoters p where p.id = v_portal.promoter_id;
   select * into v_organization from public.organizations o where o.id = v_portal.organization_id;
+  v_drop := case when v_organization.count_self_referrals then 0 else 1 end;
 
   with links as (
     select e.id, e.name, e.slug, e.starts_at, e.ends_at, e.currency
@@ -340,8 +336,8 @@ begin
     limit private.portal_max_events()
   ),
   mine as (
-    select s.event_id, sum(s.tickets) as tickets, sum(s.revenue_minor) as revenue_minor,
-           sum(s.orders) as orders, sum(s.visits) as visits
+    select s.event_id, sum(s.tickets - v_drop * s.self_tickets) as tickets, sum(s.revenue_minor - v_drop * s.self_revenue_minor) as revenue_minor,
+           sum(s.orders - v_drop * s.self_orders) as orders, sum(s.visits) as visits
     from private.promoter_daily_stats s
     where s.promoter_id = v_promoter.id and s.event_id in (select l.id from links l)
     group by s.event_id
@@ -355,7 +351,7 @@ begin
     left join mine m on m.event_id = l.id
     join lateral (
       select ep.promoter_id, coalesce((
-        select sum(s.tickets) from private.promoter_daily_stats s
+        select sum(s.tickets - v_drop * s.self_tickets) from private.promoter_daily_stats s
         where s.promoter_id = ep.promoter_id and s.event_id = l.id
       ), 0) as tickets
       from public.event_promoters ep
@@ -381,8 +377,8 @@ begin
            'promoters', r.promoters,
            'series', (
              select coalesce(jsonb_agg(jsonb_build_object(
-                      'day', s.day, 'tickets', s.tickets, 'visits', s.visits,
-                      'revenue_minor', case when v_organization.portal_show_revenue then s.revenue_minor end
+                      'day', s.day, 'tickets', s.tickets - v_drop * s.self_tickets, 'visits', s.visits,
+                      'revenue_minor', case when v_organization.portal_show_revenue then s.revenue_minor - v_drop * s.self_revenue_minor end
                     ) order by s.day), '[]'::jsonb)
              from private.promoter_daily_stats s
              where s.promoter_id = v_promoter.id and s.event_id = l.id and s.day between v_from and v_today
@@ -407,7 +403,7 @@ begin
 end;
 $$;
 comment on function public.portal_view(text) is
-  'The promoter portal (anyone holding the link): {promoter_name, organization_name, promo_code, show_revenue, show_rank, series_from, series_to, live_topic, events: [{event_id, event_name, event_slug, starts_at, ends_at, currency, link_path, tickets, orders, revenue_minor (null when hidden), visits, conversion (orders per visit, null without visits), rank and promoters (null unless shown), series: [{day, tickets, visits, revenue_minor}] of the last private.portal_series_days() days}]} for the published events the promoter is active on (at most private.portal_max_events()), or null for any secret that is not a live portal (wrong, rotated or turned off alike). Wrong secrets are counted per client address; beyond private.portal_misses_per_client_minute() a minute every call answers null. Nullable: result.';
+  'The promoter portal (anyone holding the link): {promoter_name, organization_name, promo_code, show_revenue, show_rank, series_from, series_to, live_topic, events: [{event_id, event_name, event_slug, starts_at, ends_at, currency, link_path, tickets, orders, revenue_minor (null when hidden), visits, conversion (orders per visit, null without visits), rank and promoters (null unless shown), series: [{day, tickets, visits, revenue_minor}] of the last private.portal_series_days() days}]} for the published events the promoter is active on (at most private.portal_max_events()), or null for any secret that is not a live portal (wrong, rotated or turned off alike). Sales figures leave out self-referrals when the organization does not count them. Wrong secrets are counted per client address; beyond private.portal_misses_per_client_minute() a minute every call answers null. Nullable: result.';
 revoke all on function public.portal_view(text) from public, anon, authenticated, service_role;
 grant execute on function public.portal_view(text) to anon, authenticated;
 

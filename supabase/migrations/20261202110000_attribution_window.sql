@@ -14,9 +14,9 @@
 -- * promoter_visits.source (link or qr) and attributions.source (link, qr or
 --   referral_code): a QR code carries its link with src=qr; an order inherits its
 --   visit's source. promoter_source_split() gives a promoter's figures per source.
--- * checkout() and track_promoter_visit() get the new arguments (p_referral_code,
---   p_source), so the old signatures are dropped; their limits and patterns come from
---   the contract functions.
+-- * checkout() and track_promoter_visit() are defined here, with the arguments these
+--   need (p_referral_code, p_source); their limits and patterns come from the contract
+--   functions.
 --
 -- Lock order (docs/decisions/008-lock-order.md) is unchanged: the referral code is
 -- looked up without locks while checkout holds only its own throttle rows (level 1),
@@ -138,25 +138,11 @@ comment on column public.promoter_visits.source is 'How the link was opened: lin
 
 alter table public.attributions
   add column source public.attribution_source not null default 'link',
-  alter column visit_id drop not null,
   add constraint attributions_visit_source_check check ((visit_id is null) = (source = 'referral_code'));
 comment on column public.attributions.source is 'What credited the order: the visit''s source (link or qr), or referral_code (then visit_id is null).';
-comment on column public.attributions.visit_id is 'The visit whose token came with the order; null when a referral code credited it.';
-update public.attributions a set source = 'qr' from public.promoter_visits v where v.id = a.visit_id and v.source = 'qr';
-
-alter table public.orders drop constraint orders_attribution_outcome_check;
-alter table public.orders add constraint orders_attribution_outcome_check
-  check (attribution_outcome in ('no_link', 'unknown_link', 'other_event', 'promoter_inactive', 'visit_limit', 'expired',
-                                 'attributed', 'referral_code', 'invalid_referral_code'));
-comment on column public.orders.attribution_outcome is
-  'What checkout() made of the attribution token or referral code that came with the order: no_link (none), unknown_link (no such visit, e.g. its promoter was deleted), other_event (a link of another event), promoter_inactive (the link was deactivated), visit_limit (the visit had credited its maximum of orders), expired (the visit was older than the attribution window), attributed (the link credited it), referral_code (the code credited it), invalid_referral_code (the code matched no active promoter of the event). Null for orders placed before it was recorded.';
 
 -- A promoter's figures per source.
 create index attributions_promoter_id_source_idx on public.attributions (promoter_id, source);
-
--- track_promoter_visit and checkout: new arguments ----------------------------------------------------
-drop function public.track_promoter_visit(text, text, uuid);
-drop function public.checkout(text, jsonb, text, text, uuid, text);
 
 create function public.track_promoter_visit(
   p_event_slug text,
@@ -274,6 +260,32 @@ comment on function public.track_promoter_visit(text, text, uuid, public.visit_s
   'Records that a browser session opened a promoter''s tracking link (p_source: link, or qr for the link a QR code carries) and returns its attribution token; the same session gets the same token again. A former promo code of the promoter works like the current one. One client address adds at most private.visits_per_client_link_day() visits per link and UTC day (further sessions share its latest visit''s token), members of the organization add none (null), and a client asking about more than private.visit_misses_per_client_minute() codes that are not live links per minute gets null for every code until the minute ends. Returns null, never an error, for unknown, inactive or deleted codes and for unknown or unpublished events. Nullable: result.';
 
 -- checkout ----------------------------------------------------------------------------------------------
+-- Hot on-sale: the ticket-type row lock is taken last. When a popular event goes on sale,
+-- every buyer of one ticket type updates the same ticket_types row; its row lock is the
+-- queue that guarantees no overselling, so it is held as briefly as possible:
+--
+-- * checkout() reads the ticket types without a lock (a sold-out type still refuses the
+--   buyer before anything is written; the prices read are the ones charged), writes the
+--   order, its items and its attribution, builds its answer, and takes the ticket types
+--   last, in id order, each with one conditional update
+--   (`sold = sold + n where sold + n <= capacity and price_minor = <charged>`). The hot
+--   row is held for that statement and the commit only. A refusal there (sold_out, or
+--   price_changed when the organizer changed the price meanwhile) rolls back everything
+--   the checkout wrote.
+-- * save_event() (20261201120000_atomic_saves.sql) updates the event row before it locks
+--   the event's ticket types: a new order key-shares its event (foreign key) before it
+--   takes its ticket types, so the other order (ticket types, then the event) deadlocks
+--   with checkouts under way when the slug, a unique column, changes.
+-- * refund_order() (20261124150400_checkout.sql) updates the order (and so its rollups)
+--   first and takes its ticket types last, `for no key update`: a checkout's order items
+--   key-share their ticket types before the checkout takes its rollup rows, and
+--   `for update` conflicts with that share, which deadlocks a refund with a checkout
+--   waiting for the same rollups.
+--
+-- Lock order (docs/decisions/008-lock-order.md): 1 throttle rows; 2 deletion request,
+-- promoter; 3 visit; 4 the order being refunded; 5 the event row; 6 new orders and their
+-- items, then the rollups (event_stats shards, promoter_daily_stats, promoter_totals);
+-- 7 ticket types, in id order, last.
 create function public.checkout(
   p_event_slug text,
   p_items jsonb,
@@ -300,7 +312,10 @@ declare
   v_lines jsonb;
   v_event public.events;
   v_ticket record;
-  v_locked integer := 0;
+  v_found integer;
+  v_prices bigint[] := array[]::bigint[];
+  v_index integer;
+  v_result jsonb;
   v_total bigint := 0;
   v_order_id uuid;
   v_replay jsonb;
@@ -507,30 +522,15 @@ begin
     end if;
   end if;
 
-  -- 6. Level 5: lock the ticket types in id order (so concurrent orders cannot
-  --    deadlock), then check availability against the locked, current counts.
-  for v_ticket in
-    select t.id, t.name, t.capacity, t.sold, t.price_minor
-    from public.ticket_types t
-    where t.event_id = v_event.id and t.id = any (v_ids)
-    order by t.id
-    for update
-  loop
-    v_locked := v_locked + 1;
-  end loop;
-  if v_locked <> cardinality(v_ids) then
+  -- 6. The ticket types, read without a lock: a type that is sold out refuses the buyer
+  --    before anything is written, and the prices read here are the ones charged. Step
+  --    9 takes the rows last and checks capacity and price again under their lock.
+  select count(*)::integer into v_found
+  from public.ticket_types t
+  where t.event_id = v_event.id and t.id = any (v_ids);
+  if v_found <> cardinality(v_ids) then
     raise exception 'ticket_type_not_found'
       using errcode = 'P0001', hint = 'One of the chosen ticket types is not available for this event.';
-  end if;
-
-  -- A concurrent request with the same key may have committed while we waited.
-  v_replay := private.replay_order(p_idempotency_key, v_event.id, v_lines, v_name, v_email);
-  if v_replay is not null then
-    if v_client is not null then
-      update private.client_rate_counters c set hits = c.hits - 1
-      where c.client_key = v_client and c.bucket = 'checkout' and c.window_start = date_trunc('minute', now());
-    end if;
-    return v_replay;
   end if;
 
   for i in 1 .. cardinality(v_ids) loop
@@ -543,11 +543,13 @@ begin
               detail = json_build_object('ticket_type_id', v_ticket.id, 'name', v_ticket.name,
                                          'available', greatest(v_ticket.capacity - v_ticket.sold, 0))::text;
     end if;
+    v_prices := v_prices || v_ticket.price_minor;
     v_total := v_total + v_ticket.price_minor * v_quantities[i];
   end loop;
 
-  -- 7. Level 6: write the order (its rollup trigger locks an event_stats shard), with
-  --    what step 5 found. A concurrent twin that got there first wins the unique key.
+  -- 7. Level 6: write the order (its foreign key key-shares the event row, level 5; its
+  --    rollup trigger locks an event_stats shard), with what step 5 found. A concurrent
+  --    twin that got there first wins the unique key.
   loop
     begin
       insert into public.orders (organization_id, event_id, reference, buyer_name, buyer_email, currency,
@@ -567,21 +569,21 @@ begin
   if v_order_id is null then
     v_replay := private.replay_order(p_idempotency_key, v_event.id, v_lines, v_name, v_email);
     if v_replay is not null then
+      if v_client is not null then
+        update private.client_rate_counters c set hits = c.hits - 1
+        where c.client_key = v_client and c.bucket = 'checkout' and c.window_start = date_trunc('minute', now());
+      end if;
       return v_replay;
     end if;
     raise exception 'idempotency_key_reused'
       using errcode = 'P0001', hint = 'This idempotency key was already used for a different order; use a new key for a new order.';
   end if;
 
+  -- The items at the prices read in step 6 (their foreign key key-shares the ticket
+  -- types, which conflicts with no lock a sale or a refund takes on them).
   insert into public.order_items (organization_id, order_id, ticket_type_id, quantity, unit_price_minor)
-  select v_event.organization_id, v_order_id, t.id, l.quantity, t.price_minor
-  from unnest(v_ids, v_quantities) as l(id, quantity)
-  join public.ticket_types t on t.id = l.id;
-
-  update public.ticket_types t
-  set sold = t.sold + l.quantity
-  from unnest(v_ids, v_quantities) as l(id, quantity)
-  where t.id = l.id;
+  select v_event.organization_id, v_order_id, l.id, l.quantity, l.price_minor
+  from unnest(v_ids, v_quantities, v_prices) as l(id, quantity, price_minor);
 
   -- 8. Attribute the order to the visit found in step 5, still locked, or to the
   --    promoter of the referral code (step 5b).
@@ -590,96 +592,47 @@ begin
     values (v_event.organization_id, v_order_id, v_credit_promoter_id, v_event.id, v_visit_id, v_source);
   end if;
 
-  return private.order_json(v_order_id);
-end;
-$$;
-comment on function public.checkout(text, jsonb, text, text, uuid, text, text) is
-  'Buys tickets atomically: validates the request, locks the ticket types, never sells beyond capacity, writes the order and its items, and attributes it when the attribution token belongs to an active promoter of this event, is within the organization''s attribution window (any age in session mode) and has credited fewer than private.attributed_orders_per_visit() orders (later orders sell, unattributed); otherwise, when the organization takes referral codes, p_referral_code (a current or former promo code of a promoter active on the event) credits it. A code that matches nobody never refuses the order: it sells unattributed (attribution_outcome invalid_referral_code) and counts against the client''s bound on codes that are not live. The order records what became of the token or code (attribution_outcome). Idempotent per p_idempotency_key; one client address places at most private.checkouts_per_client_minute() new orders per minute. Errors: invalid_idempotency_key, invalid_buyer_name, invalid_buyer_email, invalid_items, invalid_quantity, event_not_found, event_not_on_sale, too_many_checkouts (HTTP 429), ticket_type_not_found, sold_out, idempotency_key_reused.';
-create or replace function public.order_detail(p_order_id uuid)
-returns jsonb
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  v_order public.orders;
-  v_attribution public.attributions;
-  v_reason text;
-  v_result jsonb;
-begin
-  select * into v_order from public.orders o where o.id = p_order_id;
-  if v_order.id is null or not private.is_member(v_order.organization_id) then
-    raise exception 'order_not_found' using errcode = 'P0001', hint = 'This order does not exist.';
-  end if;
-  select * into v_attribution from public.attributions a where a.order_id = v_order.id;
+  v_result := private.order_json(v_order_id);
 
-  -- Why the order is credited to nobody, when that is known.
-  v_reason := case
-    when v_attribution.id is not null then null
-    when v_order.attribution_outcome in ('attributed', 'referral_code') then 'promoter_deleted'
-    when v_order.attribution_outcome = 'unknown_link' then 'promoter_deleted'
-    else v_order.attribution_outcome
-  end;
+  -- 9. Level 7, last: the ticket types in id order, each with one conditional update, so
+  --    a hot ticket type's row is held for that statement and the commit only. A refusal
+  --    here (sold out meanwhile, or the price changed since step 6) rolls back all of
+  --    the above.
+  for v_index in select u.ordinality::integer from unnest(v_ids) with ordinality as u(id, ordinality) order by u.id loop
+    update public.ticket_types t
+    set sold = t.sold + v_quantities[v_index]
+    where t.id = v_ids[v_index] and t.event_id = v_event.id
+      and t.sold + v_quantities[v_index] <= t.capacity and t.price_minor = v_prices[v_index];
+    if not found then
+      select t.id, t.name, t.capacity, t.sold, t.price_minor into v_ticket
+      from public.ticket_types t where t.id = v_ids[v_index] and t.event_id = v_event.id;
+      if v_ticket.id is null then
+        raise exception 'ticket_type_not_found'
+          using errcode = 'P0001', hint = 'One of the chosen ticket types is not available for this event.';
+      elsif v_ticket.sold + v_quantities[v_index] > v_ticket.capacity then
+        raise exception 'sold_out'
+          using errcode = 'P0001',
+                hint = format('Not enough tickets left for %s: %s available.', v_ticket.name, greatest(v_ticket.capacity - v_ticket.sold, 0)),
+                detail = json_build_object('ticket_type_id', v_ticket.id, 'name', v_ticket.name,
+                                           'available', greatest(v_ticket.capacity - v_ticket.sold, 0))::text;
+      end if;
+      raise exception 'price_changed'
+        using errcode = 'P0001',
+              hint = format('The price of %s changed while the order was placed; nothing was charged.', v_ticket.name),
+              detail = json_build_object('ticket_type_id', v_ticket.id, 'name', v_ticket.name)::text;
+    end if;
+  end loop;
 
-  select jsonb_build_object(
-    'id', v_order.id,
-    'organization_id', v_order.organization_id,
-    'reference', v_order.reference,
-    'status', v_order.status,
-    'created_at', v_order.created_at,
-    'refunded_at', v_order.refunded_at,
-    'buyer_name', v_order.buyer_name,
-    'buyer_email', v_order.buyer_email,
-    'currency', v_order.currency,
-    'total_minor', v_order.total_minor,
-    'ticket_count', v_order.ticket_count,
-    'event', (select jsonb_build_object('id', e.id, 'name', e.name, 'slug', e.slug) from public.events e where e.id = v_order.event_id),
-    'items', coalesce((
-      select jsonb_agg(jsonb_build_object('name', t.name, 'quantity', i.quantity, 'unit_price_minor', i.unit_price_minor)
-                       order by t.sort_order, t.name, i.ticket_type_id)
-      from public.order_items i join public.ticket_types t on t.id = i.ticket_type_id
-      where i.order_id = v_order.id
-    ), '[]'::jsonb),
-    'attribution', case when v_attribution.id is null then null else (
-      select jsonb_build_object(
-        'promoter_id', p.id, 'promoter_name', p.name, 'promo_code', p.promo_code,
-        'visit_id', v.id, 'visited_at', v.visited_at, 'event_id', v_attribution.event_id,
-        'source', v_attribution.source
-      )
-      from public.promoters p left join public.promoter_visits v on v.id = v_attribution.visit_id
-      where p.id = v_attribution.promoter_id
-    ) end,
-    'unattributed_reason', v_reason,
-    -- Every link this browser session opened in the organization up to the purchase,
-    -- oldest first; the credited one is marked.
-    'session_visits', coalesce((
-      select jsonb_agg(jsonb_build_object(
-        'visit_id', v.id, 'visited_at', v.visited_at, 'event_id', v.event_id, 'event_name', e.name,
-        'promoter_id', p.id, 'promoter_name', p.name, 'promo_code', p.promo_code, 'source', v.source,
-        'credited', v.id = v_attribution.visit_id,
-        'sent_with_order', v.id = v_order.attribution_visit_id
-      ) order by v.visited_at, v.id)
-      from public.promoter_visits v
-      join public.promoters p on p.id = v.promoter_id
-      join public.events e on e.id = v.event_id
-      where v_order.attribution_session_id is not null
-        and v.session_id = v_order.attribution_session_id
-        and v.organization_id = v_order.organization_id
-        and v.visited_at <= v_order.created_at
-    ), '[]'::jsonb),
-    'can_refund', v_order.status = 'paid' and private.has_role(v_order.organization_id, array['owner', 'admin'])
-  ) into v_result;
   return v_result;
 end;
 $$;
-comment on function public.order_detail(uuid) is
-  'An order of the caller''s organization (members) with its event, items, buyer, the attribution (promoter, promo code, source: link, qr or referral_code, and the visit and when it happened; visit_id and visited_at are null for a referral code), the reason it is credited to nobody when known (no_link, other_event, promoter_inactive, visit_limit, expired, invalid_referral_code, promoter_deleted; null when credited or not recorded), the links the same browser session opened before buying (session_visits, each with its source, the credited one marked), and whether the caller may refund it. Errors: order_not_found.';
+comment on function public.checkout(text, jsonb, text, text, uuid, text, text) is
+  'Buys tickets atomically: validates the request, writes the order and its items, and attributes it when the attribution token belongs to an active promoter of this event, is within the organization''s attribution window (any age in session mode) and has credited fewer than private.attributed_orders_per_visit() orders (later orders sell, unattributed); otherwise, when the organization takes referral codes, p_referral_code (a current or former promo code of a promoter active on the event) credits it. A code that matches nobody never refuses the order: it sells unattributed (attribution_outcome invalid_referral_code) and counts against the client''s bound on codes that are not live. The order records what became of the token or code (attribution_outcome). Idempotent per p_idempotency_key; one client address places at most private.checkouts_per_client_minute() new orders per minute. It takes the ticket types last, each with one conditional update, and never sells beyond capacity nor at a price other than the one read at the start (price_changed: nothing is charged). Errors: invalid_idempotency_key, invalid_buyer_name, invalid_buyer_email, invalid_items, invalid_quantity, event_not_found, event_not_on_sale, too_many_checkouts (HTTP 429), ticket_type_not_found, sold_out, idempotency_key_reused, price_changed.';
+revoke all on function public.checkout(text, jsonb, text, text, uuid, text, text) from public, anon, authenticated, service_role;
+grant execute on function public.checkout(text, jsonb, text, text, uuid, text, text) to anon, authenticated, service_role;
 
 revoke all on function public.track_promoter_visit(text, text, uuid, public.visit_source) from public, anon, authenticated, service_role;
 grant execute on function public.track_promoter_visit(text, text, uuid, public.visit_source) to anon, authenticated, service_role;
-revoke all on function public.checkout(text, jsonb, text, text, uuid, text, text) from public, anon, authenticated, service_role;
-grant execute on function public.checkout(text, jsonb, text, text, uuid, text, text) to anon, authenticated, service_role;
 
 -- check_referral_code: the checkout page's question before it buys --------------------------------------
 -- security definer: anonymous buyers cannot read promoters. It answers only yes or no,

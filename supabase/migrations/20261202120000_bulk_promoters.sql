@@ -75,113 +75,6 @@ revoke all on function private.link_future_event_promoters() from public, anon, 
 create trigger events_link_future_promoters after insert on public.events
   for each row execute function private.link_future_event_promoters();
 
--- save_promoter, now with the option ---------------------------------------------------------
-drop function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[]);
-
-create function public.save_promoter(
-  p_organization_id uuid,
-  p_promoter_id uuid,
-  p_name text,
-  p_promo_code text,
-  p_email text,
-  p_phone text,
-  p_notes text,
-  p_event_ids uuid[] default null,
-  p_group_ids uuid[] default null,
-  p_active_on_future_events boolean default null
-)
-returns uuid
-language plpgsql
-volatile
-security invoker
-set search_path = ''
-as $$
-declare
-  v_promoter_id uuid := p_promoter_id;
-  v_name text := btrim(coalesce(p_name, ''));
-  v_code text := btrim(coalesce(p_promo_code, ''));
-  v_email text := nullif(btrim(coalesce(p_email, '')), '');
-  v_phone text := nullif(btrim(coalesce(p_phone, '')), '');
-  v_notes text := nullif(btrim(coalesce(p_notes, '')), '');
-begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
-
-  -- 1. Every field, before anything is written.
-  if char_length(v_name) not between 1 and 120 then
-    perform private.raise_invalid_field('invalid_name', 'The name must be 1 to 120 characters long.', 'name');
-  end if;
-  if v_code !~ private.promo_code_pattern() then
-    perform private.raise_invalid_field('invalid_promo_code',
-      'A promo code has 3 to 32 letters, digits, hyphens or underscores.', 'promo_code');
-  end if;
-  if v_email is not null and (char_length(v_email) > 254 or v_email !~ '^[^@[:space:]]+@[^@[:space:]]+$') then
-    perform private.raise_invalid_field('invalid_email', 'Enter an email address like name@example.com, or leave it empty.', 'email');
-  end if;
-  if char_length(v_phone) > 40 then
-    perform private.raise_invalid_field('invalid_phone', 'The phone number can be at most 40 characters long.', 'phone');
-  end if;
-  if char_length(v_notes) > 2000 then
-    perform private.raise_invalid_field('invalid_notes', 'Notes can be at most 2,000 characters long.', 'notes');
-  end if;
-  if cardinality(p_event_ids) > 1000 or exists (
-    select 1 from unnest(p_event_ids) i
-    where i is null or not exists (select 1 from public.events e where e.id = i and e.organization_id = p_organization_id)
-  ) then
-    perform private.raise_invalid_field('event_not_found', 'One of the chosen events no longer exists. Reload and try again.', 'event_ids');
-  end if;
-  if cardinality(p_group_ids) > 1000 or exists (
-    select 1 from unnest(p_group_ids) i
-    where i is null or not exists (select 1 from public.promoter_groups g where g.id = i and g.organization_id = p_organization_id)
-  ) then
-    perform private.raise_invalid_field('group_not_found', 'One of the chosen groups no longer exists. Reload and try again.', 'group_ids');
-  end if;
-
-  -- 2. The promoter (lock order level 2), then its links and groups.
-  begin
-    if v_promoter_id is null then
-      insert into public.promoters (organization_id, name, promo_code, email, phone, notes, active_on_future_events)
-      values (p_organization_id, v_name, v_code, v_email, v_phone, v_notes, coalesce(p_active_on_future_events, false))
-      returning id into v_promoter_id;
-    else
-      update public.promoters p
-      set name = v_name, promo_code = v_code, email = v_email, phone = v_phone, notes = v_notes,
-          active_on_future_events = coalesce(p_active_on_future_events, p.active_on_future_events)
-      where p.id = v_promoter_id and p.organization_id = p_organization_id;
-      if not found then
-        raise exception 'promoter_not_found' using errcode = 'P0001', hint = 'This promoter does not exist or was deleted.';
-      end if;
-    end if;
-  exception when unique_violation then
-    -- Two saves of the same new code at once: the unique index decided.
-    raise exception 'promo_code_taken'
-      using errcode = '23505', hint = 'Another promoter of this organization already uses this promo code.',
-            detail = jsonb_build_object('field', 'promo_code')::text;
-  end;
-
-  if p_event_ids is not null then
-    insert into public.event_promoters (organization_id, event_id, promoter_id, active)
-    select p_organization_id, i, v_promoter_id, true from (select distinct unnest(p_event_ids) as i) ids
-    on conflict (event_id, promoter_id) do update set active = true where not public.event_promoters.active;
-    update public.event_promoters l set active = false
-    where l.promoter_id = v_promoter_id and l.active and l.event_id <> all (p_event_ids);
-  end if;
-  if p_group_ids is not null then
-    delete from public.promoter_group_members m
-    where m.promoter_id = v_promoter_id and m.group_id <> all (p_group_ids);
-    insert into public.promoter_group_members (organization_id, group_id, promoter_id)
-    select p_organization_id, i, v_promoter_id from (select distinct unnest(p_group_ids) as i) ids
-    on conflict (group_id, promoter_id) do nothing;
-  end if;
-  return v_promoter_id;
-end;
-$$;
-comment on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) is
-  'Creates (p_promoter_id null) or updates a promoter with its tracking links and groups, in one transaction. p_event_ids: the events it is active on (links of other events are deactivated, never deleted); p_group_ids: exactly its groups; null leaves either unchanged. p_active_on_future_events: whether new events get a link for it automatically (null: unchanged, false for a new promoter). Blank email, phone and notes are stored as null. Returns the promoter id. Errors: not_authorized, promoter_not_found, invalid_name, invalid_promo_code, promo_code_taken, invalid_email, invalid_phone, invalid_notes, event_not_found, group_not_found; detail names the field. Nullable: p_promoter_id, p_email, p_phone, p_notes, p_event_ids, p_group_ids, p_active_on_future_events.';
-revoke all on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) from public, anon, authenticated, service_role;
-grant execute on function public.save_promoter(uuid, uuid, text, text, text, text, text, uuid[], uuid[], boolean) to authenticated;
-
 -- Import ---------------------------------------------------------------------------------------
 -- The advisory lock key of one promo code of an organization, now shared by
 -- lock_promo_code() and the import's locks.
@@ -198,7 +91,9 @@ comment on function private.promo_code_lock_key(uuid, text) is
 revoke all on function private.promo_code_lock_key(uuid, text) from public, anon, authenticated, service_role;
 grant execute on function private.promo_code_lock_key(uuid, text) to authenticated;
 
-create or replace function private.lock_promo_code(p_organization_id uuid, p_promo_code text)
+-- One transaction-scoped lock per (organization, code) serializes everyone who takes or
+-- gives up that code (reserve_promo_code(), 20261201140000_orders.sql).
+create function private.lock_promo_code(p_organization_id uuid, p_promo_code text)
 returns void
 language sql
 volatile
@@ -206,6 +101,8 @@ set search_path = ''
 as $$
   select pg_advisory_xact_lock(private.promo_code_lock_key(p_organization_id, p_promo_code))
 $$;
+comment on function private.lock_promo_code(uuid, text) is 'Serializes transactions taking or giving up one promo code of an organization (advisory, until commit).';
+revoke all on function private.lock_promo_code(uuid, text) from public, anon, authenticated, service_role;
 
 -- Whether a promo code is used, now or formerly, by a promoter of the organization.
 create function private.is_promo_code_used(p_organization_id uuid, p_promo_code text)

@@ -1,6 +1,6 @@
 /**
  * The lock order that lets checkout() take the ticket types last
- * (supabase/migrations/20261203110000_hot_lock_order.sql, docs/decisions/008 and 020):
+ * (checkout() in supabase/migrations/20261202110000_attribution_window.sql, docs/decisions/008 and 020):
  * a new order key-shares its event and, through its items, its ticket types, writes its
  * rollups, and only then updates the ticket types. Everything else that locks the same
  * rows must come in the same order: save_event() the event before its ticket types,
