@@ -5,6 +5,7 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
+import type { MemorySplit } from './limits.ts';
 
 const TICKS_PER_SECOND = 100;
 
@@ -39,6 +40,32 @@ export async function memoryOf(pid: number): Promise<MemoryStatus | undefined> {
   if (!status) return undefined;
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+const MAPPING_HEADER = /^[0-9a-f]+-[0-9a-f]+\s/;
+
+/**
+ * Resident memory by kind from the text of /proc/<pid>/smaps: mappings without a name
+ * (or named [heap] or [anon:…]) are anonymous, mappings of a path are files, the rest
+ * (stacks, vdso) other.
+ */
+export function splitSmaps(smaps: string): MemorySplit {
+  const split: MemorySplit = { anonymous: 0, files: 0, other: 0 };
+  let kind: keyof MemorySplit = 'other';
+  for (const line of smaps.split('\n')) {
+    if (MAPPING_HEADER.test(line)) {
+      const name = line.trim().split(/\s+/).slice(5).join(' ');
+      kind = name === '' || name === '[heap]' || name.startsWith('[anon') ? 'anonymous' : name.startsWith('/') ? 'files' : 'other';
+    } else if (line.startsWith('Rss:')) {
+      split[kind] += Number(/(\d+)/.exec(line)?.[1] ?? 0) * 1024;
+    }
+  }
+  return split;
+}
+
+export async function memorySplitOf(pid: number): Promise<MemorySplit | undefined> {
+  const smaps = await readFile(`/proc/${pid}/smaps`, 'utf8').catch(() => undefined);
+  return smaps ? splitSmaps(smaps) : undefined;
 }
 
 export interface CpuProbe {
