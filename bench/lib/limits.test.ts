@@ -44,13 +44,21 @@ describe('requestTimeSplit', () => {
 
 describe('rollupRowsLimit', () => {
   it('blames the rows read when they grow with the data set', () => {
-    expect(rollupRowsLimit({ small: 281, large: 20_849 }, 1.56)).toBe(
+    expect(rollupRowsLimit({ small: 281, large: 20_849 }, { small: { p50: 29.5, p95: 33.6 }, large: { p50: 46.1 } })).toBe(
       'rollup rows read per call 281 → 20,849 (74.2×): the busier data set has more rollup rows in the range, and the time follows them (1.56×)',
     );
   });
 
   it('blames the larger table when the rows read stay the same', () => {
-    expect(rollupRowsLimit({ small: 881, large: 881 }, 1.27)).toMatch(/^rollup rows read per call 881 → 881 \(1\.00×\): the rows read hardly grow, so the 1\.27× is the cost of a larger table/);
+    expect(rollupRowsLimit({ small: 881, large: 881 }, { small: { p50: 2.71, p95: 3.0 }, large: { p50: 3.45 } })).toBe(
+      'rollup rows read per call 881 → 881 (1.00×): the rows read hardly grow, so the 1.27× is the cost of a larger table (deeper indexes, fewer cached pages), not more work',
+    );
+  });
+
+  it('says when the growth is within the run’s own spread', () => {
+    expect(rollupRowsLimit({ small: 881, large: 1_000 }, { small: { p50: 21.7, p95: 57.2 }, large: { p50: 30.5 } })).toMatch(
+      /the 1\.41× is the cost of a larger table .*; the larger p50 \(30\.5 ms\) is within the smaller one's p95 \(57\.2 ms\), so part of it is the machine's noise$/,
+    );
   });
 });
 

@@ -52,13 +52,20 @@ export function requestTimeSplit(httpMs: number, sqlMs: number): string {
 
 /**
  * A dashboard call at two scales: whether its time grew because it reads more rollup
- * rows (work that grows with promoters × days, not orders) or for some other reason.
+ * rows (work that grows with promoters × days, not orders) or for some other reason,
+ * and whether the growth is beyond the run's own spread at all.
  */
-export function rollupRowsLimit(rows: { small: number; large: number }, timeRatio: number): string {
+export function rollupRowsLimit(rows: { small: number; large: number }, times: { small: { p50: number; p95: number }; large: { p50: number } }): string {
   const rowsRatio = rows.small > 0 ? rows.large / rows.small : Number.POSITIVE_INFINITY;
+  const timeRatio = times.large.p50 / times.small.p50;
   const read = `rollup rows read per call ${rows.small.toLocaleString('en-US')} → ${rows.large.toLocaleString('en-US')} (${ratio(rowsRatio)})`;
-  if (rowsRatio > 1.2) return `${read}: the busier data set has more rollup rows in the range, and the time follows them (${ratio(timeRatio)})`;
-  return `${read}: the rows read hardly grow, so the ${ratio(timeRatio)} is the cost of a larger table (deeper indexes, fewer cached pages), not more work`;
+  const cause =
+    rowsRatio > 1.2
+      ? `the busier data set has more rollup rows in the range, and the time follows them (${ratio(timeRatio)})`
+      : `the rows read hardly grow, so the ${ratio(timeRatio)} is the cost of a larger table (deeper indexes, fewer cached pages), not more work`;
+  const noise =
+    times.large.p50 <= times.small.p95 ? `; the larger p50 (${ms(times.large.p50)}) is within the smaller one's p95 (${ms(times.small.p95)}), so part of it is the machine's noise` : '';
+  return `${read}: ${cause}${noise}`;
 }
 
 export interface PackageWeight {
