@@ -14,6 +14,12 @@ describe('coresLimit', () => {
     expect(coresLimit({ emulator: 0.24, postgres: 0.29 }, 2)).toMatch(/^0\.53 of 2 cores busy .*: postgres is the busiest process; .*waiting/);
   });
 
+  it('counts what other processes of the machine used beside the named ones', () => {
+    expect(coresLimit({ postgres: 0.36, emulator: 0.22, bench: 0.14, machine: 1.95 }, 2)).toBe(
+      '1.95 of 2 cores busy (postgres 0.36, emulator 0.22, bench 0.14, other processes 1.23): the cores are the ceiling',
+    );
+  });
+
   it('leaves out groups that were not measured and says so when none was', () => {
     expect(coresLimit({ emulator: 1.02, postgres: undefined }, 2)).toBe('1.02 of 2 cores busy (emulator 1.02): emulator is the busiest process; the cores were not all busy, so waiting (locks, round trips, commits) limits it too');
     expect(coresLimit({ postgres: undefined }, 2)).toBe('CPU use was not measured');
@@ -22,7 +28,7 @@ describe('coresLimit', () => {
 
 describe('cpuPerRequest', () => {
   it('turns busy cores into CPU milliseconds per request', () => {
-    expect(cpuPerRequest({ postgres: 0.88, emulator: 0.52, idle: 0 }, 143, 'checkout')).toBe('CPU per checkout: postgres 6.15 ms, emulator 3.64 ms');
+    expect(cpuPerRequest({ postgres: 0.88, emulator: 0.52, idle: 0, machine: 1.9 }, 143, 'checkout')).toBe('CPU per checkout: postgres 6.15 ms, emulator 3.64 ms');
   });
 
   it('says nothing was measured without a rate', () => {

@@ -13,18 +13,29 @@ export type CoresBusy = Record<string, number | undefined>;
 /** Busy cores at or above this share of the machine: the cores themselves are the ceiling. */
 const SATURATED_SHARE = 0.85;
 
+/** The key under which the CPU probe (proc.ts) reports the whole machine's busy cores. */
+export const MACHINE = 'machine';
+
+/** Measured process groups, busiest first; the whole machine's figure is not a group. */
 function measuredGroups(cpu: CoresBusy): [string, number][] {
   return Object.entries(cpu)
-    .filter((entry): entry is [string, number] => entry[1] !== undefined && Number.isFinite(entry[1]))
+    .filter((entry): entry is [string, number] => entry[0] !== MACHINE && entry[1] !== undefined && Number.isFinite(entry[1]))
     .sort((a, b) => b[1] - a[1]);
 }
 
-/** "1.65 of 2 cores busy (postgres 0.88, emulator 0.52, bench 0.25): the cores are the ceiling". */
+/**
+ * "1.95 of 2 cores busy (postgres 0.88, emulator 0.52, bench 0.25, other processes 0.30):
+ * the cores are the ceiling". Other processes are the machine's busy cores (when
+ * measured) less the named groups: on a shared machine, what the figure competed with.
+ */
 export function coresLimit(cpu: CoresBusy, cores: number): string {
   const groups = measuredGroups(cpu);
   if (groups.length === 0) return 'CPU use was not measured';
-  const total = groups.reduce((sum, [, busy]) => sum + busy, 0);
-  const parts = groups.map(([name, busy]) => `${name} ${busy.toFixed(2)}`).join(', ');
+  const named = groups.reduce((sum, [, busy]) => sum + busy, 0);
+  const machine = cpu[MACHINE];
+  const total = machine !== undefined && Number.isFinite(machine) ? Math.max(machine, named) : named;
+  const others = total - named >= 0.05 ? [`other processes ${(total - named).toFixed(2)}`] : [];
+  const parts = [...groups.map(([name, busy]) => `${name} ${busy.toFixed(2)}`), ...others].join(', ');
   const verdict =
     total >= SATURATED_SHARE * cores
       ? 'the cores are the ceiling'

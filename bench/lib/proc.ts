@@ -5,7 +5,7 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
-import type { MemorySplit } from './limits.ts';
+import { MACHINE, type MemorySplit } from './limits.ts';
 
 const TICKS_PER_SECOND = 100;
 
@@ -68,8 +68,21 @@ export async function memorySplitOf(pid: number): Promise<MemorySplit | undefine
   return smaps ? splitSmaps(smaps) : undefined;
 }
 
+/** CPU seconds every process of the machine has used, busy (not idle or waiting on I/O), from /proc/stat. */
+async function machineBusySeconds(): Promise<number | undefined> {
+  const stat = await readFile('/proc/stat', 'utf8').catch(() => undefined);
+  const fields = stat?.split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  if (!fields || fields.length < 5) return undefined;
+  // user nice system idle iowait irq softirq steal …; guest time is already in user.
+  const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
+  return (total - fields[3] - fields[4]) / TICKS_PER_SECOND;
+}
+
 export interface CpuProbe {
-  /** CPU seconds used per wall-clock second since start, per group (1.0 = one full core). */
+  /**
+   * CPU seconds used per wall-clock second since start, per group (1.0 = one full core),
+   * and under MACHINE for every process on the machine.
+   */
   stop(): Promise<Record<string, number | undefined>>;
 }
 
@@ -93,10 +106,12 @@ export async function startCpuProbe(groups: Record<string, number | { name: stri
     return result;
   };
   const before = await snapshot();
+  const machineBefore = await machineBusySeconds();
   const started = performance.now();
   return {
     async stop() {
       const after = await snapshot();
+      const machineAfter = await machineBusySeconds();
       const elapsed = (performance.now() - started) / 1000;
       const out: Record<string, number | undefined> = {};
       for (const label of Object.keys(groups)) {
@@ -110,6 +125,7 @@ export async function startCpuProbe(groups: Record<string, number | { name: stri
         for (const [pid, seconds] of a) used += seconds - (b.get(pid) ?? 0);
         out[label] = used / elapsed;
       }
+      if (machineBefore !== undefined && machineAfter !== undefined) out[MACHINE] = (machineAfter - machineBefore) / elapsed;
       return out;
     },
   };
