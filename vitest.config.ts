@@ -26,6 +26,11 @@ export default defineConfig({
         test: { name: 'security', include: ['tests/security/**/*.test.ts'], environment: 'node' },
       },
       {
+        // The benchmark's report and limit functions: plain functions, no database.
+        extends: true,
+        test: { name: 'bench', include: ['bench/**/*.test.ts'], environment: 'node' },
+      },
+      {
         extends: true,
         plugins: [react()],
         test: {

@@ -11,14 +11,7 @@
 import { openDatabase } from '../supabase/emulator/database.ts';
 import { migrate } from '../supabase/emulator/migrate.ts';
 import { startEmulator } from '../supabase/emulator/server.ts';
-
-interface ChildConfig {
-  databaseUrl?: string;
-  dataDir?: string;
-  seed?: boolean;
-  staticDir?: string;
-  realtimeBroadcasts?: 'auto' | 'notify';
-}
+import type { ChildConfig } from './lib/emulator-process.ts';
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;

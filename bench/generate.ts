@@ -396,6 +396,16 @@ const RESTORE_BULK_INDEXES = `
 /** The rollups computed from scratch: the database's own private.rebuild_rollups(). */
 export const RECOMPUTE_ROLLUPS = 'select private.rebuild_rollups();';
 
+const DAILY_COLUMNS = 'organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders, visits';
+const EVENT_COLUMNS = 'event_id, shard, organization_id, tickets, revenue_minor, orders, attributed_tickets, attributed_revenue_minor';
+
+/** The rows of one table missing from the other, both ways, duplicates counted (SQL). */
+function differingRows(left: string, right: string, columns: string): string {
+  return `(select ${columns} from ${left} except all select ${columns} from ${right})
+           union all
+           (select ${columns} from ${right} except all select ${columns} from ${left})`;
+}
+
 /**
  * Rows that differ between the live rollups and a from-scratch recomputation (0 and 0
  * when the triggers and RECOMPUTE_ROLLUPS agree). Runs in a rolled-back transaction.
@@ -412,24 +422,9 @@ export async function verifyRollups(
     await tx.exec(RECOMPUTE_ROLLUPS);
     const { rows } = await tx.query<{ daily: number; events: number; total: number }>(`
       select
-        (select count(*)::int from (
-           (select organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders, visits from bench_live_daily
-            except all select organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders, visits from private.promoter_daily_stats)
-           union all
-           (select organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders, visits from private.promoter_daily_stats
-            except all select organization_id, promoter_id, event_id, day, tickets, revenue_minor, orders, visits from bench_live_daily)
-         ) d) as daily,
-        (select count(*)::int from (
-           (select event_id, shard, organization_id, tickets, revenue_minor, orders, attributed_tickets, attributed_revenue_minor from bench_live_events
-            except all select event_id, shard, organization_id, tickets, revenue_minor, orders, attributed_tickets, attributed_revenue_minor from private.event_stats)
-           union all
-           (select event_id, shard, organization_id, tickets, revenue_minor, orders, attributed_tickets, attributed_revenue_minor from private.event_stats
-            except all select event_id, shard, organization_id, tickets, revenue_minor, orders, attributed_tickets, attributed_revenue_minor from bench_live_events)
-         ) d) + (select count(*)::int from (
-           (select * from bench_live_totals except all select * from private.promoter_totals)
-           union all
-           (select * from private.promoter_totals except all select * from bench_live_totals)
-         ) d) as events,
+        (select count(*)::int from (${differingRows('bench_live_daily', 'private.promoter_daily_stats', DAILY_COLUMNS)}) d) as daily,
+        (select count(*)::int from (${differingRows('bench_live_events', 'private.event_stats', EVENT_COLUMNS)}) d)
+          + (select count(*)::int from (${differingRows('bench_live_totals', 'private.promoter_totals', '*')}) d) as events,
         (select count(*)::int from bench_live_daily) as total
     `);
     return { dailyDiff: rows[0].daily, eventDiff: rows[0].events, dailyRows: rows[0].total };

@@ -7,18 +7,10 @@
 import { existsSync } from 'node:fs';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
+import { CHROMIUM_FLAGS } from '../tests/e2e/support/browser.ts';
+import { LIGHTHOUSE_WEIGHTS } from './lib/limits.ts';
 import { startEmulatorProcess } from './lib/emulator-process.ts';
 
-/** The flags the project's browser runs use: headless, and no traffic of its own. */
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** A demo event and one of its promoters' codes (supabase/seed.sql). */
 export const PROMOTER_LINK = '/events/harbour-lights-festival?promoter=MAYA';
@@ -33,6 +25,8 @@ export interface LighthouseRun {
   unusedJsBytes: number;
   /** What Lighthouse names as the LCP element, for the report. */
   lcpElement?: string;
+  /** Each weighted metric's score (0–1), by audit id: what the performance score is made of. */
+  metricScores: Record<string, number>;
 }
 
 export interface LighthouseResult {
@@ -43,6 +37,10 @@ export interface LighthouseResult {
 
 function numeric(lhr: { audits: Record<string, { numericValue?: number; details?: unknown }> }, id: string): number {
   return lhr.audits[id]?.numericValue ?? Number.NaN;
+}
+
+function metricScores(lhr: { audits: Record<string, { score?: number | null }> }): Record<string, number> {
+  return Object.fromEntries(Object.keys(LIGHTHOUSE_WEIGHTS).map((id) => [id, lhr.audits[id]?.score ?? 0]));
 }
 
 function lcpElement(details: unknown): string | undefined {
@@ -73,6 +71,7 @@ export async function measureLighthouse(options: { chromium: string; staticDir: 
           transferredBytes: numeric(lhr, 'total-byte-weight'),
           unusedJsBytes: (lhr.audits['unused-javascript']?.details as { overallSavingsBytes?: number } | undefined)?.overallSavingsBytes ?? 0,
           lcpElement: lcpElement(lhr.audits['largest-contentful-paint-element']?.details),
+          metricScores: metricScores(lhr),
         });
       } finally {
         await chrome.kill();

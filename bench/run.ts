@@ -24,29 +24,37 @@ import WebSocket from 'ws';
 import { openDatabase } from '../supabase/emulator/database.ts';
 import { DEFAULT_JWT_SECRET, createProjectKeys } from '../supabase/emulator/jwt.ts';
 import { httpCheckoutLoad, pgbench, prepareCheckoutEvent, sqlCheckoutLoad, type CheckoutFixture, type PhaseResult } from './checkout.ts';
-import { WARMUP_CALLS, explainDashboard, measureDashboard, type DashboardSamples } from './dashboard.ts';
+import { WARMUP_CALLS, explainDashboard, measureDashboard, rollupRowsRead, type DashboardSamples } from './dashboard.ts';
 import { openPostgresDataset, openPGliteDataset, pgliteDump, type Dataset } from './datasets.ts';
 import { SCALES, datasetIds, type DatasetIds } from './generate.ts';
 import { startCliEmulator, startEmulatorProcess, type EmulatorProcess } from './lib/emulator-process.ts';
 import { describeMachine } from './lib/machine.ts';
-import { memoryOf, sampleRss } from './lib/proc.ts';
-import { Report, renderMarkdown, renderTable, verdict } from './lib/report.ts';
+import { coresLimit, cpuPerRequest, lighthouseLimit, memoryLimit, packagesLimit, requestTimeSplit, rollupRowsLimit } from './lib/limits.ts';
+import { memoryOf, memorySplitOf, sampleRss, startCpuProbe } from './lib/proc.ts';
+import { MissingLimitError, Report, renderMarkdown, renderTable, verdict } from './lib/report.ts';
 import { bytes, distribution, ms, now, ratio, sleep } from './lib/stats.ts';
 import { pgbenchOneRow, sellOut, soldCheck } from './hot.ts';
 import { measureRealtime } from './realtime.ts';
-import { measureLighthouse } from './lighthouse.ts';
-import { buildAndWeigh, measureDashboardLoad, spaOutDir } from './spa.ts';
+import { PROMOTER_LINK, measureLighthouse } from './lighthouse.ts';
+import { buildAndWeigh, measureDashboardLoad, spaOutDir, type BundleResult } from './spa.ts';
+import { measureStaticServing, servingProblems } from './static-serving.ts';
 
 const PGBENCH = '/usr/bin/pgbench';
 const CHROMIUM = '/usr/bin/chromium';
 const DEMO = { email: 'demo@example.com', password: 'demo-password' };
 const SECTIONS = ['checkout', 'hot', 'dashboard', 'realtime', 'embedded', 'spa', 'lighthouse', 'memory'] as const;
-/** Page-weight budgets of the first load (issue 14): gzipped JS, entry plus the route's chunks. */
+/** Page-weight budgets of the first load (issue 14 §1, §6): gzipped JS, entry plus the route's chunks. */
 const ROUTE_BUDGETS: Record<string, number> = {
   'event page (promoter link)': 80 * 1024,
   'first dashboard load': 130 * 1024,
 };
 type Section = (typeof SECTIONS)[number];
+/** Issue 14 §4: a dashboard call at 1,000,000 orders takes at most this many times its 10,000-order time. */
+const DASHBOARD_GROWTH = 1.2;
+const MiB = 1024 * 1024;
+/** Issue 14 §5: the emulator's resident memory with the demo data. */
+const MEMORY_TARGETS = { idle: 250 * MiB, load: 300 * MiB };
+const CORES = os.cpus().length;
 
 const S = {
   data: '1 · Data sets',
@@ -134,37 +142,29 @@ function datasetFigure(dataset: Dataset): void {
   });
 }
 
-async function rollupRows(dataset: Dataset, ids: DatasetIds): Promise<number> {
-  const { rows } = await dataset.db.query<{ n: number }>(
-    'select count(*)::int as n from private.promoter_daily_stats where organization_id = $1',
-    [ids.organizationId],
-  );
-  return rows[0].n;
-}
-
 // Dashboard ------------------------------------------------------------------------------------------
 async function dashboardOn(dataset: Dataset, ids: DatasetIds, forceCustomPlan = false): Promise<DashboardSamples[]> {
   return measureDashboard(dataset.db, ids, { reps: 30, budgetMs: 5_000, forceCustomPlan });
 }
 
-function dashboardFigures(
-  small: DashboardSamples[],
-  large: DashboardSamples[],
-  smallRollup: number,
-  largeRollup: number,
-  variant = '',
-): void {
+/** Rollup rows each dashboard query reads, at 10k and at the large scale. */
+type RollupRows = { small: number[]; large: number[] };
+
+function dashboardFigures(small: DashboardSamples[], large: DashboardSamples[], rollups: RollupRows, variant = ''): void {
   for (let i = 0; i < small.length; i++) {
     const a = distribution(small[i].samples);
     const b = distribution(large[i].samples);
+    const growth = b.p50 / a.p50;
     report.add({
       section: S.dashboard,
-      name: `${small[i].query.name}${variant} — 10k → ${largeName}`,
-      value: `${ms(a.p50)} → ${ms(b.p50)}`,
-      spread: `p95 ${ms(a.p95)} → ${ms(b.p95)}`,
-      target: `${largeName} ≤ 2× 10k (p50)`,
-      verdict: verdict(b.p50 <= 2 * a.p50),
-      note: `${largeName} ÷ 10k = ${ratio(b.p50 / a.p50)}; rows returned: ${large[i].rows}; samples: ${a.count}/${b.count}; rollup rows of the organization ${smallRollup.toLocaleString('en-US')} → ${largeRollup.toLocaleString('en-US')}`,
+      name: `${small[i].query.name}${variant}: ${largeName} ÷ 10k (p50)`,
+      value: ratio(growth),
+      spread: `p50 ${ms(a.p50)} → ${ms(b.p50)} · p95 ${ms(a.p95)} → ${ms(b.p95)}`,
+      reference: `10k p50 ${ms(a.p50)}`,
+      target: `≤ ${ratio(DASHBOARD_GROWTH)}`,
+      verdict: verdict(growth <= DASHBOARD_GROWTH),
+      limit: growth > DASHBOARD_GROWTH ? rollupRowsLimit({ small: rollups.small[i], large: rollups.large[i] }, { small: a, large: b }) : undefined,
+      note: `rows returned: ${large[i].rows}; samples: ${a.count}/${b.count}`,
     });
   }
 }
@@ -226,10 +226,10 @@ async function postgresRun(): Promise<void> {
     }
     if (only.has('dashboard')) {
       const largeDashboard = await dashboardOn(large, ids);
-      const rollups = [await rollupRows(small, ids), await rollupRows(large, ids)] as const;
-      dashboardFigures(pgSmallDashboard!, largeDashboard, ...rollups);
+      const rollups = { small: await rollupRowsRead(small.db, ids), large: await rollupRowsRead(large.db, ids) };
+      dashboardFigures(pgSmallDashboard!, largeDashboard, rollups);
       // The same with plans made for the actual arguments on every call.
-      dashboardFigures(await dashboardOn(small, ids, true), await dashboardOn(large, ids, true), ...rollups, ', force_custom_plan');
+      dashboardFigures(await dashboardOn(small, ids, true), await dashboardOn(large, ids, true), rollups, ', force_custom_plan');
       plansAppendix(`Plans at ${largeScale.orders.toLocaleString('en-US')} orders (auto_explain, ANALYZE + BUFFERS, statements inside the functions)`, await explainDashboard(large.databaseUrl!, ids));
       plansAppendix('Plans at 10,000 orders', await explainDashboard(small.databaseUrl!, ids));
     }
@@ -240,66 +240,9 @@ async function postgresRun(): Promise<void> {
       try {
         const fixture = await prepareCheckoutEvent(emulator, ids, 'pg');
         if (only.has('checkout')) {
-          const idle = await memoryOf(emulator.pid);
-          const http = await checkoutLoads(emulator, fixture, [1, 10, 50], S.checkout, 'HTTP checkout (supabase REST rpc)');
-          // One connection: the difference to one HTTP client is the emulator's cost per request.
-          const sql1 = await sqlCheckoutLoad(large.databaseUrl!, fixture, 1, windowMs, cpuGroups());
-          loadFigure(S.checkout, 'checkout() in SQL, 1 connection', sql1);
-          const sql = await sqlCheckoutLoad(large.databaseUrl!, fixture, 10, windowMs, cpuGroups());
-          loadFigure(S.checkout, 'checkout() in SQL, 10 connections', sql);
-          // The same without attribution token: no attribution, rollup or broadcast (and
-          // so no NOTIFY), to show what that part of the path costs.
-          const unattributed = { ...fixture, tokens: [] };
-          const httpPlain = await httpCheckoutLoad(emulator, unattributed, 10, windowMs, cpuGroups(emulator));
-          loadFigure(S.checkout, 'HTTP checkout without attribution, 10 clients', httpPlain);
-          const sqlPlain = await sqlCheckoutLoad(large.databaseUrl!, unattributed, 10, windowMs, cpuGroups());
-          loadFigure(S.checkout, 'checkout() in SQL without attribution, 10 connections', sqlPlain);
-          // Attributed again, but with the emulator's NOTIFY trigger on realtime.messages
-          // off: isolates what NOTIFY costs (the message row is still written).
-          await large.db.exec('alter table realtime.messages disable trigger emulator_notify_message');
-          try {
-            const sqlQuiet = await sqlCheckoutLoad(large.databaseUrl!, fixture, 10, windowMs, cpuGroups());
-            loadFigure(S.checkout, 'checkout() in SQL, 10 connections, NOTIFY trigger off', sqlQuiet);
-          } finally {
-            await large.db.exec('alter table realtime.messages enable trigger emulator_notify_message');
-          }
-          log('  pgbench TPC-B…');
-          const bench = await pgbench(url, PGBENCH, windowMs / 1000);
-          report.add({
-            section: S.checkout,
-            name: 'pgbench TPC-B, 10 clients, 2 threads, scale 10',
-            value: rate(bench.tps),
-            spread: `latency avg ${ms(bench.latencyAverageMs)}`,
-            verdict: 'info',
-            note: bench.initSeconds ? `initialized in ${bench.initSeconds.toFixed(1)} s` : 'reused the initialized pgbench database',
-          });
-          const h10 = http.get(10)!.throughput;
-          report.add({
-            section: S.checkout,
-            name: 'HTTP checkout ÷ pgbench, 10 clients',
-            value: ratio(h10 / bench.tps),
-            target: '≥ 0.5×',
-            verdict: verdict(h10 / bench.tps >= 0.5),
-          });
-          report.add({ section: S.checkout, name: 'HTTP checkout ÷ checkout() in SQL, 10 clients', value: ratio(h10 / sql.throughput), verdict: 'info' });
-          const h1 = distribution(http.get(1)!.latencies).p50;
-          const s1 = distribution(sql1.latencies).p50;
-          report.add({
-            section: S.checkout,
-            name: 'emulator time per checkout request (1 client: HTTP p50 − SQL p50)',
-            value: ms(h1 - s1),
-            spread: `${ms(h1)} − ${ms(s1)}`,
-            verdict: 'info',
-          });
-          report.add({
-            section: S.memory,
-            name: 'emulator on Postgres: idle → peak under checkout load',
-            value: `${bytes(idle?.rss ?? Number.NaN)} → ${bytes(Math.max(...[...http.values()].map((r) => r.peakRss ?? 0)))}`,
-            verdict: 'info',
-            note: 'RSS of the emulator process (1, 10, 50 clients)',
-          });
+          await checkoutSection(url, large, emulator, fixture);
         }
-        if (only.has('realtime')) await realtimeSection(emulator, ids, 'Postgres, WAL');
+        if (only.has('realtime')) await realtimeWithLimit(emulator, ids, 'Postgres, WAL');
       } finally {
         await emulator.stop();
       }
@@ -307,7 +250,7 @@ async function postgresRun(): Promise<void> {
         // The same on the NOTIFY path, for comparison in the same run.
         const notifying = await startEmulatorProcess({ databaseUrl: large.databaseUrl, realtimeBroadcasts: 'notify' });
         try {
-          await realtimeSection(notifying, ids, 'Postgres, NOTIFY');
+          await realtimeWithLimit(notifying, ids, 'Postgres, NOTIFY');
         } finally {
           await notifying.stop();
         }
@@ -319,6 +262,76 @@ async function postgresRun(): Promise<void> {
     await small.close();
     await large.close();
   }
+}
+
+/** Checkout throughput on Postgres: over HTTP, in SQL, with parts of the path switched off, and TPC-B. */
+async function checkoutSection(url: string, large: Dataset, emulator: EmulatorProcess, fixture: CheckoutFixture): Promise<void> {
+  const idle = await memoryOf(emulator.pid);
+  const http = await checkoutLoads(emulator, fixture, [1, 10, 50], S.checkout, 'HTTP checkout (supabase REST rpc)');
+  // One connection: the difference to one HTTP client is the emulator's cost per request.
+  const sql1 = await sqlCheckoutLoad(large.databaseUrl!, fixture, 1, windowMs, cpuGroups());
+  loadFigure(S.checkout, 'checkout() in SQL, 1 connection', sql1);
+  const sql = await sqlCheckoutLoad(large.databaseUrl!, fixture, 10, windowMs, cpuGroups());
+  loadFigure(S.checkout, 'checkout() in SQL, 10 connections', sql);
+  // The same without attribution token: no attribution, rollup or broadcast (and
+  // so no NOTIFY), to show what that part of the path costs.
+  const unattributed = { ...fixture, tokens: [] };
+  const httpPlain = await httpCheckoutLoad(emulator, unattributed, 10, windowMs, cpuGroups(emulator));
+  loadFigure(S.checkout, 'HTTP checkout without attribution, 10 clients', httpPlain);
+  const sqlPlain = await sqlCheckoutLoad(large.databaseUrl!, unattributed, 10, windowMs, cpuGroups());
+  loadFigure(S.checkout, 'checkout() in SQL without attribution, 10 connections', sqlPlain);
+  // Attributed again, but with the emulator's NOTIFY trigger on realtime.messages
+  // off: isolates what NOTIFY costs (the message row is still written).
+  await large.db.exec('alter table realtime.messages disable trigger emulator_notify_message');
+  try {
+    const sqlQuiet = await sqlCheckoutLoad(large.databaseUrl!, fixture, 10, windowMs, cpuGroups());
+    loadFigure(S.checkout, 'checkout() in SQL, 10 connections, NOTIFY trigger off', sqlQuiet);
+  } finally {
+    await large.db.exec('alter table realtime.messages enable trigger emulator_notify_message');
+  }
+  log('  pgbench TPC-B…');
+  const bench = await pgbench(url, PGBENCH, windowMs / 1000);
+  pgbenchFigure(S.checkout, 'pgbench TPC-B, 10 clients, 2 threads, scale 10', bench, bench.initSeconds ? `initialized in ${bench.initSeconds.toFixed(1)} s` : 'reused the initialized pgbench database');
+  // Issue 14 judges checkout against pgbench's one-row rate (the hot on-sale section);
+  // TPC-B is a second yardstick of the same server, with no target of its own.
+  const http10 = http.get(10)!;
+  report.add({
+    section: S.checkout,
+    name: 'HTTP checkout ÷ pgbench TPC-B, 10 clients',
+    value: ratio(http10.throughput / bench.tps),
+    reference: `TPC-B ${rate(bench.tps)}`,
+    verdict: 'info',
+    note: `${coresLimit(http10.cpu, CORES)}; ${cpuPerRequest(http10.cpu, http10.throughput, 'checkout')}`,
+  });
+  report.add({ section: S.checkout, name: 'HTTP checkout ÷ checkout() in SQL, 10 clients', value: ratio(http10.throughput / sql.throughput), reference: `SQL ${rate(sql.throughput)}`, verdict: 'info' });
+  const h1 = distribution(http.get(1)!.latencies).p50;
+  const s1 = distribution(sql1.latencies).p50;
+  report.add({
+    section: S.checkout,
+    name: 'emulator time per checkout request (1 client: HTTP p50 − SQL p50)',
+    value: ms(h1 - s1),
+    spread: `${ms(h1)} − ${ms(s1)}`,
+    verdict: 'info',
+    note: requestTimeSplit(h1, s1),
+  });
+  report.add({
+    section: S.memory,
+    name: 'emulator on Postgres: idle → peak under checkout load',
+    value: `${bytes(idle?.rss ?? Number.NaN)} → ${bytes(Math.max(...[...http.values()].map((r) => r.peakRss ?? 0)))}`,
+    verdict: 'info',
+    note: 'RSS of the emulator process (1, 10, 50 clients)',
+  });
+}
+
+/**
+ * The realtime section with the cores busy around it: what limits a missed realtime
+ * figure that does not say so itself (the fan-out shares the emulator's one process
+ * with the checkouts, and the machine with the subscribed clients).
+ */
+async function realtimeWithLimit(...args: Parameters<typeof realtimeSection>): Promise<void> {
+  const probe = await startCpuProbe(cpuGroups(args[0]));
+  await realtimeSection(...args);
+  report.limitMissed(S.realtime, `during the realtime section (sign-in, steady sales, burst): ${coresLimit(await probe.stop(), CORES)}`);
 }
 
 // Hot on-sale ---------------------------------------------------------------------------------------
@@ -336,23 +349,27 @@ async function hotSection(url: string, dataset: Dataset, ids: DatasetIds): Promi
     hotType = fixture.ticketTypeIds[0];
     http = await checkoutLoads(emulator, fixture, [10, 50], S.hot, 'HTTP checkout with attribution, one ticket type');
     const after = await soldCheck(dataset.databaseUrl!, hotType);
+    const counted = after.sold === after.inOrders && after.sold <= after.capacity;
     report.add({
       section: S.hot,
       name: 'after the load: ticket count = tickets in paid orders',
       value: `${after.sold.toLocaleString('en-US')} = ${after.inOrders.toLocaleString('en-US')}`,
       target: 'equal, ≤ capacity',
-      verdict: verdict(after.sold === after.inOrders && after.sold <= after.capacity),
+      verdict: verdict(counted),
+      limit: counted ? undefined : `a defect, not a limit: capacity ${after.capacity.toLocaleString('en-US')}`,
     });
     // Sell-out: 50 buyers race for the last tickets of a small ticket type.
     const last = await prepareCheckoutEvent(emulator, ids, 'sellout', 50, { count: 1, capacity: SELL_OUT_CAPACITY });
     const race = await sellOut(emulator, last, 50);
     const sold = await soldCheck(dataset.databaseUrl!, last.ticketTypeIds[0]);
+    const exact = race.orders === SELL_OUT_CAPACITY && sold.sold === SELL_OUT_CAPACITY && sold.inOrders === SELL_OUT_CAPACITY && race.errors === 0;
     report.add({
       section: S.hot,
       name: `sell-out: 50 buyers, capacity ${SELL_OUT_CAPACITY}`,
       value: `${race.orders} orders, ${sold.sold} sold, ${sold.inOrders} in orders`,
       target: 'zero oversell',
-      verdict: verdict(race.orders === SELL_OUT_CAPACITY && sold.sold === SELL_OUT_CAPACITY && sold.inOrders === SELL_OUT_CAPACITY && race.errors === 0),
+      verdict: verdict(exact),
+      limit: exact ? undefined : `a defect, not a limit: ${race.errors} errors besides sold_out answers`,
       note: `${race.soldOut} sold_out answers${race.errors ? `; ${race.errors} other errors, first: ${race.firstError}` : ''}`,
     });
   } finally {
@@ -360,26 +377,30 @@ async function hotSection(url: string, dataset: Dataset, ids: DatasetIds): Promi
   }
   log('  pgbench one-row update…');
   const oneRow = await pgbenchOneRow(url, PGBENCH, windowMs / 1000);
+  pgbenchFigure(S.hot, 'pgbench one-row update (set sold = sold + 1 where id = 1), 10 clients', oneRow, `load average at the start of the section ${loadAverage.toFixed(2)}`);
+  for (const clients of [10, 50]) hotRatioFigure(clients, http.get(clients)!, oneRow.tps);
+}
+
+/** Issue 14 §2: at 10 clients, at least half pgbench's one-row rate with p95 ≤ 100 ms. */
+const HOT_TARGET = { clients: 10, share: 0.5, p95Ms: 100 };
+
+function hotRatioFigure(clients: number, result: PhaseResult, oneRowTps: number): void {
+  const d = distribution(result.latencies);
+  const judged = clients === HOT_TARGET.clients;
   report.add({
     section: S.hot,
-    name: 'pgbench one-row update (set sold = sold + 1 where id = 1), 10 clients',
-    value: rate(oneRow.tps),
-    spread: `latency avg ${ms(oneRow.latencyAverageMs)}`,
-    verdict: 'info',
-    note: `load average at the start of the section ${loadAverage.toFixed(2)}`,
+    name: `HTTP hot checkout ÷ pgbench one-row, ${clients} clients`,
+    value: ratio(result.throughput / oneRowTps),
+    spread: `${rate(result.throughput)} · p95 ${ms(d.p95)}`,
+    reference: `pgbench one-row ${rate(oneRowTps)}`,
+    target: judged ? `≥ ${ratio(HOT_TARGET.share)}, p95 ≤ ${HOT_TARGET.p95Ms} ms` : undefined,
+    verdict: judged ? verdict(result.throughput / oneRowTps >= HOT_TARGET.share && d.p95 <= HOT_TARGET.p95Ms) : 'info',
+    limit: `${coresLimit(result.cpu, CORES)}; ${cpuPerRequest(result.cpu, result.throughput, 'checkout')}, where pgbench's reference is one statement`,
   });
-  for (const clients of [10, 50]) {
-    const result = http.get(clients)!;
-    const d = distribution(result.latencies);
-    report.add({
-      section: S.hot,
-      name: `HTTP hot checkout ÷ pgbench one-row, ${clients} clients`,
-      value: ratio(result.throughput / oneRow.tps),
-      spread: `p95 ${ms(d.p95)}`,
-      target: clients === 10 ? '≥ 0.5×, p95 ≤ 100 ms' : undefined,
-      verdict: clients === 10 ? verdict(result.throughput / oneRow.tps >= 0.5 && d.p95 <= 100) : 'info',
-    });
-  }
+}
+
+function pgbenchFigure(section: string, name: string, result: { tps: number; latencyAverageMs: number }, note: string): void {
+  report.add({ section, name, value: rate(result.tps), spread: `latency avg ${ms(result.latencyAverageMs)}`, verdict: 'info', note });
 }
 
 /** Dashboards subscribed at once in the realtime figures (issue 14: 1,000). */
@@ -453,7 +474,7 @@ async function embeddedComparison(pgSmall: Dataset | undefined, ids: DatasetIds,
       liteIdle = (await memoryOf(liteEmu.pid))?.rss;
       const fixture = await prepareCheckoutEvent(liteEmu, ids, 'lite');
       liteHttp = await checkoutLoads(liteEmu, fixture, clientCounts, S.embedded, 'PGlite 10k: HTTP checkout');
-      if (!pgSmall && only.has('realtime')) await realtimeSection(liteEmu, ids, 'PGlite, NOTIFY');
+      if (!pgSmall && only.has('realtime')) await realtimeWithLimit(liteEmu, ids, 'PGlite, NOTIFY');
     } finally {
       await liteEmu.stop();
     }
@@ -513,67 +534,97 @@ async function embeddedComparison(pgSmall: Dataset | undefined, ids: DatasetIds,
   }
 }
 
+function routeFigure(route: BundleResult['routes'][number], entryGzip: number): void {
+  const budget = ROUTE_BUDGETS[route.name];
+  const charts = route.forbidden.length ? `chart.js or qrcode in ${route.forbidden.join(', ')}; ` : '';
+  report.add({
+    section: S.spa,
+    name: `initial JS of the ${route.name}, gzipped`,
+    value: bytes(route.jsGzip),
+    spread: `${route.files.length} files`,
+    reference: `entry chunk ${bytes(entryGzip)}`,
+    target: budget ? `≤ ${bytes(budget)}, no chart.js or qrcode` : undefined,
+    verdict: budget ? verdict(route.jsGzip <= budget && route.forbidden.length === 0) : 'info',
+    limit: budget ? `${charts}${packagesLimit(route.packages, route.jsGzip, budget)}` : undefined,
+    note: `${route.module} + entry; ${route.files.map((f) => `${f.file} ${bytes(f.gzip)}`).join(', ')}`,
+  });
+}
+
+/** Issue 14 §1: the event page's files compressed, and hashed files cached for good. */
+async function staticServingFigure(bundle: BundleResult): Promise<void> {
+  const eventPage = bundle.routes.find((route) => route.name === 'event page (promoter link)');
+  const files = eventPage?.files.map((f) => f.file) ?? bundle.initialJsFiles.map((f) => f.file);
+  const served = await measureStaticServing(spaOutDir, PROMOTER_LINK, files);
+  const problems = served.flatMap(servingProblems);
+  const compressed = served.filter((f) => f.encoding).length;
+  report.add({
+    section: S.spa,
+    name: 'event page files as served: compression and caching',
+    value: `${compressed}/${served.length} compressed, ${problems.length} problems`,
+    spread: [...new Set(served.map((f) => f.encoding ?? 'identity'))].join(', '),
+    reference: 'the emulator serving the build with the static host\'s rules',
+    target: 'text compressed; assets/ cached a year, immutable; HTML revalidated',
+    verdict: verdict(problems.length === 0),
+    limit: problems.length ? problems.map((p) => `${p.path}: ${p.problem}`).join('; ') : undefined,
+    note: served.map((f) => `${f.path} ${f.encoding ?? 'identity'} ${bytes(f.bytes)} "${f.cacheControl}"`).join('; '),
+  });
+}
+
 async function spaSection(): Promise<void> {
   log('\n— SPA build and first dashboard load');
-  let built = false;
+  let bundle: BundleResult;
   try {
-    const bundle = await buildAndWeigh();
-    built = true;
-    report.add({
-      section: S.spa,
-      name: 'initial JS, gzipped (entry + static imports)',
-      value: bytes(bundle.initialJsGzip),
-      spread: `${bundle.initialJsFiles.length} files; CSS ${bytes(bundle.initialCssGzip)}`,
-      target: '≤ 170 KiB',
-      verdict: verdict(bundle.initialJsGzip <= 170 * 1024),
-      note: bundle.initialJsFiles.map((f) => `${f.file} ${bytes(f.gzip)}`).join(', '),
-    });
-    const minified = bundle.initialComposition.reduce((sum, c) => sum + c.bytes, 0);
-    report.add({
-      section: S.spa,
-      name: 'initial JS by package (minified, from source maps)',
-      value: bundle.initialComposition.slice(0, 3).map((c) => `${c.name} ${bytes(c.bytes)}`).join(', '),
-      verdict: 'info',
-      note: bundle.initialComposition
-        .map((c) => `${c.name} ${bytes(c.bytes)} (${((100 * c.bytes) / minified).toFixed(0)}%)`)
-        .join(', '),
-    });
-    report.add({
-      section: S.spa,
-      name: 'largest chunk, gzipped',
-      value: bytes(bundle.largest.gzip),
-      spread: `${bytes(bundle.largest.raw)} raw`,
-      verdict: 'info',
-      note: `${bundle.largest.file}; ${bundle.jsChunks} JS chunks, ${bytes(bundle.totalJsGzip)} gzipped in all; built in ${bundle.buildSeconds.toFixed(1)} s`,
-    });
-    const initialChart = bundle.chartChunks.filter((c) => c.initial);
-    report.add({
-      section: S.spa,
-      name: 'chart code loaded lazily',
-      value: bundle.chartChunks.length === 0 ? 'no chart code found' : initialChart.length ? 'no' : 'yes',
-      target: 'lazy',
-      verdict: bundle.chartChunks.length === 0 ? 'info' : verdict(initialChart.length === 0),
-      note: bundle.chartChunks.map((c) => `${c.file}${c.initial ? ' (initial)' : ' (lazy)'}`).join(', '),
-    });
-    for (const route of bundle.routes) {
-      const budget = ROUTE_BUDGETS[route.name];
-      report.add({
-        section: S.spa,
-        name: `initial JS of the ${route.name}, gzipped`,
-        value: bytes(route.jsGzip),
-        spread: `${route.files.length} files`,
-        target: budget ? `≤ ${bytes(budget)}` : undefined,
-        verdict: budget ? verdict(route.jsGzip <= budget && route.forbidden.length === 0) : 'info',
-        note: `${route.module} + entry; ${route.forbidden.length ? `chart.js/qrcode in ${route.forbidden.join(', ')}; ` : 'no chart.js or qrcode; '}${route.files.map((f) => `${f.file} ${bytes(f.gzip)}`).join(', ')}`,
-      });
-    }
+    bundle = await buildAndWeigh();
   } catch (error) {
-    report.notMeasured(S.spa, 'initial JS, gzipped (entry + static imports)', error instanceof Error ? error.message : String(error), '≤ 170 KiB');
-  }
-  if (!built) {
-    report.notMeasured(S.spa, 'navigation → dashboard stat cards (Chromium)', 'the SPA did not build');
+    report.notMeasured(S.spa, 'SPA build', error instanceof Error ? error.message : String(error));
     return;
   }
+  bundleFigures(bundle);
+  await staticServingFigure(bundle);
+  await dashboardLoadFigure();
+}
+
+function bundleFigures(bundle: BundleResult): void {
+  // Issue 14 budgets each page's first load (below), not the entry alone.
+  report.add({
+    section: S.spa,
+    name: 'initial JS, gzipped (entry + static imports)',
+    value: bytes(bundle.initialJsGzip),
+    spread: `${bundle.initialJsFiles.length} files; CSS ${bytes(bundle.initialCssGzip)}`,
+    verdict: 'info',
+    note: bundle.initialJsFiles.map((f) => `${f.file} ${bytes(f.gzip)}`).join(', '),
+  });
+  const minified = bundle.initialComposition.reduce((sum, c) => sum + c.bytes, 0);
+  report.add({
+    section: S.spa,
+    name: 'initial JS by package (minified, from source maps)',
+    value: bundle.initialComposition.slice(0, 3).map((c) => `${c.name} ${bytes(c.bytes)}`).join(', '),
+    verdict: 'info',
+    note: bundle.initialComposition
+      .map((c) => `${c.name} ${bytes(c.bytes)} (${((100 * c.bytes) / minified).toFixed(0)}%)`)
+      .join(', '),
+  });
+  report.add({
+    section: S.spa,
+    name: 'largest chunk, gzipped',
+    value: bytes(bundle.largest.gzip),
+    spread: `${bytes(bundle.largest.raw)} raw`,
+    verdict: 'info',
+    note: `${bundle.largest.file}; ${bundle.jsChunks} JS chunks, ${bytes(bundle.totalJsGzip)} gzipped in all; built in ${bundle.buildSeconds.toFixed(1)} s`,
+  });
+  const initialChart = bundle.chartChunks.filter((c) => c.initial);
+  report.add({
+    section: S.spa,
+    name: 'chart code loaded lazily',
+    value: bundle.chartChunks.length === 0 ? 'no chart code found' : initialChart.length ? 'no' : 'yes',
+    verdict: 'info',
+    note: bundle.chartChunks.map((c) => `${c.file}${c.initial ? ' (initial)' : ' (lazy)'}`).join(', '),
+  });
+  const entryGzip = bundle.initialJsFiles[0]?.gzip ?? Number.NaN;
+  for (const route of bundle.routes) routeFigure(route, entryGzip);
+}
+
+async function dashboardLoadFigure(): Promise<void> {
   const load = await measureDashboardLoad({
     chromium: CHROMIUM,
     email: DEMO.email,
@@ -607,6 +658,8 @@ const STAT_CARDS_READY = `() => {
   return values.length > 0 && values.every((dd) => (dd.textContent || '').trim() !== '') && values.some((dd) => /\\d/.test(dd.textContent || ''));
 }`;
 
+const LIGHTHOUSE_CONDITIONS = 'Lighthouse mobile: slow 4G, 4× CPU slowdown';
+
 /** Lighthouse's mobile run on the page a promoter link opens; the median of several runs. */
 async function lighthouseSection(): Promise<void> {
   log('\n— event page, Lighthouse mobile (slow 4G, 4× CPU)');
@@ -623,23 +676,29 @@ async function lighthouseSection(): Promise<void> {
   const pick = (f: (run: (typeof result.runs)[number]) => number) => result.runs.map(f);
   const performance = median(pick((r) => r.performance));
   const lcp = median(pick((r) => r.lcpMs));
+  const fcp = median(pick((r) => r.fcpMs));
+  const metricScores = Object.fromEntries(Object.keys(result.runs[0].metricScores).map((id) => [id, median(pick((r) => r.metricScores[id]))]));
   const context = `load average ${load.toFixed(1)} on ${os.cpus().length} cores at the start${result.failure ? `; stopped early: ${result.failure}` : ''}`;
   report.add({
     section: S.lighthouse,
     name: `performance score, ${name}`,
     value: String(performance),
     spread: `runs ${pick((r) => r.performance).join(', ')}`,
+    reference: LIGHTHOUSE_CONDITIONS,
     target: '≥ 95',
     verdict: verdict(performance >= 95),
-    note: `FCP ${ms(median(pick((r) => r.fcpMs)))}, TBT ${ms(median(pick((r) => r.tbtMs)))}, CLS ${median(pick((r) => r.cls)).toFixed(3)}; ${context}`,
+    limit: `${lighthouseLimit(metricScores)} (medians of the runs)`,
+    note: `FCP ${ms(fcp)}, TBT ${ms(median(pick((r) => r.tbtMs)))}, CLS ${median(pick((r) => r.cls)).toFixed(3)}; ${context}`,
   });
   report.add({
     section: S.lighthouse,
     name: 'largest contentful paint',
     value: ms(lcp),
     spread: `runs ${pick((r) => r.lcpMs).map((v) => ms(v)).join(', ')}`,
+    reference: LIGHTHOUSE_CONDITIONS,
     target: '≤ 2.0 s',
     verdict: verdict(lcp <= 2000),
+    limit: `first paint at ${ms(fcp)}, the largest element ${ms(lcp - fcp)} later`,
     note: result.runs[0].lcpElement ? `element: ${result.runs[0].lcpElement}` : '',
   });
   report.add({
@@ -659,6 +718,7 @@ async function memorySection(): Promise<void> {
   try {
     await sleep(2000);
     const idle = await memoryOf(emulator.pid);
+    const idleSplit = await memorySplitOf(emulator.pid);
     // The demo organizer creates an event with room for the whole load, through the API.
     const owner = createClient(emulator.url, anonKey, {
       auth: { persistSession: false, autoRefreshToken: false },
@@ -689,14 +749,18 @@ async function memorySection(): Promise<void> {
     const rss = sampleRss(emulator.pid, 100);
     const result = await httpCheckoutLoad(emulator, fixture, 10, windowMs, cpuGroups(emulator));
     const peak = await rss.stop();
+    // Right after the load, before anything is released: the split closest to the peak.
+    const loadSplit = await memorySplitOf(emulator.pid);
     await sleep(2000);
     const after = await memoryOf(emulator.pid);
     report.add({
       section: S.memory,
       name: 'emulator CLI (--memory, demo data) idle',
       value: bytes(idle?.rss ?? Number.NaN),
-      target: '≤ 250 MiB',
-      verdict: idle ? verdict(idle.rss <= 250 * 1024 * 1024) : 'info',
+      reference: 'demo data, in-memory PGlite',
+      target: `≤ ${bytes(MEMORY_TARGETS.idle)}`,
+      verdict: idle ? verdict(idle.rss <= MEMORY_TARGETS.idle) : 'info',
+      limit: idleSplit ? memoryLimit(idleSplit, MEMORY_TARGETS.idle) : undefined,
       note: `peak since start (VmHWM) ${bytes(idle?.hwm ?? Number.NaN)}`,
     });
     report.add({
@@ -704,8 +768,10 @@ async function memorySection(): Promise<void> {
       name: 'emulator CLI under checkout load (10 clients)',
       value: bytes(peak ?? Number.NaN),
       spread: `2 s after: ${bytes(after?.rss ?? Number.NaN)}`,
-      target: '≤ 300 MiB',
-      verdict: peak ? verdict(peak <= 300 * 1024 * 1024) : 'info',
+      reference: `idle ${bytes(idle?.rss ?? Number.NaN)}`,
+      target: `≤ ${bytes(MEMORY_TARGETS.load)}`,
+      verdict: peak ? verdict(peak <= MEMORY_TARGETS.load) : 'info',
+      limit: loadSplit ? `right after the load: ${memoryLimit(loadSplit, MEMORY_TARGETS.load)}` : undefined,
       note: `${rate(result.throughput)} over ${windowMs / 1000} s, ${result.ok.toLocaleString('en-US')} orders${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}; ${cpuNote(result.cpu)}`,
     });
   } finally {
@@ -766,10 +832,17 @@ async function main(): Promise<void> {
     'every checkout carries a valid attribution token (the full path: order, item, ticket count,',
     'attribution, rollups, broadcast).',
   ].join('\n');
-  const markdown = renderMarkdown(report, machine, header);
+  console.log(`\n${renderTable(report.sortedFigures())}\n`);
   const out = path.join(fileURLToPath(new URL('.', import.meta.url)), 'RESULTS.md');
-  await writeFile(out, markdown);
-  console.log(`\n${renderTable(report.sortedFigures())}\n\nWrote ${path.relative(process.cwd(), out)} (${minutes.toFixed(1)} min).`);
+  try {
+    await writeFile(out, renderMarkdown(report, machine, header));
+  } catch (error) {
+    if (!(error instanceof MissingLimitError)) throw error;
+    console.error(`${error.message}\nNot writing ${path.relative(process.cwd(), out)}: every missed target must say what limits it.`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`Wrote ${path.relative(process.cwd(), out)} (${minutes.toFixed(1)} min).`);
 }
 
 main().catch((error: unknown) => {

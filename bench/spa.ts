@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { now } from './lib/stats.ts';
 import { startEmulatorProcess } from './lib/emulator-process.ts';
+import type { PackageWeight } from './lib/limits.ts';
 
 const projectDir = fileURLToPath(new URL('..', import.meta.url));
 export const spaOutDir = path.join(projectDir, 'bench', '.work', 'dist');
@@ -51,6 +52,8 @@ export interface RouteWeight {
   files: { file: string; gzip: number }[];
   /** Files with chart.js or qrcode in them, from the source maps; should be none. */
   forbidden: string[];
+  /** The gzipped bytes by npm package (or "app"), each file's gzip size shared by its minified bytes. */
+  packages: PackageWeight[];
 }
 
 /** The pages whose first load has a budget, by the route module React.lazy fetches. */
@@ -156,6 +159,44 @@ async function containsChartJs(jsFile: string): Promise<boolean> {
   return (await readFile(jsFile, 'utf8')).includes('This method is not implemented: Check that a complete date adapter');
 }
 
+function addTo(totals: Map<string, number>, key: string, amount: number): void {
+  totals.set(key, (totals.get(key) ?? 0) + amount);
+}
+
+/** A file's gzipped size shared among packages in proportion to their minified bytes in it. */
+async function gzipByPackage(jsFile: string, gzip: number, totals: Map<string, number>): Promise<void> {
+  const bySource = await bytesBySource(jsFile);
+  const mapped = [...bySource.values()].reduce((sum, count) => sum + count, 0);
+  if (mapped === 0) return addTo(totals, 'unmapped', gzip);
+  for (const [source, count] of bySource) addTo(totals, packageOf(source), (gzip * count) / mapped);
+}
+
+/** The entry, the route's chunk and their static imports: what opening the page downloads first. */
+async function weighRoute(
+  manifest: Record<string, ManifestChunk>,
+  entryKey: string,
+  route: (typeof BUDGETED_ROUTES)[number],
+): Promise<RouteWeight> {
+  if (!manifest[route.module]) throw new Error(`The build manifest has no chunk for ${route.module}.`);
+  const files: { file: string; gzip: number }[] = [];
+  const forbidden: string[] = [];
+  const packages = new Map<string, number>();
+  for (const key of staticClosure(manifest, [entryKey, route.module])) {
+    const file = path.join(spaOutDir, manifest[key].file);
+    const { gzip } = await gzipSize(file);
+    files.push({ file: manifest[key].file, gzip });
+    await gzipByPackage(file, gzip, packages);
+    if (await containsPackage(file, /node_modules\/(chart\.js|react-chartjs-2|qrcode)\//)) forbidden.push(manifest[key].file);
+  }
+  return {
+    ...route,
+    files,
+    forbidden,
+    jsGzip: files.reduce((sum, f) => sum + f.gzip, 0),
+    packages: [...packages].map(([name, gzip]) => ({ name, gzip })),
+  };
+}
+
 export async function buildAndWeigh(): Promise<BundleResult> {
   const started = now();
   const vite = path.join(projectDir, 'node_modules', '.bin', 'vite');
@@ -167,14 +208,7 @@ export async function buildAndWeigh(): Promise<BundleResult> {
   const entryKey = Object.keys(manifest).find((key) => manifest[key].isEntry);
   if (!entryKey) throw new Error('The build manifest has no entry chunk.');
   // The entry and everything it imports statically: what the first page load fetches.
-  const initial = new Set<string>();
-  const queue = [entryKey];
-  while (queue.length) {
-    const key = queue.shift()!;
-    if (initial.has(key)) continue;
-    initial.add(key);
-    queue.push(...(manifest[key].imports ?? []));
-  }
+  const initial = staticClosure(manifest, [entryKey]);
   const initialJsFiles: { file: string; gzip: number }[] = [];
   const cssFiles = new Set<string>();
   for (const key of initial) {
@@ -200,22 +234,10 @@ export async function buildAndWeigh(): Promise<BundleResult> {
   }
   const composition = new Map<string, number>();
   for (const f of initialJsFiles) {
-    for (const [source, count] of await bytesBySource(path.join(spaOutDir, f.file))) {
-      composition.set(packageOf(source), (composition.get(packageOf(source)) ?? 0) + count);
-    }
+    for (const [source, count] of await bytesBySource(path.join(spaOutDir, f.file))) addTo(composition, packageOf(source), count);
   }
   const routes: RouteWeight[] = [];
-  for (const route of BUDGETED_ROUTES) {
-    if (!manifest[route.module]) throw new Error(`The build manifest has no chunk for ${route.module}.`);
-    const files: { file: string; gzip: number }[] = [];
-    const forbidden: string[] = [];
-    for (const key of staticClosure(manifest, [entryKey, route.module])) {
-      const file = manifest[key].file;
-      files.push({ file, gzip: (await gzipSize(path.join(spaOutDir, file))).gzip });
-      if (await containsPackage(path.join(spaOutDir, file), /node_modules\/(chart\.js|react-chartjs-2|qrcode)\//)) forbidden.push(file);
-    }
-    routes.push({ ...route, files, forbidden, jsGzip: files.reduce((sum, f) => sum + f.gzip, 0) });
-  }
+  for (const route of BUDGETED_ROUTES) routes.push(await weighRoute(manifest, entryKey, route));
   return {
     routes,
     initialComposition: [...composition].map(([name, count]) => ({ name, bytes: count })).sort((a, b) => b.bytes - a.bytes),

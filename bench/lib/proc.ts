@@ -5,6 +5,7 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
+import { MACHINE, type MemorySplit } from './limits.ts';
 
 const TICKS_PER_SECOND = 100;
 
@@ -41,8 +42,47 @@ export async function memoryOf(pid: number): Promise<MemoryStatus | undefined> {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
+const MAPPING_HEADER = /^[0-9a-f]+-[0-9a-f]+\s/;
+
+/**
+ * Resident memory by kind from the text of /proc/<pid>/smaps: mappings without a name
+ * (or named [heap] or [anon:…]) are anonymous, mappings of a path are files, the rest
+ * (stacks, vdso) other.
+ */
+export function splitSmaps(smaps: string): MemorySplit {
+  const split: MemorySplit = { anonymous: 0, files: 0, other: 0 };
+  let kind: keyof MemorySplit = 'other';
+  for (const line of smaps.split('\n')) {
+    if (MAPPING_HEADER.test(line)) {
+      const name = line.trim().split(/\s+/).slice(5).join(' ');
+      kind = name === '' || name === '[heap]' || name.startsWith('[anon') ? 'anonymous' : name.startsWith('/') ? 'files' : 'other';
+    } else if (line.startsWith('Rss:')) {
+      split[kind] += Number(/(\d+)/.exec(line)?.[1] ?? 0) * 1024;
+    }
+  }
+  return split;
+}
+
+export async function memorySplitOf(pid: number): Promise<MemorySplit | undefined> {
+  const smaps = await readFile(`/proc/${pid}/smaps`, 'utf8').catch(() => undefined);
+  return smaps ? splitSmaps(smaps) : undefined;
+}
+
+/** CPU seconds every process of the machine has used, busy (not idle or waiting on I/O), from /proc/stat. */
+async function machineBusySeconds(): Promise<number | undefined> {
+  const stat = await readFile('/proc/stat', 'utf8').catch(() => undefined);
+  const fields = stat?.split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  if (!fields || fields.length < 5) return undefined;
+  // user nice system idle iowait irq softirq steal …; guest time is already in user.
+  const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
+  return (total - fields[3] - fields[4]) / TICKS_PER_SECOND;
+}
+
 export interface CpuProbe {
-  /** CPU seconds used per wall-clock second since start, per group (1.0 = one full core). */
+  /**
+   * CPU seconds used per wall-clock second since start, per group (1.0 = one full core),
+   * and under MACHINE for every process on the machine.
+   */
   stop(): Promise<Record<string, number | undefined>>;
 }
 
@@ -66,10 +106,12 @@ export async function startCpuProbe(groups: Record<string, number | { name: stri
     return result;
   };
   const before = await snapshot();
+  const machineBefore = await machineBusySeconds();
   const started = performance.now();
   return {
     async stop() {
       const after = await snapshot();
+      const machineAfter = await machineBusySeconds();
       const elapsed = (performance.now() - started) / 1000;
       const out: Record<string, number | undefined> = {};
       for (const label of Object.keys(groups)) {
@@ -83,6 +125,7 @@ export async function startCpuProbe(groups: Record<string, number | { name: stri
         for (const [pid, seconds] of a) used += seconds - (b.get(pid) ?? 0);
         out[label] = used / elapsed;
       }
+      if (machineBefore !== undefined && machineAfter !== undefined) out[MACHINE] = (machineAfter - machineBefore) / elapsed;
       return out;
     },
   };

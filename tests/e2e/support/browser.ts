@@ -15,7 +15,10 @@ const AXE_SCRIPT = path.join(root, 'node_modules', 'axe-core', 'axe.min.js');
 
 const CHROMIUM_PATHS = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
-/** Debian's Chromium, headless, with no background traffic (this machine has no internet). */
+/** Headless, with no background traffic (this machine has no internet); the benchmarks use them too. */
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Debian's Chromium with CHROMIUM_FLAGS. */
 export async function launchBrowser(chromiumPath?: string): Promise<Browser> {
   const executablePath = [chromiumPath, ...CHROMIUM_PATHS].find((candidate) => candidate && existsSync(candidate));
   if (!executablePath) {
@@ -23,15 +26,7 @@ export async function launchBrowser(chromiumPath?: string): Promise<Browser> {
   }
   return chromium.launch({
     executablePath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_FLAGS,
   });
 }
 
