@@ -95,26 +95,30 @@ begin
     order by s.event_id, s.shard
     for update;
   end if;
-  insert into private.event_stats as s
-  select * from unnest(v_shards_added) c order by c.event_id, c.shard
-  on conflict (event_id, shard) do update
-    set tickets = s.tickets + excluded.tickets,
-        revenue_minor = s.revenue_minor + excluded.revenue_minor,
-        orders = s.orders + excluded.orders,
-        attributed_tickets = s.attributed_tickets + excluded.attributed_tickets,
-        attributed_revenue_minor = s.attributed_revenue_minor + excluded.attributed_revenue_minor,
-        self_attributed_tickets = s.self_attributed_tickets + excluded.self_attributed_tickets,
-        self_attributed_revenue_minor = s.self_attributed_revenue_minor + excluded.self_attributed_revenue_minor;
-  update private.event_stats s
-  set tickets = s.tickets + c.tickets,
-      revenue_minor = s.revenue_minor + c.revenue_minor,
-      orders = s.orders + c.orders,
-      attributed_tickets = s.attributed_tickets + c.attributed_tickets,
-      attributed_revenue_minor = s.attributed_revenue_minor + c.attributed_revenue_minor,
-      self_attributed_tickets = s.self_attributed_tickets + c.self_attributed_tickets,
-      self_attributed_revenue_minor = s.self_attributed_revenue_minor + c.self_attributed_revenue_minor
-  from unnest(v_shards_removed) c
-  where s.event_id = c.event_id and s.shard = c.shard;
+  if v_shards_added is not null then
+    insert into private.event_stats as s
+    select * from unnest(v_shards_added) c order by c.event_id, c.shard
+    on conflict (event_id, shard) do update
+      set tickets = s.tickets + excluded.tickets,
+          revenue_minor = s.revenue_minor + excluded.revenue_minor,
+          orders = s.orders + excluded.orders,
+          attributed_tickets = s.attributed_tickets + excluded.attributed_tickets,
+          attributed_revenue_minor = s.attributed_revenue_minor + excluded.attributed_revenue_minor,
+          self_attributed_tickets = s.self_attributed_tickets + excluded.self_attributed_tickets,
+          self_attributed_revenue_minor = s.self_attributed_revenue_minor + excluded.self_attributed_revenue_minor;
+  end if;
+  if v_shards_removed is not null then
+    update private.event_stats s
+    set tickets = s.tickets + c.tickets,
+        revenue_minor = s.revenue_minor + c.revenue_minor,
+        orders = s.orders + c.orders,
+        attributed_tickets = s.attributed_tickets + c.attributed_tickets,
+        attributed_revenue_minor = s.attributed_revenue_minor + c.attributed_revenue_minor,
+        self_attributed_tickets = s.self_attributed_tickets + c.self_attributed_tickets,
+        self_attributed_revenue_minor = s.self_attributed_revenue_minor + c.self_attributed_revenue_minor
+    from unnest(v_shards_removed) c
+    where s.event_id = c.event_id and s.shard = c.shard;
+  end if;
 
   -- promoter_daily_stats: the credited part and visits, per promoter, event and day.
   select array_agg(x.c order by (x.c).promoter_id, (x.c).event_id, (x.c).day) filter (where x.grows),
@@ -144,26 +148,34 @@ begin
     order by s.promoter_id, s.event_id, s.day
     for update;
   end if;
-  insert into private.promoter_daily_stats as s
-  select * from unnest(v_days_added) c order by c.promoter_id, c.event_id, c.day
-  on conflict (promoter_id, event_id, day) do update
-    set tickets = s.tickets + excluded.tickets,
-        revenue_minor = s.revenue_minor + excluded.revenue_minor,
-        orders = s.orders + excluded.orders,
-        visits = s.visits + excluded.visits,
-        self_tickets = s.self_tickets + excluded.self_tickets,
-        self_revenue_minor = s.self_revenue_minor + excluded.self_revenue_minor,
-        self_orders = s.self_orders + excluded.self_orders;
-  update private.promoter_daily_stats s
-  set tickets = s.tickets + c.tickets,
-      revenue_minor = s.revenue_minor + c.revenue_minor,
-      orders = s.orders + c.orders,
-      visits = s.visits + c.visits,
-      self_tickets = s.self_tickets + c.self_tickets,
-      self_revenue_minor = s.self_revenue_minor + c.self_revenue_minor,
-      self_orders = s.self_orders + c.self_orders
-  from unnest(v_days_removed) c
-  where s.promoter_id = c.promoter_id and s.event_id = c.event_id and s.day = c.day;
+  if v_days_added is not null then
+    insert into private.promoter_daily_stats as s
+    select * from unnest(v_days_added) c order by c.promoter_id, c.event_id, c.day
+    on conflict (promoter_id, event_id, day) do update
+      set tickets = s.tickets + excluded.tickets,
+          revenue_minor = s.revenue_minor + excluded.revenue_minor,
+          orders = s.orders + excluded.orders,
+          visits = s.visits + excluded.visits,
+          self_tickets = s.self_tickets + excluded.self_tickets,
+          self_revenue_minor = s.self_revenue_minor + excluded.self_revenue_minor,
+          self_orders = s.self_orders + excluded.self_orders;
+  end if;
+  if v_days_removed is not null then
+    update private.promoter_daily_stats s
+    set tickets = s.tickets + c.tickets,
+        revenue_minor = s.revenue_minor + c.revenue_minor,
+        orders = s.orders + c.orders,
+        visits = s.visits + c.visits,
+        self_tickets = s.self_tickets + c.self_tickets,
+        self_revenue_minor = s.self_revenue_minor + c.self_revenue_minor,
+        self_orders = s.self_orders + c.self_orders
+    from unnest(v_days_removed) c
+    where s.promoter_id = c.promoter_id and s.event_id = c.event_id and s.day = c.day;
+  end if;
+
+  if v_days_added is null and v_days_removed is null then
+    return;  -- nothing credited to a promoter and no visits: an unattributed sale
+  end if;
 
   -- promoter_totals: the sum of the same changes per promoter.
   select array_agg(x.c order by (x.c).promoter_id) filter (where x.grows),
@@ -190,26 +202,30 @@ begin
     order by t.promoter_id
     for update;
   end if;
-  insert into private.promoter_totals as t
-  select * from unnest(v_totals_added) c order by c.promoter_id
-  on conflict (promoter_id) do update
-    set tickets = t.tickets + excluded.tickets,
-        revenue_minor = t.revenue_minor + excluded.revenue_minor,
-        orders = t.orders + excluded.orders,
-        visits = t.visits + excluded.visits,
-        self_tickets = t.self_tickets + excluded.self_tickets,
-        self_revenue_minor = t.self_revenue_minor + excluded.self_revenue_minor,
-        self_orders = t.self_orders + excluded.self_orders;
-  update private.promoter_totals t
-  set tickets = t.tickets + c.tickets,
-      revenue_minor = t.revenue_minor + c.revenue_minor,
-      orders = t.orders + c.orders,
-      visits = t.visits + c.visits,
-      self_tickets = t.self_tickets + c.self_tickets,
-      self_revenue_minor = t.self_revenue_minor + c.self_revenue_minor,
-      self_orders = t.self_orders + c.self_orders
-  from unnest(v_totals_removed) c
-  where t.promoter_id = c.promoter_id;
+  if v_totals_added is not null then
+    insert into private.promoter_totals as t
+    select * from unnest(v_totals_added) c order by c.promoter_id
+    on conflict (promoter_id) do update
+      set tickets = t.tickets + excluded.tickets,
+          revenue_minor = t.revenue_minor + excluded.revenue_minor,
+          orders = t.orders + excluded.orders,
+          visits = t.visits + excluded.visits,
+          self_tickets = t.self_tickets + excluded.self_tickets,
+          self_revenue_minor = t.self_revenue_minor + excluded.self_revenue_minor,
+          self_orders = t.self_orders + excluded.self_orders;
+  end if;
+  if v_totals_removed is not null then
+    update private.promoter_totals t
+    set tickets = t.tickets + c.tickets,
+        revenue_minor = t.revenue_minor + c.revenue_minor,
+        orders = t.orders + c.orders,
+        visits = t.visits + c.visits,
+        self_tickets = t.self_tickets + c.self_tickets,
+        self_revenue_minor = t.self_revenue_minor + c.self_revenue_minor,
+        self_orders = t.self_orders + c.self_orders
+    from unnest(v_totals_removed) c
+    where t.promoter_id = c.promoter_id;
+  end if;
 end;
 $$;
 comment on function private.apply_rollup_deltas(private.rollup_delta[]) is
