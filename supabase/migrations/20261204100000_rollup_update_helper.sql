@@ -66,11 +66,12 @@ declare
   v_totals_added private.promoter_totals[];
   v_totals_removed private.promoter_totals[];
 begin
-  -- event_stats: the orders' sales, and the credited part with its self-referral part.
-  select array_agg(x.c order by (x.c).event_id, (x.c).shard) filter (where x.grows),
-         array_agg(x.c order by (x.c).event_id, (x.c).shard) filter (where x.shrinks and not x.grows)
-    into v_shards_added, v_shards_removed
-  from (
+  -- What changes, per rollup row, in one pass: event_stats takes the orders' sales and
+  -- the credited part (with its self-referral part); promoter_daily_stats and
+  -- promoter_totals the credited part and visits.
+  with d as (
+    select * from unnest(p_deltas)
+  ), shards as (
     select row(s.event_id, s.shard, s.organization_id, s.tickets, s.revenue_minor, s.orders, s.attributed_tickets,
                s.attributed_revenue_minor, s.self_attributed_tickets, s.self_attributed_revenue_minor)::private.event_stats as c,
            greatest(s.tickets, s.revenue_minor, s.orders, s.attributed_tickets, s.attributed_revenue_minor,
@@ -83,12 +84,44 @@ begin
              sum(d.credited_tickets)::bigint as attributed_tickets, sum(d.credited_revenue_minor)::bigint as attributed_revenue_minor,
              coalesce(sum(d.credited_tickets) filter (where d.self_referral), 0)::bigint as self_attributed_tickets,
              coalesce(sum(d.credited_revenue_minor) filter (where d.self_referral), 0)::bigint as self_attributed_revenue_minor
-      from unnest(p_deltas) d
+      from d
       where d.shard is not null
       group by d.event_id, d.shard, d.organization_id
     ) s
-  ) x;
+  ), credits as (
+    -- Per promoter, event and day; the grouping sets add each promoter's total.
+    select d.organization_id, d.promoter_id, d.event_id, d.day, grouping(d.event_id, d.day) <> 0 as total,
+           sum(d.credited_tickets)::bigint as tickets, sum(d.credited_revenue_minor)::bigint as revenue_minor,
+           sum(d.credited_orders)::bigint as orders, sum(d.visits)::bigint as visits,
+           coalesce(sum(d.credited_tickets) filter (where d.self_referral), 0)::bigint as self_tickets,
+           coalesce(sum(d.credited_revenue_minor) filter (where d.self_referral), 0)::bigint as self_revenue_minor,
+           coalesce(sum(d.credited_orders) filter (where d.self_referral), 0)::bigint as self_orders
+    from d
+    where d.promoter_id is not null
+    group by grouping sets ((d.organization_id, d.promoter_id, d.event_id, d.day), (d.organization_id, d.promoter_id))
+  ), promoters as (
+    select s.*,
+           greatest(s.tickets, s.revenue_minor, s.orders, s.visits, s.self_tickets, s.self_revenue_minor, s.self_orders) > 0 as grows,
+           least(s.tickets, s.revenue_minor, s.orders, s.visits, s.self_tickets, s.self_revenue_minor, s.self_orders) < 0 as shrinks
+    from credits s
+  ), days as (
+    select row(s.organization_id, s.promoter_id, s.event_id, s.day, s.tickets, s.revenue_minor, s.orders, s.visits,
+               s.self_tickets, s.self_revenue_minor, s.self_orders)::private.promoter_daily_stats as c, s.grows, s.shrinks
+    from promoters s where not s.total
+  ), totals as (
+    select row(s.promoter_id, s.organization_id, s.tickets, s.revenue_minor, s.orders, s.visits,
+               s.self_tickets, s.self_revenue_minor, s.self_orders)::private.promoter_totals as c, s.grows, s.shrinks
+    from promoters s where s.total
+  )
+  select (select array_agg(x.c order by (x.c).event_id, (x.c).shard) filter (where x.grows) from shards x),
+         (select array_agg(x.c order by (x.c).event_id, (x.c).shard) filter (where x.shrinks and not x.grows) from shards x),
+         (select array_agg(x.c order by (x.c).promoter_id, (x.c).event_id, (x.c).day) filter (where x.grows) from days x),
+         (select array_agg(x.c order by (x.c).promoter_id, (x.c).event_id, (x.c).day) filter (where x.shrinks and not x.grows) from days x),
+         (select array_agg(x.c order by (x.c).promoter_id) filter (where x.grows) from totals x),
+         (select array_agg(x.c order by (x.c).promoter_id) filter (where x.shrinks and not x.grows) from totals x)
+    into v_shards_added, v_shards_removed, v_days_added, v_days_removed, v_totals_added, v_totals_removed;
 
+  -- event_stats, then promoter_daily_stats, then promoter_totals (decision 008).
   if v_shards_removed is not null then
     perform 1 from private.event_stats s
     where (s.event_id, s.shard) in (select c.event_id, c.shard from unnest(v_shards_added || v_shards_removed) c)
@@ -120,28 +153,6 @@ begin
     where s.event_id = c.event_id and s.shard = c.shard;
   end if;
 
-  -- promoter_daily_stats: the credited part and visits, per promoter, event and day.
-  select array_agg(x.c order by (x.c).promoter_id, (x.c).event_id, (x.c).day) filter (where x.grows),
-         array_agg(x.c order by (x.c).promoter_id, (x.c).event_id, (x.c).day) filter (where x.shrinks and not x.grows)
-    into v_days_added, v_days_removed
-  from (
-    select row(s.organization_id, s.promoter_id, s.event_id, s.day, s.tickets, s.revenue_minor, s.orders, s.visits,
-               s.self_tickets, s.self_revenue_minor, s.self_orders)::private.promoter_daily_stats as c,
-           greatest(s.tickets, s.revenue_minor, s.orders, s.visits, s.self_tickets, s.self_revenue_minor, s.self_orders) > 0 as grows,
-           least(s.tickets, s.revenue_minor, s.orders, s.visits, s.self_tickets, s.self_revenue_minor, s.self_orders) < 0 as shrinks
-    from (
-      select d.organization_id, d.promoter_id, d.event_id, d.day,
-             sum(d.credited_tickets)::bigint as tickets, sum(d.credited_revenue_minor)::bigint as revenue_minor,
-             sum(d.credited_orders)::bigint as orders, sum(d.visits)::bigint as visits,
-             coalesce(sum(d.credited_tickets) filter (where d.self_referral), 0)::bigint as self_tickets,
-             coalesce(sum(d.credited_revenue_minor) filter (where d.self_referral), 0)::bigint as self_revenue_minor,
-             coalesce(sum(d.credited_orders) filter (where d.self_referral), 0)::bigint as self_orders
-      from unnest(p_deltas) d
-      where d.promoter_id is not null
-      group by d.organization_id, d.promoter_id, d.event_id, d.day
-    ) s
-  ) x;
-
   if v_days_removed is not null then
     perform 1 from private.promoter_daily_stats s
     where (s.promoter_id, s.event_id, s.day) in (select c.promoter_id, c.event_id, c.day from unnest(v_days_added || v_days_removed) c)
@@ -172,29 +183,6 @@ begin
     from unnest(v_days_removed) c
     where s.promoter_id = c.promoter_id and s.event_id = c.event_id and s.day = c.day;
   end if;
-
-  if v_days_added is null and v_days_removed is null then
-    return;  -- nothing credited to a promoter and no visits: an unattributed sale
-  end if;
-
-  -- promoter_totals: the sum of the same changes per promoter.
-  select array_agg(x.c order by (x.c).promoter_id) filter (where x.grows),
-         array_agg(x.c order by (x.c).promoter_id) filter (where x.shrinks and not x.grows)
-    into v_totals_added, v_totals_removed
-  from (
-    select row(s.promoter_id, s.organization_id, s.tickets, s.revenue_minor, s.orders, s.visits,
-               s.self_tickets, s.self_revenue_minor, s.self_orders)::private.promoter_totals as c,
-           greatest(s.tickets, s.revenue_minor, s.orders, s.visits, s.self_tickets, s.self_revenue_minor, s.self_orders) > 0 as grows,
-           least(s.tickets, s.revenue_minor, s.orders, s.visits, s.self_tickets, s.self_revenue_minor, s.self_orders) < 0 as shrinks
-    from (
-      select d.promoter_id, d.organization_id,
-             sum(d.tickets)::bigint as tickets, sum(d.revenue_minor)::bigint as revenue_minor, sum(d.orders)::bigint as orders,
-             sum(d.visits)::bigint as visits, sum(d.self_tickets)::bigint as self_tickets,
-             sum(d.self_revenue_minor)::bigint as self_revenue_minor, sum(d.self_orders)::bigint as self_orders
-      from unnest(v_days_added || v_days_removed) d
-      group by d.promoter_id, d.organization_id
-    ) s
-  ) x;
 
   if v_totals_removed is not null then
     perform 1 from private.promoter_totals t
