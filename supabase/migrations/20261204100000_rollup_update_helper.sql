@@ -68,7 +68,8 @@ declare
 begin
   -- What changes, per rollup row, in one pass: event_stats takes the orders' sales and
   -- the credited part (with its self-referral part); promoter_daily_stats and
-  -- promoter_totals the credited part and visits.
+  -- promoter_totals the credited part and visits. Each row(...) lists its table's
+  -- columns in the table's order: the inserts below write them with select *.
   with d as (
     select * from unnest(p_deltas)
   ), shards as (
