@@ -1,10 +1,11 @@
 -- One function writes the rollups; the triggers only say what changed.
 --
--- The rollup triggers (private.rollup_visits, rollup_attributions, rollup_orders, last
--- restated in 20261203100000_self_referral.sql) each wrote promoter_daily_stats,
--- promoter_totals and event_stats themselves, five times over (visits added and
--- removed, attributions added and removed, orders sold and refunded), each with its
--- own upserts, updates and lock order. Now:
+-- The rollup triggers of 20261124150500_performance.sql (private.rollup_visits,
+-- rollup_attributions, rollup_orders, with the self-referral parts of
+-- 20261203100000_self_referral.sql) each wrote promoter_daily_stats, promoter_totals and
+-- event_stats themselves, five times over (visits added and removed, attributions added
+-- and removed, orders sold and refunded), each with its own upserts, updates and lock
+-- order. Now:
 --
 -- * private.rollup_delta describes what one set of orders or visits adds to the rollups
 --   (negative: removes): the event's sales in one event_stats shard, the part credited
@@ -19,9 +20,9 @@
 -- * The three trigger functions are restated to build their deltas from the transition
 --   tables and call the helper once per statement, as before.
 --
--- private.rebuild_rollups() (20261201110000_contract.sql, restated in
--- 20261203100000_self_referral.sql) stays the one from-scratch definition, computed
--- independently of the triggers and the helper, so comparing with it checks them.
+-- private.rebuild_rollups() (20261201110000_contract.sql) stays the one from-scratch
+-- definition, computed independently of the triggers and the helper, so comparing with
+-- it checks them.
 --
 -- Lock order (008) is unchanged: level 6, event_stats shards in (event_id, shard)
 -- order, then promoter_daily_stats in (promoter_id, event_id, day) order, then
