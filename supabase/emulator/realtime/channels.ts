@@ -3,11 +3,12 @@
  * channel processes: sockets (connections), joined channels, the registry of channels
  * per topic, and writing frames to a socket.
  */
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Database } from '../database.ts';
 import type { Claims, ProjectKeys } from '../jwt.ts';
 import type { Extension } from './authorization.ts';
-import { encode, type Frame, type Serializer } from './frames.ts';
+import { encode, websocketFrame, type Frame, type Serializer } from './frames.ts';
 import type { PostgresBinding, PostgresChanges } from './postgres-changes.ts';
 
 export const TOPIC_PREFIX = 'realtime:';
@@ -44,6 +45,10 @@ export interface Channel {
 
 export interface Connection {
   ws: WebSocket;
+  /** The TCP socket under `ws`: fanned-out frames are written to it directly (sendFrame). */
+  socket: Duplex;
+  /** Whether `socket` is corked until the end of the current tick. */
+  corked: boolean;
   /** The `vsn` the client connected with: how its frames are read and written. */
   serializer: Serializer;
   apiKey: string;
@@ -70,11 +75,31 @@ export function registryKey(isPrivate: boolean, subTopic: string): string {
   return `${isPrivate ? 'private' : 'public'}:${subTopic}`;
 }
 
-export function sendText(ctx: RealtimeContext, connection: Connection, text: string): void {
-  if (connection.closed || connection.ws.readyState !== connection.ws.OPEN) return;
-  connection.ws.send(text, (error) => {
+/**
+ * Writes a whole websocket frame (websocketFrame) to the connection's socket, so that a
+ * broadcast framed once goes to every subscriber as the same bytes. This is safe beside
+ * ws's own writes (pongs, close) because the server never compresses: ws then writes each
+ * frame synchronously, and frames never interleave. The socket stays corked until the
+ * tick ends, so what one tick sends to a socket leaves in one write.
+ */
+export function sendFrame(ctx: RealtimeContext, connection: Connection, frame: Buffer): void {
+  const { ws, socket } = connection;
+  if (connection.closed || ws.readyState !== ws.OPEN || socket.destroyed || !socket.writable) return;
+  if (!connection.corked) {
+    connection.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      connection.corked = false;
+      socket.uncork();
+    });
+  }
+  socket.write(frame, (error) => {
     if (error) ctx.log('send failed', error);
   });
+}
+
+export function sendText(ctx: RealtimeContext, connection: Connection, text: string): void {
+  sendFrame(ctx, connection, websocketFrame(text));
 }
 
 export function reply(

@@ -108,7 +108,16 @@ export function handleUpgrade(
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection: Connection = { ws, serializer, apiKey, channels: new Map(), queue: Promise.resolve(), closed: false };
+      const connection: Connection = {
+        ws,
+        socket,
+        corked: false,
+        serializer,
+        apiKey,
+        channels: new Map(),
+        queue: Promise.resolve(),
+        closed: false,
+      };
       ctx.connections.add(connection);
       ws.on('message', (data, isBinary) => onMessage(ctx, connection, data, isBinary));
       ws.on('close', () => onClose(ctx, connection));
