@@ -76,10 +76,10 @@ export function fanOut(
         frame = websocketFrame(encode(null, null, topic, 'broadcast', body, serializer));
         frames.set(serializer, frame);
       }
-      sendFrame(ctx, member.connection, frame);
+      sendFrame(member.connection, frame);
     } else if (binary && serializer === '2.0.0') {
       // The 1.0.0 serializer is text only: raw bytes cannot reach such a socket.
-      sendFrame(ctx, member.connection, binary);
+      sendFrame(member.connection, binary);
     }
   }
 }
@@ -90,7 +90,7 @@ export async function broadcast(ctx: RealtimeContext, connection: Connection, fr
   if (typeof event !== 'string' || event === '') return;
   if (!(await allowedToWrite(ctx, channel, 'broadcast'))) return;
   fanOut(ctx, channel.isPrivate, channel.subTopic, { event, payload: frame.payload.payload ?? {} }, channel);
-  if (channel.ack && frame.ref !== null) reply(ctx, connection, frame, 'ok', {});
+  if (channel.ack && frame.ref !== null) reply(connection, frame, 'ok', {});
 }
 
 async function restBroadcast(ctx: RealtimeContext, request: ServiceRequest, messages: RestMessage[]): Promise<Reply> {
