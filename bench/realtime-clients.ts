@@ -47,14 +47,20 @@ const receipts = new Map<string, number[]>();
 let received = 0;
 let payloadBytes = 0;
 let frameBytes = 0;
+/** Sizes are weighed on the first messages only: every broadcast has the same shape. */
+const WEIGHED = 20;
+let framesWeighed = 0;
 
 /** Weighs the websocket messages that carry broadcasts, for the frame size figure. */
 class MeasuredWebSocket extends WebSocket {
   constructor(address: string, protocols?: string | string[]) {
     super(address, protocols);
     this.on('message', (data: WebSocket.RawData) => {
+      if (framesWeighed >= WEIGHED) return;
       const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
-      if (bytes.length > frameBytes && bytes.includes('"attribution"')) frameBytes = bytes.length;
+      if (!bytes.includes('"attribution"')) return;
+      framesWeighed++;
+      frameBytes = Math.max(frameBytes, bytes.length);
     });
   }
 }
@@ -79,7 +85,7 @@ async function subscribe(target: HttpTarget, email: string, organizationId: stri
     let times = receipts.get(orderId);
     if (!times) receipts.set(orderId, (times = []));
     times.push(at);
-    payloadBytes = Math.max(payloadBytes, Buffer.byteLength(JSON.stringify(message.payload)));
+    if (received <= WEIGHED) payloadBytes = Math.max(payloadBytes, Buffer.byteLength(JSON.stringify(message.payload)));
   });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${email} could not join ${topic} within 20 s`)), 20_000);
