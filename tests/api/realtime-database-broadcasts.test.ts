@@ -1,8 +1,9 @@
 /**
  * Where database broadcasts come from (realtime/database-broadcasts.ts): the WAL through
  * a temporary logical replication slot on a Postgres with `wal_level = logical`, NOTIFY
- * elsewhere. Both deliver after commit only and in commit order; the slot disappears
- * with its connection; two emulators on one database each deliver.
+ * elsewhere. Both deliver after commit only and in commit order, also for a burst of
+ * checkouts committed in parallel; the slot disappears with its connection; two
+ * emulators on one database each deliver.
  *
  * Every wait is on a condition. Absence is proven with a later marker: deliveries are in
  * commit order, so once the marker is in, anything committed before it would be too.
@@ -14,7 +15,8 @@ import type { RealtimeChannel } from '@supabase/supabase-js';
 import { openDatabase, type Database } from '../../supabase/emulator/database.ts';
 import { startBroadcastSource, SLOT_PREFIX } from '../../supabase/emulator/realtime/database-broadcasts.ts';
 import { startEmulator, type Emulator } from '../../supabase/emulator/server.ts';
-import { startTestEmulator, waitFor, type TestEmulator } from '../helpers/emulator.ts';
+import { startTestEmulator, userId, waitFor, type TestEmulator } from '../helpers/emulator.ts';
+import { createSalesFixture, type SalesFixture } from './fixtures.ts';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 
@@ -64,6 +66,90 @@ async function crossedCommits(databaseUrl: string, topic: string): Promise<void>
   }
 }
 
+/** Sales a channel receives (their order ids) and markers, in the order they arrive. */
+async function listenForSales(channel: RealtimeChannel): Promise<string[]> {
+  const received: string[] = [];
+  channel.on('broadcast', { event: '*' }, (message) =>
+    received.push(message.event === 'attribution' ? String((message.payload as { order_id?: unknown }).order_id) : String(message.event)),
+  );
+  await new Promise<void>((resolve, reject) => {
+    channel.subscribe((status, error) => {
+      if (status === 'SUBSCRIBED') resolve();
+      else if (status !== 'CLOSED') reject(error ?? new Error(status));
+    });
+  });
+  return received;
+}
+
+/**
+ * The order in which transactions commit, told apart from the emulator: on Postgres a
+ * slot of its own with the test_decoding plugin (logical decoding emits transactions in
+ * commit order); on the embedded engine, whose one backend runs one transaction at a
+ * time, the order of the transaction ids. `read` gives the order ids of the sales
+ * broadcast since `start`, in that order.
+ */
+async function commitOrder(emulator: TestEmulator): Promise<{ read(topic: string): Promise<string[]>; close(): Promise<void> }> {
+  if (!emulator.databaseUrl) {
+    return {
+      read: async (topic) =>
+        (
+          await emulator.db.query<{ id: string }>(
+            `select payload ->> 'order_id' as id from realtime.messages
+             where topic = $1 and event = 'attribution' order by xmin::text::bigint`,
+            [topic],
+          )
+        ).rows.map((row) => row.id),
+      close: async () => {},
+    };
+  }
+  const decoder = new pg.Client({ connectionString: emulator.databaseUrl });
+  await decoder.connect();
+  const slot = `test_commit_order_${randomUUID().replaceAll('-', '')}`;
+  // Temporary: it goes with this connection.
+  await decoder.query(`select pg_create_logical_replication_slot($1, 'test_decoding', true)`, [slot]);
+  return {
+    async read(topic) {
+      const { rows } = await decoder.query<{ data: string }>('select data from pg_logical_slot_get_changes($1, null, null)', [slot]);
+      return rows
+        .filter((row) => row.data.startsWith('table realtime.messages') && row.data.includes(`topic[text]:'${topic}'`))
+        .map((row) => /"order_id": "([0-9a-f-]{36})"/.exec(row.data)?.[1])
+        .filter((id): id is string => id !== undefined);
+    },
+    close: () => decoder.end(),
+  };
+}
+
+/**
+ * `count` attributed checkouts, each with its own visit, sent at once: on Postgres each
+ * on its own connection, so they commit in parallel. From SQL without request headers,
+ * so no per-client limit applies. Resolves with their order ids.
+ */
+async function parallelCheckouts(emulator: TestEmulator, fixture: SalesFixture, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const visit = await emulator.db.query<{ token: string }>('select public.track_promoter_visit($1, $2, $3) as token', [
+      fixture.eventSlug,
+      fixture.promoCode,
+      randomUUID(),
+    ]);
+    tokens.push(visit.rows[0]!.token);
+  }
+  const sql = `select public.checkout($1, $2::jsonb, 'Grace', 'grace@example.com', $3::uuid, $4) ->> 'order_id' as id`;
+  const args = (token: string) => [fixture.eventSlug, JSON.stringify([{ ticket_type_id: fixture.ticketTypeId, quantity: 1 }]), randomUUID(), token];
+  if (!emulator.databaseUrl) {
+    return Promise.all(tokens.map(async (token) => (await emulator.db.query<{ id: string }>(sql, args(token))).rows[0]!.id));
+  }
+  const connections = tokens.map(() => new pg.Client({ connectionString: emulator.databaseUrl }));
+  await Promise.all(connections.map((c) => c.connect()));
+  try {
+    return await Promise.all(connections.map(async (c, i) => (await c.query<{ id: string }>(sql, args(tokens[i]!))).rows[0]!.id));
+  } finally {
+    await Promise.all(connections.map((c) => c.end()));
+  }
+}
+
+const BURST = 20;
+
 /** What every delivery path must do: after commit only, in commit order. */
 function deliveryContract(emulator: () => TestEmulator): void {
   it('delivers after commit only: a rolled-back transaction sends nothing', async () => {
@@ -82,6 +168,33 @@ function deliveryContract(emulator: () => TestEmulator): void {
     await emulator().db.query(...send(topic, { n: 'marker' }));
     await waitFor(() => received.length >= 3);
     expect(received).toEqual(['sent second, committed first', 'sent first, committed second', 'marker']);
+  });
+
+  it(`delivers a burst of ${BURST} checkouts committed in parallel to every member, each sale once, in commit order`, async () => {
+    const owner = await emulator().signUpUser();
+    const fixture = await createSalesFixture(emulator().db, await userId(owner));
+    const members = [owner, await emulator().signUpUser(), await emulator().signUpUser()];
+    for (const member of members.slice(1)) {
+      await emulator().db.query(`insert into public.organization_members (organization_id, user_id, role) values ($1, $2, 'member')`, [
+        fixture.organizationId,
+        await userId(member),
+      ]);
+    }
+    const { data: topic } = await owner.rpc('organization_live_topic', { p_organization_id: fixture.organizationId });
+    const received = await Promise.all(members.map((m) => listenForSales(m.channel(topic as string, { config: { private: true } }))));
+    const commits = await commitOrder(emulator());
+    try {
+      const orderIds = await parallelCheckouts(emulator(), fixture, BURST);
+      // A later marker on the same topic: whatever the burst sent has arrived once it has.
+      await emulator().db.query(`select realtime.send('{}'::jsonb, 'marker', $1, true)`, [topic]);
+      await waitFor(() => received.every((r) => r.includes('marker')), 20_000);
+
+      const committed = await commits.read(topic as string);
+      expect([...committed].sort()).toEqual([...orderIds].sort());
+      for (const r of received) expect(r).toEqual([...committed, 'marker']);
+    } finally {
+      await commits.close();
+    }
   });
 }
 

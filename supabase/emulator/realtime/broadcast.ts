@@ -1,15 +1,16 @@
 /**
  * Broadcast, as Realtime's broadcast extension: from a client on its channel (with
  * self and ack), from the REST API, and from the database (database-broadcasts.ts);
- * each message is encoded once per serializer and written to every member that may read.
+ * each message is encoded and framed once per serializer and the same bytes are written
+ * to every member that may read.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { json, type Reply, type ServiceRequest } from '../http.ts';
 import { API_ROLES, bearerToken, claimsForBearer } from '../jwt.ts';
 import { AuthorizationUnavailable, canWrite, type Extension } from './authorization.ts';
-import { TOPIC_PREFIX, registryKey, reply, sendText, type Channel, type Connection, type RealtimeContext } from './channels.ts';
-import { encode, encodeBinaryBroadcast, type Frame, type Serializer } from './frames.ts';
+import { TOPIC_PREFIX, registryKey, reply, sendFrame, type Channel, type Connection, type RealtimeContext } from './channels.ts';
+import { encode, encodeBinaryBroadcast, websocketFrame, type Frame, type Serializer } from './frames.ts';
 
 const restMessages = z.object({
   messages: z
@@ -56,28 +57,29 @@ export function fanOut(
   let binary: Buffer | undefined;
   let body: Record<string, unknown> | undefined;
   if (Buffer.isBuffer(message.payload)) {
-    binary = encodeBinaryBroadcast(topic, message.event, message.meta ? JSON.stringify(message.meta) : '', message.payload);
+    binary = websocketFrame(encodeBinaryBroadcast(topic, message.event, message.meta ? JSON.stringify(message.meta) : '', message.payload));
   } else {
     body = { type: 'broadcast', event: message.event, payload: message.payload };
     if (message.meta) body.meta = message.meta;
   }
-  // Encoded once per serializer in use, not once per member.
-  const texts = new Map<Serializer, string>();
+  // Serialized and framed once per serializer in use, not once per member: every member
+  // gets the same bytes.
+  const frames = new Map<Serializer, Buffer>();
   for (const member of members) {
     if (member === sender && !member.self) continue;
     // Realtime ignores broadcasts for a channel whose policies do not allow reading them.
     if (!member.readable.broadcast) continue;
     const serializer = member.connection.serializer;
     if (body) {
-      let text = texts.get(serializer);
-      if (text === undefined) {
-        text = encode(null, null, topic, 'broadcast', body, serializer);
-        texts.set(serializer, text);
+      let frame = frames.get(serializer);
+      if (frame === undefined) {
+        frame = websocketFrame(encode(null, null, topic, 'broadcast', body, serializer));
+        frames.set(serializer, frame);
       }
-      sendText(ctx, member.connection, text);
-    } else if (binary && serializer === '2.0.0' && !member.connection.closed) {
+      sendFrame(member.connection, frame);
+    } else if (binary && serializer === '2.0.0') {
       // The 1.0.0 serializer is text only: raw bytes cannot reach such a socket.
-      member.connection.ws.send(binary);
+      sendFrame(member.connection, binary);
     }
   }
 }
@@ -88,7 +90,7 @@ export async function broadcast(ctx: RealtimeContext, connection: Connection, fr
   if (typeof event !== 'string' || event === '') return;
   if (!(await allowedToWrite(ctx, channel, 'broadcast'))) return;
   fanOut(ctx, channel.isPrivate, channel.subTopic, { event, payload: frame.payload.payload ?? {} }, channel);
-  if (channel.ack && frame.ref !== null) reply(ctx, connection, frame, 'ok', {});
+  if (channel.ack && frame.ref !== null) reply(connection, frame, 'ok', {});
 }
 
 async function restBroadcast(ctx: RealtimeContext, request: ServiceRequest, messages: RestMessage[]): Promise<Reply> {

@@ -3,11 +3,12 @@
  * channel processes: sockets (connections), joined channels, the registry of channels
  * per topic, and writing frames to a socket.
  */
+import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Database } from '../database.ts';
 import type { Claims, ProjectKeys } from '../jwt.ts';
 import type { Extension } from './authorization.ts';
-import { encode, type Frame, type Serializer } from './frames.ts';
+import { encode, websocketFrame, type Frame, type Serializer } from './frames.ts';
 import type { PostgresBinding, PostgresChanges } from './postgres-changes.ts';
 
 export const TOPIC_PREFIX = 'realtime:';
@@ -44,6 +45,10 @@ export interface Channel {
 
 export interface Connection {
   ws: WebSocket;
+  /** The TCP socket under `ws`: fanned-out frames are written to it directly (sendFrame). */
+  socket: Writable;
+  /** Whether `socket` is corked until the end of the current tick. */
+  corked: boolean;
   /** The `vsn` the client connected with: how its frames are read and written. */
   serializer: Serializer;
   apiKey: string;
@@ -70,25 +75,44 @@ export function registryKey(isPrivate: boolean, subTopic: string): string {
   return `${isPrivate ? 'private' : 'public'}:${subTopic}`;
 }
 
-export function sendText(ctx: RealtimeContext, connection: Connection, text: string): void {
-  if (connection.closed || connection.ws.readyState !== connection.ws.OPEN) return;
-  connection.ws.send(text, (error) => {
-    if (error) ctx.log('send failed', error);
-  });
+/**
+ * Writes a whole websocket frame (websocketFrame) to the connection's socket, so that a
+ * broadcast framed once goes to every subscriber as the same bytes. This is safe beside
+ * ws's own writes (pongs, close) because the server never compresses: ws then writes each
+ * frame synchronously, and frames never interleave. The socket stays corked until the
+ * tick ends, so what one tick sends to a socket leaves in one write.
+ */
+export function sendFrame(connection: Connection, frame: Buffer): void {
+  const { ws, socket } = connection;
+  if (connection.closed || ws.readyState !== ws.OPEN || socket.destroyed || !socket.writable) return;
+  if (!connection.corked) {
+    connection.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      connection.corked = false;
+      socket.uncork();
+    });
+  }
+  // A failed write (the peer went away) errors the socket, and its error handler ends
+  // the connection: nothing to report per frame.
+  socket.write(frame);
+}
+
+export function sendText(connection: Connection, text: string): void {
+  sendFrame(connection, websocketFrame(text));
 }
 
 export function reply(
-  ctx: RealtimeContext,
   connection: Connection,
   frame: Frame,
   status: 'ok' | 'error',
   response: Record<string, unknown>,
 ): void {
-  sendText(ctx, connection, encode(frame.joinRef, frame.ref, frame.topic, 'phx_reply', { status, response }, connection.serializer));
+  sendText(connection, encode(frame.joinRef, frame.ref, frame.topic, 'phx_reply', { status, response }, connection.serializer));
 }
 
-export function push(ctx: RealtimeContext, channel: Channel, event: string, payload: unknown): void {
-  sendText(ctx, channel.connection, encode(channel.joinRef, null, channel.topic, event, payload, channel.connection.serializer));
+export function push(channel: Channel, event: string, payload: unknown): void {
+  sendText(channel.connection, encode(channel.joinRef, null, channel.topic, event, payload, channel.connection.serializer));
 }
 
 /** Adds a joined channel to its topic's members; returns them. */
@@ -115,18 +139,14 @@ export function unregister(ctx: RealtimeContext, channel: Channel): void {
   if (channel.presenceRefs.length > 0 && members) {
     const leaves = { [channel.presenceKey]: { metas: channel.presenceRefs.map((ref) => ({ phx_ref: ref })) } };
     channel.presenceRefs = [];
-    for (const member of members) push(ctx, member, 'presence_diff', { joins: {}, leaves });
+    for (const member of members) push(member, 'presence_diff', { joins: {}, leaves });
   }
 }
 
 /** Ends a channel from the server side, as Realtime does when its token is no longer good. */
 export function closeChannel(ctx: RealtimeContext, channel: Channel, message: string): void {
-  push(ctx, channel, 'system', { extension: 'system', status: 'error', message, channel: channel.subTopic });
-  sendText(
-    ctx,
-    channel.connection,
-    encode(channel.joinRef, channel.joinRef, channel.topic, 'phx_close', {}, channel.connection.serializer),
-  );
+  push(channel, 'system', { extension: 'system', status: 'error', message, channel: channel.subTopic });
+  sendText(channel.connection, encode(channel.joinRef, channel.joinRef, channel.topic, 'phx_close', {}, channel.connection.serializer));
   unregister(ctx, channel);
 }
 

@@ -28,7 +28,7 @@ export function* changeSubscribers(ctx: RealtimeContext): Iterable<Subscriber> {
           return channel.claims;
         },
         isActive: () => !channel.connection.closed && channel.connection.channels.get(channel.topic) === channel,
-        push: (event, payload) => push(ctx, channel, event, payload),
+        push: (event, payload) => push(channel, event, payload),
       };
     }
   }

@@ -127,3 +127,29 @@ export function encodeBinaryBroadcast(topic: string, event: string, meta: string
   const header = Buffer.from([USER_BROADCAST, topicBytes.length, eventBytes.length, metaBytes.length, BINARY_ENCODING]);
   return Buffer.concat([header, topicBytes, eventBytes, metaBytes, payload]);
 }
+
+const TEXT_OPCODE = 0x1;
+const BINARY_OPCODE = 0x2;
+const FIN = 0x80;
+
+/**
+ * A whole, unmasked server-to-client websocket frame (RFC 6455 §5.2) carrying `data`:
+ * made once per message and written as is to every socket that receives it.
+ */
+export function websocketFrame(data: string | Buffer): Buffer {
+  const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const opcode = typeof data === 'string' ? TEXT_OPCODE : BINARY_OPCODE;
+  // The length takes 7 bits, or 126 and 16 bits, or 127 and 64 bits.
+  const lengthBytes = body.length < 126 ? 0 : body.length < 65_536 ? 2 : 8;
+  const header = Buffer.alloc(2 + lengthBytes);
+  header[0] = FIN | opcode;
+  if (lengthBytes === 0) header[1] = body.length;
+  else if (lengthBytes === 2) {
+    header[1] = 126;
+    header.writeUInt16BE(body.length, 2);
+  } else {
+    header[1] = 127;
+    header.writeBigUInt64BE(BigInt(body.length), 2);
+  }
+  return Buffer.concat([header, body]);
+}

@@ -88,11 +88,11 @@ async function readableAtJoin(
     if (!(error instanceof AuthorizationUnavailable)) throw error;
     // No answer from the database is not a refusal: say so, as Realtime does.
     ctx.log('channel authorization failed', error.cause);
-    reply(ctx, connection, frame, 'error', { reason: error.message });
+    reply(connection, frame, 'error', { reason: error.message });
     return undefined;
   }
   if (!readable.broadcast && !readable.presence) {
-    reply(ctx, connection, frame, 'error', {
+    reply(connection, frame, 'error', {
       reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}`,
     });
     return undefined;
@@ -121,13 +121,13 @@ function parseBindings(config: JoinConfig): { echoed: Record<string, unknown>[];
 }
 
 /** Checks what a join asks before anything is authorized; false once refused. */
-function acceptableJoin(ctx: RealtimeContext, connection: Connection, frame: Frame, subTopic: string): boolean {
+function acceptableJoin(connection: Connection, frame: Frame, subTopic: string): boolean {
   if (subTopic === '') {
-    reply(ctx, connection, frame, 'error', { reason: 'TopicNameRequired: You must provide a topic name' });
+    reply(connection, frame, 'error', { reason: 'TopicNameRequired: You must provide a topic name' });
     return false;
   }
   if (!connection.channels.has(frame.topic) && connection.channels.size >= MAX_CHANNELS_PER_SOCKET) {
-    reply(ctx, connection, frame, 'error', { reason: 'ChannelRateLimitReached: Too many channels' });
+    reply(connection, frame, 'error', { reason: 'ChannelRateLimitReached: Too many channels' });
     return false;
   }
   return true;
@@ -135,17 +135,17 @@ function acceptableJoin(ctx: RealtimeContext, connection: Connection, frame: Fra
 
 export async function join(ctx: RealtimeContext, connection: Connection, frame: Frame): Promise<void> {
   const subTopic = frame.topic.slice(TOPIC_PREFIX.length);
-  if (!acceptableJoin(ctx, connection, frame, subTopic)) return;
+  if (!acceptableJoin(connection, frame, subTopic)) return;
   const parsed = joinPayload.safeParse(frame.payload);
   if (!parsed.success) {
-    reply(ctx, connection, frame, 'error', { reason: 'MalformedJoin: The join payload is not valid' });
+    reply(connection, frame, 'error', { reason: 'MalformedJoin: The join payload is not valid' });
     return;
   }
   const config = parsed.data.config ?? {};
   const token = parsed.data.access_token || connection.apiKey;
   const checked = await checkToken(ctx.keys, token);
   if (!checked.ok) {
-    reply(ctx, connection, frame, 'error', { reason: checked.reason });
+    reply(connection, frame, 'error', { reason: checked.reason });
     return;
   }
   const readable = await readableAtJoin(ctx, connection, frame, checked.claims, subTopic, config);
@@ -186,10 +186,9 @@ export async function join(ctx: RealtimeContext, connection: Connection, frame: 
     });
     if (!setupError) channel.bindings = bindings;
   }
-  reply(ctx, connection, frame, 'ok', { postgres_changes: echoed });
+  reply(connection, frame, 'ok', { postgres_changes: echoed });
   if (echoed.length > 0) {
     push(
-      ctx,
       channel,
       'system',
       setupError
@@ -202,7 +201,7 @@ export async function join(ctx: RealtimeContext, connection: Connection, frame: 
         : { extension: 'postgres_changes', status: 'ok', message: 'Subscribed to PostgreSQL', channel: subTopic },
     );
   }
-  if (channel.presenceEnabled) push(ctx, channel, 'presence_state', presenceState(ctx, members));
+  if (channel.presenceEnabled) push(channel, 'presence_state', presenceState(ctx, members));
 }
 
 /** A new access token for a joined channel: checked, and the policies evaluated again. */

@@ -19,7 +19,7 @@ export function presenceState(ctx: RealtimeContext, members: Set<Channel>): Pres
 
 async function track(ctx: RealtimeContext, connection: Connection, frame: Frame, channel: Channel, members: Set<Channel>): Promise<void> {
   if (!(await allowedToWrite(ctx, channel, 'presence'))) {
-    reply(ctx, connection, frame, 'error', { reason: 'Unauthorized: You do not have permissions to track presence' });
+    reply(connection, frame, 'error', { reason: 'Unauthorized: You do not have permissions to track presence' });
     return;
   }
   const raw = frame.payload.payload;
@@ -31,9 +31,9 @@ async function track(ctx: RealtimeContext, connection: Connection, frame: Frame,
   const meta = { phx_ref: ref, ...state };
   channel.presenceRefs = [ref];
   ctx.presenceMetas.set(channel, [meta]);
-  reply(ctx, connection, frame, 'ok', {});
+  reply(connection, frame, 'ok', {});
   for (const member of members) {
-    push(ctx, member, 'presence_diff', { joins: { [channel.presenceKey]: { metas: [meta] } }, leaves });
+    push(member, 'presence_diff', { joins: { [channel.presenceKey]: { metas: [meta] } }, leaves });
   }
 }
 
@@ -47,9 +47,9 @@ export async function presence(ctx: RealtimeContext, connection: Connection, fra
     const leaves = { [channel.presenceKey]: { metas: ctx.presenceMetas.get(channel) ?? [] } };
     channel.presenceRefs = [];
     ctx.presenceMetas.delete(channel);
-    reply(ctx, connection, frame, 'ok', {});
-    for (const member of members) push(ctx, member, 'presence_diff', { joins: {}, leaves });
+    reply(connection, frame, 'ok', {});
+    for (const member of members) push(member, 'presence_diff', { joins: {}, leaves });
   } else {
-    reply(ctx, connection, frame, 'error', { reason: 'Unknown presence event' });
+    reply(connection, frame, 'error', { reason: 'Unknown presence event' });
   }
 }

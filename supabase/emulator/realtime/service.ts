@@ -79,7 +79,8 @@ export async function createRealtimeService(options: RealtimeServiceOptions): Pr
     presenceMetas: new WeakMap(),
     postgresChanges: createPostgresChanges(db, log),
   };
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  // No compression: fan-out writes ready-made frames to the sockets (channels.ts sendFrame).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   const deliveries = createDeliveries(ctx);
 
   // Triggers also follow publication changes by themselves; this covers databases

@@ -14,11 +14,11 @@ import { checkToken } from './tokens.ts';
 
 export async function handleFrame(ctx: RealtimeContext, connection: Connection, frame: Frame): Promise<void> {
   if (frame.topic === 'phoenix') {
-    if (frame.event === 'heartbeat') reply(ctx, connection, frame, 'ok', {});
+    if (frame.event === 'heartbeat') reply(connection, frame, 'ok', {});
     return;
   }
   if (!frame.topic.startsWith(TOPIC_PREFIX)) {
-    reply(ctx, connection, frame, 'error', { reason: 'unmatched topic' });
+    reply(connection, frame, 'error', { reason: 'unmatched topic' });
     return;
   }
   if (frame.event === 'phx_join') {
@@ -27,13 +27,13 @@ export async function handleFrame(ctx: RealtimeContext, connection: Connection, 
   }
   const channel = connection.channels.get(frame.topic);
   if (!channel) {
-    if (frame.event !== 'phx_leave') reply(ctx, connection, frame, 'error', { reason: 'unmatched topic' });
-    else reply(ctx, connection, frame, 'ok', {});
+    if (frame.event !== 'phx_leave') reply(connection, frame, 'error', { reason: 'unmatched topic' });
+    else reply(connection, frame, 'ok', {});
     return;
   }
   switch (frame.event) {
     case 'phx_leave':
-      reply(ctx, connection, frame, 'ok', {});
+      reply(connection, frame, 'ok', {});
       unregister(ctx, channel);
       return;
     case 'access_token':
@@ -108,7 +108,16 @@ export function handleUpgrade(
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection: Connection = { ws, serializer, apiKey, channels: new Map(), queue: Promise.resolve(), closed: false };
+      const connection: Connection = {
+        ws,
+        socket,
+        corked: false,
+        serializer,
+        apiKey,
+        channels: new Map(),
+        queue: Promise.resolve(),
+        closed: false,
+      };
       ctx.connections.add(connection);
       ws.on('message', (data, isBinary) => onMessage(ctx, connection, data, isBinary));
       ws.on('close', () => onClose(ctx, connection));
