@@ -16,9 +16,16 @@ export function setSpaClient(client: SupabaseClient<Database> | undefined): void
   current = client;
 }
 
-export const supabase = new Proxy({} as SupabaseClient<Database>, {
+type SpaClient = SupabaseClient<Database> & { loadRealtime: () => Promise<SupabaseClient<Database>['realtime']> };
+
+export const supabase = new Proxy({} as SpaClient, {
   get(_target, property) {
     if (!current) throw new Error('The emulator is not running: start it in beforeAll.');
+    // The app's client loads Realtime on first use; the test client has it at hand.
+    if (property === 'loadRealtime') {
+      const client = current;
+      return () => Promise.resolve(client.realtime);
+    }
     const value = Reflect.get(current, property, current) as unknown;
     return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
   },

@@ -39,7 +39,7 @@ const REJOIN_DELAYS_MS = [1_000, 2_000, 5_000, 10_000];
  * `topic_rotated` message. On it the hook reads the new topic and moves there; someone
  * who is no longer a member cannot read it, so their dashboard stops receiving sales.
  *
- * supabase-js reconnects a dropped socket and rejoins its channels by itself (with
+ * The Realtime client reconnects a dropped socket and rejoins its channels by itself (with
  * backoff), and keeps the channel's token in step with the session. Two cases it leaves
  * alone are handled here: a channel the server *closed* is never rejoined by the library,
  * so it is replaced after a backoff; and when the browser comes back online the socket
@@ -72,9 +72,14 @@ export function useOrganizationChannel(
 
     const join = async () => {
       const mine = ++generation;
-      const { data: topic, error } = await supabase.rpc('organization_live_topic', { p_organization_id: organizationId });
+      // Realtime's code comes with the first join, after the dashboard has rendered; if it
+      // cannot be fetched, the join is tried again like any other failed one.
+      const [{ data: topic, error }, client] = await Promise.all([
+        supabase.rpc('organization_live_topic', { p_organization_id: organizationId }),
+        supabase.loadRealtime().catch(() => undefined),
+      ]);
       if (disposed || mine !== generation) return;
-      if (error || typeof topic !== 'string') {
+      if (error || typeof topic !== 'string' || !client) {
         if (databaseCode(error) === 'not_authorized') {
           // No longer a member (or never was): there is nothing to rejoin.
           setStatus('offline');
@@ -84,7 +89,7 @@ export function useOrganizationChannel(
         scheduleRejoin(undefined);
         return;
       }
-      const current = supabase
+      const current = client
         .channel(topic, { config: { private: true } })
         .on('broadcast', { event: 'attribution' }, ({ payload }) => {
           handler.current(parseAttributionMessage(payload));
@@ -120,7 +125,7 @@ export function useOrganizationChannel(
       rejoinTimer = setTimeout(() => {
         // The old channel still holds its topic in the client: drop it, then join anew.
         channel = undefined;
-        const dropped = old ? supabase.removeChannel(old) : Promise.resolve();
+        const dropped = old ? supabase.loadRealtime().then((client) => client.removeChannel(old)) : Promise.resolve();
         void dropped.finally(() => {
           if (!disposed) void join();
         });
@@ -138,7 +143,12 @@ export function useOrganizationChannel(
     const goOffline = () => setStatus('offline');
     const goOnline = () => {
       setStatus((current) => (current === 'connected' ? current : 'reconnecting'));
-      if (!supabase.realtime.isConnected()) supabase.realtime.connect();
+      void supabase.loadRealtime().then(
+        (client) => {
+          if (!client.isConnected()) client.connect();
+        },
+        () => undefined,
+      );
     };
     window.addEventListener('offline', goOffline);
     window.addEventListener('online', goOnline);
@@ -147,7 +157,8 @@ export function useOrganizationChannel(
       clearTimeout(rejoinTimer);
       window.removeEventListener('offline', goOffline);
       window.removeEventListener('online', goOnline);
-      if (channel) void supabase.removeChannel(channel);
+      const left = channel;
+      if (left) void supabase.loadRealtime().then((client) => client.removeChannel(left));
     };
   }, [organizationId]);
 
