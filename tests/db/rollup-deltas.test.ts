@@ -136,6 +136,24 @@ describe('rollups written through apply_rollup_deltas()', () => {
     });
   });
 
+  it('are compared in every figure: a row whose only figure left is an attributed or self-referral part is a difference', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.asOwner();
+      expect(await rollupDifferences(s)).toEqual([]);
+      await s.rows(
+        `insert into private.event_stats (event_id, shard, organization_id, attributed_tickets, attributed_revenue_minor)
+         values ($1, 4, $2, 1, 1000)`,
+        [ids.events.aDraft, ids.orgA],
+      );
+      await s.rows(`insert into private.promoter_totals (promoter_id, organization_id, self_orders) values ($1, $2, 1)`, [ids.promoters.lone, ids.orgA]);
+      const differences = await rollupDifferences(s);
+      expect(differences.map((row) => [row.rollup, row.side])).toEqual([
+        ['private.promoter_totals', 'live'],
+        ['private.event_stats', 'live'],
+      ]);
+    });
+  });
+
   it('are written by the triggers for every caller, while anon, authenticated and service_role may not call the helper or the rebuild', async () => {
     await inRollback(testDb.db, async (s) => {
       for (const persona of [anonymous, people.memberA, people.ownerA, serviceRole]) {
