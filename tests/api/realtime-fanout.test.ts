@@ -2,7 +2,8 @@
  * Fan-out (realtime/broadcast.ts fanOut, channels.ts sendFrame): a broadcast is framed
  * once and the same bytes go to every member that may read it, in the order sent; each
  * socket is corked for the tick, so a tick's messages leave in one write; a member that
- * may not read, a closed socket or a slow reader changes nothing for the others.
+ * may not read, a closed socket or a slow reader changes nothing for the others; a reader
+ * so far behind that its unsent bytes would pass MAX_BUFFERED_BYTES is dropped.
  *
  * Every wait is on a condition. Absence is proven with a later marker: one socket gets
  * its frames in the order they were sent, so once the marker is in, an earlier frame
@@ -17,24 +18,27 @@ import type { RealtimeChannel } from '@supabase/supabase-js';
 import type { Database } from '../../supabase/emulator/database.ts';
 import type { ProjectKeys } from '../../supabase/emulator/jwt.ts';
 import { fanOut } from '../../supabase/emulator/realtime/broadcast.ts';
-import { register, type Channel, type Connection, type RealtimeContext } from '../../supabase/emulator/realtime/channels.ts';
+import { MAX_BUFFERED_BYTES, register, type Channel, type Connection, type RealtimeContext } from '../../supabase/emulator/realtime/channels.ts';
 import type { PostgresChanges } from '../../supabase/emulator/realtime/postgres-changes.ts';
 import { startTestEmulator, userId, waitFor, type TestEmulator } from '../helpers/emulator.ts';
 import { createSalesFixture } from './fixtures.ts';
 import { isReplyTo, websocketUrl, type Message } from './phoenix.ts';
 
 describe('fanOut, on sockets that record their writes', () => {
-  /** A socket stand-in: each entry of `writes` is one write to the wire (a writev counts once). */
-  function recordingSocket(): { socket: Writable; writes: Buffer[][] } {
+  /**
+   * A socket stand-in: each entry of `writes` is one write to the wire (a writev counts
+   * once). A stalled one never finishes a write, as a peer that stopped reading.
+   */
+  function recordingSocket(stalled = false): { socket: Writable; writes: Buffer[][] } {
     const writes: Buffer[][] = [];
     const socket = new Writable({
       write(chunk: Buffer, _encoding, callback) {
         writes.push([chunk]);
-        callback();
+        if (!stalled) callback();
       },
       writev(chunks, callback) {
         writes.push(chunks.map((c) => c.chunk as Buffer));
-        callback();
+        if (!stalled) callback();
       },
     });
     return { socket, writes };
@@ -53,8 +57,8 @@ describe('fanOut, on sockets that record their writes', () => {
   }
 
   /** A member joined to `topic` whose socket records what is written to it. */
-  function member(ctx: RealtimeContext, topic: string, options: { readable?: boolean; self?: boolean } = {}) {
-    const { socket, writes } = recordingSocket();
+  function member(ctx: RealtimeContext, topic: string, options: { readable?: boolean; self?: boolean; stalled?: boolean } = {}) {
+    const { socket, writes } = recordingSocket(options.stalled);
     const connection: Connection = {
       ws: { readyState: WebSocket.OPEN, OPEN: WebSocket.OPEN } as unknown as WebSocket,
       socket,
@@ -140,6 +144,30 @@ describe('fanOut, on sockets that record their writes', () => {
     expect(closing!.writes).toEqual([]);
     expect(destroyed!.writes).toEqual([]);
     for (const m of rest) expect(m.writes.flat()).toHaveLength(1);
+  });
+
+  it('drops a socket whose unsent bytes would pass MAX_BUFFERED_BYTES, and keeps writing to the others', async () => {
+    const ctx = context();
+    const reader = member(ctx, 'room');
+    const stalled = member(ctx, 'room', { stalled: true });
+    const megabyte = { text: 'x'.repeat(1024 * 1024) };
+    const underTheBound = MAX_BUFFERED_BYTES / (1024 * 1024) - 1;
+    for (let n = 0; n < underTheBound; n++) {
+      fanOut(ctx, true, 'room', { event: 'note', payload: megabyte });
+      await nextTick();
+    }
+    // Allowed: a reader that is behind, while what waits for it stays under the bound.
+    expect(stalled.socket.destroyed).toBe(false);
+    expect(stalled.socket.writableLength).toBeGreaterThan((underTheBound - 1) * 1024 * 1024);
+
+    // Refused: the message that would pass the bound ends that connection instead.
+    for (let n = 0; n < 2; n++) {
+      fanOut(ctx, true, 'room', { event: 'note', payload: megabyte });
+      await nextTick();
+    }
+    expect(stalled.socket.destroyed).toBe(true);
+    expect(reader.socket.destroyed).toBe(false);
+    expect(reader.writes.flat()).toHaveLength(underTheBound + 2);
   });
 });
 

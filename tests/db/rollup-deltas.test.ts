@@ -100,6 +100,31 @@ describe('rollups written through apply_rollup_deltas()', () => {
     });
   });
 
+  it('equal the rebuild after an event is deleted with its visits, and stay when an event with orders may not be deleted', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await sell(s);
+      await s.asOwner();
+      // Visits on the draft event, which has no orders: deleting it takes them, and their
+      // promoter's daily rows, with it; the promoter's total loses them.
+      await s.rows(
+        `insert into public.promoter_visits (organization_id, event_id, promoter_id, session_id, token)
+         select $1, $2, p, gen_random_uuid(), md5(random()::text) from unnest($3::uuid[]) p`,
+        [ids.orgA, ids.events.aDraft, [ids.promoters.maya, ids.promoters.maya, ids.promoters.jonas]],
+      );
+      const mayaVisits = () => s.value<number>('select visits::int from private.promoter_totals where promoter_id = $1', [ids.promoters.maya]);
+      const before = await mayaVisits();
+      await s.as(people.ownerA);
+      expect(await s.rows('delete from public.events where id = $1 returning id', [ids.events.aDraft])).toHaveLength(1);
+      expect(await rollupDifferences(s)).toEqual([]);
+      expect(await mayaVisits()).toBe(before - 2);
+
+      // Refused: orders keep their event, so an event that sold cannot go, nor its rollups.
+      await s.as(people.ownerA);
+      expect((await s.refused('delete from public.events where id = $1', [ids.events.aLive])).code).toBe('23503');
+      expect(await rollupDifferences(s)).toEqual([]);
+    });
+  });
+
   it('skips changes that add up to zero and never creates a row only to subtract from it', async () => {
     await inRollback(testDb.db, async (s) => {
       await s.asOwner();
@@ -133,6 +158,24 @@ describe('rollups written through apply_rollup_deltas()', () => {
         days: [{ promoter_id: ids.promoters.lone, day: '2026-01-03', tickets: 2, visits: 0 }],
         totals: [{ promoter_id: ids.promoters.lone, tickets: 2, visits: 0 }],
       });
+    });
+  });
+
+  it('are compared in every figure: a row whose only figure left is an attributed or self-referral part is a difference', async () => {
+    await inRollback(testDb.db, async (s) => {
+      await s.asOwner();
+      expect(await rollupDifferences(s)).toEqual([]);
+      await s.rows(
+        `insert into private.event_stats (event_id, shard, organization_id, attributed_tickets, attributed_revenue_minor)
+         values ($1, 4, $2, 1, 1000)`,
+        [ids.events.aDraft, ids.orgA],
+      );
+      await s.rows(`insert into private.promoter_totals (promoter_id, organization_id, self_orders) values ($1, $2, 1)`, [ids.promoters.lone, ids.orgA]);
+      const differences = await rollupDifferences(s);
+      expect(differences.map((row) => [row.rollup, row.side])).toEqual([
+        ['private.promoter_totals', 'live'],
+        ['private.event_stats', 'live'],
+      ]);
     });
   });
 

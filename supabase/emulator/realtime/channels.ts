@@ -76,6 +76,15 @@ export function registryKey(isPrivate: boolean, subTopic: string): string {
 }
 
 /**
+ * The most bytes one socket may have waiting to be sent. A client that stops reading
+ * would otherwise make the server keep every message for it in memory, without bound;
+ * past this, the connection is dropped, as hosted Realtime drops a client it cannot write
+ * to. Far above what a reader that keeps up ever has waiting (a burst is a few kB per
+ * socket).
+ */
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+/**
  * Writes a whole websocket frame (websocketFrame) to the connection's socket, so that a
  * broadcast framed once goes to every subscriber as the same bytes. This is safe beside
  * ws's own writes (pongs, close) because the server never compresses: ws then writes each
@@ -85,6 +94,11 @@ export function registryKey(isPrivate: boolean, subTopic: string): string {
 export function sendFrame(connection: Connection, frame: Buffer): void {
   const { ws, socket } = connection;
   if (connection.closed || ws.readyState !== ws.OPEN || socket.destroyed || !socket.writable) return;
+  if (socket.writableLength + frame.length > MAX_BUFFERED_BYTES) {
+    // Destroying the socket closes `ws`, whose close handler ends the connection.
+    socket.destroy();
+    return;
+  }
   if (!connection.corked) {
     connection.corked = true;
     socket.cork();

@@ -13,11 +13,25 @@ const EVENTS = 'event_id, shard, organization_id, tickets, revenue_minor, orders
 const TOTALS = 'promoter_id, organization_id, tickets, revenue_minor, orders, visits, self_tickets, self_revenue_minor, self_orders';
 const NONZERO = 'tickets <> 0 or revenue_minor <> 0 or orders <> 0';
 
-/** Each rollup table, its columns, and which of its rows count (the triggers leave a refunded day at zero; a rebuild has no such row). */
+/** `figure <> 0 or …` for every figure column, so a row with any figure left over is compared. */
+const anyFigure = (figures: string) =>
+  figures
+    .split(', ')
+    .map((figure) => `${figure} <> 0`)
+    .join(' or ');
+
+/**
+ * Each rollup table, its columns, and which of its rows count: those with any figure
+ * other than zero (the triggers leave a refunded day at zero; a rebuild has no such row).
+ */
 const ROLLUPS = [
-  { table: 'private.promoter_daily_stats', columns: DAILY, counted: `${NONZERO} or visits <> 0` },
-  { table: 'private.promoter_totals', columns: TOTALS, counted: `${NONZERO} or visits <> 0` },
-  { table: 'private.event_stats', columns: EVENTS, counted: NONZERO },
+  { table: 'private.promoter_daily_stats', columns: DAILY, counted: anyFigure('tickets, revenue_minor, orders, visits, self_tickets, self_revenue_minor, self_orders') },
+  { table: 'private.promoter_totals', columns: TOTALS, counted: anyFigure('tickets, revenue_minor, orders, visits, self_tickets, self_revenue_minor, self_orders') },
+  {
+    table: 'private.event_stats',
+    columns: EVENTS,
+    counted: anyFigure('tickets, revenue_minor, orders, attributed_tickets, attributed_revenue_minor, self_attributed_tickets, self_attributed_revenue_minor'),
+  },
 ];
 
 /**
