@@ -2,8 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { Field, TextField } from '@/components/ui/field';
+import { FormError } from '@/components/ui/form-error';
 import { eventSlugPattern } from '@/lib/database.types';
-import { errorMessage, sentenceFor } from '@/lib/errors';
+import { sentenceFor } from '@/lib/errors';
 import { minorToInput, parseMoneyInput } from '@/lib/format';
 import type { OrganizerEvent } from '../api/get-events';
 import { slugify, useSaveEvent } from '../api/save-event';
@@ -96,11 +97,7 @@ export function EventFormDialog({
   return (
     <Dialog open title={event ? 'Edit event' : 'New event'} onClose={onClose} size="lg">
       <form className="form" onSubmit={submit} noValidate>
-        {formError || save.isError ? (
-          <p className="form-error" role="alert">
-            {formError ?? errorMessage(save.error)}
-          </p>
-        ) : null}
+        <FormError error={save.error}>{formError}</FormError>
         <TextField label="Event name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
         <div className="form-row">
           <TextField

@@ -5,6 +5,7 @@ import { Button } from '@/components/ui/button';
 import { CopyButton } from '@/components/ui/copy-button';
 import { EmptyState } from '@/components/ui/empty-state';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { PageHeader } from '@/components/ui/page-header';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { paths, trackingLink } from '@/config/paths';
@@ -24,12 +25,11 @@ export function EventsPanel({ organizationId, currency }: { organizationId: stri
 
   return (
     <>
-      <div className="page-header">
-        <h1>Events</h1>
-        <Button variant="primary" onClick={() => setEditing('new')}>
-          New event
-        </Button>
-      </div>
+      <PageHeader title="Events">
+      <Button variant="primary" onClick={() => setEditing('new')}>
+        New event
+      </Button>
+      </PageHeader>
       <PanelErrorBoundary title="Events could not load" loading={<SkeletonList rows={3} label="Loading events" />} resetKeys={[organizationId]}>
         <EventList organizationId={organizationId} currency={currency} onEdit={setEditing} />
       </PanelErrorBoundary>

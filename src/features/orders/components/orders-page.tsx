@@ -5,7 +5,10 @@ import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Field } from '@/components/ui/field';
+import { FormError } from '@/components/ui/form-error';
+import { PageHeader } from '@/components/ui/page-header';
 import { SkeletonList } from '@/components/ui/skeleton';
+import { NumberCell, numeric, TableHead } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
 import { downloadCsv } from '@/lib/csv';
 import { errorMessage } from '@/lib/errors';
@@ -43,12 +46,11 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
 
   return (
     <>
-      <div className="page-header">
-        <h1>Orders</h1>
-        <Button onClick={() => void exportCsv()} loading={exporting} disabled={rangeError !== null} title={rangeError ?? undefined}>
-          Export CSV
-        </Button>
-      </div>
+      <PageHeader title="Orders">
+      <Button onClick={() => void exportCsv()} loading={exporting} disabled={rangeError !== null} title={rangeError ?? undefined}>
+        Export CSV
+      </Button>
+      </PageHeader>
       <div className="toolbar" role="search" aria-label="Find orders">
         <Field label="Search">
           {(control) => (
@@ -115,9 +117,7 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
       <div className={`performance ${orderId ? 'performance--with-detail' : ''}`}>
         <section className="card" aria-label="Orders">
           {rangeError ? (
-            <p className="form-error" role="alert">
-              {rangeError}
-            </p>
+            <FormError>{rangeError}</FormError>
           ) : (
             <PanelErrorBoundary title="Orders could not load" loading={<SkeletonList rows={5} label="Loading orders" />} resetKeys={[organizationId, view.filters]}>
               <OrderList organizationId={organizationId} filters={view.filters} onClear={view.clear} orderId={orderId} orderHref={orderHref} />
@@ -165,18 +165,7 @@ function OrderList({
               <div className="table-wrap">
                 <table className="table table--stack">
                   <caption className="visually-hidden">Orders, newest first</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Order</th>
-                      <th scope="col">Date</th>
-                      <th scope="col">Buyer</th>
-                      <th scope="col">Event</th>
-                      <th scope="col">Promoter</th>
-                      <th scope="col" className="num">Tickets</th>
-                      <th scope="col" className="num">Total</th>
-                      <th scope="col">Status</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Order', 'Date', 'Buyer', 'Event', 'Promoter', numeric('Tickets'), numeric('Total'), 'Status']} />
                   <tbody>
                     {rows.map((row) => (
                       <tr key={row.id} aria-current={row.id === orderId ? 'true' : undefined}>
@@ -200,12 +189,8 @@ function OrderList({
                             </>
                           ) : null}
                         </td>
-                        <td data-label="Tickets" className="num">
-                          {formatNumber(row.ticket_count)}
-                        </td>
-                        <td data-label="Total" className="num">
-                          {formatMoney(row.total_minor, row.currency)}
-                        </td>
+                        <NumberCell label="Tickets">{formatNumber(row.ticket_count)}</NumberCell>
+                        <NumberCell label="Total">{formatMoney(row.total_minor, row.currency)}</NumberCell>
                         <td data-label="Status">
                           <span className={`badge ${row.status === 'paid' ? 'badge--success' : ''}`}>{row.status === 'paid' ? 'Paid' : 'Refunded'}</span>
                         </td>

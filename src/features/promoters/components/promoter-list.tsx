@@ -4,11 +4,11 @@ import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
 import { Field } from '@/components/ui/field';
+import { FormError } from '@/components/ui/form-error';
 import { paths } from '@/config/paths';
 import { currencyDigits, formatMoney, formatNumber, formatPercent } from '@/lib/format';
 import { downloadCsv } from '@/lib/csv';
 import { describePeriod } from '@/lib/period';
-import { errorMessage } from '@/lib/errors';
 import { describeActivation, useBulkActivate } from '../api/bulk-activate';
 import { promoterPerformanceQueryOptions, type PromoterPerformance } from '../api/get-promoter-performance';
 import type { SortKey } from '../hooks/use-performance-filters';
@@ -131,11 +131,7 @@ export function PromoterList({
           </Button>
         </div>
         {activate.isSuccess ? <p role="status">{describeActivation(activate.data)}</p> : null}
-        {activate.isError ? (
-          <p className="form-error" role="alert">
-            {errorMessage(activate.error)}
-          </p>
-        ) : null}
+        <FormError error={activate.error} />
         <ol className="leaderboard" aria-label="Promoters">
           {rows.map((row, index) => (
             <li key={row.promoter_id} className="leaderboard__item leaderboard__item--selectable">
