@@ -1,7 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { eventKeys } from './keys';
-import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 export interface TicketTypeInput {
   /** Present for ticket types that already exist. */
@@ -61,9 +61,5 @@ export async function saveEvent(input: SaveEventInput): Promise<{ id: string }> 
 }
 
 export function useSaveEvent(options: MutationOptionsOf<typeof saveEvent> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, (_data, input) => queryClient.invalidateQueries({ queryKey: eventKeys.organization(input.organizationId) })),
-    mutationFn: saveEvent,
-  });
+  return useInvalidatingMutation(saveEvent, options, (input) => [eventKeys.organization(input.organizationId)]);
 }
