@@ -3,7 +3,7 @@ import { lazy, Suspense, useDeferredValue, useEffect, useRef, useState, type Rea
 import { useNavigate, useParams } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
-import { Field } from '@/components/ui/field';
+import { TextField } from '@/components/ui/field';
 import { FormError } from '@/components/ui/form-error';
 import { PageHeader } from '@/components/ui/page-header';
 import { SkeletonList } from '@/components/ui/skeleton';
@@ -187,18 +187,7 @@ export function PromotersRoute() {
 function PerformanceToolbar({ view, rangeError }: { view: ReturnType<typeof usePerformanceFilters>; rangeError: string | undefined }) {
   return (
     <div className="toolbar">
-      <Field label="Search">
-        {(control) => (
-          <input
-            {...control}
-            className="input"
-            type="search"
-            placeholder="Name or promo code"
-            value={view.search}
-            onChange={(e) => view.setSearch(e.target.value)}
-          />
-        )}
-      </Field>
+      <TextField label="Search" type="search" placeholder="Name or promo code" value={view.search} onChange={(e) => view.setSearch(e.target.value)} />
       <DateRangeSelect value={view.range} onChange={view.setRange} error={rangeError} />
     </div>
   );

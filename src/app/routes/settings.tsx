@@ -44,7 +44,6 @@ export function SettingsRoute() {
   );
 }
 
-/** The portal settings, editable by owners and admins. */
 /** A section that owners and admins edit and members read: waits for the caller's role. */
 function RoleSection({ organizationId, userId, render }: { organizationId: string; userId: string; render: (canEdit: boolean) => ReactNode }) {
   const members = useSuspenseQuery(membersQueryOptions(organizationId));

@@ -26,9 +26,9 @@ export function EventsPanel({ organizationId, currency }: { organizationId: stri
   return (
     <>
       <PageHeader title="Events">
-      <Button variant="primary" onClick={() => setEditing('new')}>
-        New event
-      </Button>
+        <Button variant="primary" onClick={() => setEditing('new')}>
+          New event
+        </Button>
       </PageHeader>
       <PanelErrorBoundary title="Events could not load" loading={<SkeletonList rows={3} label="Loading events" />} resetKeys={[organizationId]}>
         <EventList organizationId={organizationId} currency={currency} onEdit={setEditing} />

@@ -4,7 +4,7 @@ import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
-import { Field } from '@/components/ui/field';
+import { Field, TextField } from '@/components/ui/field';
 import { FormError } from '@/components/ui/form-error';
 import { PageHeader } from '@/components/ui/page-header';
 import { SkeletonList } from '@/components/ui/skeleton';
@@ -47,23 +47,12 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
   return (
     <>
       <PageHeader title="Orders">
-      <Button onClick={() => void exportCsv()} loading={exporting} disabled={rangeError !== null} title={rangeError ?? undefined}>
-        Export CSV
-      </Button>
+        <Button onClick={() => void exportCsv()} loading={exporting} disabled={rangeError !== null} title={rangeError ?? undefined}>
+          Export CSV
+        </Button>
       </PageHeader>
       <div className="toolbar" role="search" aria-label="Find orders">
-        <Field label="Search">
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              type="search"
-              placeholder="Reference, buyer name or email"
-              value={view.search}
-              onChange={(e) => view.set('q', e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField label="Search" type="search" placeholder="Reference, buyer name or email" value={view.search} onChange={(e) => view.set('q', e.target.value)} />
         <Field label="Event">
           {(control) => (
             <select {...control} className="select" value={view.filters.eventId ?? ''} onChange={(e) => view.set('event', e.target.value)}>
@@ -107,12 +96,8 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
             </select>
           )}
         </Field>
-        <Field label="From (UTC)" error={rangeError ?? undefined}>
-          {(control) => <input {...control} className="input" type="date" value={view.filters.from ?? ''} onChange={(e) => view.set('from', e.target.value)} />}
-        </Field>
-        <Field label="To (UTC)">
-          {(control) => <input {...control} className="input" type="date" value={view.filters.to ?? ''} onChange={(e) => view.set('to', e.target.value)} />}
-        </Field>
+        <TextField label="From (UTC)" error={rangeError ?? undefined} type="date" value={view.filters.from ?? ''} onChange={(e) => view.set('from', e.target.value)} />
+        <TextField label="To (UTC)" type="date" value={view.filters.to ?? ''} onChange={(e) => view.set('to', e.target.value)} />
       </div>
       <div className={`performance ${orderId ? 'performance--with-detail' : ''}`}>
         <section className="card" aria-label="Orders">
