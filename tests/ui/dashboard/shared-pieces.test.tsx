@@ -1,6 +1,7 @@
 /**
  * The shared pieces pages are built from (src/components/ui, src/lib): what each renders
- * for each input, and the mutation hook that refreshes the keys a write changed.
+ * for each input, slugs made from names, and the mutation hook that refreshes the keys a
+ * write changed.
  */
 import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { act, render, renderHook, screen, waitFor, within } from '@testing-library/react';
@@ -13,6 +14,7 @@ import { PageHeader } from '@/components/ui/page-header';
 import { PageSpinner } from '@/components/ui/spinner';
 import { ACTIONS_COLUMN, NumberCell, numeric, TableHead } from '@/components/ui/table';
 import { errorMessage } from '@/lib/errors';
+import { slugify, withoutAccents } from '@/lib/slug';
 import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 describe('FormError', () => {
@@ -176,5 +178,17 @@ describe('useInvalidatingMutation', () => {
     );
     await act(() => result.current.mutateAsync().catch(() => undefined));
     expect(invalidate).not.toHaveBeenCalled();
+  });
+});
+
+describe('slugify', () => {
+  it('makes lower-case words joined by dashes, accents taken off', () => {
+    expect(withoutAccents('Chloé Dupont')).toBe('Chloe Dupont');
+    expect(slugify('  Summer Fest: Café & Bar! ', 60)).toBe('summer-fest-cafe-bar');
+  });
+
+  it('cuts at the length it is given without leaving a dash at the end', () => {
+    expect(slugify('Summer fest', 7)).toBe('summer');
+    expect(slugify('!!!', 40)).toBe('');
   });
 });

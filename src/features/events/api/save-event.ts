@@ -1,3 +1,4 @@
+import { slugify } from '@/lib/slug';
 import { supabase } from '@/lib/supabase';
 import { eventKeys } from './keys';
 import type { MutationOptionsOf } from '@/lib/mutation-options';
@@ -23,17 +24,8 @@ export interface SaveEventInput {
   ticketTypes: TicketTypeInput[];
 }
 
-/** Lower-case words joined by dashes, as the slug constraint wants. */
-export function slugify(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .replace(/-+$/, '');
-}
+/** An event's slug suggested from its name, as the slug constraint wants. */
+export const eventSlugFor = (name: string): string => slugify(name, 60);
 
 /**
  * Creates (as a draft) or updates an event together with its ticket types in one

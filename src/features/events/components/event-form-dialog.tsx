@@ -7,7 +7,7 @@ import { eventSlugPattern } from '@/lib/database.types';
 import { sentenceFor } from '@/lib/errors';
 import { minorToInput, parseMoneyInput } from '@/lib/format';
 import type { OrganizerEvent } from '../api/get-events';
-import { slugify, useSaveEvent } from '../api/save-event';
+import { eventSlugFor, useSaveEvent } from '../api/save-event';
 
 interface TicketRow {
   key: string;
@@ -58,7 +58,7 @@ export function EventFormDialog({
   const [formError, setFormError] = useState<string | null>(null);
   const save = useSaveEvent({ onSuccess: onClose });
   const eventCurrency = event?.currency ?? currency;
-  const effectiveSlug = slugEdited ? slug : slugify(name);
+  const effectiveSlug = slugEdited ? slug : eventSlugFor(name);
 
   function updateRow(key: string, changes: Partial<TicketRow>) {
     setRows((all) => all.map((row) => (row.key === key ? { ...row, ...changes } : row)));
