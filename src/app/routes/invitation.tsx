@@ -36,19 +36,19 @@ export function InvitationRoute() {
 function InvitationPreviewed({ token }: { token: string }) {
   const preview = useSuspenseQuery(invitationPreviewQueryOptions(token));
   return preview.data === null ? (
-          <div className="form">
-            <h1>This invitation link is not valid</h1>
-            <p>
-              It may have expired (links are valid for 7 days), been revoked or replaced by a newer link, or already been used. Ask the person who
-              invited you for a new link.
-            </p>
-            <p className="muted">
-              <Link to={paths.dashboard}>Go to your dashboard</Link>
-            </p>
-          </div>
-        ) : (
-          <Invitation token={token} invitation={preview.data} />
-        );
+    <div className="form">
+      <h1>This invitation link is not valid</h1>
+      <p>
+        It may have expired (links are valid for 7 days), been revoked or replaced by a newer link, or already been used. Ask the person who
+        invited you for a new link.
+      </p>
+      <p className="muted">
+        <Link to={paths.dashboard}>Go to your dashboard</Link>
+      </p>
+    </div>
+  ) : (
+    <Invitation token={token} invitation={preview.data} />
+  );
 }
 
 const ROLE = { admin: 'an admin', member: 'a member' } as const;

@@ -139,58 +139,58 @@ function OrderList({
   const rows = orders.data.pages.flat();
   const filtered = Object.values(filters).some((value) => value !== null && value !== '');
   return rows.length === 0 ? (
-            <EmptyState
-              title={filtered ? 'No orders match these filters' : 'No orders yet'}
-              action={filtered ? <Button onClick={onClear}>Clear filters</Button> : undefined}
-            >
-              {filtered ? 'Try another search or a wider date range.' : 'Orders appear here as soon as the first ticket is sold.'}
-            </EmptyState>
-          ) : (
-            <>
-              <div className="table-wrap">
-                <table className="table table--stack">
-                  <caption className="visually-hidden">Orders, newest first</caption>
-                  <TableHead columns={['Order', 'Date', 'Buyer', 'Event', 'Promoter', numeric('Tickets'), numeric('Total'), 'Status']} />
-                  <tbody>
-                    {rows.map((row) => (
-                      <tr key={row.id} aria-current={row.id === orderId ? 'true' : undefined}>
-                        <th scope="row">
-                          <Link to={orderHref(row.id)}>{row.reference}</Link>
-                        </th>
-                        <td data-label="Date">{formatDateTime(row.created_at)}</td>
-                        <td data-label="Buyer">
-                          <span>
-                            {row.buyer_name}
-                            <span className="muted block">{row.buyer_email}</span>
-                          </span>
-                        </td>
-                        <td data-label="Event">{row.event_name}</td>
-                        <td data-label="Promoter">
-                          {row.promoter_name ?? <span className="muted">None</span>}
-                          {row.self_referral ? (
-                            <>
-                              {' '}
-                              <SelfReferralBadge />
-                            </>
-                          ) : null}
-                        </td>
-                        <NumberCell label="Tickets">{formatNumber(row.ticket_count)}</NumberCell>
-                        <NumberCell label="Total">{formatMoney(row.total_minor, row.currency)}</NumberCell>
-                        <td data-label="Status">
-                          <span className={`badge ${row.status === 'paid' ? 'badge--success' : ''}`}>{row.status === 'paid' ? 'Paid' : 'Refunded'}</span>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              {orders.hasNextPage ? (
-                <div className="form-actions">
-                  <Button onClick={() => void orders.fetchNextPage()} loading={orders.isFetchingNextPage}>
-                    Show more orders
-                  </Button>
-                </div>
-              ) : null}
-            </>
-          );
+    <EmptyState
+      title={filtered ? 'No orders match these filters' : 'No orders yet'}
+      action={filtered ? <Button onClick={onClear}>Clear filters</Button> : undefined}
+    >
+      {filtered ? 'Try another search or a wider date range.' : 'Orders appear here as soon as the first ticket is sold.'}
+    </EmptyState>
+  ) : (
+    <>
+      <div className="table-wrap">
+        <table className="table table--stack">
+          <caption className="visually-hidden">Orders, newest first</caption>
+          <TableHead columns={['Order', 'Date', 'Buyer', 'Event', 'Promoter', numeric('Tickets'), numeric('Total'), 'Status']} />
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.id} aria-current={row.id === orderId ? 'true' : undefined}>
+                <th scope="row">
+                  <Link to={orderHref(row.id)}>{row.reference}</Link>
+                </th>
+                <td data-label="Date">{formatDateTime(row.created_at)}</td>
+                <td data-label="Buyer">
+                  <span>
+                    {row.buyer_name}
+                    <span className="muted block">{row.buyer_email}</span>
+                  </span>
+                </td>
+                <td data-label="Event">{row.event_name}</td>
+                <td data-label="Promoter">
+                  {row.promoter_name ?? <span className="muted">None</span>}
+                  {row.self_referral ? (
+                    <>
+                      {' '}
+                      <SelfReferralBadge />
+                    </>
+                  ) : null}
+                </td>
+                <NumberCell label="Tickets">{formatNumber(row.ticket_count)}</NumberCell>
+                <NumberCell label="Total">{formatMoney(row.total_minor, row.currency)}</NumberCell>
+                <td data-label="Status">
+                  <span className={`badge ${row.status === 'paid' ? 'badge--success' : ''}`}>{row.status === 'paid' ? 'Paid' : 'Refunded'}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {orders.hasNextPage ? (
+        <div className="form-actions">
+          <Button onClick={() => void orders.fetchNextPage()} loading={orders.isFetchingNextPage}>
+            Show more orders
+          </Button>
+        </div>
+      ) : null}
+    </>
+  );
 }

@@ -101,36 +101,36 @@ function PendingInvitations({
   const revoke = useRevokeInvitation();
   const toast = useToast();
   return invitations.data.length === 0 ? (
-        <EmptyState title="No pending invitations">Invite people by email: they join once they accept the link.</EmptyState>
-      ) : (
-        <>
-          <FormError error={revoke.error} />
-          <FormError error={renew.error} />
-          <div className="table-wrap">
-            <table className="table">
-              <TableHead columns={['Email', 'Role', 'Expires', ACTIONS_COLUMN]} />
-              <tbody>
-                {invitations.data.map((invitation) => (
-                  <InvitationRow
-                    key={invitation.id}
-                    invitation={invitation}
-                    link={links[invitation.id]}
-                    renewing={renew.isPending && renew.variables.email === invitation.email}
-                    revoking={revoke.isPending && revoke.variables.invitationId === invitation.id}
-                    onRenew={() => renew.mutate({ organizationId, email: invitation.email, role: invitation.role })}
-                    onRevoke={() =>
-                      revoke.mutate(
-                        { organizationId, invitationId: invitation.id },
-                        { onSuccess: () => toast.show(`The invitation for ${invitation.email} was revoked.`, 'success') },
-                      )
-                    }
-                  />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </>
-      );
+    <EmptyState title="No pending invitations">Invite people by email: they join once they accept the link.</EmptyState>
+  ) : (
+    <>
+      <FormError error={revoke.error} />
+      <FormError error={renew.error} />
+      <div className="table-wrap">
+        <table className="table">
+          <TableHead columns={['Email', 'Role', 'Expires', ACTIONS_COLUMN]} />
+          <tbody>
+            {invitations.data.map((invitation) => (
+              <InvitationRow
+                key={invitation.id}
+                invitation={invitation}
+                link={links[invitation.id]}
+                renewing={renew.isPending && renew.variables.email === invitation.email}
+                revoking={revoke.isPending && revoke.variables.invitationId === invitation.id}
+                onRenew={() => renew.mutate({ organizationId, email: invitation.email, role: invitation.role })}
+                onRevoke={() =>
+                  revoke.mutate(
+                    { organizationId, invitationId: invitation.id },
+                    { onSuccess: () => toast.show(`The invitation for ${invitation.email} was revoked.`, 'success') },
+                  )
+                }
+              />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
 }
 
 function InvitationRow({

@@ -17,22 +17,22 @@ export function SourceSplit({ organizationId, promoterId, currency }: { organiza
       <div className="card__header">
         <h3 id="sources-title">Link or QR code</h3>
       </div>
-        <div className="table-wrap">
-          <table className="table table--stack">
-            <TableHead columns={['Source', numeric('Visits'), numeric('Orders'), numeric('Tickets'), numeric('Revenue')]} />
-            <tbody>
-              {sources.data.map((row) => (
-                <tr key={row.source}>
-                  <th scope="row">{SOURCE_LABELS[row.source]}</th>
-                  <NumberCell label="Visits">{row.source === 'referral_code' ? '—' : formatNumber(Number(row.visits))}</NumberCell>
-                  <NumberCell label="Orders">{formatNumber(Number(row.orders))}</NumberCell>
-                  <NumberCell label="Tickets">{formatNumber(Number(row.tickets))}</NumberCell>
-                  <NumberCell label="Revenue">{formatMoney(Number(row.revenue_minor), currency)}</NumberCell>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      <div className="table-wrap">
+        <table className="table table--stack">
+          <TableHead columns={['Source', numeric('Visits'), numeric('Orders'), numeric('Tickets'), numeric('Revenue')]} />
+          <tbody>
+            {sources.data.map((row) => (
+              <tr key={row.source}>
+                <th scope="row">{SOURCE_LABELS[row.source]}</th>
+                <NumberCell label="Visits">{row.source === 'referral_code' ? '—' : formatNumber(Number(row.visits))}</NumberCell>
+                <NumberCell label="Orders">{formatNumber(Number(row.orders))}</NumberCell>
+                <NumberCell label="Tickets">{formatNumber(Number(row.tickets))}</NumberCell>
+                <NumberCell label="Revenue">{formatMoney(Number(row.revenue_minor), currency)}</NumberCell>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
