@@ -52,33 +52,31 @@ export function SalesOverTime({
           </select>
         </label>
       </div>
-      <>
-        <PanelErrorBoundary title="The chart could not be drawn">
-          <Suspense fallback={<Skeleton height="16rem" />}>
-            <SalesChart buckets={buckets} granularity={granularity} currency={currency} label={describe(buckets, granularity, currency)} />
-          </Suspense>
-        </PanelErrorBoundary>
-        <details>
-          <summary>Show as table</summary>
-          <div className="table-wrap">
-            <table className="table" aria-label={`Sales per ${unit}`}>
-              <TableHead columns={[granularity === 'week' ? 'Week' : 'Day', numeric('Tickets'), numeric('Revenue'), numeric('Visits')]} />
-              <tbody>
-                {buckets
-                  .filter((bucket) => bucket.tickets > 0 || bucket.visits > 0)
-                  .map((bucket) => (
-                    <tr key={bucket.start}>
-                      <th scope="row">{bucketLabel(bucket, granularity)}</th>
-                      <NumberCell>{formatNumber(bucket.tickets)}</NumberCell>
-                      <NumberCell>{formatMoney(bucket.revenue_minor, currency)}</NumberCell>
-                      <NumberCell>{formatNumber(bucket.visits)}</NumberCell>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
-          </div>
-        </details>
-      </>
+      <PanelErrorBoundary title="The chart could not be drawn">
+        <Suspense fallback={<Skeleton height="16rem" />}>
+          <SalesChart buckets={buckets} granularity={granularity} currency={currency} label={describe(buckets, granularity, currency)} />
+        </Suspense>
+      </PanelErrorBoundary>
+      <details>
+        <summary>Show as table</summary>
+        <div className="table-wrap">
+          <table className="table" aria-label={`Sales per ${unit}`}>
+            <TableHead columns={[granularity === 'week' ? 'Week' : 'Day', numeric('Tickets'), numeric('Revenue'), numeric('Visits')]} />
+            <tbody>
+              {buckets
+                .filter((bucket) => bucket.tickets > 0 || bucket.visits > 0)
+                .map((bucket) => (
+                  <tr key={bucket.start}>
+                    <th scope="row">{bucketLabel(bucket, granularity)}</th>
+                    <NumberCell>{formatNumber(bucket.tickets)}</NumberCell>
+                    <NumberCell>{formatMoney(bucket.revenue_minor, currency)}</NumberCell>
+                    <NumberCell>{formatNumber(bucket.visits)}</NumberCell>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
     </section>
   );
 }
