@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useToast } from '@/components/ui/toast';
 import { eventKeys } from '@/features/events/api/keys';
 import { groupKeys } from '@/features/groups/api/keys';
@@ -17,23 +17,13 @@ import { formatMoney } from '@/lib/format';
 export function useLiveUpdates(organizationId: string): LiveStatus {
   const queryClient = useQueryClient();
   const toast = useToast();
-  const refetchAll = () => {
-    void queryClient.invalidateQueries({ queryKey: promoterKeys.organization(organizationId) });
-    void queryClient.invalidateQueries({ queryKey: groupKeys.organization(organizationId) });
-    void queryClient.invalidateQueries({ queryKey: eventKeys.performance(organizationId) });
-    void queryClient.invalidateQueries({ queryKey: eventKeys.list(organizationId) });
-    void queryClient.invalidateQueries({ queryKey: orderKeys.organization(organizationId) });
-  };
+  const invalidate = (keys: readonly QueryKey[]) => keys.forEach((queryKey) => void queryClient.invalidateQueries({ queryKey }));
+  // What any sale or refund can change, whichever promoter it credits.
+  const totals = [groupKeys.organization(organizationId), eventKeys.performance(organizationId), eventKeys.list(organizationId), orderKeys.organization(organizationId)];
+  const refetchAll = () => invalidate([promoterKeys.organization(organizationId), ...totals]);
   return useOrganizationChannel(organizationId, (message) => {
-    void queryClient.invalidateQueries({ queryKey: promoterKeys.summaries(organizationId) });
-    void queryClient.invalidateQueries({ queryKey: promoterKeys.lists(organizationId) });
-    if (message.promoter_id) {
-      void queryClient.invalidateQueries({ queryKey: promoterKeys.detail(organizationId, message.promoter_id) });
-    }
-    void queryClient.invalidateQueries({ queryKey: groupKeys.organization(organizationId) });
-    void queryClient.invalidateQueries({ queryKey: eventKeys.performance(organizationId) });
-    void queryClient.invalidateQueries({ queryKey: eventKeys.list(organizationId) });
-    void queryClient.invalidateQueries({ queryKey: orderKeys.organization(organizationId) });
+    const promoter = message.promoter_id ? [promoterKeys.detail(organizationId, message.promoter_id)] : [];
+    invalidate([promoterKeys.summaries(organizationId), promoterKeys.lists(organizationId), ...promoter, ...totals]);
     if (message.kind === 'sale' && message.promoter_name) {
       const amount = message.revenue_minor != null && message.currency ? ` · ${formatMoney(message.revenue_minor, message.currency)}` : '';
       toast.show(`New sale via ${message.promoter_name}${amount}`, 'success');

@@ -2,7 +2,7 @@ import { lazy, Suspense, type ComponentType, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { DocumentTitle } from '@/components/document-title';
 import { NotFoundPage } from '@/components/not-found-page';
-import { Spinner } from '@/components/ui/spinner';
+import { PageSpinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
 import { RouteErrorBoundary } from './routes/route-error';
 
@@ -47,17 +47,7 @@ const PortalRoute = page(() => import('./routes/public/portal'), (module) => mod
 
 /** Where a page's chunk is loading: inside the dashboard shell, so the shell stays put. */
 function PageLoading({ children }: { children: ReactNode }) {
-  return (
-    <Suspense
-      fallback={
-        <div className="center">
-          <Spinner label="Loading page" />
-        </div>
-      }
-    >
-      {children}
-    </Suspense>
-  );
+  return <Suspense fallback={<PageSpinner label="Loading page" />}>{children}</Suspense>;
 }
 
 /**

@@ -1,8 +1,9 @@
 // The GoTrue stand-in's rules as plain functions: refresh-token reuse, request limits,
-// routing and access-token claims, without a server or a database.
+// routing, access-token claims and request bodies, without a server or a database.
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { loadProjectConfig } from '../../supabase/emulator/config.ts';
-import { createAuthLimits } from '../../supabase/emulator/auth/deps.ts';
+import { createAuthLimits, credentialFields, optionalObject, parseWith } from '../../supabase/emulator/auth/deps.ts';
 import { AuthError } from '../../supabase/emulator/auth/errors.ts';
 import { AUTH_ROUTES, routeFor } from '../../supabase/emulator/auth/service.ts';
 import { accessTokenClaims, revokedTokenOutcome } from '../../supabase/emulator/auth/sessions.ts';
@@ -102,5 +103,20 @@ describe('access-token claims', () => {
   it('name the anonymous or password method when the sign-in gives none', () => {
     expect(accessTokenClaims({ id: 'u', is_anonymous: true }, base).amr).toEqual([{ method: 'anonymous', timestamp: signedInAt.getTime() / 1000 }]);
     expect(accessTokenClaims({ id: 'u', is_anonymous: false }, base)).toMatchObject({ amr: [{ method: 'password' }], is_anonymous: false });
+  });
+});
+
+describe('request bodies', () => {
+  const body = z.object({ ...credentialFields, data: optionalObject });
+  const parse = (text: string) => parseWith(body, Buffer.from(text));
+
+  it('read a missing or null field as not given, and an empty body as {}', () => {
+    expect(parse('{"email":"a@example.com","phone":null}')).toEqual({ email: 'a@example.com', phone: null });
+    expect(parseWith(body, undefined)).toEqual({});
+  });
+
+  it('refuse a field of the wrong type as bad_json, naming the field', () => {
+    expect(codeOf(() => parse('{"password":12345678}'))).toBe('bad_json');
+    expect(() => parse('{"data":"text"}')).toThrow(/data:/);
   });
 });

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useSession } from '@/features/auth/components/session-provider';
 import { NewPasswordForm } from '@/features/auth/components/new-password-form';
+import { PageHeader } from '@/components/ui/page-header';
 
 /** The signed-in organizer's account: who they are signed in as, and a new password. */
 export function AccountRoute() {
@@ -9,9 +10,7 @@ export function AccountRoute() {
   const email = session.status === 'signed-in' ? session.session.user.email : undefined;
   return (
     <>
-      <div className="page-header">
-        <h1>Account</h1>
-      </div>
+      <PageHeader title="Account" />
       {email ? (
         <p className="muted">
           Signed in as <strong>{email}</strong>

@@ -1,10 +1,12 @@
 import { Link, Navigate, useLocation, useNavigate } from 'react-router-dom';
-import { Spinner } from '@/components/ui/spinner';
+import { FormError } from '@/components/ui/form-error';
+import { PageSpinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
 import { AuthForm } from '@/features/auth/components/auth-form';
 import { ForgotPasswordForm } from '@/features/auth/components/forgot-password-form';
 import { NewPasswordForm } from '@/features/auth/components/new-password-form';
 import { useSession } from '@/features/auth/components/session-provider';
+import { AuthLayout } from './auth-layout';
 
 function useReturnTo(): string {
   const location = useLocation();
@@ -18,27 +20,25 @@ export function SignInRoute() {
   const session = useSession();
   if (session.status === 'signed-in') return <Navigate to={returnTo} replace />;
   return (
-    <main className="auth">
-      <div className="card auth__card">
-        <AuthForm
-          mode="sign-in"
-          onDone={() => navigate(returnTo, { replace: true })}
-          footer={
-            <>
-              <p className="muted">
-                <Link to={paths.forgotPassword}>Forgot password?</Link>
-              </p>
-              <p className="muted">
-                New here? <Link to={paths.signUp}>Create an account</Link>
-              </p>
-              <p className="auth__demo">
-                Demo: <span className="mono">demo@example.com</span> / <span className="mono">demo-password</span>
-              </p>
-            </>
-          }
-        />
-      </div>
-    </main>
+    <AuthLayout>
+      <AuthForm
+        mode="sign-in"
+        onDone={() => navigate(returnTo, { replace: true })}
+        footer={
+          <>
+            <p className="muted">
+              <Link to={paths.forgotPassword}>Forgot password?</Link>
+            </p>
+            <p className="muted">
+              New here? <Link to={paths.signUp}>Create an account</Link>
+            </p>
+            <p className="auth__demo">
+              Demo: <span className="mono">demo@example.com</span> / <span className="mono">demo-password</span>
+            </p>
+          </>
+        }
+      />
+    </AuthLayout>
   );
 }
 
@@ -47,35 +47,31 @@ export function SignUpRoute() {
   const session = useSession();
   if (session.status === 'signed-in') return <Navigate to={paths.dashboard} replace />;
   return (
-    <main className="auth">
-      <div className="card auth__card">
-        <AuthForm
-          mode="sign-up"
-          onDone={() => navigate(paths.onboarding, { replace: true })}
-          footer={
-            <p className="muted">
-              Already have an account? <Link to={paths.signIn}>Sign in</Link>
-            </p>
-          }
-        />
-      </div>
-    </main>
+    <AuthLayout>
+      <AuthForm
+        mode="sign-up"
+        onDone={() => navigate(paths.onboarding, { replace: true })}
+        footer={
+          <p className="muted">
+            Already have an account? <Link to={paths.signIn}>Sign in</Link>
+          </p>
+        }
+      />
+    </AuthLayout>
   );
 }
 
 export function ForgotPasswordRoute() {
   return (
-    <main className="auth">
-      <div className="card auth__card">
-        <ForgotPasswordForm
-          footer={
-            <p className="muted">
-              Remembered it? <Link to={paths.signIn}>Sign in</Link>
-            </p>
-          }
-        />
-      </div>
-    </main>
+    <AuthLayout>
+      <ForgotPasswordForm
+        footer={
+          <p className="muted">
+            Remembered it? <Link to={paths.signIn}>Sign in</Link>
+          </p>
+        }
+      />
+    </AuthLayout>
   );
 }
 
@@ -88,29 +84,21 @@ export function ResetPasswordRoute() {
   const navigate = useNavigate();
   const session = useSession();
   if (session.status === 'loading') {
-    return (
-      <div className="center">
-        <Spinner label="Checking your link" />
-      </div>
-    );
+    return <PageSpinner label="Checking your link" />;
   }
   return (
-    <main className="auth">
-      <div className="card auth__card">
-        {session.status === 'signed-in' ? (
-          <NewPasswordForm title="Set a new password" onDone={() => navigate(paths.dashboard, { replace: true })} />
-        ) : (
-          <div className="form">
-            <h1>Set a new password</h1>
-            <p role="alert" className="form-error">
-              This link is invalid or has expired. Links work once, within an hour.
-            </p>
-            <p className="muted">
-              <Link to={paths.forgotPassword}>Send a new link</Link> or <Link to={paths.signIn}>sign in</Link>.
-            </p>
-          </div>
-        )}
-      </div>
-    </main>
+    <AuthLayout>
+      {session.status === 'signed-in' ? (
+        <NewPasswordForm title="Set a new password" onDone={() => navigate(paths.dashboard, { replace: true })} />
+      ) : (
+        <div className="form">
+          <h1>Set a new password</h1>
+          <FormError>This link is invalid or has expired. Links work once, within an hour.</FormError>
+          <p className="muted">
+            <Link to={paths.forgotPassword}>Send a new link</Link> or <Link to={paths.signIn}>sign in</Link>.
+          </p>
+        </div>
+      )}
+    </AuthLayout>
   );
 }

@@ -2,10 +2,10 @@ import { useSuspenseQuery } from '@tanstack/react-query';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
-import { Spinner } from '@/components/ui/spinner';
+import { PageSpinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
 import { useSignOut } from '@/features/auth/api/sign-out';
-import { useSession } from '@/features/auth/components/session-provider';
+import { useCurrentUserId } from '@/features/auth/components/session-provider';
 import { myOrganizationsQueryOptions, type Organization } from '@/features/organizations/api/get-my-organizations';
 import { LeaveOrganizationButton } from '@/features/organizations/components/leave-organization-button';
 import { OrganizationProvider } from '@/features/organizations/components/organization-provider';
@@ -19,16 +19,11 @@ import { useLiveUpdates } from '../live-updates';
  * there is none), then shows the shell.
  */
 export function DashboardLayout() {
-  const session = useSession();
-  const userId = session.status === 'signed-in' ? session.session.user.id : '';
+  const userId = useCurrentUserId();
   return (
     <PanelErrorBoundary
       resetKeys={[userId]}
-      loading={
-        <div className="center">
-          <Spinner label="Loading your organization" />
-        </div>
-      }
+      loading={<PageSpinner label="Loading your organization" />}
       renderError={({ error, retry }) => (
         <main className="main">
           <PanelError title="Your organization could not load" error={error} onRetry={retry} />

@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { PageHeader } from '@/components/ui/page-header';
 import { GroupsPanel } from '@/features/groups/components/groups-panel';
 import { useCurrentOrganization } from '@/features/organizations/components/organization-provider';
 import { promoterKeys } from '@/features/promoters/api/keys';
@@ -9,9 +10,7 @@ export function GroupsRoute() {
   const queryClient = useQueryClient();
   return (
     <>
-      <div className="page-header">
-        <h1>Groups</h1>
-      </div>
+      <PageHeader title="Groups" />
       <p className="muted">Assign promoters to groups from their page or when adding them. Deleting a group keeps its promoters.</p>
       <PanelErrorBoundary title="Groups could not load">
         <GroupsPanel

@@ -3,15 +3,16 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
-import { Spinner } from '@/components/ui/spinner';
+import { FormError } from '@/components/ui/form-error';
+import { PageSpinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
 import { useSignOut } from '@/features/auth/api/sign-out';
 import { AuthForm } from '@/features/auth/components/auth-form';
-import { useSession } from '@/features/auth/components/session-provider';
+import { useCurrentUserId, useSession } from '@/features/auth/components/session-provider';
 import { useAcceptInvitation } from '@/features/organizations/api/accept-invitation';
 import { invitationPreviewQueryOptions, type InvitationPreview } from '@/features/organizations/api/invitation-preview';
 import { rememberOrganization } from '@/features/organizations/hooks/use-selected-organization';
-import { errorMessage } from '@/lib/errors';
+import { AuthLayout } from './auth-layout';
 
 /**
  * /invitations/:token — what the invitation offers; sign in or create an account with
@@ -20,40 +21,34 @@ import { errorMessage } from '@/lib/errors';
 export function InvitationRoute() {
   const { token = '' } = useParams();
   return (
-    <main className="auth">
-      <div className="card auth__card">
-        <PanelErrorBoundary
-          title="The invitation could not load"
-          resetKeys={[token]}
-          loading={
-            <div className="center">
-              <Spinner label="Loading the invitation" />
-            </div>
-          }
-        >
-          <InvitationPreviewed token={token} />
-        </PanelErrorBoundary>
-      </div>
-    </main>
+    <AuthLayout>
+      <PanelErrorBoundary
+        title="The invitation could not load"
+        resetKeys={[token]}
+        loading={<PageSpinner label="Loading the invitation" />}
+      >
+        <InvitationPreviewed token={token} />
+      </PanelErrorBoundary>
+    </AuthLayout>
   );
 }
 
 function InvitationPreviewed({ token }: { token: string }) {
   const preview = useSuspenseQuery(invitationPreviewQueryOptions(token));
   return preview.data === null ? (
-          <div className="form">
-            <h1>This invitation link is not valid</h1>
-            <p>
-              It may have expired (links are valid for 7 days), been revoked or replaced by a newer link, or already been used. Ask the person who
-              invited you for a new link.
-            </p>
-            <p className="muted">
-              <Link to={paths.dashboard}>Go to your dashboard</Link>
-            </p>
-          </div>
-        ) : (
-          <Invitation token={token} invitation={preview.data} />
-        );
+    <div className="form">
+      <h1>This invitation link is not valid</h1>
+      <p>
+        It may have expired (links are valid for 7 days), been revoked or replaced by a newer link, or already been used. Ask the person who
+        invited you for a new link.
+      </p>
+      <p className="muted">
+        <Link to={paths.dashboard}>Go to your dashboard</Link>
+      </p>
+    </div>
+  ) : (
+    <Invitation token={token} invitation={preview.data} />
+  );
 }
 
 const ROLE = { admin: 'an admin', member: 'a member' } as const;
@@ -63,7 +58,7 @@ function Invitation({ token, invitation }: { token: string; invitation: Invitati
   const navigate = useNavigate();
   const signOut = useSignOut();
   const [mode, setMode] = useState<'sign-in' | 'sign-up'>('sign-up');
-  const userId = session.status === 'signed-in' ? session.session.user.id : '';
+  const userId = useCurrentUserId();
   const accept = useAcceptInvitation({
     onSuccess: (accepted) => {
       rememberOrganization(userId, accepted.organization_id);
@@ -85,11 +80,7 @@ function Invitation({ token, invitation }: { token: string; invitation: Invitati
   );
 
   if (session.status === 'loading') {
-    return (
-      <div className="center">
-        <Spinner label="Checking your session" />
-      </div>
-    );
+    return <PageSpinner label="Checking your session" />;
   }
 
   if (session.status === 'signed-out') {
@@ -121,20 +112,16 @@ function Invitation({ token, invitation }: { token: string; invitation: Invitati
   return (
     <div className="form">
       {intro}
-      {accept.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(accept.error)}
-        </p>
-      ) : null}
+      <FormError error={accept.error} />
       {matches ? (
         <Button variant="primary" loading={accept.isPending} onClick={() => accept.mutate(token)}>
           Accept invitation
         </Button>
       ) : (
         <>
-          <p role="alert" className="form-error">
+          <FormError>
             You are signed in as {signedInAs}. This invitation is for {invitation.email}: sign out, then sign in or create an account with that address.
-          </p>
+          </FormError>
           <Button loading={signOut.isPending} onClick={() => signOut.mutate()}>
             Sign out
           </Button>

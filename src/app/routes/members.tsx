@@ -1,17 +1,15 @@
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
-import { useSession } from '@/features/auth/components/session-provider';
+import { PageHeader } from '@/components/ui/page-header';
+import { useCurrentUserId } from '@/features/auth/components/session-provider';
 import { MembersPanel } from '@/features/organizations/components/members-panel';
 import { useCurrentOrganization } from '@/features/organizations/components/organization-provider';
 
 export function MembersRoute() {
   const organization = useCurrentOrganization();
-  const session = useSession();
-  const userId = session.status === 'signed-in' ? session.session.user.id : '';
+  const userId = useCurrentUserId();
   return (
     <>
-      <div className="page-header">
-        <h1>Members</h1>
-      </div>
+      <PageHeader title="Members" />
       <p className="muted">
         Owners change roles and remove anyone; admins manage members and admins; everyone can leave. An organization always keeps one owner.
       </p>

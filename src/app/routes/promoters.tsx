@@ -3,7 +3,9 @@ import { lazy, Suspense, useDeferredValue, useEffect, useRef, useState, type Rea
 import { useNavigate, useParams } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
-import { Field } from '@/components/ui/field';
+import { TextField } from '@/components/ui/field';
+import { FormError } from '@/components/ui/form-error';
+import { PageHeader } from '@/components/ui/page-header';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { paths } from '@/config/paths';
 import { eventsQueryOptions } from '@/features/events/api/get-events';
@@ -68,15 +70,14 @@ export function PromotersRoute() {
 
   return (
     <>
-      <div className="page-header">
-        <h1>Promoters</h1>
+      <PageHeader title="Promoters">
         <div className="toolbar">
           <Button onClick={() => setImporting(true)}>Import CSV</Button>
           <Button variant="primary" onClick={() => setAdding(true)}>
             Add promoter
           </Button>
         </div>
-      </div>
+      </PageHeader>
       {imported !== null ? <p role="status">{`Imported ${imported} promoters.`}</p> : null}
       {/* Hidden while it loads, as when done or dismissed. */}
       <PanelErrorBoundary title="Getting started could not load" resetKeys={[organization.id]}>
@@ -89,9 +90,7 @@ export function PromotersRoute() {
         </Options>
       </PanelErrorBoundary>
       {rangeError ? (
-        <p className="form-error" role="alert">
-          No figures for this range. {rangeError}
-        </p>
+        <FormError>No figures for this range. {rangeError}</FormError>
       ) : (
         <>
           <PanelErrorBoundary title="Summary could not load">
@@ -188,18 +187,7 @@ export function PromotersRoute() {
 function PerformanceToolbar({ view, rangeError }: { view: ReturnType<typeof usePerformanceFilters>; rangeError: string | undefined }) {
   return (
     <div className="toolbar">
-      <Field label="Search">
-        {(control) => (
-          <input
-            {...control}
-            className="input"
-            type="search"
-            placeholder="Name or promo code"
-            value={view.search}
-            onChange={(e) => view.setSearch(e.target.value)}
-          />
-        )}
-      </Field>
+      <TextField label="Search" type="search" placeholder="Name or promo code" value={view.search} onChange={(e) => view.setSearch(e.target.value)} />
       <DateRangeSelect value={view.range} onChange={view.setRange} error={rangeError} />
     </div>
   );

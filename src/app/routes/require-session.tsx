@@ -1,5 +1,5 @@
 import { Navigate, Outlet, useLocation } from 'react-router-dom';
-import { Spinner } from '@/components/ui/spinner';
+import { PageSpinner } from '@/components/ui/spinner';
 import { paths } from '@/config/paths';
 import { useSession } from '@/features/auth/components/session-provider';
 
@@ -8,11 +8,7 @@ export function RequireSession() {
   const session = useSession();
   const location = useLocation();
   if (session.status === 'loading') {
-    return (
-      <div className="center">
-        <Spinner label="Checking your session" />
-      </div>
-    );
+    return <PageSpinner label="Checking your session" />;
   }
   if (session.status === 'signed-out') {
     return <Navigate to={paths.signIn} replace state={{ from: location.pathname + location.search }} />;

@@ -1,8 +1,9 @@
 import type { ReactNode } from 'react';
 import { useSuspenseQuery } from '@tanstack/react-query';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { PageHeader } from '@/components/ui/page-header';
 import { SkeletonList } from '@/components/ui/skeleton';
-import { useSession } from '@/features/auth/components/session-provider';
+import { useCurrentUserId } from '@/features/auth/components/session-provider';
 import { membersQueryOptions } from '@/features/organizations/api/get-members';
 import { AttributionSettingsPanel } from '@/features/organizations/components/attribution-settings-panel';
 import { useCurrentOrganization } from '@/features/organizations/components/organization-provider';
@@ -12,13 +13,10 @@ import { SelfReferralSettings } from '@/features/organizations/components/self-r
 /** The organization's settings: one section per concern, one under the other. */
 export function SettingsRoute() {
   const organization = useCurrentOrganization();
-  const session = useSession();
-  const userId = session.status === 'signed-in' ? session.session.user.id : '';
+  const userId = useCurrentUserId();
   return (
     <>
-      <div className="page-header">
-        <h1>Settings</h1>
-      </div>
+      <PageHeader title="Settings" />
       <div className="settings-sections">
         <PanelErrorBoundary title="Attribution settings could not load">
           <AttributionSettingsPanel organization={organization} userId={userId} />
@@ -46,7 +44,6 @@ export function SettingsRoute() {
   );
 }
 
-/** The portal settings, editable by owners and admins. */
 /** A section that owners and admins edit and members read: waits for the caller's role. */
 function RoleSection({ organizationId, userId, render }: { organizationId: string; userId: string; render: (canEdit: boolean) => ReactNode }) {
   const members = useSuspenseQuery(membersQueryOptions(organizationId));

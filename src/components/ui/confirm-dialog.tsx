@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
-import { errorMessage } from '@/lib/errors';
 import { Button } from './button';
 import { Dialog } from './dialog';
+import { FormError } from './form-error';
 
 export interface ConfirmDialogProps {
   open: boolean;
@@ -23,11 +23,7 @@ export interface ConfirmDialogProps {
 export function ConfirmDialog({ open, title, description, confirmLabel, cancelLabel = 'Cancel', pending, error, onConfirm, onClose }: ConfirmDialogProps) {
   return (
     <Dialog open={open} role="alertdialog" size="sm" title={title} description={description} onClose={onClose}>
-      {error ? (
-        <p className="form-error" role="alert">
-          {errorMessage(error)}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <div className="form-actions">
         <Button onClick={onClose}>{cancelLabel}</Button>
         <Button variant="danger" loading={pending} onClick={onConfirm}>

@@ -112,6 +112,14 @@ function parseJsonBody(body: Buffer | undefined): unknown {
   }
 }
 
+/** A body field as GoTrue reads it: optional, and `null` is the same as not sent. */
+export const optionalText = z.string().optional().nullable();
+export const optionalObject = z.record(z.string(), z.unknown()).optional().nullable();
+export const optionalFlag = z.boolean().optional().nullable();
+
+/** What signing up and the password grant both read: an address or a phone number, and a password. */
+export const credentialFields = { email: optionalText, phone: optionalText, password: optionalText };
+
 /** The JSON body checked against `schema`; an empty body is `{}`. Throws `bad_json`. */
 export function parseWith<T>(schema: z.ZodType<T>, body: Buffer | undefined): T {
   const value = parseJsonBody(body);

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { AuthConfig } from '../config.ts';
 import type { Queryable } from '../database.ts';
 import { json, type Reply, type ServiceRequest } from '../http.ts';
-import { parseWith, validEmail, type AuthDeps } from './deps.ts';
+import { optionalFlag, optionalObject, optionalText, parseWith, validEmail, type AuthDeps } from './deps.ts';
 import { allowedRedirect, EMAIL_LINK_TYPES, newOtp, tokenHash, VERIFY_TYPES, type VerifyType } from './email-tokens.ts';
 import { AuthError, authErrors } from './errors.ts';
 import { composeMail, type MailKind } from './mail-templates.ts';
@@ -45,34 +45,13 @@ const USER_COLUMNS = `id, email, encrypted_password, email_confirmed_at, is_anon
 const SINGLE_CONFIRMATION_ACCEPTED = 'Confirmation link accepted. Please proceed to confirm link sent to the other email';
 const REAUTHENTICATION_WINDOW_MS = 24 * 60 * 60_000;
 
-const recoverBody = z.object({ email: z.string().optional().nullable() }).loose();
-const otpBody = z
-  .object({
-    email: z.string().optional().nullable(),
-    phone: z.string().optional().nullable(),
-    data: z.record(z.string(), z.unknown()).optional().nullable(),
-    create_user: z.boolean().optional().nullable(),
-  })
-  .loose();
+const recoverBody = z.object({ email: optionalText }).loose();
+const otpBody = z.object({ email: optionalText, phone: optionalText, data: optionalObject, create_user: optionalFlag }).loose();
 const verifyBody = z
-  .object({
-    type: z.string().optional().nullable(),
-    token: z.string().optional().nullable(),
-    token_hash: z.string().optional().nullable(),
-    email: z.string().optional().nullable(),
-    phone: z.string().optional().nullable(),
-    redirect_to: z.string().optional().nullable(),
-  })
+  .object({ type: optionalText, token: optionalText, token_hash: optionalText, email: optionalText, phone: optionalText, redirect_to: optionalText })
   .loose();
 const updateBody = z
-  .object({
-    email: z.string().optional().nullable(),
-    password: z.string().optional().nullable(),
-    nonce: z.string().optional().nullable(),
-    data: z.record(z.string(), z.unknown()).optional().nullable(),
-    app_metadata: z.record(z.string(), z.unknown()).optional().nullable(),
-    phone: z.string().optional().nullable(),
-  })
+  .object({ email: optionalText, password: optionalText, nonce: optionalText, data: optionalObject, app_metadata: optionalObject, phone: optionalText })
   .loose();
 
 /** Where an emailed link leads: the request's `redirect_to` if `[auth]` allows it, else the site URL. */

@@ -7,19 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../database.ts';
 import { json, type Reply, type ServiceRequest } from '../http.ts';
-import { parseWith, validEmail, type AuthDeps } from './deps.ts';
+import { credentialFields, optionalObject, parseWith, validEmail, type AuthDeps } from './deps.ts';
 import * as emailFlows from './email-flows.ts';
 import { AuthError, authErrors } from './errors.ts';
 import { hashPassword, passwordProblem } from './password.ts';
 import { createSession, sessionResponse, type Session } from './sessions.ts';
 import { INSTANCE_ID, loadUser, type UserJson } from './users.ts';
 
-const signupBody = z.object({
-  email: z.string().optional().nullable(),
-  phone: z.string().optional().nullable(),
-  password: z.string().optional().nullable(),
-  data: z.record(z.string(), z.unknown()).optional().nullable(),
-});
+const signupBody = z.object({ ...credentialFields, data: optionalObject });
 
 /** A database error as PGlite and node-postgres both report it. */
 function isDriverError(error: unknown): error is { code: string; message: string } {

@@ -4,21 +4,15 @@
  */
 import { z } from 'zod';
 import { json, type Reply, type ServiceRequest } from '../http.ts';
-import { parseWith, type AuthDeps } from './deps.ts';
+import { credentialFields, optionalText, parseWith, type AuthDeps } from './deps.ts';
 import { authErrors } from './errors.ts';
 import { passwordMatches, passwordWeakness } from './password.ts';
 import { createSession, refreshSession, sessionResponse } from './sessions.ts';
 import { loadUser, type UserRow } from './users.ts';
 
-const passwordGrantBody = z.object({
-  email: z.string().optional().nullable(),
-  phone: z.string().optional().nullable(),
-  password: z.string().optional().nullable(),
-});
+const passwordGrantBody = z.object(credentialFields);
 
-const refreshGrantBody = z.object({
-  refresh_token: z.string().optional().nullable(),
-});
+const refreshGrantBody = z.object({ refresh_token: optionalText });
 
 async function findSignInUser(deps: AuthDeps, email: string, phone: string): Promise<UserRow | undefined> {
   const found = await deps.db.query<UserRow>(

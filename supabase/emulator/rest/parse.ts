@@ -4,6 +4,7 @@
  * plain trees; nothing here touches SQL, so every value stays data until the query
  * builder binds it as a parameter.
  */
+import { splitTopLevel as splitAtTopLevel, unquote } from '../postgrest-syntax.ts';
 import { syntaxError } from './errors.ts';
 import { MAX_EMBEDS, MAX_EMBED_DEPTH, MAX_LOGIC_DEPTH, checkValueDepth, parenthesisDepth, tooComplex } from './limits.ts';
 
@@ -84,43 +85,8 @@ const OPERATORS = new Set<string>([
 const QUANTIFIABLE = new Set(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch']);
 const TEXT_SEARCH = new Set(['fts', 'plfts', 'phfts', 'wfts']);
 
-/**
- * Splits on `separator` at nesting depth 0, outside double quotes. Quotes and
- * backslash escapes are kept; callers unquote where the grammar says so.
- */
-export function splitTopLevel(input: string, separator: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i];
-    if (quoted) {
-      if (ch === '\\') i++;
-      else if (ch === '"') quoted = false;
-      continue;
-    }
-    if (ch === '"') quoted = true;
-    else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === separator && depth === 0) {
-      parts.push(input.slice(start, i));
-      start = i + 1;
-    }
-    if (depth < 0) throw syntaxError(`Unbalanced parentheses in "${input}"`);
-  }
-  if (quoted || depth !== 0) throw syntaxError(`Unbalanced quotes or parentheses in "${input}"`);
-  parts.push(input.slice(start));
-  return parts;
-}
-
-/** `"a,b"` → `a,b` (with `\"` and `\\` unescaped); anything else unchanged. */
-export function unquote(value: string): string {
-  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-    return value.slice(1, -1).replace(/\\(.)/g, '$1');
-  }
-  return value;
-}
+/** Splits a REST parameter at the top level (postgrest-syntax.ts), refusing as PostgREST does (PGRST100). */
+export const splitTopLevel = (input: string, separator: string): string[] => splitAtTopLevel(input, separator, (message) => syntaxError(message));
 
 /** Parses `name`, `"quoted name"`, `data->a->>b`, `data->0`. */
 export function parseField(raw: string): Field {

@@ -9,6 +9,7 @@
  * from the same plan with fresh bind parameters.
  */
 import type { Database } from '../database.ts';
+import { unquote } from '../postgrest-syntax.ts';
 import { RestError, invalidBody } from './errors.ts';
 import { checkBodyDepth, checkValueDepth } from './limits.ts';
 import {
@@ -19,7 +20,6 @@ import {
   parseOrder,
   parseSelect,
   splitTopLevel,
-  unquote,
   type AcceptInfo,
   type Filter,
   type OrderTerm,

@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient, type UseMutationOptions } from '@tanstack/react-query';
 import { publicApi } from '@/lib/public-api';
 import { attributionTokenFor, latestAttributionToken } from '../lib/attendee-session';
 import { CheckoutFailure, referralCodeFailure, toCheckoutFailure } from '../lib/checkout-errors';
@@ -77,17 +77,21 @@ async function checkReferralCode(eventSlug: string, referralCode: string): Promi
   if (data !== true) throw referralCodeFailure();
 }
 
-export function useCheckout() {
+/** Takes the standard mutation options, the error typed as the checkout's own failure. */
+export function useCheckout(options: Omit<UseMutationOptions<CheckoutResult, CheckoutFailure, CheckoutInput>, 'mutationFn'> = {}) {
   const queryClient = useQueryClient();
   return useMutation<CheckoutResult, CheckoutFailure, CheckoutInput>({
+    ...options,
     mutationFn: checkout,
     // An order changes what is left, and a sold_out or price_changed refusal means the
     // page's counts or prices are stale. Other refusals keep the page as it is, so their sentence stays in view
     // (refetching a cancelled event would replace the checkout by "not found").
-    onSettled: (_data, error, input) => {
+    onSettled: async (...args) => {
+      const [, error, input] = args;
       if (!error || error.code === 'sold_out' || error.code === 'price_changed' || error.code === 'ticket_type_not_found') {
-        return queryClient.invalidateQueries({ queryKey: attendeeKeys.event(input.eventSlug) });
+        await queryClient.invalidateQueries({ queryKey: attendeeKeys.event(input.eventSlug) });
       }
+      await options.onSettled?.(...args);
     },
   });
 }

@@ -1,7 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
 import { TextField } from '@/components/ui/field';
-import { errorMessage } from '@/lib/errors';
+import { FormError } from '@/components/ui/form-error';
 import { useSignIn } from '../api/sign-in';
 import { useSignUp } from '../api/sign-up';
 
@@ -46,11 +46,7 @@ export function AuthForm({
   return (
     <form className="form" onSubmit={submit} noValidate>
       {title ? <h2>{heading}</h2> : <h1>{heading}</h1>}
-      {mutation.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(mutation.error)}
-        </p>
-      ) : null}
+      <FormError error={mutation.error} />
       {notice ? <p role="status">{notice}</p> : null}
       <TextField label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
       <TextField

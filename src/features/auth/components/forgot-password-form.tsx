@@ -1,7 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
 import { TextField } from '@/components/ui/field';
-import { errorMessage } from '@/lib/errors';
+import { FormError } from '@/components/ui/form-error';
 import { useRequestPasswordReset } from '../api/request-password-reset';
 
 /** Asks for the account's email and sends the reset link; says the same whether the account exists. */
@@ -30,11 +30,7 @@ export function ForgotPasswordForm({ footer }: { footer?: ReactNode }) {
     <form className="form" onSubmit={submit} noValidate>
       <h1>Reset your password</h1>
       <p className="muted">Enter the email you sign in with and we will send you a link to set a new password.</p>
-      {request.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(request.error)}
-        </p>
-      ) : null}
+      <FormError error={request.error} />
       <TextField label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
       <Button type="submit" variant="primary" loading={request.isPending} disabled={!email}>
         Send reset link

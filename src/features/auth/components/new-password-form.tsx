@@ -1,7 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
 import { TextField } from '@/components/ui/field';
-import { errorMessage } from '@/lib/errors';
+import { FormError } from '@/components/ui/form-error';
 import { useUpdatePassword } from '../api/update-password';
 
 /**
@@ -39,11 +39,7 @@ export function NewPasswordForm({
   return (
     <form className="form" onSubmit={submit} noValidate>
       <Heading>{title}</Heading>
-      {update.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(update.error)}
-        </p>
-      ) : null}
+      <FormError error={update.error} />
       <TextField
         label="New password"
         type="password"

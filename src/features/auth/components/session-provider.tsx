@@ -34,3 +34,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 export function useSession(): SessionState {
   return useContext(SessionContext);
 }
+
+/**
+ * The signed-in user's id; '' while nobody is (the dashboard's pages render only once
+ * someone is signed in, so there it is always an id).
+ */
+export function useCurrentUserId(): string {
+  const session = useSession();
+  return session.status === 'signed-in' ? session.session.user.id : '';
+}

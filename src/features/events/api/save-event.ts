@@ -1,7 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { slugify } from '@/lib/slug';
 import { supabase } from '@/lib/supabase';
 import { eventKeys } from './keys';
-import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 export interface TicketTypeInput {
   /** Present for ticket types that already exist. */
@@ -23,17 +24,8 @@ export interface SaveEventInput {
   ticketTypes: TicketTypeInput[];
 }
 
-/** Lower-case words joined by dashes, as the slug constraint wants. */
-export function slugify(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .replace(/-+$/, '');
-}
+/** An event's slug suggested from its name, as the slug constraint wants. */
+export const eventSlugFor = (name: string): string => slugify(name, 60);
 
 /**
  * Creates (as a draft) or updates an event together with its ticket types in one
@@ -61,9 +53,5 @@ export async function saveEvent(input: SaveEventInput): Promise<{ id: string }> 
 }
 
 export function useSaveEvent(options: MutationOptionsOf<typeof saveEvent> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, (_data, input) => queryClient.invalidateQueries({ queryKey: eventKeys.organization(input.organizationId) })),
-    mutationFn: saveEvent,
-  });
+  return useInvalidatingMutation(saveEvent, options, (input) => [eventKeys.organization(input.organizationId)]);
 }

@@ -1,7 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { eventKeys } from './keys';
-import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 export interface SetEventStatusInput {
   organizationId: string;
@@ -15,9 +15,5 @@ export async function setEventStatus(input: SetEventStatusInput): Promise<void> 
 }
 
 export function useSetEventStatus(options: MutationOptionsOf<typeof setEventStatus> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, (_data, input) => queryClient.invalidateQueries({ queryKey: eventKeys.list(input.organizationId) })),
-    mutationFn: setEventStatus,
-  });
+  return useInvalidatingMutation(setEventStatus, options, (input) => [eventKeys.list(input.organizationId)]);
 }

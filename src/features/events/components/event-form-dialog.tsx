@@ -2,11 +2,12 @@ import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { Field, TextField } from '@/components/ui/field';
+import { FormError } from '@/components/ui/form-error';
 import { eventSlugPattern } from '@/lib/database.types';
-import { errorMessage, sentenceFor } from '@/lib/errors';
+import { sentenceFor } from '@/lib/errors';
 import { minorToInput, parseMoneyInput } from '@/lib/format';
 import type { OrganizerEvent } from '../api/get-events';
-import { slugify, useSaveEvent } from '../api/save-event';
+import { eventSlugFor, useSaveEvent } from '../api/save-event';
 
 interface TicketRow {
   key: string;
@@ -57,7 +58,7 @@ export function EventFormDialog({
   const [formError, setFormError] = useState<string | null>(null);
   const save = useSaveEvent({ onSuccess: onClose });
   const eventCurrency = event?.currency ?? currency;
-  const effectiveSlug = slugEdited ? slug : slugify(name);
+  const effectiveSlug = slugEdited ? slug : eventSlugFor(name);
 
   function updateRow(key: string, changes: Partial<TicketRow>) {
     setRows((all) => all.map((row) => (row.key === key ? { ...row, ...changes } : row)));
@@ -96,11 +97,7 @@ export function EventFormDialog({
   return (
     <Dialog open title={event ? 'Edit event' : 'New event'} onClose={onClose} size="lg">
       <form className="form" onSubmit={submit} noValidate>
-        {formError || save.isError ? (
-          <p className="form-error" role="alert">
-            {formError ?? errorMessage(save.error)}
-          </p>
-        ) : null}
+        <FormError error={save.error}>{formError}</FormError>
         <TextField label="Event name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
         <div className="form-row">
           <TextField

@@ -1,7 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { groupKeys } from './keys';
-import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 /** Deletes a group; its promoters stay (only the memberships go). */
 export async function deleteGroup(input: { organizationId: string; id: string }): Promise<void> {
@@ -10,9 +10,5 @@ export async function deleteGroup(input: { organizationId: string; id: string })
 }
 
 export function useDeleteGroup(options: MutationOptionsOf<typeof deleteGroup> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, (_data, input) => queryClient.invalidateQueries({ queryKey: groupKeys.organization(input.organizationId) })),
-    mutationFn: deleteGroup,
-  });
+  return useInvalidatingMutation(deleteGroup, options, (input) => [groupKeys.organization(input.organizationId)]);
 }

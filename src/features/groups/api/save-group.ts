@@ -1,7 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { groupKeys } from './keys';
-import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 export interface SaveGroupInput {
   organizationId: string;
@@ -20,9 +20,5 @@ export async function saveGroup(input: SaveGroupInput): Promise<void> {
 }
 
 export function useSaveGroup(options: MutationOptionsOf<typeof saveGroup> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, (_data, input) => queryClient.invalidateQueries({ queryKey: groupKeys.organization(input.organizationId) })),
-    mutationFn: saveGroup,
-  });
+  return useInvalidatingMutation(saveGroup, options, (input) => [groupKeys.organization(input.organizationId)]);
 }

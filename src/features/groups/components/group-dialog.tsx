@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { TextField } from '@/components/ui/field';
+import { FormError } from '@/components/ui/form-error';
 import { errorMessage } from '@/lib/errors';
 import { useSaveGroup } from '../api/save-group';
 
@@ -31,11 +32,7 @@ export function GroupDialog({
   return (
     <Dialog open title={group ? 'Rename group' : 'New group'} onClose={onClose} size="sm">
       <form className="form" onSubmit={submit}>
-        {save.isError ? (
-          <p className="form-error" role="alert">
-            {errorMessage(save.error).replace('Something with that name', 'A group with that name')}
-          </p>
-        ) : null}
+        <FormError>{save.isError ? errorMessage(save.error).replace('Something with that name', 'A group with that name') : null}</FormError>
         <TextField label="Group name" required maxLength={60} value={name} onChange={(e) => setName(e.target.value)} />
         <fieldset className="checkbox-list">
           <legend>Colour</legend>

@@ -5,6 +5,7 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState } from '@/components/ui/empty-state';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { SkeletonList } from '@/components/ui/skeleton';
+import { ACTIONS_COLUMN, NumberCell, numeric, TableHead } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
 import { formatMoney, formatNumber, formatPercent } from '@/lib/format';
 import { describePeriod } from '@/lib/period';
@@ -104,63 +105,51 @@ function GroupTable({
   const [deferredFrom, deferredTo] = range.split('/').map((value) => value || null);
   const groups = useSuspenseQuery(groupPerformanceQueryOptions(organizationId, deferredFrom, deferredTo));
   return groups.data.length === 0 ? (
-        <EmptyState
-          title="No groups yet"
-          action={manage ? <Button onClick={() => setEditing('new')}>Create your first group</Button> : undefined}
-        >
-          Put promoters into teams like “Influencers” or “Venue staff” to compare them.
-        </EmptyState>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table--stack">
-            <thead>
-              <tr>
-                <th scope="col">Group</th>
-                <th scope="col" className="num">Promoters</th>
-                <th scope="col" className="num">Tickets</th>
-                <th scope="col" className="num">Revenue</th>
-                <th scope="col" className="num">Visits</th>
-                <th scope="col" className="num">
-                  <abbr title="Orders divided by visits">Conversion</abbr>
-                </th>
-                {manage ? <th scope="col"><span className="visually-hidden">Actions</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {groups.data.map((group) => (
-                <tr key={group.group_id}>
-                  <th scope="row">
-                    <span className="swatch" style={{ ['--swatch' as string]: group.color ?? undefined }} aria-hidden="true" /> {group.name}
-                  </th>
-                  <td className="num" data-label="Promoters">
-                    {formatNumber(group.promoters)}
-                  </td>
-                  <td className="num" data-label="Tickets">
-                    {formatNumber(group.tickets)}
-                  </td>
-                  <td className="num" data-label="Revenue">
-                    {formatMoney(group.revenue_minor, currency)}
-                  </td>
-                  <td className="num" data-label="Visits">
-                    {formatNumber(group.visits)}
-                  </td>
-                  <td className="num" data-label="Conversion">
-                    {formatPercent(group.conversion_rate)}
-                  </td>
-                  {manage ? (
-                    <td className="num">
-                      <Button size="sm" variant="ghost" onClick={() => setEditing(group)}>
-                        Rename<span className="visually-hidden"> {group.name}</span>
-                      </Button>
-                      <Button size="sm" variant="ghost" onClick={() => setDeleting(group)}>
-                        Delete<span className="visually-hidden"> {group.name}</span>
-                      </Button>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      );
+    <EmptyState
+      title="No groups yet"
+      action={manage ? <Button onClick={() => setEditing('new')}>Create your first group</Button> : undefined}
+    >
+      Put promoters into teams like “Influencers” or “Venue staff” to compare them.
+    </EmptyState>
+  ) : (
+    <div className="table-wrap">
+      <table className="table table--stack">
+        <TableHead
+          columns={[
+            'Group',
+            numeric('Promoters'),
+            numeric('Tickets'),
+            numeric('Revenue'),
+            numeric('Visits'),
+            numeric(<abbr title="Orders divided by visits">Conversion</abbr>),
+            manage && ACTIONS_COLUMN,
+          ]}
+        />
+        <tbody>
+          {groups.data.map((group) => (
+            <tr key={group.group_id}>
+              <th scope="row">
+                <span className="swatch" style={{ ['--swatch' as string]: group.color ?? undefined }} aria-hidden="true" /> {group.name}
+              </th>
+              <NumberCell label="Promoters">{formatNumber(group.promoters)}</NumberCell>
+              <NumberCell label="Tickets">{formatNumber(group.tickets)}</NumberCell>
+              <NumberCell label="Revenue">{formatMoney(group.revenue_minor, currency)}</NumberCell>
+              <NumberCell label="Visits">{formatNumber(group.visits)}</NumberCell>
+              <NumberCell label="Conversion">{formatPercent(group.conversion_rate)}</NumberCell>
+              {manage ? (
+                <td className="num">
+                  <Button size="sm" variant="ghost" onClick={() => setEditing(group)}>
+                    Rename<span className="visually-hidden"> {group.name}</span>
+                  </Button>
+                  <Button size="sm" variant="ghost" onClick={() => setDeleting(group)}>
+                    Delete<span className="visually-hidden"> {group.name}</span>
+                  </Button>
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }

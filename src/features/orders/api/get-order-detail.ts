@@ -50,7 +50,6 @@ export const orderDetailSchema = z.object({
 });
 
 export type OrderDetail = z.infer<typeof orderDetailSchema>;
-export type SessionVisit = z.infer<typeof visitSchema>;
 
 export async function getOrderDetail(orderId: string): Promise<OrderDetail> {
   const { data, error } = await supabase.rpc('order_detail', { p_order_id: orderId });

@@ -2,6 +2,7 @@ import { useSuspenseQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
+import { NumberCell, numeric, TableHead } from '@/components/ui/table';
 import { paths } from '@/config/paths';
 import { formatDateTime, formatMoney, formatNumber } from '@/lib/format';
 import { orderDetailQueryOptions, type OrderDetail as Detail } from '../api/get-order-detail';
@@ -70,19 +71,13 @@ export function OrderDetail({ organizationId, orderId, backTo }: { organizationI
       <div className="table-wrap">
         <table className="table">
           <caption className="visually-hidden">Tickets in this order</caption>
-          <thead>
-            <tr>
-              <th scope="col">Ticket</th>
-              <th scope="col" className="num">Quantity</th>
-              <th scope="col" className="num">Price</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Ticket', numeric('Quantity'), numeric('Price')]} />
           <tbody>
             {o.items.map((item) => (
               <tr key={item.name}>
                 <td>{item.name}</td>
-                <td className="num">{formatNumber(item.quantity)}</td>
-                <td className="num">{formatMoney(item.unit_price_minor, o.currency)}</td>
+                <NumberCell>{formatNumber(item.quantity)}</NumberCell>
+                <NumberCell>{formatMoney(item.unit_price_minor, o.currency)}</NumberCell>
               </tr>
             ))}
           </tbody>

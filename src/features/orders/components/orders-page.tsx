@@ -4,8 +4,11 @@ import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
-import { Field } from '@/components/ui/field';
+import { Field, TextField } from '@/components/ui/field';
+import { FormError } from '@/components/ui/form-error';
+import { PageHeader } from '@/components/ui/page-header';
 import { SkeletonList } from '@/components/ui/skeleton';
+import { NumberCell, numeric, TableHead } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
 import { downloadCsv } from '@/lib/csv';
 import { errorMessage } from '@/lib/errors';
@@ -43,25 +46,13 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
 
   return (
     <>
-      <div className="page-header">
-        <h1>Orders</h1>
+      <PageHeader title="Orders">
         <Button onClick={() => void exportCsv()} loading={exporting} disabled={rangeError !== null} title={rangeError ?? undefined}>
           Export CSV
         </Button>
-      </div>
+      </PageHeader>
       <div className="toolbar" role="search" aria-label="Find orders">
-        <Field label="Search">
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              type="search"
-              placeholder="Reference, buyer name or email"
-              value={view.search}
-              onChange={(e) => view.set('q', e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField label="Search" type="search" placeholder="Reference, buyer name or email" value={view.search} onChange={(e) => view.set('q', e.target.value)} />
         <Field label="Event">
           {(control) => (
             <select {...control} className="select" value={view.filters.eventId ?? ''} onChange={(e) => view.set('event', e.target.value)}>
@@ -105,19 +96,13 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
             </select>
           )}
         </Field>
-        <Field label="From (UTC)" error={rangeError ?? undefined}>
-          {(control) => <input {...control} className="input" type="date" value={view.filters.from ?? ''} onChange={(e) => view.set('from', e.target.value)} />}
-        </Field>
-        <Field label="To (UTC)">
-          {(control) => <input {...control} className="input" type="date" value={view.filters.to ?? ''} onChange={(e) => view.set('to', e.target.value)} />}
-        </Field>
+        <TextField label="From (UTC)" error={rangeError ?? undefined} type="date" value={view.filters.from ?? ''} onChange={(e) => view.set('from', e.target.value)} />
+        <TextField label="To (UTC)" type="date" value={view.filters.to ?? ''} onChange={(e) => view.set('to', e.target.value)} />
       </div>
       <div className={`performance ${orderId ? 'performance--with-detail' : ''}`}>
         <section className="card" aria-label="Orders">
           {rangeError ? (
-            <p className="form-error" role="alert">
-              {rangeError}
-            </p>
+            <FormError>{rangeError}</FormError>
           ) : (
             <PanelErrorBoundary title="Orders could not load" loading={<SkeletonList rows={5} label="Loading orders" />} resetKeys={[organizationId, view.filters]}>
               <OrderList organizationId={organizationId} filters={view.filters} onClear={view.clear} orderId={orderId} orderHref={orderHref} />
@@ -154,73 +139,58 @@ function OrderList({
   const rows = orders.data.pages.flat();
   const filtered = Object.values(filters).some((value) => value !== null && value !== '');
   return rows.length === 0 ? (
-            <EmptyState
-              title={filtered ? 'No orders match these filters' : 'No orders yet'}
-              action={filtered ? <Button onClick={onClear}>Clear filters</Button> : undefined}
-            >
-              {filtered ? 'Try another search or a wider date range.' : 'Orders appear here as soon as the first ticket is sold.'}
-            </EmptyState>
-          ) : (
-            <>
-              <div className="table-wrap">
-                <table className="table table--stack">
-                  <caption className="visually-hidden">Orders, newest first</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Order</th>
-                      <th scope="col">Date</th>
-                      <th scope="col">Buyer</th>
-                      <th scope="col">Event</th>
-                      <th scope="col">Promoter</th>
-                      <th scope="col" className="num">Tickets</th>
-                      <th scope="col" className="num">Total</th>
-                      <th scope="col">Status</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {rows.map((row) => (
-                      <tr key={row.id} aria-current={row.id === orderId ? 'true' : undefined}>
-                        <th scope="row">
-                          <Link to={orderHref(row.id)}>{row.reference}</Link>
-                        </th>
-                        <td data-label="Date">{formatDateTime(row.created_at)}</td>
-                        <td data-label="Buyer">
-                          <span>
-                            {row.buyer_name}
-                            <span className="muted block">{row.buyer_email}</span>
-                          </span>
-                        </td>
-                        <td data-label="Event">{row.event_name}</td>
-                        <td data-label="Promoter">
-                          {row.promoter_name ?? <span className="muted">None</span>}
-                          {row.self_referral ? (
-                            <>
-                              {' '}
-                              <SelfReferralBadge />
-                            </>
-                          ) : null}
-                        </td>
-                        <td data-label="Tickets" className="num">
-                          {formatNumber(row.ticket_count)}
-                        </td>
-                        <td data-label="Total" className="num">
-                          {formatMoney(row.total_minor, row.currency)}
-                        </td>
-                        <td data-label="Status">
-                          <span className={`badge ${row.status === 'paid' ? 'badge--success' : ''}`}>{row.status === 'paid' ? 'Paid' : 'Refunded'}</span>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              {orders.hasNextPage ? (
-                <div className="form-actions">
-                  <Button onClick={() => void orders.fetchNextPage()} loading={orders.isFetchingNextPage}>
-                    Show more orders
-                  </Button>
-                </div>
-              ) : null}
-            </>
-          );
+    <EmptyState
+      title={filtered ? 'No orders match these filters' : 'No orders yet'}
+      action={filtered ? <Button onClick={onClear}>Clear filters</Button> : undefined}
+    >
+      {filtered ? 'Try another search or a wider date range.' : 'Orders appear here as soon as the first ticket is sold.'}
+    </EmptyState>
+  ) : (
+    <>
+      <div className="table-wrap">
+        <table className="table table--stack">
+          <caption className="visually-hidden">Orders, newest first</caption>
+          <TableHead columns={['Order', 'Date', 'Buyer', 'Event', 'Promoter', numeric('Tickets'), numeric('Total'), 'Status']} />
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.id} aria-current={row.id === orderId ? 'true' : undefined}>
+                <th scope="row">
+                  <Link to={orderHref(row.id)}>{row.reference}</Link>
+                </th>
+                <td data-label="Date">{formatDateTime(row.created_at)}</td>
+                <td data-label="Buyer">
+                  <span>
+                    {row.buyer_name}
+                    <span className="muted block">{row.buyer_email}</span>
+                  </span>
+                </td>
+                <td data-label="Event">{row.event_name}</td>
+                <td data-label="Promoter">
+                  {row.promoter_name ?? <span className="muted">None</span>}
+                  {row.self_referral ? (
+                    <>
+                      {' '}
+                      <SelfReferralBadge />
+                    </>
+                  ) : null}
+                </td>
+                <NumberCell label="Tickets">{formatNumber(row.ticket_count)}</NumberCell>
+                <NumberCell label="Total">{formatMoney(row.total_minor, row.currency)}</NumberCell>
+                <td data-label="Status">
+                  <span className={`badge ${row.status === 'paid' ? 'badge--success' : ''}`}>{row.status === 'paid' ? 'Paid' : 'Refunded'}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {orders.hasNextPage ? (
+        <div className="form-actions">
+          <Button onClick={() => void orders.fetchNextPage()} loading={orders.isFetchingNextPage}>
+            Show more orders
+          </Button>
+        </div>
+      ) : null}
+    </>
+  );
 }

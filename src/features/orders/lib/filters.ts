@@ -17,8 +17,6 @@ export interface OrderFilters {
   selfReferral: SelfReferralFilter;
 }
 
-export const noOrderFilters: OrderFilters = { search: '', eventId: null, promoter: null, status: null, from: null, to: null, selfReferral: null };
-
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The sentence for a date range the database would refuse, or null when it is fine. */

@@ -1,8 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import type { OrganizationRole } from './get-members';
 import { organizationKeys } from './keys';
-import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 export interface AcceptedInvitation {
   organization_id: string;
@@ -23,10 +23,6 @@ export async function acceptInvitation(token: string): Promise<AcceptedInvitatio
 }
 
 export function useAcceptInvitation(options: MutationOptionsOf<typeof acceptInvitation> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    // The new organization joins the switcher's list before the dashboard opens.
-    ...withCacheUpdate(options, () => queryClient.invalidateQueries({ queryKey: organizationKeys.all })),
-    mutationFn: acceptInvitation,
-  });
+  // The new organization joins the switcher's list before the dashboard opens.
+  return useInvalidatingMutation(acceptInvitation, options, () => [organizationKeys.all]);
 }

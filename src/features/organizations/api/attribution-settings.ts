@@ -1,7 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
-import { organizationSettingsKey, organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
-import { withSettledCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import { organizationKeys } from './keys';
+import { organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 export interface AttributionSettings {
   /** null: "this browser session"; otherwise 1 to maxAttributionWindowDays days. */
@@ -31,9 +32,5 @@ export async function saveAttributionSettings(input: SaveAttributionSettingsInpu
 }
 
 export function useSaveAttributionSettings(options: MutationOptionsOf<typeof saveAttributionSettings> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withSettledCacheUpdate(options, (input) => queryClient.invalidateQueries({ queryKey: organizationSettingsKey(input.organizationId) })),
-    mutationFn: saveAttributionSettings,
-  });
+  return useInvalidatingMutation(saveAttributionSettings, options, (input) => [organizationKeys.settings(input.organizationId)], 'settled');
 }

@@ -1,12 +1,10 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { supabase } from '@/lib/supabase';
 import type { OrganizationRole } from './get-members';
 import { organizationKeys } from './keys';
-import { withSettledCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import { writeMembership, type MembershipRef } from './write-membership';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
-export interface ChangeMemberRoleInput {
-  organizationId: string;
-  userId: string;
+export interface ChangeMemberRoleInput extends MembershipRef {
   role: OrganizationRole;
 }
 
@@ -15,22 +13,11 @@ export interface ChangeMemberRoleInput {
  * only non-owners (a refused row is simply not updated, reported here as not_authorized);
  * only owners hand out the owner role, and the database keeps the last owner (last_owner).
  */
-export async function changeMemberRole({ organizationId, userId, role }: ChangeMemberRoleInput): Promise<void> {
-  const { data, error } = await supabase
-    .from('organization_members')
-    .update({ role })
-    .eq('organization_id', organizationId)
-    .eq('user_id', userId)
-    .select('user_id');
-  if (error) throw error;
-  if (data.length === 0) throw { message: 'not_authorized', code: '42501' };
+export function changeMemberRole({ role, ...member }: ChangeMemberRoleInput): Promise<void> {
+  return writeMembership(member, { role });
 }
 
 export function useChangeMemberRole(options: MutationOptionsOf<typeof changeMemberRole> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    // Refused or not, the list shows the roles as they are now.
-    ...withSettledCacheUpdate(options, (input) => queryClient.invalidateQueries({ queryKey: organizationKeys.members(input.organizationId) })),
-    mutationFn: changeMemberRole,
-  });
+  // Refused or not, the list shows the roles as they are now.
+  return useInvalidatingMutation(changeMemberRole, options, (input) => [organizationKeys.members(input.organizationId)], 'settled');
 }

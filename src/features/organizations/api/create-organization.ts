@@ -1,8 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import type { Organization } from './get-my-organizations';
 import { organizationKeys } from './keys';
-import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 export async function createOrganization(input: { name: string; currency: string }): Promise<Organization> {
   const { data, error } = await supabase.rpc('create_organization', { p_name: input.name.trim(), p_currency: input.currency });
@@ -11,9 +11,5 @@ export async function createOrganization(input: { name: string; currency: string
 }
 
 export function useCreateOrganization(options: MutationOptionsOf<typeof createOrganization> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, () => queryClient.invalidateQueries({ queryKey: organizationKeys.all })),
-    mutationFn: createOrganization,
-  });
+  return useInvalidatingMutation(createOrganization, options, () => [organizationKeys.all]);
 }

@@ -1,7 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { organizationKeys } from './keys';
-import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 export interface InviteMemberInput {
   organizationId: string;
@@ -26,9 +26,5 @@ export async function inviteMember({ organizationId, email, role }: InviteMember
 }
 
 export function useInviteMember(options: MutationOptionsOf<typeof inviteMember> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, (_link, input) => queryClient.invalidateQueries({ queryKey: organizationKeys.invitations(input.organizationId) })),
-    mutationFn: inviteMember,
-  });
+  return useInvalidatingMutation(inviteMember, options, (input) => [organizationKeys.invitations(input.organizationId)]);
 }

@@ -13,8 +13,6 @@ export interface OrganizationSettings {
   count_self_referrals: boolean;
 }
 
-export const organizationSettingsKey = (organizationId: string) => [...organizationKeys.organization(organizationId), 'settings'] as const;
-
 export async function getOrganizationSettings(organizationId: string): Promise<OrganizationSettings> {
   const { data, error } = await supabase
     .from('organizations')
@@ -30,4 +28,4 @@ export async function getOrganizationSettings(organizationId: string): Promise<O
  * one cached read of the organization's row.
  */
 export const organizationSettingsQueryOptions = <T>(organizationId: string, pick: (settings: OrganizationSettings) => T) =>
-  queryOptions({ queryKey: organizationSettingsKey(organizationId), queryFn: () => getOrganizationSettings(organizationId), select: pick });
+  queryOptions({ queryKey: organizationKeys.settings(organizationId), queryFn: () => getOrganizationSettings(organizationId), select: pick });

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
-import { organizationSettingsKey, organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
+import { organizationKeys } from './keys';
+import { organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
 import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
 
 export interface PortalSettings {
@@ -34,7 +35,7 @@ export function useSetPortalSettings(options: MutationOptionsOf<typeof setPortal
   const queryClient = useQueryClient();
   return useMutation({
     ...withCacheUpdate(options, (settings, input) =>
-      queryClient.setQueryData<OrganizationSettings>(organizationSettingsKey(input.organizationId), (current) => (current ? { ...current, ...settings } : current)),
+      queryClient.setQueryData<OrganizationSettings>(organizationKeys.settings(input.organizationId), (current) => (current ? { ...current, ...settings } : current)),
     ),
     mutationFn: setPortalSettings,
   });

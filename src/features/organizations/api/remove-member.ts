@@ -1,12 +1,9 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { supabase } from '@/lib/supabase';
 import { organizationKeys } from './keys';
-import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import { writeMembership, type MembershipRef } from './write-membership';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
-export interface RemoveMemberInput {
-  organizationId: string;
-  userId: string;
-}
+export type RemoveMemberInput = MembershipRef;
 
 /**
  * Removes one membership: owners remove anyone, admins non-owners (row-level security;
@@ -14,21 +11,10 @@ export interface RemoveMemberInput {
  * owner and gives the organization a new live topic, so the removed person's open
  * dashboard stops receiving sales.
  */
-export async function removeMember({ organizationId, userId }: RemoveMemberInput): Promise<void> {
-  const { data, error } = await supabase
-    .from('organization_members')
-    .delete()
-    .eq('organization_id', organizationId)
-    .eq('user_id', userId)
-    .select('user_id');
-  if (error) throw error;
-  if (data.length === 0) throw { message: 'not_authorized', code: '42501' };
+export function removeMember(member: RemoveMemberInput): Promise<void> {
+  return writeMembership(member, 'remove');
 }
 
 export function useRemoveMember(options: MutationOptionsOf<typeof removeMember> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, (_data, input) => queryClient.invalidateQueries({ queryKey: organizationKeys.members(input.organizationId) })),
-    mutationFn: removeMember,
-  });
+  return useInvalidatingMutation(removeMember, options, (input) => [organizationKeys.members(input.organizationId)]);
 }

@@ -1,7 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { organizationKeys } from './keys';
-import { withSettledCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 export interface RevokeInvitationInput {
   organizationId: string;
@@ -15,9 +15,5 @@ export async function revokeInvitation({ invitationId }: RevokeInvitationInput):
 }
 
 export function useRevokeInvitation(options: MutationOptionsOf<typeof revokeInvitation> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withSettledCacheUpdate(options, (input) => queryClient.invalidateQueries({ queryKey: organizationKeys.invitations(input.organizationId) })),
-    mutationFn: revokeInvitation,
-  });
+  return useInvalidatingMutation(revokeInvitation, options, (input) => [organizationKeys.invitations(input.organizationId)], 'settled');
 }

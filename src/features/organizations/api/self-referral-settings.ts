@@ -1,7 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
+import { organizationKeys } from './keys';
 import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
-import { organizationSettingsKey, organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
+import { organizationSettingsQueryOptions, type OrganizationSettings } from './organization-settings';
 
 const pick = ({ count_self_referrals }: OrganizationSettings) => count_self_referrals;
 
@@ -32,7 +33,7 @@ export function useSetSelfReferralSetting(options: MutationOptionsOf<typeof setS
   const queryClient = useQueryClient();
   return useMutation({
     ...withCacheUpdate(options, (count, input) => {
-      queryClient.setQueryData<OrganizationSettings>(organizationSettingsKey(input.organizationId), (current) =>
+      queryClient.setQueryData<OrganizationSettings>(organizationKeys.settings(input.organizationId), (current) =>
         current ? { ...current, count_self_referrals: count } : current,
       );
       void queryClient.invalidateQueries({ predicate: (query) => query.queryKey.includes(input.organizationId) });

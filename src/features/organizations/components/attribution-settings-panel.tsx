@@ -2,10 +2,10 @@ import { useSuspenseQueries } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { FormError } from '@/components/ui/form-error';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
 import { maxAttributionWindowDays } from '@/lib/database.types';
-import { errorMessage } from '@/lib/errors';
 import { attributionSettingsQueryOptions, useSaveAttributionSettings, type AttributionSettings } from '../api/attribution-settings';
 import { membersQueryOptions } from '../api/get-members';
 import type { Organization } from '../api/get-my-organizations';
@@ -135,11 +135,7 @@ function AttributionSettingsForm({ organizationId, saved, canEdit }: { organizat
           </span>
         </label>
       </fieldset>
-      {save.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(save.error)}
-        </p>
-      ) : null}
+      <FormError error={save.error} />
       {canEdit ? (
         <div className="form-actions">
           <Button type="submit" disabled={save.isPending || (mode === 'days' && !daysValid)}>

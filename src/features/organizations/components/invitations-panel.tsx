@@ -5,10 +5,11 @@ import { CopyButton } from '@/components/ui/copy-button';
 import { EmptyState } from '@/components/ui/empty-state';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Field, TextField } from '@/components/ui/field';
+import { FormError } from '@/components/ui/form-error';
 import { SkeletonList } from '@/components/ui/skeleton';
+import { ACTIONS_COLUMN, TableHead } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
 import { paths } from '@/config/paths';
-import { errorMessage } from '@/lib/errors';
 import { invitationsQueryOptions, type Invitation } from '../api/get-invitations';
 import { useInviteMember, type InvitationLink, type InviteMemberInput } from '../api/invite-member';
 import { useRevokeInvitation } from '../api/revoke-invitation';
@@ -52,11 +53,7 @@ export function InvitationsPanel({ organizationId }: { organizationId: string })
         <h2 id="invitations-heading">Invitations</h2>
       </div>
       <form className="form" onSubmit={submit} aria-label="Invite a member" noValidate>
-        {invite.isError ? (
-          <p className="form-error" role="alert">
-            {errorMessage(invite.error)}
-          </p>
-        ) : null}
+        <FormError error={invite.error} />
         <div className="form-row">
           <TextField label="Email" type="email" autoComplete="off" required maxLength={254} value={email} onChange={(e) => setEmail(e.target.value)} />
           <Field label="Role" hint="Admins manage members, refunds and promoter deletion.">
@@ -104,53 +101,36 @@ function PendingInvitations({
   const revoke = useRevokeInvitation();
   const toast = useToast();
   return invitations.data.length === 0 ? (
-        <EmptyState title="No pending invitations">Invite people by email: they join once they accept the link.</EmptyState>
-      ) : (
-        <>
-          {revoke.isError ? (
-            <p className="form-error" role="alert">
-              {errorMessage(revoke.error)}
-            </p>
-          ) : null}
-          {renew.isError ? (
-            <p className="form-error" role="alert">
-              {errorMessage(renew.error)}
-            </p>
-          ) : null}
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {invitations.data.map((invitation) => (
-                  <InvitationRow
-                    key={invitation.id}
-                    invitation={invitation}
-                    link={links[invitation.id]}
-                    renewing={renew.isPending && renew.variables.email === invitation.email}
-                    revoking={revoke.isPending && revoke.variables.invitationId === invitation.id}
-                    onRenew={() => renew.mutate({ organizationId, email: invitation.email, role: invitation.role })}
-                    onRevoke={() =>
-                      revoke.mutate(
-                        { organizationId, invitationId: invitation.id },
-                        { onSuccess: () => toast.show(`The invitation for ${invitation.email} was revoked.`, 'success') },
-                      )
-                    }
-                  />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </>
-      );
+    <EmptyState title="No pending invitations">Invite people by email: they join once they accept the link.</EmptyState>
+  ) : (
+    <>
+      <FormError error={revoke.error} />
+      <FormError error={renew.error} />
+      <div className="table-wrap">
+        <table className="table">
+          <TableHead columns={['Email', 'Role', 'Expires', ACTIONS_COLUMN]} />
+          <tbody>
+            {invitations.data.map((invitation) => (
+              <InvitationRow
+                key={invitation.id}
+                invitation={invitation}
+                link={links[invitation.id]}
+                renewing={renew.isPending && renew.variables.email === invitation.email}
+                revoking={revoke.isPending && revoke.variables.invitationId === invitation.id}
+                onRenew={() => renew.mutate({ organizationId, email: invitation.email, role: invitation.role })}
+                onRevoke={() =>
+                  revoke.mutate(
+                    { organizationId, invitationId: invitation.id },
+                    { onSuccess: () => toast.show(`The invitation for ${invitation.email} was revoked.`, 'success') },
+                  )
+                }
+              />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
 }
 
 function InvitationRow({

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Field, TextField } from '@/components/ui/field';
-import { errorMessage } from '@/lib/errors';
+import { FormError } from '@/components/ui/form-error';
 import { useCreateOrganization } from '../api/create-organization';
 import type { Organization } from '../api/get-my-organizations';
 
@@ -20,11 +20,7 @@ export function OrganizationForm({ onDone, submitLabel }: { onDone: (organizatio
 
   return (
     <form className="form" onSubmit={submit}>
-      {create.isError ? (
-        <p className="form-error" role="alert">
-          {errorMessage(create.error)}
-        </p>
-      ) : null}
+      <FormError error={create.error} />
       <TextField label="Organization name" required maxLength={120} value={name} onChange={(e) => setName(e.target.value)} />
       <Field label="Currency" hint="Ticket prices and revenue use this currency.">
         {(control) => (

@@ -1,4 +1,5 @@
 import { queryOptions } from '@tanstack/react-query';
+import { portalKeys } from './keys';
 import { publicApi } from '@/lib/public-api';
 
 export interface PortalDay {
@@ -40,10 +41,6 @@ export interface PortalView {
   live_topic: string;
   events: PortalEvent[];
 }
-
-export const portalKeys = {
-  view: (secret: string) => ['portal', secret] as const,
-};
 
 /** The portal's data, or null for a link that is wrong, rotated or turned off (one answer for all). */
 export async function getPortalView(secret: string): Promise<PortalView | null> {

@@ -9,7 +9,8 @@ import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Skeleton } from '@/components/ui/skeleton';
 import { qrTrackingLink } from '@/config/paths';
 import { formatDateTime, formatMoney, formatNumber, formatPercent } from '@/lib/format';
-import { portalKeys, portalViewQueryOptions, type PortalDay, type PortalEvent } from '../api/get-portal-view';
+import { portalViewQueryOptions, type PortalDay, type PortalEvent } from '../api/get-portal-view';
+import { portalKeys } from '../api/keys';
 import { usePortalLive } from '../hooks/use-portal-live';
 import './portal.css';
 

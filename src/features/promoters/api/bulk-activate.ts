@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { withCacheUpdate, type MutationHookOptions } from '@/lib/mutation-options';
+import type { MutationHookOptions } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
 
@@ -32,9 +32,9 @@ export interface BulkActivateInput {
 }
 
 export function useBulkActivate(organizationId: string, options: MutationHookOptions<BulkActivation, BulkActivateInput> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, () => queryClient.invalidateQueries({ queryKey: promoterKeys.organization(organizationId) })),
-    mutationFn: ({ eventId, promoterIds }: BulkActivateInput) => bulkActivate(organizationId, eventId, promoterIds),
-  });
+  return useInvalidatingMutation(
+    ({ eventId, promoterIds }: BulkActivateInput) => bulkActivate(organizationId, eventId, promoterIds),
+    options,
+    () => [promoterKeys.organization(organizationId)],
+  );
 }

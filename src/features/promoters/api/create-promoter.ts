@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { withCacheUpdate, type MutationHookOptions } from '@/lib/mutation-options';
+import type { MutationHookOptions } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
 
@@ -47,9 +47,7 @@ export async function savePromoter(input: SavePromoterInput): Promise<{ id: stri
 export type CreatePromoterInput = SavePromoterInput & { eventIds: string[]; groupIds: string[] };
 
 export function useCreatePromoter(options: MutationHookOptions<{ id: string }, CreatePromoterInput> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, (_data, input) => queryClient.invalidateQueries({ queryKey: promoterKeys.organization(input.organizationId) })),
-    mutationFn: (input: CreatePromoterInput) => savePromoter({ ...input, id: undefined }),
-  });
+  return useInvalidatingMutation((input: CreatePromoterInput) => savePromoter({ ...input, id: undefined }), options, (input) => [
+    promoterKeys.organization(input.organizationId),
+  ]);
 }

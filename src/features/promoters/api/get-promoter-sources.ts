@@ -12,4 +12,4 @@ export async function getPromoterSources(promoterId: string): Promise<PromoterSo
 }
 
 export const promoterSourcesQueryOptions = (organizationId: string, promoterId: string) =>
-  queryOptions({ queryKey: [...promoterKeys.detail(organizationId, promoterId), 'sources'] as const, queryFn: () => getPromoterSources(promoterId) });
+  queryOptions({ queryKey: promoterKeys.sources(organizationId, promoterId), queryFn: () => getPromoterSources(promoterId) });

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { withCacheUpdate, type MutationHookOptions } from '@/lib/mutation-options';
+import type { MutationHookOptions } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 import { supabase } from '@/lib/supabase';
 import type { ImportRow } from '../lib/import';
 import { promoterKeys } from './keys';
@@ -44,9 +44,5 @@ export async function importPromoters(organizationId: string, preview: ImportRep
 }
 
 export function useImportPromoters(organizationId: string, options: MutationHookOptions<ImportReport, ImportReport> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, () => queryClient.invalidateQueries({ queryKey: promoterKeys.organization(organizationId) })),
-    mutationFn: (preview: ImportReport) => importPromoters(organizationId, preview),
-  });
+  return useInvalidatingMutation((preview: ImportReport) => importPromoters(organizationId, preview), options, () => [promoterKeys.organization(organizationId)]);
 }

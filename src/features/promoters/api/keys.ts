@@ -12,6 +12,7 @@ export const promoterKeys = {
   detail: (organizationId: string, promoterId: string) => [...promoterKeys.details(organizationId), promoterId] as const,
   timeseries: (organizationId: string, promoterId: string, from: string, to: string) =>
     [...promoterKeys.detail(organizationId, promoterId), 'timeseries', from, to] as const,
+  sources: (organizationId: string, promoterId: string) => [...promoterKeys.detail(organizationId, promoterId), 'sources'] as const,
   links: (organizationId: string, promoterId: string) => [...promoterKeys.detail(organizationId, promoterId), 'links'] as const,
   portal: (organizationId: string, promoterId: string) => [...promoterKeys.detail(organizationId, promoterId), 'portal'] as const,
   /** Availability of a code for one promoter (its own former codes are free to it), or for a new one (null). */

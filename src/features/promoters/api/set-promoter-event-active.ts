@@ -1,7 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
-import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 export interface SetActiveInput {
   organizationId: string;
@@ -29,14 +29,8 @@ export async function setPromoterEventActive(input: SetActiveInput): Promise<voi
 }
 
 export function useSetPromoterEventActive(options: MutationOptionsOf<typeof setPromoterEventActive> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, (_data, input) =>
-      Promise.all([
-        queryClient.invalidateQueries({ queryKey: promoterKeys.links(input.organizationId, input.promoterId) }),
-        queryClient.invalidateQueries({ queryKey: promoterKeys.lists(input.organizationId) }),
-      ]),
-    ),
-    mutationFn: setPromoterEventActive,
-  });
+  return useInvalidatingMutation(setPromoterEventActive, options, (input) => [
+    promoterKeys.links(input.organizationId, input.promoterId),
+    promoterKeys.lists(input.organizationId),
+  ]);
 }

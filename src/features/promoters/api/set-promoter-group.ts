@@ -1,7 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { supabase } from '@/lib/supabase';
 import { promoterKeys } from './keys';
-import { withCacheUpdate, type MutationOptionsOf } from '@/lib/mutation-options';
+import type { MutationOptionsOf } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
 export interface SetGroupInput {
   organizationId: string;
@@ -21,15 +21,9 @@ export async function setPromoterGroup(input: SetGroupInput): Promise<void> {
 }
 
 export function useSetPromoterGroup(options: MutationOptionsOf<typeof setPromoterGroup> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, (_data, input) =>
-      Promise.all([
-        queryClient.invalidateQueries({ queryKey: promoterKeys.detail(input.organizationId, input.promoterId) }),
-        queryClient.invalidateQueries({ queryKey: promoterKeys.lists(input.organizationId) }),
-        queryClient.invalidateQueries({ queryKey: promoterKeys.summaries(input.organizationId) }),
-      ]),
-    ),
-    mutationFn: setPromoterGroup,
-  });
+  return useInvalidatingMutation(setPromoterGroup, options, (input) => [
+    promoterKeys.detail(input.organizationId, input.promoterId),
+    promoterKeys.lists(input.organizationId),
+    promoterKeys.summaries(input.organizationId),
+  ]);
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { withCacheUpdate, type MutationHookOptions } from '@/lib/mutation-options';
+import type { MutationHookOptions } from '@/lib/mutation-options';
+import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 import { savePromoter, type PromoterInput } from './create-promoter';
 import { promoterKeys } from './keys';
 
@@ -9,14 +9,8 @@ export async function updatePromoter(organizationId: string, input: PromoterInpu
 }
 
 export function useUpdatePromoter(organizationId: string, options: MutationHookOptions<void, PromoterInput & { id: string }> = {}) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    ...withCacheUpdate(options, (_data, input) =>
-      Promise.all([
-        queryClient.invalidateQueries({ queryKey: promoterKeys.detail(organizationId, input.id) }),
-        queryClient.invalidateQueries({ queryKey: promoterKeys.lists(organizationId) }),
-      ]),
-    ),
-    mutationFn: (input: PromoterInput & { id: string }) => updatePromoter(organizationId, input),
-  });
+  return useInvalidatingMutation((input: PromoterInput & { id: string }) => updatePromoter(organizationId, input), options, (input) => [
+    promoterKeys.detail(organizationId, input.id),
+    promoterKeys.lists(organizationId),
+  ]);
 }

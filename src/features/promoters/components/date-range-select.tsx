@@ -1,4 +1,4 @@
-import { Field } from '@/components/ui/field';
+import { Field, TextField } from '@/components/ui/field';
 import type { DateRange, RangePreset } from '../lib/filters';
 
 const LABELS: Record<RangePreset, string> = {
@@ -26,16 +26,15 @@ export function DateRangeSelect({ value, onChange, error }: { value: DateRange; 
       </Field>
       {value.preset === 'custom' ? (
         <>
-          <Field label="From">
-            {(control) => (
-              <input type="date" className="input" {...control} value={value.customFrom ?? ''} max={value.customTo} onChange={(e) => onChange({ ...value, customFrom: e.target.value })} />
-            )}
-          </Field>
-          <Field label="To" error={error ? 'The end date is before the start date.' : undefined}>
-            {(control) => (
-              <input type="date" className="input" {...control} value={value.customTo ?? ''} min={value.customFrom} onChange={(e) => onChange({ ...value, customTo: e.target.value })} />
-            )}
-          </Field>
+          <TextField label="From" type="date" value={value.customFrom ?? ''} max={value.customTo} onChange={(e) => onChange({ ...value, customFrom: e.target.value })} />
+          <TextField
+            label="To"
+            error={error ? 'The end date is before the start date.' : undefined}
+            type="date"
+            value={value.customTo ?? ''}
+            min={value.customFrom}
+            onChange={(e) => onChange({ ...value, customTo: e.target.value })}
+          />
         </>
       ) : null}
     </>

@@ -2,8 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { TextField } from '@/components/ui/field';
+import { FormError } from '@/components/ui/form-error';
 import { downloadCsv } from '@/lib/csv';
-import { errorMessage } from '@/lib/errors';
 import { currencyDigits } from '@/lib/format';
 import { useConfirmPromoterDeletion } from '../api/confirm-promoter-deletion';
 import type { Promoter } from '../api/get-promoter';
@@ -69,16 +69,8 @@ function DeleteSteps({ organizationId, promoter, onClose, onDeleted }: { organiz
         }
       >
         <div className="form">
-          {request.isError ? (
-            <p className="form-error" role="alert">
-              {errorMessage(request.error)}
-            </p>
-          ) : null}
-          {exportState === 'failed' ? (
-            <p className="form-error" role="alert">
-              The history could not be exported. Try again.
-            </p>
-          ) : null}
+          <FormError error={request.error} />
+          {exportState === 'failed' ? <FormError>The history could not be exported. Try again.</FormError> : null}
           <div className="form-actions">
             <Button onClick={() => void exportHistory()} loading={exportState === 'busy'}>
               Export history (CSV)
@@ -112,11 +104,7 @@ function DeleteSteps({ organizationId, promoter, onClose, onDeleted }: { organiz
       }
     >
       <form className="form" onSubmit={submit}>
-        {confirm.isError ? (
-          <p className="form-error" role="alert">
-            {errorMessage(confirm.error)}
-          </p>
-        ) : null}
+        <FormError error={confirm.error} />
         <TextField label="Promo code" autoComplete="off" value={typed} onChange={(e) => setTyped(e.target.value)} />
         <div className="form-actions">
           <Button onClick={onClose}>Cancel</Button>

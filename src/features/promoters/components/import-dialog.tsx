@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
+import { FormError } from '@/components/ui/form-error';
+import { TableHead } from '@/components/ui/table';
 import { errorMessage } from '@/lib/errors';
 import { previewImport, useImportPromoters, type ImportReport } from '../api/import-promoters';
 import { MAX_IMPORT_FILE_BYTES, readPromotersCsv } from '../lib/import';
@@ -75,16 +77,8 @@ export function ImportPromotersDialog({ organizationId, onClose, onImported }: P
             Check rows
           </Button>
         </div>
-        {problem ? (
-          <p className="form-error" role="alert">
-            {problem}
-          </p>
-        ) : null}
-        {importing.isError ? (
-          <p className="form-error" role="alert">
-            {errorMessage(importing.error)}
-          </p>
-        ) : null}
+        <FormError>{problem}</FormError>
+        <FormError error={importing.error} />
         {preview ? (
           <>
             <p role="status">
@@ -95,17 +89,7 @@ export function ImportPromotersDialog({ organizationId, onClose, onImported }: P
             </p>
             <div className="table-scroll">
               <table className="table" aria-label="Import preview">
-                <thead>
-                  <tr>
-                    <th scope="col">Row</th>
-                    <th scope="col">Name</th>
-                    <th scope="col">Code</th>
-                    <th scope="col">Email</th>
-                    <th scope="col">Phone</th>
-                    <th scope="col">Groups</th>
-                    <th scope="col">Problems</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Row', 'Name', 'Code', 'Email', 'Phone', 'Groups', 'Problems']} />
                 <tbody>
                   {preview.rows.map((row) => (
                     <tr key={row.row} className={row.errors.length > 0 ? 'table__row--error' : undefined}>

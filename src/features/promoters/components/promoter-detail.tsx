@@ -3,6 +3,7 @@ import { lazy, Suspense, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { DocumentTitle } from '@/components/document-title';
 import { Button } from '@/components/ui/button';
+import { CheckboxList } from '@/components/ui/checkbox-list';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Skeleton, SkeletonList } from '@/components/ui/skeleton';
 import { useToast } from '@/components/ui/toast';
@@ -145,25 +146,16 @@ export function PromoterDetail({ organizationId, currency, promoterId, filters, 
             No groups yet. <Link to={paths.groups}>Create a group</Link> to compare teams.
           </p>
         ) : (
-          <fieldset className="checkbox-list">
-            <legend className="visually-hidden">Group membership</legend>
-            {groups.map((group) => (
-              <label key={group.id} className="checkbox">
-                <input
-                  type="checkbox"
-                  checked={data.group_ids.includes(group.id)}
-                  disabled={setGroup.isPending}
-                  onChange={(e) =>
-                    setGroup.mutate(
-                      { organizationId, promoterId, groupId: group.id, member: e.target.checked },
-                      { onError: (error) => toast.show(errorMessage(error), 'error') },
-                    )
-                  }
-                />
-                {group.name}
-              </label>
-            ))}
-          </fieldset>
+          <CheckboxList
+            legend="Group membership"
+            legendHidden
+            options={groups}
+            checked={data.group_ids}
+            disabled={setGroup.isPending}
+            onToggle={(groupId, member) =>
+              setGroup.mutate({ organizationId, promoterId, groupId, member }, { onError: (error) => toast.show(errorMessage(error), 'error') })
+            }
+          />
         )}
       </section>
 

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
+import { CheckboxList, toggled, type CheckboxOption } from '@/components/ui/checkbox-list';
 import { Dialog } from '@/components/ui/dialog';
 import { Field, TextField } from '@/components/ui/field';
-import { errorMessage } from '@/lib/errors';
+import { FormError } from '@/components/ui/form-error';
 import { useDebouncedValue } from '@/lib/use-debounced-value';
 import { usePromoCodeAvailability } from '../api/check-promo-code';
 import { useCreatePromoter } from '../api/create-promoter';
@@ -10,10 +11,7 @@ import type { Promoter } from '../api/get-promoter';
 import { useUpdatePromoter } from '../api/update-promoter';
 import { PROMO_CODE_PATTERN, suggestPromoCode } from '../lib/filters';
 
-export interface Option {
-  id: string;
-  name: string;
-}
+export type Option = CheckboxOption;
 
 interface Props {
   organizationId: string;
@@ -71,10 +69,6 @@ function PromoterForm({ organizationId, onClose, promoter, events = [], groups =
   else if (!wellFormed) blocked = 'Enter a promo code of 3–32 letters, digits, dashes or underscores.';
   else if (codeError) blocked = `${promoCode.trim()} is already taken: choose another promo code.`;
 
-  function toggle(list: string[], id: string, on: boolean) {
-    return on ? [...list, id] : list.filter((item) => item !== id);
-  }
-
   function submit(event: FormEvent) {
     event.preventDefault();
     if (!canSubmit) return;
@@ -86,11 +80,7 @@ function PromoterForm({ organizationId, onClose, promoter, events = [], groups =
   return (
     <Dialog open title={promoter ? 'Edit promoter' : 'Add promoter'} onClose={onClose}>
       <form className="form" onSubmit={submit} noValidate>
-        {mutation.isError ? (
-          <p className="form-error" role="alert">
-            {errorMessage(mutation.error)}
-          </p>
-        ) : null}
+        <FormError error={mutation.error} />
         <TextField label="Name" required maxLength={120} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
         <TextField
           label="Promo code"
@@ -123,26 +113,10 @@ function PromoterForm({ organizationId, onClose, promoter, events = [], groups =
           </div>
         </div>
         {!promoter && events.length > 0 ? (
-          <fieldset className="checkbox-list">
-            <legend>Activate on events</legend>
-            {events.map((item) => (
-              <label key={item.id} className="checkbox">
-                <input type="checkbox" checked={eventIds.includes(item.id)} onChange={(e) => setEventIds(toggle(eventIds, item.id, e.target.checked))} />
-                {item.name}
-              </label>
-            ))}
-          </fieldset>
+          <CheckboxList legend="Activate on events" options={events} checked={eventIds} onToggle={(id, on) => setEventIds(toggled(eventIds, id, on))} />
         ) : null}
         {!promoter && groups.length > 0 ? (
-          <fieldset className="checkbox-list">
-            <legend>Groups</legend>
-            {groups.map((item) => (
-              <label key={item.id} className="checkbox">
-                <input type="checkbox" checked={groupIds.includes(item.id)} onChange={(e) => setGroupIds(toggle(groupIds, item.id, e.target.checked))} />
-                {item.name}
-              </label>
-            ))}
-          </fieldset>
+          <CheckboxList legend="Groups" options={groups} checked={groupIds} onToggle={(id, on) => setGroupIds(toggled(groupIds, id, on))} />
         ) : null}
         <div className="form-actions">
           <Button onClick={onClose}>Cancel</Button>

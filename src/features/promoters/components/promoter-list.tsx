@@ -4,11 +4,11 @@ import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
 import { Field } from '@/components/ui/field';
+import { FormError } from '@/components/ui/form-error';
 import { paths } from '@/config/paths';
 import { currencyDigits, formatMoney, formatNumber, formatPercent } from '@/lib/format';
 import { downloadCsv } from '@/lib/csv';
 import { describePeriod } from '@/lib/period';
-import { errorMessage } from '@/lib/errors';
 import { describeActivation, useBulkActivate } from '../api/bulk-activate';
 import { promoterPerformanceQueryOptions, type PromoterPerformance } from '../api/get-promoter-performance';
 import type { SortKey } from '../hooks/use-performance-filters';
@@ -99,76 +99,72 @@ export function PromoterList({
         <LeaderboardEmpty filtered={filtered} onAdd={onAdd} />
       ) : (
         <>
-        <div className="toolbar" role="group" aria-label="Selected promoters">
-          <label className="checkbox">
-            <input
-              type="checkbox"
-              checked={allSelected}
-              onChange={(e) => setSelected(e.target.checked ? rows.map((row) => row.promoter_id) : [])}
-            />
-            Select all shown
-          </label>
-          <Field label="Activate on event">
-            {(control) => (
-              <select className="select" {...control} value={eventId} onChange={(e) => setEventId(e.target.value)}>
-                <option value="">Choose an event…</option>
-                {events.map((event) => (
-                  <option key={event.id} value={event.id}>
-                    {event.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Button
-            size="sm"
-            loading={activate.isPending}
-            disabled={visibleSelected.length === 0 || !eventId}
-            disabledReason={visibleSelected.length === 0 ? 'Select promoters first.' : 'Choose an event first.'}
-            onClick={() => activate.mutate({ eventId, promoterIds: visibleSelected }, { onSuccess: () => setSelected([]) })}
-          >
-            {`Activate ${visibleSelected.length} selected`}
-          </Button>
-        </div>
-        {activate.isSuccess ? <p role="status">{describeActivation(activate.data)}</p> : null}
-        {activate.isError ? (
-          <p className="form-error" role="alert">
-            {errorMessage(activate.error)}
-          </p>
-        ) : null}
-        <ol className="leaderboard" aria-label="Promoters">
-          {rows.map((row, index) => (
-            <li key={row.promoter_id} className="leaderboard__item leaderboard__item--selectable">
+          <div className="toolbar" role="group" aria-label="Selected promoters">
+            <label className="checkbox">
               <input
                 type="checkbox"
-                aria-label={`Select ${row.name}`}
-                checked={visibleSelected.includes(row.promoter_id)}
-                onChange={(e) => toggle(row.promoter_id, e.target.checked)}
+                checked={allSelected}
+                onChange={(e) => setSelected(e.target.checked ? rows.map((row) => row.promoter_id) : [])}
               />
-              <Link to={paths.promoter(row.promoter_id) + searchString} aria-current={row.promoter_id === selectedId ? 'page' : undefined}>
-                <span className="leaderboard__rank">{index + 1}</span>
-                <span className="leaderboard__who" title={`${row.name} (${row.promo_code})`}>
-                  <span className="leaderboard__name">{row.name}</span>
-                  <span className="leaderboard__code muted mono">{row.promo_code}</span>
-                </span>
-                <span className="leaderboard__metrics">
-                  <span>
-                    {formatNumber(row.tickets)}
-                    <small>tickets</small>
+              Select all shown
+            </label>
+            <Field label="Activate on event">
+              {(control) => (
+                <select className="select" {...control} value={eventId} onChange={(e) => setEventId(e.target.value)}>
+                  <option value="">Choose an event…</option>
+                  {events.map((event) => (
+                    <option key={event.id} value={event.id}>
+                      {event.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Button
+              size="sm"
+              loading={activate.isPending}
+              disabled={visibleSelected.length === 0 || !eventId}
+              disabledReason={visibleSelected.length === 0 ? 'Select promoters first.' : 'Choose an event first.'}
+              onClick={() => activate.mutate({ eventId, promoterIds: visibleSelected }, { onSuccess: () => setSelected([]) })}
+            >
+              {`Activate ${visibleSelected.length} selected`}
+            </Button>
+          </div>
+          {activate.isSuccess ? <p role="status">{describeActivation(activate.data)}</p> : null}
+          <FormError error={activate.error} />
+          <ol className="leaderboard" aria-label="Promoters">
+            {rows.map((row, index) => (
+              <li key={row.promoter_id} className="leaderboard__item leaderboard__item--selectable">
+                <input
+                  type="checkbox"
+                  aria-label={`Select ${row.name}`}
+                  checked={visibleSelected.includes(row.promoter_id)}
+                  onChange={(e) => toggle(row.promoter_id, e.target.checked)}
+                />
+                <Link to={paths.promoter(row.promoter_id) + searchString} aria-current={row.promoter_id === selectedId ? 'page' : undefined}>
+                  <span className="leaderboard__rank">{index + 1}</span>
+                  <span className="leaderboard__who" title={`${row.name} (${row.promo_code})`}>
+                    <span className="leaderboard__name">{row.name}</span>
+                    <span className="leaderboard__code muted mono">{row.promo_code}</span>
                   </span>
-                  <span>
-                    {formatMoney(row.revenue_minor, currency)}
-                    <small>revenue</small>
+                  <span className="leaderboard__metrics">
+                    <span>
+                      {formatNumber(row.tickets)}
+                      <small>tickets</small>
+                    </span>
+                    <span>
+                      {formatMoney(row.revenue_minor, currency)}
+                      <small>revenue</small>
+                    </span>
+                    <span>
+                      {formatPercent(row.conversion_rate)}
+                      <small>conversion</small>
+                    </span>
                   </span>
-                  <span>
-                    {formatPercent(row.conversion_rate)}
-                    <small>conversion</small>
-                  </span>
-                </span>
-              </Link>
-            </li>
-          ))}
-        </ol>
+                </Link>
+              </li>
+            ))}
+          </ol>
         </>
       )}
     </section>

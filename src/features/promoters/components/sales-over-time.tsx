@@ -2,6 +2,7 @@ import { useSuspenseQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useDeferredValue, useState } from 'react';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { Skeleton } from '@/components/ui/skeleton';
+import { NumberCell, numeric, TableHead } from '@/components/ui/table';
 import { formatDate, formatMoney, formatNumber } from '@/lib/format';
 import { promoterTimeseriesQueryOptions } from '../api/get-promoter-timeseries';
 import { bucketLabel, bucketSales, type Granularity, type SalesBucket } from '../lib/sales-buckets';
@@ -51,40 +52,31 @@ export function SalesOverTime({
           </select>
         </label>
       </div>
-      <>
-        <PanelErrorBoundary title="The chart could not be drawn">
-          <Suspense fallback={<Skeleton height="16rem" />}>
-            <SalesChart buckets={buckets} granularity={granularity} currency={currency} label={describe(buckets, granularity, currency)} />
-          </Suspense>
-        </PanelErrorBoundary>
-        <details>
-          <summary>Show as table</summary>
-          <div className="table-wrap">
-            <table className="table" aria-label={`Sales per ${unit}`}>
-              <thead>
-                <tr>
-                  <th scope="col">{granularity === 'week' ? 'Week' : 'Day'}</th>
-                  <th scope="col" className="num">Tickets</th>
-                  <th scope="col" className="num">Revenue</th>
-                  <th scope="col" className="num">Visits</th>
-                </tr>
-              </thead>
-              <tbody>
-                {buckets
-                  .filter((bucket) => bucket.tickets > 0 || bucket.visits > 0)
-                  .map((bucket) => (
-                    <tr key={bucket.start}>
-                      <th scope="row">{bucketLabel(bucket, granularity)}</th>
-                      <td className="num">{formatNumber(bucket.tickets)}</td>
-                      <td className="num">{formatMoney(bucket.revenue_minor, currency)}</td>
-                      <td className="num">{formatNumber(bucket.visits)}</td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
-          </div>
-        </details>
-      </>
+      <PanelErrorBoundary title="The chart could not be drawn">
+        <Suspense fallback={<Skeleton height="16rem" />}>
+          <SalesChart buckets={buckets} granularity={granularity} currency={currency} label={describe(buckets, granularity, currency)} />
+        </Suspense>
+      </PanelErrorBoundary>
+      <details>
+        <summary>Show as table</summary>
+        <div className="table-wrap">
+          <table className="table" aria-label={`Sales per ${unit}`}>
+            <TableHead columns={[granularity === 'week' ? 'Week' : 'Day', numeric('Tickets'), numeric('Revenue'), numeric('Visits')]} />
+            <tbody>
+              {buckets
+                .filter((bucket) => bucket.tickets > 0 || bucket.visits > 0)
+                .map((bucket) => (
+                  <tr key={bucket.start}>
+                    <th scope="row">{bucketLabel(bucket, granularity)}</th>
+                    <NumberCell>{formatNumber(bucket.tickets)}</NumberCell>
+                    <NumberCell>{formatMoney(bucket.revenue_minor, currency)}</NumberCell>
+                    <NumberCell>{formatNumber(bucket.visits)}</NumberCell>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
     </section>
   );
 }

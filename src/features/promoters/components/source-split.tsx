@@ -1,4 +1,5 @@
 import { useSuspenseQuery } from '@tanstack/react-query';
+import { NumberCell, numeric, TableHead } from '@/components/ui/table';
 import { formatMoney, formatNumber } from '@/lib/format';
 import { promoterSourcesQueryOptions, type PromoterSourceRow } from '../api/get-promoter-sources';
 
@@ -16,38 +17,22 @@ export function SourceSplit({ organizationId, promoterId, currency }: { organiza
       <div className="card__header">
         <h3 id="sources-title">Link or QR code</h3>
       </div>
-        <div className="table-wrap">
-          <table className="table table--stack">
-            <thead>
-              <tr>
-                <th scope="col">Source</th>
-                <th scope="col" className="num">Visits</th>
-                <th scope="col" className="num">Orders</th>
-                <th scope="col" className="num">Tickets</th>
-                <th scope="col" className="num">Revenue</th>
+      <div className="table-wrap">
+        <table className="table table--stack">
+          <TableHead columns={['Source', numeric('Visits'), numeric('Orders'), numeric('Tickets'), numeric('Revenue')]} />
+          <tbody>
+            {sources.data.map((row) => (
+              <tr key={row.source}>
+                <th scope="row">{SOURCE_LABELS[row.source]}</th>
+                <NumberCell label="Visits">{row.source === 'referral_code' ? '—' : formatNumber(Number(row.visits))}</NumberCell>
+                <NumberCell label="Orders">{formatNumber(Number(row.orders))}</NumberCell>
+                <NumberCell label="Tickets">{formatNumber(Number(row.tickets))}</NumberCell>
+                <NumberCell label="Revenue">{formatMoney(Number(row.revenue_minor), currency)}</NumberCell>
               </tr>
-            </thead>
-            <tbody>
-              {sources.data.map((row) => (
-                <tr key={row.source}>
-                  <th scope="row">{SOURCE_LABELS[row.source]}</th>
-                  <td data-label="Visits" className="num">
-                    {row.source === 'referral_code' ? '—' : formatNumber(Number(row.visits))}
-                  </td>
-                  <td data-label="Orders" className="num">
-                    {formatNumber(Number(row.orders))}
-                  </td>
-                  <td data-label="Tickets" className="num">
-                    {formatNumber(Number(row.tickets))}
-                  </td>
-                  <td data-label="Revenue" className="num">
-                    {formatMoney(Number(row.revenue_minor), currency)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { promoCodePattern } from '@/lib/database.types';
 import { sentenceFor } from '@/lib/errors';
+import { slugify, withoutAccents } from '@/lib/slug';
 
 /** The performance view's filters, as the database functions take them. */
 export type RangePreset = '7d' | '30d' | '90d' | 'all' | 'custom';
@@ -84,9 +85,7 @@ export function chartDays(range: { from: string | null; to: string | null }, now
 
 /** A promo code suggested from a name: letters and digits, upper case, at most 12. */
 export function suggestPromoCode(name: string): string {
-  const base = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+  const base = withoutAccents(name)
     .toUpperCase()
     .replace(/[^A-Z0-9]+/g, '')
     .slice(0, 12);
@@ -103,19 +102,6 @@ function rangeDays(range: { from: string | null; to: string | null }): { first: 
   };
 }
 
-/** A lower-case, dash-separated piece of a file name. */
-function fileSlug(text: string): string {
-  return (
-    text
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 40) || 'group'
-  );
-}
-
 /**
  * A file name that says what an export holds: the range as local dates and the group,
  * e.g. promoters_2026-11-01_to_2026-11-30_influencers.csv or promoters_all-time_to_2026-11-30.csv.
@@ -129,5 +115,5 @@ export function performanceFileName(
   const { first, last } = rangeDays(range);
   const end = toDateInput(last ?? now);
   const period = first ? `${toDateInput(first)}_to_${end}` : `all-time_to_${end}`;
-  return `${prefix}_${period}${groupName ? `_${fileSlug(groupName)}` : ''}.csv`;
+  return `${prefix}_${period}${groupName ? `_${slugify(groupName, 40) || 'group'}` : ''}.csv`;
 }
