@@ -246,6 +246,15 @@ function endOf(startsAt: Timestamp, endsAt: Timestamp | null | undefined): strin
   return new Date(new Date(startsAt).getTime() + 5 * HOUR_MS).toISOString();
 }
 
+export interface OnSale {
+  organizationId: string;
+  eventId: string;
+  eventSlug: string;
+  ticketTypeId: string;
+  promoterId: string;
+  promoCode: string;
+}
+
 export type Factory = ReturnType<typeof factory>;
 
 /** The builders over one store; every `spec` field is optional and overrides a default. */
@@ -369,5 +378,20 @@ export function factory(store: DataStore) {
     });
   }
 
-  return { user, member, organization, event, ticketType, promoter, link, group, groupMember, visit, order };
+  /** The smallest world a sale needs: an organization, one event on sale, one promoter linked to it. */
+  async function onSale(spec: { owner?: string; currency?: string } = {}): Promise<OnSale> {
+    const org = await organization({ owner: spec.owner, currency: spec.currency ?? 'EUR' });
+    const onSaleEvent = await event(org, { name: 'Party', ticketTypes: [{ name: 'Standard' }] });
+    const seller = await promoter(org, { name: 'Ada', events: [onSaleEvent.id] });
+    return {
+      organizationId: org.id,
+      eventId: onSaleEvent.id,
+      eventSlug: onSaleEvent.slug,
+      ticketTypeId: onSaleEvent.ticketTypes[0].id,
+      promoterId: seller.id,
+      promoCode: seller.promoCode,
+    };
+  }
+
+  return { user, member, organization, event, ticketType, promoter, link, group, groupMember, visit, order, onSale };
 }
