@@ -181,7 +181,7 @@ export interface PromoterSpec {
 export interface Promoter {
   id: string;
   name: string;
-  promoCode: string;
+  promo_code: string;
   /** The link ids, in the order of `events`. */
   linkIds: string[];
 }
@@ -341,7 +341,7 @@ export function factory(store: DataStore) {
     const linkIds: string[] = [];
     for (const eventId of spec.events ?? []) linkIds.push((await link(organization, { eventId, promoterId: row.id })).id);
     for (const groupId of spec.groups ?? []) await groupMember(organization, groupId, row.id);
-    return { id: row.id, name: row.name, promoCode: row.promo_code, linkIds };
+    return { id: row.id, name: row.name, promo_code: row.promo_code, linkIds };
   }
 
   async function group(organization: Organization, spec: GroupSpec = {}): Promise<{ id: string; name: string }> {
@@ -389,7 +389,7 @@ export function factory(store: DataStore) {
       eventSlug: onSaleEvent.slug,
       ticketTypeId: onSaleEvent.ticketTypes[0].id,
       promoterId: seller.id,
-      promoCode: seller.promoCode,
+      promoCode: seller.promo_code,
     };
   }
 

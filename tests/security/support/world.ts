@@ -111,7 +111,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     });
     const promoter = await make.promoter(org, { name: 'Ada', code: `CODE${unique()}`, events: [published.id] });
     const group = await make.group(org, { color: null, promoters: [promoter.id] });
-    const visitToken = (await make.visit({ slug: published.slug, code: promoter.promoCode }))!;
+    const visitToken = (await make.visit({ slug: published.slug, code: promoter.promo_code }))!;
     const visit = await db.query<{ id: string }>('select id from public.promoter_visits where token = $1', [visitToken]);
     const fixture: OrganizationFixture = {
       id: org.id,
@@ -121,7 +121,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       draftEventId: draft.id,
       ticketTypeId: published.ticketTypes[0].id,
       promoterId: promoter.id,
-      promoCode: promoter.promoCode,
+      promoCode: promoter.promo_code,
       linkId: promoter.linkIds[0],
       groupId: group.id,
       visitId: visit.rows[0].id,
