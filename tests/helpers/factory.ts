@@ -122,8 +122,12 @@ export interface OrganizationSpec {
   members?: string[];
 }
 
-export interface Organization {
+/** What the builders need of an organization they add to: its id. */
+export interface OrganizationRef {
   id: string;
+}
+
+export interface Organization extends OrganizationRef {
   name: string;
   currency: string;
 }
@@ -281,7 +285,7 @@ export function factory(store: DataStore) {
     return { id: row.id, name: row.name, currency: row.currency };
   }
 
-  async function ticketType(organization: Organization, eventId: string, spec: TicketTypeSpec = {}): Promise<TicketType> {
+  async function ticketType(organization: OrganizationRef, eventId: string, spec: TicketTypeSpec = {}): Promise<TicketType> {
     const row = await store.insert<TicketType>('ticket_types', {
       id: spec.id,
       organization_id: organization.id,
@@ -316,7 +320,7 @@ export function factory(store: DataStore) {
     return { id: row.id, slug: row.slug, name: row.name, ticketTypes };
   }
 
-  async function link(organization: Organization, spec: LinkSpec): Promise<{ id: string }> {
+  async function link(organization: OrganizationRef, spec: LinkSpec): Promise<{ id: string }> {
     const row = await store.insert<{ id: string }>('event_promoters', {
       organization_id: organization.id,
       event_id: spec.eventId,
@@ -326,11 +330,11 @@ export function factory(store: DataStore) {
     return { id: row.id };
   }
 
-  async function groupMember(organization: Organization, groupId: string, promoterId: string): Promise<void> {
+  async function groupMember(organization: OrganizationRef, groupId: string, promoterId: string): Promise<void> {
     await store.insert('promoter_group_members', { organization_id: organization.id, group_id: groupId, promoter_id: promoterId });
   }
 
-  async function promoter(organization: Organization, spec: PromoterSpec = {}): Promise<Promoter> {
+  async function promoter(organization: OrganizationRef, spec: PromoterSpec = {}): Promise<Promoter> {
     const row = await store.insert<{ id: string; name: string; promo_code: string }>('promoters', {
       id: spec.id,
       organization_id: organization.id,
@@ -344,7 +348,7 @@ export function factory(store: DataStore) {
     return { id: row.id, name: row.name, promo_code: row.promo_code, linkIds };
   }
 
-  async function group(organization: Organization, spec: GroupSpec = {}): Promise<{ id: string; name: string }> {
+  async function group(organization: OrganizationRef, spec: GroupSpec = {}): Promise<{ id: string; name: string }> {
     const row = await store.insert<{ id: string; name: string }>('promoter_groups', {
       id: spec.id,
       organization_id: organization.id,

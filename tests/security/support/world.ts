@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../../supabase/emulator/database.ts';
-import { factory, sqlStore } from '../../helpers/factory.ts';
+import { factory, sqlStore, type Factory } from '../../helpers/factory.ts';
 import { startTestEmulator, userId, type TestClient, type TestEmulator } from '../../helpers/emulator.ts';
 
 export const PERSONAS = ['anonymous', 'noOrganization', 'memberA', 'adminA', 'ownerA', 'memberB'] as const;
@@ -34,6 +34,8 @@ export interface World {
   userIds: Record<Exclude<Persona, 'anonymous'>, string>;
   a: OrganizationFixture;
   b: OrganizationFixture;
+  /** The shared builders, writing as the database owner. */
+  make: Factory;
   /** A unique short suffix for names, slugs and codes. */
   unique(): string;
   /** A user that exists in auth.users and belongs to no organization. */
@@ -145,6 +147,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       userIds,
       a,
       b,
+      make,
       unique,
       spareUser: () => make.user({ email: `spare-${unique()}@example.com` }),
       buy,
