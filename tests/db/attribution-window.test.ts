@@ -3,22 +3,12 @@
  * source of visits and sales (20261202110000_attribution_window.sql).
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous, inRollback, type Persona, type PersonaTx } from './support/personas.ts';
 import { Racer, type Outcome } from './support/race.ts';
-import { buildWorld, ids, people, slugs, type CheckoutResult } from './support/world.ts';
+import { type CheckoutResult, databaseWithWorld, ids, people, slugs } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 interface Buy {
   slug?: string;

@@ -9,22 +9,12 @@
  * and cannot deadlock.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous } from './support/personas.ts';
 import { Racer, type Outcome } from './support/race.ts';
-import { buildWorld, checkoutSql, ids, people, slugs } from './support/world.ts';
+import { checkoutSql, databaseWithWorld, ids, people, slugs } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 const saveEventSql = 'select public.save_event($1, $2, $3, $4, $5, $6, $7, $8::jsonb) as id';
 

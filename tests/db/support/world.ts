@@ -6,7 +6,9 @@
  * transaction that is rolled back.
  */
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import type { Database } from '../../../supabase/emulator/database.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
 import { DEFAULT_BUYER, factory, sqlStore, type EventSpec, type Order, type Organization } from '../../helpers/factory.ts';
 import type { Persona, PersonaTx } from './personas.ts';
 
@@ -104,6 +106,34 @@ export async function buildWorld(db: Database): Promise<void> {
     await make.group(orgA, { id: ids.groups.aSummer, name: 'Summer Team', color: '#f59e0b', promoters: [p.maya] });
     await make.group(orgB, { id: ids.groups.bCrew, name: 'B Crew', color: null, promoters: [p.bert] });
   });
+}
+
+/**
+ * This test file's own database with the world written into it (before the file's own
+ * beforeAll hooks), closed after the file. Read `db` and `databaseUrl` inside tests and hooks.
+ */
+export function databaseWithWorld(): TestDatabase {
+  let testDb: TestDatabase | undefined;
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    await buildWorld(testDb.db);
+  });
+  afterAll(async () => {
+    await testDb?.close();
+  });
+  const opened = (): TestDatabase => {
+    if (!testDb) throw new Error('The test database opens in beforeAll.');
+    return testDb;
+  };
+  return {
+    get db() {
+      return opened().db;
+    },
+    get databaseUrl() {
+      return opened().databaseUrl;
+    },
+    close: () => opened().close(),
+  };
 }
 
 export interface CheckoutArgs {
