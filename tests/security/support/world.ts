@@ -14,6 +14,7 @@ export type Persona = (typeof PERSONAS)[number];
 export interface OrganizationFixture {
   id: string;
   name: string;
+  currency: string;
   publishedEventId: string;
   publishedEventSlug: string;
   draftEventId: string;
@@ -116,8 +117,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     const visitToken = (await make.visit({ slug: published.slug, code: promoter.promo_code }))!;
     const visit = await db.query<{ id: string }>('select id from public.promoter_visits where token = $1', [visitToken]);
     const fixture: OrganizationFixture = {
-      id: org.id,
-      name: org.name,
+      ...org,
       publishedEventId: published.id,
       publishedEventSlug: published.slug,
       draftEventId: draft.id,
