@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { anonymous } from './support/personas.ts';
 import { Racer, type Outcome } from './support/race.ts';
-import { checkoutSql, databaseWithWorld, ids, people, slugs } from './support/world.ts';
+import { checkoutSql, databaseWithWorld, ids, people, racingPromoter, slugs } from './support/world.ts';
 
 const testDb = databaseWithWorld();
 
@@ -56,11 +56,7 @@ describe.skipIf(!process.env.DATABASE_URL)('one hot ticket type on parallel conn
         const rounds = 6;
         for (let round = 0; round < rounds; round++) {
           const code = `HOT${round}X`;
-          const [{ id: promoterId }] = await owner<{ id: string }>(
-            'insert into public.promoters (organization_id, name, promo_code) values ($1, $2, $3) returning id',
-            [ids.orgA, `Hot ${round}`, code],
-          );
-          await owner('insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3)', [ids.orgA, ids.events.aLive, promoterId]);
+          await racingPromoter(testDb.db, code, { name: `Hot ${round}` });
           const tokens: string[] = [];
           for (let i = 0; i < 10; i++) {
             const visit = await racer.call(anonymous, 'select public.track_promoter_visit($1, $2, $3::uuid)', [slugs.aLive, code, randomUUID()]);

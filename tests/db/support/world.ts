@@ -136,6 +136,21 @@ export function databaseWithWorld(): TestDatabase {
   };
 }
 
+/**
+ * A promoter of organization A with a link on the live show, committed as the database
+ * owner (the race tests arrange what their other connections must see).
+ */
+export async function racingPromoter(db: Database, code: string, spec: { name?: string; email?: string } = {}): Promise<string> {
+  const promoter = await factory(sqlStore(db)).promoter({ id: ids.orgA }, { name: spec.name ?? code, code, email: spec.email, events: [ids.events.aLive] });
+  return promoter.id;
+}
+
+/** A ticket type of the live show too big for any race to sell out; its id. */
+export async function raceTicketType(db: Database): Promise<string> {
+  const spec = { name: 'Race', price_minor: 1200, capacity: 1_000_000, sort_order: 7 };
+  return (await factory(sqlStore(db)).ticketType({ id: ids.orgA }, ids.events.aLive, spec)).id;
+}
+
 export interface CheckoutArgs {
   slug?: string;
   items?: unknown;
