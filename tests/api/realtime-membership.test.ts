@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { SignJWT, decodeJwt } from 'jose';
 import { startTestEmulator, userId, waitFor, type TestClient, type TestEmulator } from '../helpers/emulator.ts';
-import { createSalesFixture, type SalesFixture } from './fixtures.ts';
+import { factory, sqlStore, type OnSale } from '../helpers/factory.ts';
 import { connectRaw, isReplyTo } from './phoenix.ts';
 
 let emulator: TestEmulator;
@@ -64,7 +64,7 @@ async function removeMember(organizationId: string, client: TestClient): Promise
 }
 
 /** A sale through the promoter link; resolves with the order id. */
-async function sale(fixture: SalesFixture, quantity = 1): Promise<string> {
+async function sale(fixture: OnSale, quantity = 1): Promise<string> {
   const attendee = emulator.client();
   const { data: token, error: visitError } = await attendee.rpc('track_promoter_visit', {
     p_event_slug: fixture.eventSlug,
@@ -97,7 +97,7 @@ const saleFor = (orderId: string) => (message: { event: string; payload: Record<
 describe('removal from an organization', () => {
   it('stops the removed member’s open channel from receiving sales, while the remaining member keeps receiving them', async () => {
     const owner = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(owner));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(owner) });
     const leaver = await emulator.signUpUser();
     await addMember(fixture.organizationId, leaver);
 
@@ -149,7 +149,7 @@ describe('removal from an organization', () => {
 
   it('refuses the organization’s topic without its key, and a key read before the removal', async () => {
     const owner = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(owner));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(owner) });
     const unkeyed = await subscribe(owner.channel(`org:${fixture.organizationId}`, { config: { private: true } }));
     expect(unkeyed.status).toBe('CHANNEL_ERROR');
 
@@ -166,7 +166,7 @@ describe('removal from an organization', () => {
 
   it('keeps the topic when a member only changes role', async () => {
     const owner = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(owner));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(owner) });
     const colleague = await emulator.signUpUser();
     await addMember(fixture.organizationId, colleague);
     const topic = await liveTopic(owner, fixture.organizationId);
@@ -179,7 +179,7 @@ describe('removal from an organization', () => {
 
   it('refuses the topic to someone who never was a member', async () => {
     const owner = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(owner));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(owner) });
     const outsider = await emulator.signUpUser();
     const { data, error } = await outsider.rpc('organization_live_topic', { p_organization_id: fixture.organizationId });
     expect(data).toBeNull();
@@ -192,7 +192,7 @@ describe('removal from an organization', () => {
 describe('a private channel when the client sends a new access token', () => {
   it('is closed when the policies no longer let the user read, as Realtime re-evaluates them then', async () => {
     const owner = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(owner));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(owner) });
     const member = await emulator.signUpUser();
     await addMember(fixture.organizationId, member);
     const topic = await liveTopic(member, fixture.organizationId);
@@ -253,7 +253,7 @@ describe('a private channel when the client sends a new access token', () => {
 describe('postgres_changes after removal', () => {
   it('stops delivering an organization’s rows to a removed member, since RLS is checked per change', async () => {
     const owner = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(owner));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(owner) });
     const leaver = await emulator.signUpUser();
     await addMember(fixture.organizationId, leaver);
     // The SPA subscribes to no table changes; this checks none would leak if it did.

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmulator, userId, waitFor, type TestEmulator } from '../helpers/emulator.ts';
-import { createSalesFixture } from './fixtures.ts';
+import { factory, sqlStore } from '../helpers/factory.ts';
 
 let emulator: TestEmulator;
 
@@ -31,7 +31,7 @@ function subscribe(channel: RealtimeChannel): Promise<Status> {
 describe('the portal topic', () => {
   it('admits an anonymous visitor holding the portal, delivers "changed" on a sale, and refuses other topics', async () => {
     const owner = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(owner));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(owner) });
     const promoter = await emulator.db.query<{ id: string }>('select id from public.promoters where promo_code = $1', [fixture.promoCode]);
     const { data: rotated, error } = await owner.rpc('rotate_promoter_portal', { p_promoter_id: promoter.rows[0].id });
     expect(error).toBeNull();

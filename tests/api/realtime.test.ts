@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { startTestEmulator, userId, waitFor, type TestClient, type TestEmulator } from '../helpers/emulator.ts';
-import { createSalesFixture } from './fixtures.ts';
+import { factory, sqlStore } from '../helpers/factory.ts';
 import { connectRaw, isReplyTo, upgradeStatus, websocketUrl } from './phoenix.ts';
 
 let emulator: TestEmulator;
@@ -105,7 +105,7 @@ describe('broadcast between clients', () => {
 describe('private channels', () => {
   it('lets an organization member join and refuses a non-member', async () => {
     const member = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(member));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(member) });
     const topic = await liveTopic(member, fixture.organizationId);
     const outsider = await emulator.signUpUser();
 
@@ -124,7 +124,7 @@ describe('private channels', () => {
 
   it('delivers the attribution broadcast to a member after a checkout commits', async () => {
     const member = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(member));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(member) });
     const topic = await liveTopic(member, fixture.organizationId);
     const channel = member.channel(topic, { config: { private: true } });
     const got = collect(channel, 'attribution');
@@ -159,7 +159,7 @@ describe('private channels', () => {
 
   it('broadcasts nothing from a transaction that rolls back', async () => {
     const member = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(member));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(member) });
     const topic = await liveTopic(member, fixture.organizationId);
     const channel = member.channel(topic, { config: { private: true } });
     const got = collect(channel, '*');
@@ -184,7 +184,7 @@ describe('private channels', () => {
 
   it('delivers a database broadcast too large for a NOTIFY by reading it back', async () => {
     const member = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(member));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(member) });
     const topic = await liveTopic(member, fixture.organizationId);
     const channel = member.channel(topic, { config: { private: true } });
     const got = collect(channel, 'big');
@@ -200,7 +200,7 @@ describe('private channels', () => {
 
   it('drops a client broadcast on a private channel the sender may not write to', async () => {
     const member = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(member));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(member) });
     const topic = await liveTopic(member, fixture.organizationId);
     const colleague = await emulator.signUpUser();
     await emulator.db.query(`insert into public.organization_members (organization_id, user_id) values ($1, $2)`, [

@@ -6,22 +6,12 @@
  * with DATABASE_URL; PGlite has a single connection.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous, inRollback, serviceRole, type PersonaTx } from './support/personas.ts';
 import { Racer } from './support/race.ts';
-import { buildWorld, checkout, checkoutParams, checkoutSql, ids, people, slugs } from './support/world.ts';
+import { checkout, checkoutParams, checkoutSql, databaseWithWorld, ids, people, slugs } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 const { ownerA, memberA, ownerB, loner } = people;
 

@@ -3,22 +3,12 @@
  * source of visits and sales (20261202110000_attribution_window.sql).
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous, inRollback, type Persona, type PersonaTx } from './support/personas.ts';
 import { Racer, type Outcome } from './support/race.ts';
-import { buildWorld, ids, people, slugs, type CheckoutResult } from './support/world.ts';
+import { type CheckoutResult, databaseWithWorld, ids, people, raceTicketType, racingPromoter, slugs } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 interface Buy {
   slug?: string;
@@ -369,12 +359,7 @@ describe.skipIf(!process.env.DATABASE_URL)('referral codes racing deletions on P
     try {
       await owner('update public.organizations set attribution_window_days = 7, referral_code_at_checkout = true where id = $1', [ids.orgA]);
       await owner('update public.events set attribution_window_days = 7 where organization_id = $1', [ids.orgA]);
-      const ticketTypeId = randomUUID();
-      await owner(
-        `insert into public.ticket_types (id, organization_id, event_id, name, price_minor, capacity, sort_order)
-         values ($1, $2, $3, 'Race', 1200, 1000000, 7)`,
-        [ticketTypeId, ids.orgA, ids.events.aLive],
-      );
+      const ticketTypeId = await raceTicketType(testDb.db);
       const items = JSON.stringify([{ ticket_type_id: ticketTypeId, quantity: 1 }]);
       const purchase = (token: string | null, code: string | null) =>
         racer.call(anonymous, checkoutSql, [slugs.aLive, items, 'Racing Buyer', 'race@example.net', randomUUID(), token, code]);
@@ -383,9 +368,7 @@ describe.skipIf(!process.env.DATABASE_URL)('referral codes racing deletions on P
         const codes = [`REFA${round}X`, `REFB${round}X`];
         const promoterIds: string[] = [];
         for (const code of codes) {
-          const [{ id }] = await owner('insert into public.promoters (organization_id, name, promo_code) values ($1, $2, $3) returning id', [ids.orgA, code, code]);
-          await owner('insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3)', [ids.orgA, ids.events.aLive, id]);
-          promoterIds.push(id as string);
+          promoterIds.push(await racingPromoter(testDb.db, code));
         }
         const tokens: string[] = [];
         for (let i = 0; i < 6; i++) {

@@ -1,20 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous, claimsOf, inRollback, PersonaTx } from './support/personas.ts';
-import { buildWorld, checkout, checkoutParams, checkoutSql, ids, people, slugs, type CheckoutArgs, type CheckoutResult } from './support/world.ts';
+import { checkout, type CheckoutArgs, checkoutParams, type CheckoutResult, checkoutSql, databaseWithWorld, ids, people, slugs } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 const sold = (s: PersonaTx, ticketTypeId: string) =>
   s.value<number>('select sold from public.ticket_types where id = $1', [ticketTypeId]);

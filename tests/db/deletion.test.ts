@@ -1,20 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous, inRollback, type PersonaTx } from './support/personas.ts';
 import { Racer, type Outcome } from './support/race.ts';
-import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
+import { checkout, databaseWithWorld, ids, people, raceTicketType, racingPromoter, slugs, track } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 const maya = ids.promoters.maya;
 const request = (s: PersonaTx, promoterId = maya) =>
@@ -161,12 +151,7 @@ describe.skipIf(!process.env.DATABASE_URL)('promoter deletion racing sales on Po
     const racer = new Racer(testDb.databaseUrl!, 40);
     const owner = async (sql: string, params: unknown[] = []) => (await testDb.db.query(sql, params)).rows;
     try {
-      const ticketTypeId = randomUUID();
-      await owner(
-        `insert into public.ticket_types (id, organization_id, event_id, name, price_minor, capacity, sort_order)
-         values ($1, $2, $3, 'Race', 1200, 1000000, 7)`,
-        [ticketTypeId, ids.orgA, ids.events.aLive],
-      );
+      const ticketTypeId = await raceTicketType(testDb.db);
       const items = JSON.stringify([{ ticket_type_id: ticketTypeId, quantity: 1 }]);
       const buy = (token: string | null) =>
         racer.call(anonymous, 'select public.checkout($1, $2::jsonb, $3, $4, $5::uuid, $6)', [
@@ -176,11 +161,7 @@ describe.skipIf(!process.env.DATABASE_URL)('promoter deletion racing sales on Po
       const rounds = 8;
       for (let round = 0; round < rounds; round++) {
         const code = `RACE${round}X`;
-        const [{ id: promoterId }] = await owner(
-          'insert into public.promoters (organization_id, name, promo_code) values ($1, $2, $3) returning id',
-          [ids.orgA, `Racer ${round}`, code],
-        );
-        await owner('insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3)', [ids.orgA, ids.events.aLive, promoterId]);
+        const promoterId = await racingPromoter(testDb.db, code, { name: `Racer ${round}` });
         const visit = () => racer.call(anonymous, 'select public.track_promoter_visit($1, $2, $3::uuid)', [slugs.aLive, code, randomUUID()]);
         const tokens: string[] = [];
         for (let i = 0; i < 10; i++) tokens.push((await visit()).value as string);

@@ -6,12 +6,11 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/lib/database.types.ts';
 import { DATABASE_SENTENCES, FALLBACK_SENTENCE, errorMessage, sentenceFor } from '../../src/lib/errors.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { inRollback, type PgError } from './support/personas.ts';
-import { buildWorld, checkout, ids, people } from './support/world.ts';
+import { checkout, databaseWithWorld, ids, people } from './support/world.ts';
 
 const migrationsDir = fileURLToPath(new URL('../../supabase/migrations/', import.meta.url));
 
@@ -56,14 +55,7 @@ describe('every database error code has a sentence', () => {
 });
 
 describe('constraint violations a form can meet name the field', () => {
-  let testDb: TestDatabase;
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-    await buildWorld(testDb.db);
-  });
-  afterAll(async () => {
-    await testDb?.close();
-  });
+  const testDb = databaseWithWorld();
 
   /** The error as supabase-js hands it to the SPA: PostgREST puts detail into `details`. */
   const asApiError = (error: PgError) => ({ code: error.code, message: error.message, details: error.detail ?? null, hint: error.hint ?? null });

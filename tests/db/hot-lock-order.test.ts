@@ -9,22 +9,12 @@
  * and cannot deadlock.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous } from './support/personas.ts';
 import { Racer, type Outcome } from './support/race.ts';
-import { buildWorld, checkoutSql, ids, people, slugs } from './support/world.ts';
+import { checkoutSql, databaseWithWorld, ids, people, racingPromoter, slugs } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 const saveEventSql = 'select public.save_event($1, $2, $3, $4, $5, $6, $7, $8::jsonb) as id';
 
@@ -66,11 +56,7 @@ describe.skipIf(!process.env.DATABASE_URL)('one hot ticket type on parallel conn
         const rounds = 6;
         for (let round = 0; round < rounds; round++) {
           const code = `HOT${round}X`;
-          const [{ id: promoterId }] = await owner<{ id: string }>(
-            'insert into public.promoters (organization_id, name, promo_code) values ($1, $2, $3) returning id',
-            [ids.orgA, `Hot ${round}`, code],
-          );
-          await owner('insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3)', [ids.orgA, ids.events.aLive, promoterId]);
+          await racingPromoter(testDb.db, code, { name: `Hot ${round}` });
           const tokens: string[] = [];
           for (let i = 0; i < 10; i++) {
             const visit = await racer.call(anonymous, 'select public.track_promoter_visit($1, $2, $3::uuid)', [slugs.aLive, code, randomUUID()]);

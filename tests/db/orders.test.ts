@@ -7,22 +7,12 @@
  * parallel connections with DATABASE_URL; PGlite has a single connection.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous, committedAs, inRollback, type Persona, type PersonaTx } from './support/personas.ts';
 import { Racer } from './support/race.ts';
-import { buildWorld, checkout, checkoutParams, checkoutSql, ids, people, slugs, track } from './support/world.ts';
+import { checkout, checkoutParams, checkoutSql, databaseWithWorld, ids, people, slugs, track } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 const { ownerA, adminA, memberA, ownerB, loner } = people;
 const membersA: Persona[] = [ownerA, adminA, memberA];

@@ -1,20 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous, inRollback, type Persona, type PersonaTx } from './support/personas.ts';
 import { expectRollupsMatchRawData } from './support/rollups.ts';
-import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
+import { checkout, databaseWithWorld, ids, people, slugs, track } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 const today = () => new Date().toISOString().slice(0, 10);
 

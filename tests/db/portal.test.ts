@@ -5,21 +5,11 @@
  * realtime topic, and the broadcast a sale sends to it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous, inRollback, type Persona, type PersonaTx } from './support/personas.ts';
-import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
+import { checkout, databaseWithWorld, ids, people, slugs, track } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 const { ownerA, adminA, memberA, ownerB, loner } = people;
 const { maya, jonas } = ids.promoters;

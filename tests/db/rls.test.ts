@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { anonymous, inRollback, serviceRole, PersonaTx, type Persona } from './support/personas.ts';
-import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
+import { checkout, databaseWithWorld, ids, people, slugs, track } from './support/world.ts';
 
-let testDb: TestDatabase;
+const testDb = databaseWithWorld();
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
   // Sales in both organizations, one of them attributed, so every table has rows.
   await testDb.db.transaction(async (tx) => {
     const s = new PersonaTx(tx);
@@ -18,10 +15,6 @@ beforeAll(async () => {
     const tokenB = await track(s, slugs.bLive, 'BERT', randomUUID());
     await checkout(s, { slug: slugs.bLive, items: [{ ticket_type_id: ids.ticketTypes.bEntry, quantity: 1 }], token: tokenB });
   });
-});
-
-afterAll(async () => {
-  await testDb?.close();
 });
 
 const { ownerA, adminA, memberA, ownerB, loner } = people;

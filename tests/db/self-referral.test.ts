@@ -5,23 +5,13 @@
  * a recomputation.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous, inRollback, serviceRole, type Persona, type PersonaTx } from './support/personas.ts';
 import { Racer, type Outcome } from './support/race.ts';
 import { expectRollupsMatchRawData } from './support/rollups.ts';
-import { buildWorld, checkout, ids, people, slugs, track } from './support/world.ts';
+import { checkout, databaseWithWorld, ids, people, raceTicketType, racingPromoter, slugs, track } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 const { maya, jonas } = ids.promoters;
 const today = () => new Date().toISOString().slice(0, 10);
@@ -371,12 +361,7 @@ describe.skipIf(!process.env.DATABASE_URL)('self-referrals racing on Postgres', 
     const owner = async (sql: string, params: unknown[] = []) => (await testDb.db.query(sql, params)).rows;
     const checkoutSql = 'select public.checkout($1, $2::jsonb, $3, $4, $5::uuid, $6, null) as result';
     try {
-      const ticketTypeId = randomUUID();
-      await owner(
-        `insert into public.ticket_types (id, organization_id, event_id, name, price_minor, capacity, sort_order)
-         values ($1, $2, $3, 'Race', 1200, 1000000, 7)`,
-        [ticketTypeId, ids.orgA, ids.events.aLive],
-      );
+      const ticketTypeId = await raceTicketType(testDb.db);
       const items = JSON.stringify([{ ticket_type_id: ticketTypeId, quantity: 2 }]);
       const failures: Outcome[] = [];
       for (let round = 0; round < 4; round++) {
@@ -384,14 +369,7 @@ describe.skipIf(!process.env.DATABASE_URL)('self-referrals racing on Postgres', 
         const emails = codes.map((code) => `${code.toLowerCase()}@example.com`);
         const promoterIds: string[] = [];
         for (const [i, code] of codes.entries()) {
-          const [{ id }] = await owner('insert into public.promoters (organization_id, name, promo_code, email) values ($1, $2, $3, $4) returning id', [
-            ids.orgA,
-            code,
-            code,
-            emails[i],
-          ]);
-          await owner('insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3)', [ids.orgA, ids.events.aLive, id]);
-          promoterIds.push(id as string);
+          promoterIds.push(await racingPromoter(testDb.db, code, { email: emails[i] }));
         }
         const tokens: string[] = [];
         for (let i = 0; i < 8; i++) {

@@ -8,21 +8,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous, claimsOf, inRollback, serviceRole, type PgError, type Persona, type PersonaTx } from './support/personas.ts';
-import { buildWorld, ids, people, slugs, track } from './support/world.ts';
+import { databaseWithWorld, ids, people, slugs, track } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 const { ownerA, adminA, memberA, ownerB, loner } = people;
 const outsiders: Persona[] = [ownerB, loner];

@@ -13,6 +13,7 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRaw, isReplyTo, type Message, type RawSocket } from '../api/phoenix.ts';
 import { userId } from '../helpers/emulator.ts';
+import type { EventSpec } from '../helpers/factory.ts';
 import { createWorld, PERSONAS, type OrganizationFixture, type Persona, type World } from './support/world.ts';
 
 type Key = Record<string, string>;
@@ -45,19 +46,17 @@ interface TableEntry {
   change: { column: string; value: string | boolean | number | ((world: World) => string) };
 }
 
+const tomorrow = () => new Date(Date.now() + 86_400_000);
+
 async function one(world: World, sql: string, params: unknown[]): Promise<string> {
   const result = await world.db.query<{ id: string }>(sql, params);
   return result.rows[0].id;
 }
 
 /** Creates an event of the organization and renames it; returns the slug it gave up. */
-async function retiredSlug(world: World, org: OrganizationFixture, status = 'draft'): Promise<string> {
+async function retiredSlug(world: World, org: OrganizationFixture, status: EventSpec['status'] = 'draft'): Promise<string> {
   const slug = `retired-${world.unique()}`;
-  const id = await one(
-    world,
-    `insert into public.events (organization_id, slug, name, starts_at, status) values ($1, $2, 'Renamed', now() + interval '1 day', $3) returning id`,
-    [org.id, slug, status],
-  );
+  const { id } = await world.make.event(org, { slug, name: 'Renamed', status, startsAt: tomorrow(), ticketTypes: [] });
   await world.db.query('update public.events set slug = $1 where id = $2', [`${slug}-now`, id]);
   return slug;
 }
@@ -73,11 +72,8 @@ async function newInvitation(world: World, org: OrganizationFixture, email = `in
   return { id, token };
 }
 
-const newPromoter = (world: World, org: OrganizationFixture) =>
-  one(world, `insert into public.promoters (organization_id, name, promo_code) values ($1, 'Temp', $2) returning id`, [
-    org.id,
-    `TMP${world.unique()}`,
-  ]);
+const newPromoter = async (world: World, org: OrganizationFixture) =>
+  (await world.make.promoter(org, { name: 'Temp', code: `TMP${world.unique()}` })).id;
 
 /** Gives a new promoter of the organization a new code; returns the history row of the old one. */
 async function formerCode(world: World, org: OrganizationFixture): Promise<string> {
@@ -97,9 +93,7 @@ const TABLES: Record<string, TableEntry> = {
     newRow: async (world) => ({ id: randomUUID(), name: `Org ${world.unique()}` }),
     async disposable(world) {
       // A copy of organization A with the same people in the same roles.
-      const id = await one(world, `insert into public.organizations (name, currency) values ($1, 'EUR') returning id`, [
-        `Copy ${world.unique()}`,
-      ]);
+      const { id } = await world.make.organization({ name: `Copy ${world.unique()}`, currency: 'EUR' });
       await world.db.query(
         `insert into public.organization_members (organization_id, user_id, role)
          select $1, user_id, role from public.organization_members where organization_id = $2`,
@@ -121,10 +115,7 @@ const TABLES: Record<string, TableEntry> = {
     newRow: async (world) => ({ organization_id: world.a.id, user_id: await world.spareUser(), role: 'member' }),
     async disposable(world) {
       const user = await world.spareUser();
-      await world.db.query(`insert into public.organization_members (organization_id, user_id, role) values ($1, $2, 'member')`, [
-        world.a.id,
-        user,
-      ]);
+      await world.make.member(world.a.id, user, 'member');
       return { organization_id: world.a.id, user_id: user };
     },
     change: { column: 'role', value: 'admin' },
@@ -163,11 +154,7 @@ const TABLES: Record<string, TableEntry> = {
       starts_at: new Date(Date.now() + 86_400_000).toISOString(),
     }),
     disposable: async (world) => ({
-      id: await one(
-        world,
-        `insert into public.events (organization_id, slug, name, starts_at) values ($1, $2, 'Temp', now() + interval '1 day') returning id`,
-        [world.a.id, `temp-${world.unique()}`],
-      ),
+      id: (await world.make.event(world.a, { slug: `temp-${world.unique()}`, name: 'Temp', status: 'draft', startsAt: tomorrow(), ticketTypes: [] })).id,
     }),
     change: { column: 'name', value: 'Renamed' },
   },
@@ -200,11 +187,7 @@ const TABLES: Record<string, TableEntry> = {
       capacity: 5,
     }),
     disposable: async (world) => ({
-      id: await one(
-        world,
-        `insert into public.ticket_types (organization_id, event_id, name, price_minor, capacity) values ($1, $2, 'Temp', 1, 1) returning id`,
-        [world.a.id, world.a.draftEventId],
-      ),
+      id: (await world.make.ticketType(world.a, world.a.draftEventId, { name: 'Temp', price_minor: 1, capacity: 1 })).id,
     }),
     change: { column: 'name', value: 'Renamed' },
   },
@@ -252,11 +235,7 @@ const TABLES: Record<string, TableEntry> = {
       promoter_id: await newPromoter(world, world.a),
     }),
     disposable: async (world) => ({
-      id: await one(
-        world,
-        `insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3) returning id`,
-        [world.a.id, world.a.publishedEventId, await newPromoter(world, world.a)],
-      ),
+      id: (await world.make.link(world.a, { eventId: world.a.publishedEventId, promoterId: await newPromoter(world, world.a) })).id,
     }),
     change: { column: 'active', value: false },
   },
@@ -269,10 +248,7 @@ const TABLES: Record<string, TableEntry> = {
     delete: MEMBERS_A,
     newRow: async (world) => ({ id: randomUUID(), organization_id: world.a.id, name: `Group ${world.unique()}` }),
     disposable: async (world) => ({
-      id: await one(world, `insert into public.promoter_groups (organization_id, name) values ($1, $2) returning id`, [
-        world.a.id,
-        `Temp ${world.unique()}`,
-      ]),
+      id: (await world.make.group(world.a, { name: `Temp ${world.unique()}`, color: null })).id,
     }),
     // Group names are unique per organization: every attempt needs its own.
     change: { column: 'name', value: (world) => `Renamed ${world.unique()}` },
@@ -288,11 +264,7 @@ const TABLES: Record<string, TableEntry> = {
     newRow: async (world) => ({ organization_id: world.a.id, group_id: world.a.groupId, promoter_id: await newPromoter(world, world.a) }),
     async disposable(world) {
       const promoter = await newPromoter(world, world.a);
-      await world.db.query('insert into public.promoter_group_members (organization_id, group_id, promoter_id) values ($1, $2, $3)', [
-        world.a.id,
-        world.a.groupId,
-        promoter,
-      ]);
+      await world.make.groupMember(world.a, world.a.groupId, promoter);
       return { group_id: world.a.groupId, promoter_id: promoter };
     },
     change: { column: 'created_at', value: '2001-01-01T00:00:00.000Z' },
@@ -493,8 +465,8 @@ const FUNCTIONS: Record<string, FunctionEntry> = {
         persona === 'anonymous'
           ? `nobody-${world.unique()}@example.com`
           : await one(world, 'select email as id from auth.users where id = $1', [world.userIds[persona]]);
-      const org = await one(world, `insert into public.organizations (name) values ($1) returning id`, [`Inviting ${world.unique()}`]);
-      return { p_token: (await newInvitation(world, { ...world.a, id: org }, email)).token };
+      const org = await world.make.organization({ name: `Inviting ${world.unique()}` });
+      return { p_token: (await newInvitation(world, { ...world.a, id: org.id }, email)).token };
     },
     tookEffect: (world, args) =>
       exists(world, 'select 1 from public.organization_invitations where token_hash = private.invitation_token_hash($1) and accepted_at is not null', [
@@ -824,10 +796,7 @@ describe('escalation and cross-organization writes', () => {
 
     const leaver = await world.emulator.signUpUser();
     const membership = { organization_id: world.b.id, user_id: await userId(leaver) };
-    await world.db.query(`insert into public.organization_members (organization_id, user_id, role) values ($1, $2, 'member')`, [
-      membership.organization_id,
-      membership.user_id,
-    ]);
+    await world.make.member(membership.organization_id, membership.user_id, 'member');
     const left = await leaver.from('organization_members').delete().match(membership);
     expect(left.status).toBe(204);
     expect(await rowExists('organization_members', membership)).toBe(false);

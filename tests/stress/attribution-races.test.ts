@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Persona } from '../db/support/personas.ts';
 import { Racer, randomAddress, type Outcome } from '../db/support/race.ts';
-import { createWorld, type World } from '../security/support/world.ts';
+import { createWorld, type OrganizationFixture, type World } from '../security/support/world.ts';
 import { expectConsistentOrders, expectDashboardMatchesRawOrders, type DashboardFigures } from './support/ledger.ts';
 
 const engine = process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : 'embedded PGlite through the emulator (no DATABASE_URL)';
@@ -23,17 +23,15 @@ let ownerToken: string;
 
 beforeAll(async () => {
   world = await createWorld({ trustClientAddressHeader: true });
-  ticketTypeId = (
-    await world.db.query<{ id: string }>(
-      `insert into public.ticket_types (organization_id, event_id, name, price_minor, capacity) values ($1, $2, 'Race', 2100, 1000000) returning id`,
-      [world.a.id, world.a.publishedEventId],
-    )
-  ).rows[0].id;
+  ticketTypeId = (await world.make.ticketType(world.a, world.a.publishedEventId, { name: 'Race', price_minor: 2100, capacity: 1_000_000 })).id;
   const { data } = await world.clients.ownerA.auth.getSession();
   ownerToken = data.session!.access_token;
 }, 180_000);
 
 afterAll(() => world?.stop());
+
+/** A promoter with a link on the organization's published event, ready to race. */
+const racerOn = (org: OrganizationFixture, name: string, code: string) => world.make.promoter(org, { name, code, events: [org.publishedEventId] });
 
 interface Answer {
   status: number;
@@ -79,18 +77,7 @@ describe(`checkout, refund, visits and deletion of the same promoters at once on
       const promoters: { id: string; code: string; tokens: string[]; orders: string[]; deletionToken: string }[] = [];
       for (let p = 0; p < PROMOTERS_PER_ROUND; p++) {
         const code = `RACE${round}P${p}${world.unique()}`;
-        const id = (
-          await world.db.query<{ id: string }>('insert into public.promoters (organization_id, name, promo_code) values ($1, $2, $3) returning id', [
-            world.a.id,
-            `Racer ${round}.${p}`,
-            code,
-          ])
-        ).rows[0].id;
-        await world.db.query('insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3)', [
-          world.a.id,
-          world.a.publishedEventId,
-          id,
-        ]);
+        const { id } = await racerOn(world.a, `Racer ${round}.${p}`, code);
         const tokens: string[] = [];
         for (let v = 0; v < 4; v++) tokens.push((await visit(code)).raw as string);
         const orders: string[] = [];
@@ -184,18 +171,7 @@ describe.skipIf(!process.env.DATABASE_URL)('the same race on 48 parallel Postgre
         const prepared: { id: string; code: string; tokens: string[]; orders: string[]; deletionToken: string }[] = [];
         for (let p = 0; p < 3; p++) {
           const code = `SQLRACE${round}P${p}${world.unique()}`;
-          const id = (
-            await world.db.query<{ id: string }>('insert into public.promoters (organization_id, name, promo_code) values ($1, $2, $3) returning id', [
-              world.a.id,
-              `Sql racer ${round}.${p}`,
-              code,
-            ])
-          ).rows[0].id;
-          await world.db.query('insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3)', [
-            world.a.id,
-            world.a.publishedEventId,
-            id,
-          ]);
+          const { id } = await racerOn(world.a, `Sql racer ${round}.${p}`, code);
           const tokens: string[] = [];
           for (let v = 0; v < 6; v++) tokens.push((await sqlVisit(code)).value as string);
           const orders: string[] = [];

@@ -22,43 +22,19 @@ const tokens: string[] = [];
 beforeAll(async () => {
   // Each buyer is a different client: one address may place only a few orders a minute.
   world = await createWorld({ trustClientAddressHeader: true });
-  const db = world.db;
-  ticketTypeId = (
-    await db.query<{ id: string }>(
-      `insert into public.ticket_types (organization_id, event_id, name, price_minor, capacity) values ($1, $2, 'Last call', 4200, $3) returning id`,
-      [world.a.id, world.a.publishedEventId, CAPACITY],
-    )
-  ).rows[0].id;
+  const event = { id: world.a.publishedEventId };
+  ticketTypeId = (await world.make.ticketType(world.a, event.id, { name: 'Last call', price_minor: 4200, capacity: CAPACITY })).id;
   // Sell all but the last 50 the ordinary way, 50 per order.
   for (let sold = 0; sold < CAPACITY - LAST; sold += 50) {
-    await db.query(`select public.checkout($1, $2::jsonb, 'Early bird', 'early@example.com', $3::uuid)`, [
-      world.a.publishedEventSlug,
-      JSON.stringify([{ ticket_type_id: ticketTypeId, quantity: 50 }]),
-      randomUUID(),
-    ]);
+    const items = [{ ticket_type_id: ticketTypeId, quantity: 50 }];
+    await world.make.order({ slug: world.a.publishedEventSlug, items, name: 'Early bird', email: 'early@example.com' });
   }
   // Five promoters with links; half the buyers arrive through one of them.
   for (let i = 0; i < 5; i++) {
     const code = `RUSH${i}${world.unique()}`;
-    const promoter = (
-      await db.query<{ id: string }>(`insert into public.promoters (organization_id, name, promo_code) values ($1, $2, $3) returning id`, [
-        world.a.id,
-        `Rusher ${i}`,
-        code,
-      ])
-    ).rows[0].id;
-    await db.query('insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3)', [
-      world.a.id,
-      world.a.publishedEventId,
-      promoter,
-    ]);
+    await world.make.promoter(world.a, { name: `Rusher ${i}`, code, events: [event.id] });
     for (let j = 0; j < BUYERS / 10; j++) {
-      const visit = await db.query<{ token: string }>('select public.track_promoter_visit($1, $2, $3) as token', [
-        world.a.publishedEventSlug,
-        code,
-        randomUUID(),
-      ]);
-      tokens.push(visit.rows[0].token);
+      tokens.push((await world.make.visit({ slug: world.a.publishedEventSlug, code }))!);
     }
   }
 }, 180_000);

@@ -21,29 +21,15 @@ const tokens: string[] = [];
 beforeAll(async () => {
   // Buyers and visitors come from many addresses, as on a real sale day.
   world = await createWorld({ trustClientAddressHeader: true });
-  const db = world.db;
   ticketTypes = [];
   for (const [name, capacity] of [['Floor', 100_000], ['Balcony', 100_000], ['Backstage', 40]] as const) {
-    const row = await db.query<{ id: string }>(
-      `insert into public.ticket_types (organization_id, event_id, name, price_minor, capacity) values ($1, $2, $3, $4, $5) returning id`,
-      [world.a.id, world.a.publishedEventId, name, 1000 + capacity % 997, capacity],
-    );
-    ticketTypes.push(row.rows[0].id);
+    const spec = { name, price_minor: 1000 + (capacity % 997), capacity };
+    const row = await world.make.ticketType(world.a, world.a.publishedEventId, spec);
+    ticketTypes.push(row.id);
   }
   for (let i = 0; i < 6; i++) {
     const code = `MIX${i}${world.unique()}`;
-    const id = (
-      await db.query<{ id: string }>(`insert into public.promoters (organization_id, name, promo_code) values ($1, $2, $3) returning id`, [
-        world.a.id,
-        `Mixer ${i}`,
-        code,
-      ])
-    ).rows[0].id;
-    await db.query('insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3)', [
-      world.a.id,
-      world.a.publishedEventId,
-      id,
-    ]);
+    const { id } = await world.make.promoter(world.a, { name: `Mixer ${i}`, code, events: [world.a.publishedEventId] });
     promoters.push({ id, code });
   }
 }, 180_000);

@@ -1,12 +1,16 @@
 /**
  * A small, known world for the database tests: two organizations with their people,
  * events, ticket types, promoters, links and groups, plus a signed-in user who
- * belongs nowhere. Written once per test file (committed); each test then works in a
+ * belongs nowhere, with fixed ids the tests name. Written once per test file (committed)
+ * with the shared builders (tests/helpers/factory.ts); each test then works in a
  * transaction that is rolled back.
  */
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import type { Database } from '../../../supabase/emulator/database.ts';
-import { PersonaTx, type Persona } from './personas.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.ts';
+import { DEFAULT_BUYER, factory, sqlStore, type EventSpec, type Order, type Organization } from '../../helpers/factory.ts';
+import type { Persona, PersonaTx } from './personas.ts';
 
 const id = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
 
@@ -59,72 +63,92 @@ export const people = {
   loner: { label: 'signed-in user without organization', role: 'authenticated', userId: id(5), email: 'loner@example.com' },
 } satisfies Record<string, Persona>;
 
+/** The database owner writes the world through the shared builders, in one transaction. */
 export async function buildWorld(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
-    const s = new PersonaTx(tx);
-    for (const person of Object.values(people)) {
-      await s.rows(
-        `insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, created_at, updated_at)
-         values ($1, 'authenticated', 'authenticated', $2, '', now(), '{"provider":"email","providers":["email"]}', now(), now())`,
-        [person.userId, person.email],
-      );
-    }
-    await s.rows(`insert into public.organizations (id, name, currency) values ($1, 'Organization A', 'USD'), ($2, 'Organization B', 'EUR')`, [
-      ids.orgA,
-      ids.orgB,
-    ]);
-    await s.rows(
-      `insert into public.organization_members (organization_id, user_id, role) values
-         ($1, $3, 'owner'), ($1, $4, 'admin'), ($1, $5, 'member'), ($2, $6, 'owner')`,
-      [ids.orgA, ids.orgB, people.ownerA.userId, people.adminA.userId, people.memberA.userId, people.ownerB.userId],
-    );
+    const make = factory(sqlStore(tx));
+    for (const person of Object.values(people)) await make.user({ id: person.userId, email: person.email });
+    const orgA = await make.organization({
+      id: ids.orgA,
+      name: 'Organization A',
+      currency: 'USD',
+      owner: people.ownerA.userId,
+      admins: [people.adminA.userId],
+      members: [people.memberA.userId],
+    });
+    const orgB = await make.organization({ id: ids.orgB, name: 'Organization B', currency: 'EUR', owner: people.ownerB.userId });
     const e = ids.events;
-    await s.rows(
-      `insert into public.events (id, organization_id, slug, name, starts_at, ends_at, currency, status) values
-         ($1, $7, $8, 'A Live Show', now() + interval '10 days', null, 'USD', 'published'),
-         ($2, $7, $9, 'A Other Show', now() + interval '20 days', null, 'USD', 'published'),
-         ($3, $7, $10, 'A Draft Show', now() + interval '30 days', null, 'USD', 'draft'),
-         ($4, $7, $11, 'A Past Show', now() - interval '2 days', now() - interval '1 day', 'USD', 'published'),
-         ($5, $7, $12, 'A Cancelled Show', now() + interval '15 days', null, 'USD', 'cancelled'),
-         ($6, $13, $14, 'B Live Show', now() + interval '10 days', null, 'EUR', 'published')`,
-      [e.aLive, e.aOther, e.aDraft, e.aPast, e.aCancelled, e.bLive, ids.orgA, slugs.aLive, slugs.aOther, slugs.aDraft, slugs.aPast, slugs.aCancelled, ids.orgB, slugs.bLive],
-    );
     const t = ids.ticketTypes;
-    await s.rows(
-      `insert into public.ticket_types (id, organization_id, event_id, name, price_minor, capacity, sort_order) values
-         ($1, $7, $8, 'General', 2500, 100, 1),
-         ($2, $7, $8, 'VIP', 9000, 2, 2),
-         ($3, $7, $9, 'Entry', 1000, 50, 1),
-         ($4, $7, $10, 'Entry', 1000, 50, 1),
-         ($5, $7, $11, 'Entry', 1000, 50, 1),
-         ($6, $12, $13, 'Entry', 1500, 50, 1)`,
-      [t.aGeneral, t.aVip, t.aOtherEntry, t.aDraftEntry, t.aPastEntry, t.bEntry, ids.orgA, e.aLive, e.aOther, e.aDraft, e.aPast, ids.orgB, e.bLive],
-    );
+    const entry = (id: string) => [{ id, name: 'Entry', price_minor: 1000, capacity: 50, sort_order: 1 }];
+    const inDays = (days: number) => `now() + interval '${days} days'`;
+    const at = async (sql: string) => (await tx.query<{ at: string }>(`select (${sql})::text as at`)).rows[0].at;
+    const events: [Organization, EventSpec][] = [
+      [orgA, { id: e.aLive, slug: slugs.aLive, name: 'A Live Show', startsAt: await at(inDays(10)), endsAt: null, ticketTypes: [
+        { id: t.aGeneral, name: 'General', price_minor: 2500, capacity: 100, sort_order: 1 },
+        { id: t.aVip, name: 'VIP', price_minor: 9000, capacity: 2, sort_order: 2 },
+      ] }],
+      [orgA, { id: e.aOther, slug: slugs.aOther, name: 'A Other Show', startsAt: await at(inDays(20)), endsAt: null, ticketTypes: entry(t.aOtherEntry) }],
+      [orgA, { id: e.aDraft, slug: slugs.aDraft, name: 'A Draft Show', startsAt: await at(inDays(30)), endsAt: null, status: 'draft', ticketTypes: entry(t.aDraftEntry) }],
+      [orgA, { id: e.aPast, slug: slugs.aPast, name: 'A Past Show', startsAt: await at(inDays(-2)), endsAt: await at(inDays(-1)), ticketTypes: entry(t.aPastEntry) }],
+      [orgA, { id: e.aCancelled, slug: slugs.aCancelled, name: 'A Cancelled Show', startsAt: await at(inDays(15)), endsAt: null, status: 'cancelled', ticketTypes: [] }],
+      [orgB, { id: e.bLive, slug: slugs.bLive, name: 'B Live Show', startsAt: await at(inDays(10)), endsAt: null, ticketTypes: [
+        { id: t.bEntry, name: 'Entry', price_minor: 1500, capacity: 50, sort_order: 1 },
+      ] }],
+    ];
+    for (const [organization, spec] of events) await make.event(organization, { venue: '', description: '', ...spec });
     const p = ids.promoters;
-    await s.rows(
-      `insert into public.promoters (id, organization_id, name, promo_code, email) values
-         ($1, $6, 'Maya Okafor', 'MAYA', 'maya@example.com'),
-         ($2, $6, 'Jonas Weber', 'Jonas10', null),
-         ($3, $6, 'Ina Berg', 'INA', null),
-         ($4, $6, 'Lone Wolf', 'LONE', null),
-         ($5, $7, 'Bert Brown', 'BERT', null)`,
-      [p.maya, p.jonas, p.ina, p.lone, p.bert, ids.orgA, ids.orgB],
-    );
-    await s.rows(
-      `insert into public.event_promoters (organization_id, event_id, promoter_id, active) values
-         ($1, $3, $5, true), ($1, $4, $5, true), ($1, $3, $6, true), ($1, $3, $7, false), ($1, $9, $5, true),
-         ($2, $8, $10, true)`,
-      [ids.orgA, ids.orgB, e.aLive, e.aOther, p.maya, p.jonas, p.ina, e.bLive, e.aPast, p.bert],
-    );
-    await s.rows(
-      `insert into public.promoter_groups (id, organization_id, name, color) values ($1, $3, 'Summer Team', '#f59e0b'), ($2, $4, 'B Crew', null)`,
-      [ids.groups.aSummer, ids.groups.bCrew, ids.orgA, ids.orgB],
-    );
-    await s.rows(
-      `insert into public.promoter_group_members (organization_id, group_id, promoter_id) values ($1, $2, $3), ($4, $5, $6)`,
-      [ids.orgA, ids.groups.aSummer, p.maya, ids.orgB, ids.groups.bCrew, p.bert],
-    );
+    await make.promoter(orgA, { id: p.maya, name: 'Maya Okafor', code: 'MAYA', email: 'maya@example.com', events: [e.aLive, e.aOther, e.aPast] });
+    await make.promoter(orgA, { id: p.jonas, name: 'Jonas Weber', code: 'Jonas10', events: [e.aLive] });
+    await make.promoter(orgA, { id: p.ina, name: 'Ina Berg', code: 'INA' });
+    await make.link(orgA, { eventId: e.aLive, promoterId: p.ina, active: false });
+    await make.promoter(orgA, { id: p.lone, name: 'Lone Wolf', code: 'LONE' });
+    await make.promoter(orgB, { id: p.bert, name: 'Bert Brown', code: 'BERT', events: [e.bLive] });
+    await make.group(orgA, { id: ids.groups.aSummer, name: 'Summer Team', color: '#f59e0b', promoters: [p.maya] });
+    await make.group(orgB, { id: ids.groups.bCrew, name: 'B Crew', color: null, promoters: [p.bert] });
   });
+}
+
+/**
+ * This test file's own database with the world written into it (before the file's own
+ * beforeAll hooks), closed after the file. Read `db` and `databaseUrl` inside tests and hooks.
+ */
+export function databaseWithWorld(): TestDatabase {
+  let testDb: TestDatabase | undefined;
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    await buildWorld(testDb.db);
+  });
+  afterAll(async () => {
+    await testDb?.close();
+  });
+  const opened = (): TestDatabase => {
+    if (!testDb) throw new Error('The test database opens in beforeAll.');
+    return testDb;
+  };
+  return {
+    get db() {
+      return opened().db;
+    },
+    get databaseUrl() {
+      return opened().databaseUrl;
+    },
+    close: () => opened().close(),
+  };
+}
+
+/**
+ * A promoter of organization A with a link on the live show, committed as the database
+ * owner (the race tests arrange what their other connections must see).
+ */
+export async function racingPromoter(db: Database, code: string, spec: { name?: string; email?: string } = {}): Promise<string> {
+  const promoter = await factory(sqlStore(db)).promoter({ id: ids.orgA }, { name: spec.name ?? code, code, email: spec.email, events: [ids.events.aLive] });
+  return promoter.id;
+}
+
+/** A ticket type of the live show too big for any race to sell out; its id. */
+export async function raceTicketType(db: Database): Promise<string> {
+  const spec = { name: 'Race', price_minor: 1200, capacity: 1_000_000, sort_order: 7 };
+  return (await factory(sqlStore(db)).ticketType({ id: ids.orgA }, ids.events.aLive, spec)).id;
 }
 
 export interface CheckoutArgs {
@@ -136,34 +160,29 @@ export interface CheckoutArgs {
   token?: string | null;
 }
 
-export interface CheckoutResult {
-  order_id: string;
-  reference: string;
-  status: string;
-  currency: string;
-  total_minor: number;
-  ticket_count: number;
-  created_at: string;
-  items: { ticket_type_id: string; name: string; quantity: number; unit_price_minor: number }[];
-}
+export type CheckoutResult = Order;
 
+/** The checkout statement as written by hand, for the tests that expect it refused or race it. */
 export const checkoutSql = 'select public.checkout($1, $2::jsonb, $3, $4, $5::uuid, $6) as result';
+
+const defaultItems = () => [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 2 }];
 
 export function checkoutParams(args: CheckoutArgs = {}): unknown[] {
   return [
     args.slug ?? slugs.aLive,
-    JSON.stringify(args.items ?? [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity: 2 }]),
-    args.name ?? 'Alex Buyer',
-    args.email ?? 'alex@example.net',
+    JSON.stringify(args.items ?? defaultItems()),
+    args.name ?? DEFAULT_BUYER.name,
+    args.email ?? DEFAULT_BUYER.email,
     args.key ?? randomUUID(),
     args.token ?? null,
   ];
 }
 
+/** Two General tickets of the live show, bought as the transaction's current persona. */
 export async function checkout(s: PersonaTx, args: CheckoutArgs = {}): Promise<CheckoutResult> {
-  return s.value<CheckoutResult>(checkoutSql, checkoutParams(args));
+  return factory(sqlStore(s.tx)).order({ ...args, slug: args.slug ?? slugs.aLive, items: args.items ?? defaultItems() });
 }
 
 export async function track(s: PersonaTx, slug: string, code: string, sessionId: string): Promise<string | null> {
-  return s.value<string | null>('select public.track_promoter_visit($1, $2, $3::uuid) as token', [slug, code, sessionId]);
+  return factory(sqlStore(s.tx)).visit({ slug, code, sessionId });
 }

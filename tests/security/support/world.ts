@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../../supabase/emulator/database.ts';
+import { factory, sqlStore, type Factory } from '../../helpers/factory.ts';
 import { startTestEmulator, userId, type TestClient, type TestEmulator } from '../../helpers/emulator.ts';
 
 export const PERSONAS = ['anonymous', 'noOrganization', 'memberA', 'adminA', 'ownerA', 'memberB'] as const;
@@ -13,6 +14,7 @@ export type Persona = (typeof PERSONAS)[number];
 export interface OrganizationFixture {
   id: string;
   name: string;
+  currency: string;
   publishedEventId: string;
   publishedEventSlug: string;
   draftEventId: string;
@@ -33,6 +35,8 @@ export interface World {
   userIds: Record<Exclude<Persona, 'anonymous'>, string>;
   a: OrganizationFixture;
   b: OrganizationFixture;
+  /** The shared builders, writing as the database owner. */
+  make: Factory;
   /** A unique short suffix for names, slugs and codes. */
   unique(): string;
   /** A user that exists in auth.users and belongs to no organization. */
@@ -81,89 +85,48 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     memberB: await userId(memberB),
   };
 
+  const make = factory(sqlStore(db));
+
   const buy = async (org: OrganizationFixture, token: string | null = null): Promise<string> => {
-    const result = await db.query<{ order: { order_id: string } }>(
-      `select public.checkout($1, $2::jsonb, 'Buyer', 'buyer@example.com', $3::uuid, $4) as order`,
-      [org.publishedEventSlug, JSON.stringify([{ ticket_type_id: org.ticketTypeId, quantity: 1 }]), randomUUID(), token],
-    );
-    return result.rows[0].order.order_id;
+    const items = [{ ticket_type_id: org.ticketTypeId, quantity: 1 }];
+    const order = await make.order({ slug: org.publishedEventSlug, items, name: 'Buyer', email: 'buyer@example.com', token });
+    return order.order_id;
   };
 
-  const freshToken = async (org: OrganizationFixture): Promise<string> => {
-    const result = await db.query<{ token: string }>('select public.track_promoter_visit($1, $2, $3::uuid) as token', [
-      org.publishedEventSlug,
-      org.promoCode,
-      randomUUID(),
-    ]);
-    return result.rows[0].token;
-  };
+  const freshToken = async (org: OrganizationFixture): Promise<string> =>
+    (await make.visit({ slug: org.publishedEventSlug, code: org.promoCode }))!;
 
   const organization = async (owner: TestClient, members: [string, 'admin' | 'member'][]): Promise<OrganizationFixture> => {
-    const name = `Org ${unique()}`;
     // Through the API: the way every organization comes into being.
-    const { data, error } = await owner.rpc('create_organization', { p_name: name, p_currency: 'EUR' });
+    const { data, error } = await owner.rpc('create_organization', { p_name: `Org ${unique()}`, p_currency: 'EUR' });
     if (error) throw error;
-    const id = (data as { id: string }).id;
-    for (const [user, role] of members) {
-      await db.query('insert into public.organization_members (organization_id, user_id, role) values ($1, $2, $3)', [id, user, role]);
-    }
-    const one = async (sql: string, params: unknown[]) => (await db.query<{ id: string }>(sql, params)).rows[0].id;
-    const slug = `show-${unique()}`;
-    const publishedEventId = await one(
-      `insert into public.events (organization_id, slug, name, starts_at, status)
-       values ($1, $2, 'Show', now() + interval '30 days', 'published') returning id`,
-      [id, slug],
-    );
-    const draftEventId = await one(
-      `insert into public.events (organization_id, slug, name, starts_at) values ($1, $2, 'Draft', now() + interval '60 days') returning id`,
-      [id, `draft-${unique()}`],
-    );
-    const ticketTypeId = await one(
-      `insert into public.ticket_types (organization_id, event_id, name, price_minor, capacity)
-       values ($1, $2, 'Standard', 2500, 100000) returning id`,
-      [id, publishedEventId],
-    );
-    await db.query(
-      `insert into public.ticket_types (organization_id, event_id, name, price_minor, capacity) values ($1, $2, 'Early', 1000, 10)`,
-      [id, draftEventId],
-    );
-    const promoCode = `CODE${unique()}`;
-    const promoterId = await one(`insert into public.promoters (organization_id, name, promo_code) values ($1, 'Ada', $2) returning id`, [
-      id,
-      promoCode,
-    ]);
-    const linkId = await one(
-      `insert into public.event_promoters (organization_id, event_id, promoter_id) values ($1, $2, $3) returning id`,
-      [id, publishedEventId, promoterId],
-    );
-    const groupId = await one(`insert into public.promoter_groups (organization_id, name) values ($1, $2) returning id`, [
-      id,
-      `Team ${unique()}`,
-    ]);
-    await db.query('insert into public.promoter_group_members (organization_id, group_id, promoter_id) values ($1, $2, $3)', [
-      id,
-      groupId,
-      promoterId,
-    ]);
-    const visit = await db.query<{ token: string }>('select public.track_promoter_visit($1, $2, $3) as token', [
-      slug,
-      promoCode,
-      randomUUID(),
-    ]);
-    const visitToken = visit.rows[0].token;
-    const visitId = await one('select id from public.promoter_visits where token = $1', [visitToken]);
+    const org = { id: data.id, name: data.name, currency: data.currency };
+    for (const [user, role] of members) await make.member(org.id, user, role);
+    const bare = { venue: '', description: '', endsAt: null };
+    const published = await make.event(org, { ...bare, slug: `show-${unique()}`, name: 'Show', ticketTypes: [{ name: 'Standard', capacity: 100000 }] });
+    const draft = await make.event(org, {
+      ...bare,
+      slug: `draft-${unique()}`,
+      name: 'Draft',
+      status: 'draft',
+      startsAt: new Date(Date.now() + 60 * 86_400_000),
+      ticketTypes: [{ name: 'Early', price_minor: 1000, capacity: 10 }],
+    });
+    const promoter = await make.promoter(org, { name: 'Ada', code: `CODE${unique()}`, events: [published.id] });
+    const group = await make.group(org, { color: null, promoters: [promoter.id] });
+    const visitToken = (await make.visit({ slug: published.slug, code: promoter.promo_code }))!;
+    const visit = await db.query<{ id: string }>('select id from public.promoter_visits where token = $1', [visitToken]);
     const fixture: OrganizationFixture = {
-      id,
-      name,
-      publishedEventId,
-      publishedEventSlug: slug,
-      draftEventId,
-      ticketTypeId,
-      promoterId,
-      promoCode,
-      linkId,
-      groupId,
-      visitId,
+      ...org,
+      publishedEventId: published.id,
+      publishedEventSlug: published.slug,
+      draftEventId: draft.id,
+      ticketTypeId: published.ticketTypes[0].id,
+      promoterId: promoter.id,
+      promoCode: promoter.promo_code,
+      linkId: promoter.linkIds[0],
+      groupId: group.id,
+      visitId: visit.rows[0].id,
       visitToken,
       orderId: '',
     };
@@ -184,15 +147,9 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       userIds,
       a,
       b,
+      make,
       unique,
-      async spareUser() {
-        const id = randomUUID();
-        await db.query(`insert into auth.users (id, aud, role, email) values ($1, 'authenticated', 'authenticated', $2)`, [
-          id,
-          `spare-${unique()}@example.com`,
-        ]);
-        return id;
-      },
+      spareUser: () => make.user({ email: `spare-${unique()}@example.com` }),
       buy,
       freshToken,
       stop: () => emulator.stop(),

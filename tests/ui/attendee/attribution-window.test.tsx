@@ -3,31 +3,31 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { PENDING_VISITS_KEY } from '@/features/attendee/api/track-promoter-visit';
 import { ATTRIBUTION_COOKIE, ATTRIBUTION_DAYS_COOKIE, attributionTokenFor } from '@/features/attendee/lib/attendee-session';
 import { publicEventQueryOptions } from '@/features/attendee/api/get-public-event';
-import { admin, network, newQueryClient, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
-import { createEvent, createOrganization, createPromoter, ordersOf, type Fixture } from './fixtures';
+import { admin, make, network, newQueryClient, ordersOf, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
+import type { Organization } from '../../helpers/factory';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 vi.mock('@/lib/public-api', () => import('../support/spa-client'));
 
-let sessionOrg: Fixture;
-let daysOrg: Fixture;
+let sessionOrg: Organization;
+let daysOrg: Organization;
 
 /** The organization's settings as set_attribution_settings() leaves them (written here with the service role). */
-async function setSettings(fixture: Fixture, days: number | null, referralCodes: boolean) {
+async function setSettings(fixture: Organization, days: number | null, referralCodes: boolean) {
   const organization = await admin()
     .from('organizations')
     .update({ attribution_window_days: days, referral_code_at_checkout: referralCodes })
-    .eq('id', fixture.organizationId);
+    .eq('id', fixture.id);
   expect(organization.error).toBeNull();
   // Its events follow (a trigger copies the organization's values).
-  const events = await admin().from('events').update({ attribution_window_days: days }).eq('organization_id', fixture.organizationId);
+  const events = await admin().from('events').update({ attribution_window_days: days }).eq('organization_id', fixture.id);
   expect(events.error).toBeNull();
 }
 
 beforeAll(async () => {
   await startAttendeeEmulator();
-  sessionOrg = await createOrganization(admin(), 'USD');
-  daysOrg = await createOrganization(admin(), 'USD');
+  sessionOrg = await make().organization({ currency: 'USD' });
+  daysOrg = await make().organization({ currency: 'USD' });
   await setSettings(daysOrg, 7, true);
 });
 afterAll(stopAttendeeEmulator);
@@ -57,8 +57,8 @@ async function pay(view: Awaited<ReturnType<typeof toCheckout>>) {
 
 describe('attribution window on the attendee pages', () => {
   it('session mode keeps the token in the session cookie only', async () => {
-    const event = await createEvent(admin(), sessionOrg);
-    const promoter = await createPromoter(admin(), sessionOrg, [event.id]);
+    const event = await make().event(sessionOrg);
+    const promoter = await make().promoter(sessionOrg, { events: [event.id] });
     renderAttendee(`/events/${event.slug}?promoter=${promoter.promo_code}`);
     await waitFor(() => expect(attributionTokenFor(event.slug)).toBeDefined());
     expect(cookieNames()).toContain(ATTRIBUTION_COOKIE);
@@ -66,23 +66,23 @@ describe('attribution window on the attendee pages', () => {
   });
 
   it('7-day mode keeps the token in the persistent cookie, and the purchase is credited', async () => {
-    const event = await createEvent(admin(), daysOrg);
-    const promoter = await createPromoter(admin(), daysOrg, [event.id]);
+    const event = await make().event(daysOrg);
+    const promoter = await make().promoter(daysOrg, { events: [event.id] });
     const email = newBuyerEmail();
     const view = await toCheckout(`/events/${event.slug}?promoter=${promoter.promo_code}`, email);
     expect(cookieNames()).toContain(ATTRIBUTION_DAYS_COOKIE);
     expect(cookieNames()).not.toContain(ATTRIBUTION_COOKIE);
     await pay(view);
     await screen.findByRole('heading', { level: 1, name: 'Thank you, your order is confirmed' });
-    const [order] = await ordersOf(admin(), email);
+    const [order] = await ordersOf(email);
     expect(order.promoterId).toBe(promoter.id);
   });
 });
 
 describe('fast navigation', () => {
   it('records the visit when the event is already loaded as the page mounts (page and details in one commit)', async () => {
-    const event = await createEvent(admin(), sessionOrg);
-    const promoter = await createPromoter(admin(), sessionOrg, [event.id]);
+    const event = await make().event(sessionOrg);
+    const promoter = await make().promoter(sessionOrg, { events: [event.id] });
     const queryClient = newQueryClient();
     await queryClient.prefetchQuery(publicEventQueryOptions(event.slug));
     expect(queryClient.getQueryData(publicEventQueryOptions(event.slug).queryKey)).toBeTruthy();
@@ -91,8 +91,8 @@ describe('fast navigation', () => {
   });
 
   it('a visit whose request never got an answer is recorded on the next page of the event, and credits the purchase', async () => {
-    const event = await createEvent(admin(), sessionOrg);
-    const promoter = await createPromoter(admin(), sessionOrg, [event.id]);
+    const event = await make().event(sessionOrg);
+    const promoter = await make().promoter(sessionOrg, { events: [event.id] });
     const email = newBuyerEmail();
     // The attendee reloads while the visit is on its way: the request is cancelled.
     let cancelled = 0;
@@ -115,7 +115,7 @@ describe('fast navigation', () => {
     const view = await toCheckout(`/events/${event.slug}`, email);
     await pay(view);
     await screen.findByRole('heading', { level: 1, name: 'Thank you, your order is confirmed' });
-    const [order] = await ordersOf(admin(), email);
+    const [order] = await ordersOf(email);
     expect(order.promoterId).toBe(promoter.id);
     expect(sessionStorage.getItem(PENDING_VISITS_KEY)).toBeNull();
   });
@@ -123,8 +123,8 @@ describe('fast navigation', () => {
 
 describe('QR code links', () => {
   it('removes src=qr from the address at once, records the visit as a QR visit, and the sale inherits it', async () => {
-    const event = await createEvent(admin(), sessionOrg);
-    const promoter = await createPromoter(admin(), sessionOrg, [event.id]);
+    const event = await make().event(sessionOrg);
+    const promoter = await make().promoter(sessionOrg, { events: [event.id] });
     const email = newBuyerEmail();
     const view = renderAttendee(`/events/${event.slug}?promoter=${promoter.promo_code}&src=qr`);
     await waitFor(() => expect(view.location()).toBe(`/events/${event.slug}?promoter=${promoter.promo_code}`));
@@ -133,7 +133,7 @@ describe('QR code links', () => {
     const checkout = await toCheckout(`/events/${event.slug}`, email);
     await pay(checkout);
     await screen.findByRole('heading', { level: 1, name: 'Thank you, your order is confirmed' });
-    const [order] = await ordersOf(admin(), email);
+    const [order] = await ordersOf(email);
     const { data: visits } = await admin().from('promoter_visits').select('source').eq('promoter_id', promoter.id);
     expect(visits).toEqual([{ source: 'qr' }]);
     const { data: attribution } = await admin().from('attributions').select('source').eq('order_id', order.id).single();
@@ -143,14 +143,14 @@ describe('QR code links', () => {
 
 describe('referral code at checkout', () => {
   it('is not asked when the organization does not take referral codes', async () => {
-    const event = await createEvent(admin(), sessionOrg);
+    const event = await make().event(sessionOrg);
     await toCheckout(`/events/${event.slug}`, newBuyerEmail());
     expect(screen.queryByRole('textbox', { name: /Referred by/ })).toBeNull();
   });
 
   it('refuses an unknown code next to the field without placing the order, then credits the corrected one', async () => {
-    const event = await createEvent(admin(), daysOrg);
-    const promoter = await createPromoter(admin(), daysOrg, [event.id]);
+    const event = await make().event(daysOrg);
+    const promoter = await make().promoter(daysOrg, { events: [event.id] });
     const email = newBuyerEmail();
     const view = await toCheckout(`/events/${event.slug}`, email);
     const field = screen.getByRole('textbox', { name: 'Referred by (code)' });
@@ -158,13 +158,13 @@ describe('referral code at checkout', () => {
     await pay(view);
     await waitFor(() => expect(field).toHaveAttribute('aria-invalid', 'true'));
     expect(screen.getByText(/Referred by \(code\): no promoter of this event has this code/)).toBeInTheDocument();
-    expect(await ordersOf(admin(), email)).toEqual([]);
+    expect(await ordersOf(email)).toEqual([]);
 
     await view.user.clear(field);
     await view.user.type(field, promoter.promo_code.toLowerCase());
     await pay(view);
     await screen.findByRole('heading', { level: 1, name: 'Thank you, your order is confirmed' });
-    const [order] = await ordersOf(admin(), email);
+    const [order] = await ordersOf(email);
     expect(order.promoterId).toBe(promoter.id);
     const { data: attribution } = await admin().from('attributions').select('source').eq('order_id', order.id).single();
     expect(attribution?.source).toBe('referral_code');

@@ -1,17 +1,17 @@
 import { screen, waitFor } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { attributionTokenFor } from '@/features/attendee/lib/attendee-session';
-import { admin, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
-import { createEvent, createOrganization, createPromoter, ordersOf, type Fixture } from './fixtures';
+import { admin, make, ordersOf, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
+import type { Organization } from '../../helpers/factory';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 vi.mock('@/lib/public-api', () => import('../support/spa-client'));
 
-let fixture: Fixture;
+let fixture: Organization;
 
 beforeAll(async () => {
   await startAttendeeEmulator();
-  fixture = await createOrganization(admin(), 'USD');
+  fixture = await make().organization({ currency: 'USD' });
 });
 afterAll(stopAttendeeEmulator);
 beforeEach(resetBrowserSession);
@@ -43,20 +43,20 @@ async function buyOneTicket(path: string, email: string) {
 
 describe('silent promoter attribution', () => {
   it('attributes a purchase made after landing through a promoter link', async () => {
-    const event = await createEvent(admin(), fixture);
-    const promoter = await createPromoter(admin(), fixture, [event.id]);
+    const event = await make().event(fixture);
+    const promoter = await make().promoter(fixture, { events: [event.id] });
     const email = newBuyerEmail();
 
     await buyOneTicket(`/events/${event.slug}?promoter=${promoter.promo_code}`, email);
 
     expect(attributionTokenFor(event.slug)).toEqual(expect.any(String));
-    const [order] = await ordersOf(admin(), email);
+    const [order] = await ordersOf(email);
     expect(order.promoterId).toBe(promoter.id);
   });
 
   it('shows the same page for a valid promoter link as without one', async () => {
-    const event = await createEvent(admin(), fixture);
-    const promoter = await createPromoter(admin(), fixture, [event.id]);
+    const event = await make().event(fixture);
+    const promoter = await make().promoter(fixture, { events: [event.id] });
     const plain = renderAttendee(`/events/${event.slug}`);
     await screen.findByRole('heading', { level: 1 });
     const withoutLink = plain.container.querySelector('main')?.outerHTML;
@@ -69,8 +69,8 @@ describe('silent promoter attribution', () => {
   });
 
   it('ignores an unknown promoter code: nothing changes and the purchase works, unattributed', async () => {
-    const event = await createEvent(admin(), fixture);
-    await createPromoter(admin(), fixture, [event.id]);
+    const event = await make().event(fixture);
+    await make().promoter(fixture, { events: [event.id] });
     const email = newBuyerEmail();
     const plain = await eventPageWithOneTicket(`/events/${event.slug}`);
     plain.unmount();
@@ -78,14 +78,14 @@ describe('silent promoter attribution', () => {
 
     expect(withUnknownCode).toBe(plain.markup);
     expect(attributionTokenFor(event.slug)).toBeUndefined();
-    const [order] = await ordersOf(admin(), email);
+    const [order] = await ordersOf(email);
     expect(order.promoterId).toBeNull();
   });
 
   it('never attributes a purchase on another event than the one the link was for', async () => {
-    const linkedEvent = await createEvent(admin(), fixture);
-    const otherEvent = await createEvent(admin(), fixture);
-    const promoter = await createPromoter(admin(), fixture, [linkedEvent.id, otherEvent.id]);
+    const linkedEvent = await make().event(fixture);
+    const otherEvent = await make().event(fixture);
+    const promoter = await make().promoter(fixture, { events: [linkedEvent.id, otherEvent.id] });
     const email = newBuyerEmail();
 
     const visit = renderAttendee(`/events/${linkedEvent.slug}?promoter=${promoter.promo_code}`);
@@ -93,7 +93,7 @@ describe('silent promoter attribution', () => {
     visit.unmount();
     await buyOneTicket(`/events/${otherEvent.slug}`, email);
 
-    const [order] = await ordersOf(admin(), email);
+    const [order] = await ordersOf(email);
     expect(order.event_id).toBe(otherEvent.id);
     expect(order.promoterId).toBeNull();
     // The other event's token came along, so the organizer can be told why.
@@ -102,9 +102,9 @@ describe('silent promoter attribution', () => {
   });
 
   it('credits the promoter whose link was opened last for the event', async () => {
-    const event = await createEvent(admin(), fixture);
-    const first = await createPromoter(admin(), fixture, [event.id]);
-    const second = await createPromoter(admin(), fixture, [event.id]);
+    const event = await make().event(fixture);
+    const first = await make().promoter(fixture, { events: [event.id] });
+    const second = await make().promoter(fixture, { events: [event.id] });
     const email = newBuyerEmail();
 
     const visit = renderAttendee(`/events/${event.slug}?promoter=${first.promo_code}`);
@@ -114,13 +114,13 @@ describe('silent promoter attribution', () => {
     await buyOneTicket(`/events/${event.slug}?promoter=${second.promo_code}`, email);
 
     expect(attributionTokenFor(event.slug)).not.toBe(firstToken);
-    const [order] = await ordersOf(admin(), email);
+    const [order] = await ordersOf(email);
     expect(order.promoterId).toBe(second.id);
   });
 
   it('does not attribute the purchase to a promoter who was deactivated meanwhile', async () => {
-    const event = await createEvent(admin(), fixture);
-    const promoter = await createPromoter(admin(), fixture, [event.id]);
+    const event = await make().event(fixture);
+    const promoter = await make().promoter(fixture, { events: [event.id] });
     const email = newBuyerEmail();
     const visit = renderAttendee(`/events/${event.slug}?promoter=${promoter.promo_code}`);
     await waitFor(() => expect(attributionTokenFor(event.slug)).toBeDefined());
@@ -129,7 +129,7 @@ describe('silent promoter attribution', () => {
     expect(error).toBeNull();
 
     await buyOneTicket(`/events/${event.slug}`, email);
-    const [order] = await ordersOf(admin(), email);
+    const [order] = await ordersOf(email);
     expect(order.promoterId).toBeNull();
   });
 });

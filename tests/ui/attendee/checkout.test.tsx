@@ -2,23 +2,25 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   admin,
+  make,
   network,
+  ordersOf,
   otherVisitor,
   renderAttendee,
   resetBrowserSession,
   startAttendeeEmulator,
   stopAttendeeEmulator,
 } from './harness';
-import { createEvent, createOrganization, ordersOf, type Fixture } from './fixtures';
+import type { Organization } from '../../helpers/factory';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 vi.mock('@/lib/public-api', () => import('../support/spa-client'));
 
-let fixture: Fixture;
+let fixture: Organization;
 
 beforeAll(async () => {
   await startAttendeeEmulator();
-  fixture = await createOrganization(admin(), 'USD');
+  fixture = await make().organization({ currency: 'USD' });
 });
 afterAll(stopAttendeeEmulator);
 beforeEach(resetBrowserSession);
@@ -40,7 +42,7 @@ async function fillBuyer(user: ReturnType<typeof renderAttendee>['user'], name: 
 
 describe('checkout', () => {
   it('explains what is missing in the buyer details, next to each field', async () => {
-    const event = await createEvent(admin(), fixture);
+    const event = await make().event(fixture);
     const { user } = renderAttendee(checkoutPath(event.slug, [[event.ticketTypes[0].id, 1]]));
     const pay = await screen.findByRole('button', { name: 'Pay $25.00 (test mode)' });
 
@@ -57,18 +59,18 @@ describe('checkout', () => {
     await user.type(email, 'ada@');
     await user.tab();
     expect(email).toHaveAccessibleDescription('Please enter a valid email address, like name@example.com.');
-    expect(await ordersOf(admin(), 'ada@')).toHaveLength(0);
+    expect(await ordersOf('ada@')).toHaveLength(0);
   });
 
   it('shows a clearly labelled test-mode payment step', async () => {
-    const event = await createEvent(admin(), fixture);
+    const event = await make().event(fixture);
     renderAttendee(checkoutPath(event.slug, [[event.ticketTypes[0].id, 1]]));
     expect(await screen.findByRole('heading', { name: 'Payment (test mode)' })).toBeInTheDocument();
     expect(screen.getByText(/no real payment is taken/)).toBeInTheDocument();
   });
 
   it('buys the tickets and shows the order reference and summary, also after a reload', async () => {
-    const event = await createEvent(admin(), fixture, {
+    const event = await make().event(fixture, {
       name: 'Harbour Lights',
       ticketTypes: [
         { name: 'General Admission', price_minor: 2500, capacity: 100 },
@@ -89,7 +91,7 @@ describe('checkout', () => {
     expect(within(receipt).getByRole('rowheader', { name: 'Total' }).closest('tr')).toHaveTextContent('$130.00');
     expect(screen.getByText(/3 tickets for/)).toHaveTextContent('Harbour Lights');
 
-    const [order] = await ordersOf(admin(), email);
+    const [order] = await ordersOf(email);
     expect(order).toMatchObject({ reference, ticket_count: 3, total_minor: 13000, event_id: event.id });
 
     // A reload renders the page from scratch: the receipt comes back from this tab's storage.
@@ -106,20 +108,20 @@ describe('checkout', () => {
   });
 
   it('books one order when Pay is clicked twice', async () => {
-    const event = await createEvent(admin(), fixture);
+    const event = await make().event(fixture);
     const email = newBuyerEmail();
     const { user } = renderAttendee(checkoutPath(event.slug, [[event.ticketTypes[0].id, 2]]));
     await fillBuyer(user, 'Grace Hopper', email);
     await user.dblClick(screen.getByRole('button', { name: 'Pay $50.00 (test mode)' }));
 
     await screen.findByRole('heading', { level: 1, name: 'Thank you, your order is confirmed' });
-    const orders = await ordersOf(admin(), email);
+    const orders = await ordersOf(email);
     expect(orders).toHaveLength(1);
     expect(orders[0].ticket_count).toBe(2);
   });
 
   it('disables Pay while the payment is processed', async () => {
-    const event = await createEvent(admin(), fixture);
+    const event = await make().event(fixture);
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => {
       release = resolve;
@@ -137,7 +139,7 @@ describe('checkout', () => {
   });
 
   it('retries with the same idempotency key when the answer is lost, so the order is booked once', async () => {
-    const event = await createEvent(admin(), fixture);
+    const event = await make().event(fixture);
     const email = newBuyerEmail();
     const keys: string[] = [];
     network.fetch = async (input, init) => {
@@ -155,11 +157,11 @@ describe('checkout', () => {
     await screen.findByRole('heading', { level: 1, name: 'Thank you, your order is confirmed' });
     expect(keys).toHaveLength(2);
     expect(keys[1]).toBe(keys[0]);
-    expect(await ordersOf(admin(), email)).toHaveLength(1);
+    expect(await ordersOf(email)).toHaveLength(1);
   });
 
   it('says so when the tickets sold out in the meantime, and books nothing', async () => {
-    const event = await createEvent(admin(), fixture, {
+    const event = await make().event(fixture, {
       ticketTypes: [{ name: 'Front Row', price_minor: 5000, capacity: 3 }],
     });
     const [frontRow] = event.ticketTypes;
@@ -179,11 +181,11 @@ describe('checkout', () => {
     await user.click(screen.getByRole('button', { name: 'Pay $150.00 (test mode)' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('Sorry, only 1 ticket of Front Row is left. Please choose fewer tickets.');
     expect(screen.getByRole('button', { name: 'Pay $150.00 (test mode)' })).toBeEnabled();
-    expect(await ordersOf(admin(), email)).toHaveLength(0);
+    expect(await ordersOf(email)).toHaveLength(0);
   });
 
   it('says so when the event is no longer on sale', async () => {
-    const event = await createEvent(admin(), fixture);
+    const event = await make().event(fixture);
     const { user } = renderAttendee(checkoutPath(event.slug, [[event.ticketTypes[0].id, 1]]));
     await fillBuyer(user, 'Ada Lovelace', newBuyerEmail());
     const { error } = await admin().from('events').update({ status: 'cancelled' }).eq('id', event.id);
@@ -194,7 +196,7 @@ describe('checkout', () => {
   });
 
   it('sends the buyer back to choose tickets when the selection is empty', async () => {
-    const event = await createEvent(admin(), fixture);
+    const event = await make().event(fixture);
     const { user, location } = renderAttendee(`/events/${event.slug}/checkout`);
     expect(await screen.findByText('You have not chosen any tickets yet.')).toBeInTheDocument();
     await user.click(screen.getByRole('link', { name: 'Choose tickets' }));

@@ -6,17 +6,17 @@
 import { screen } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startEarlyEventRequest, takeEarlyEventRows } from '@/features/attendee/api/early-event-request';
-import { admin, emulatorUrl, network, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
-import { createEvent, createOrganization, type Fixture } from './fixtures';
+import { admin, emulatorUrl, make, network, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
+import type { Organization } from '../../helpers/factory';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 vi.mock('@/lib/public-api', () => import('../support/spa-client'));
 
-let fixture: Fixture;
+let fixture: Organization;
 
 beforeAll(async () => {
   await startAttendeeEmulator();
-  fixture = await createOrganization(admin(), 'USD');
+  fixture = await make().organization({ currency: 'USD' });
 });
 afterAll(stopAttendeeEmulator);
 beforeEach(resetBrowserSession);
@@ -47,7 +47,7 @@ function watchEventRequests(): URL[] {
 
 describe('the early event request', () => {
   it('is used by the event page, which then asks for the event no more', async () => {
-    const event = await createEvent(admin(), fixture, {
+    const event = await make().event(fixture, {
       name: 'Early Bird Night',
       ticketTypes: [
         { name: 'Second', price_minor: 2000, capacity: 10 },
@@ -73,7 +73,7 @@ describe('the early event request', () => {
   });
 
   it('leaves the page to ask itself when the early answer failed', async () => {
-    const event = await createEvent(admin(), fixture, { name: 'Second Chance Gig' });
+    const event = await make().event(fixture, { name: 'Second Chance Gig' });
     const { fetchImpl } = earlyFetch(() => new Response('{"message":"boom"}', { status: 503 }));
     const pageRequests = watchEventRequests();
 
@@ -85,7 +85,7 @@ describe('the early event request', () => {
   });
 
   it('is used once: a later load of the same event asks the API', async () => {
-    const event = await createEvent(admin(), fixture, { name: 'Once Only' });
+    const event = await make().event(fixture, { name: 'Once Only' });
     const { fetchImpl } = earlyFetch();
     startEarlyEventRequest(`/events/${event.slug}`, fetchImpl);
     expect(await takeEarlyEventRows(event.slug)).toHaveLength(1);

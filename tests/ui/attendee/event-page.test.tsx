@@ -2,18 +2,18 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { RouteErrorBoundary } from '@/app/routes/route-error';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { admin, network, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
-import { createEvent, createOrganization, type Fixture } from './fixtures';
+import { make, network, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
+import type { Organization } from '../../helpers/factory';
 import { PRERENDERED_EVENT_ID } from '@/features/attendee/lib/prerendered-event';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 vi.mock('@/lib/public-api', () => import('../support/spa-client'));
 
-let fixture: Fixture;
+let fixture: Organization;
 
 beforeAll(async () => {
   await startAttendeeEmulator();
-  fixture = await createOrganization(admin(), 'USD');
+  fixture = await make().organization({ currency: 'USD' });
 });
 afterAll(stopAttendeeEmulator);
 beforeEach(resetBrowserSession);
@@ -21,7 +21,7 @@ beforeEach(resetBrowserSession);
 describe('the public event page', () => {
   it('shows the event, its ticket types with prices and what is left, and sold-out types', async () => {
     const startsAt = new Date('2030-07-18T18:00:00Z');
-    const event = await createEvent(admin(), fixture, {
+    const event = await make().event(fixture, {
       name: 'Harbour Lights',
       venue: 'Pier 9',
       description: 'An evening of lanterns.',
@@ -53,7 +53,7 @@ describe('the public event page', () => {
   });
 
   it('says the event is sold out when no ticket type has any left', async () => {
-    const event = await createEvent(admin(), fixture, {
+    const event = await make().event(fixture, {
       ticketTypes: [{ name: 'Standing', price_minor: 1000, capacity: 5, sold: 5 }],
     });
     renderAttendee(`/events/${event.slug}`);
@@ -62,7 +62,7 @@ describe('the public event page', () => {
   });
 
   it('shows a not-found page for an unknown event and for one that is not published', async () => {
-    const draft = await createEvent(admin(), fixture, { name: 'Secret Draft', status: 'draft' });
+    const draft = await make().event(fixture, { name: 'Secret Draft', status: 'draft' });
     for (const slug of ['no-such-event', draft.slug]) {
       const view = renderAttendee(`/events/${slug}`);
       expect(await screen.findByRole('heading', { level: 1, name: 'Event not found' })).toBeInTheDocument();
@@ -72,7 +72,7 @@ describe('the public event page', () => {
   });
 
   it('says ticket sales have closed once the event is over', async () => {
-    const event = await createEvent(admin(), fixture, {
+    const event = await make().event(fixture, {
       startsAt: new Date(Date.now() - 48 * 3600_000),
       endsAt: new Date(Date.now() - 40 * 3600_000),
     });
@@ -82,7 +82,7 @@ describe('the public event page', () => {
   });
 
   it('asks for a ticket before continuing, then takes the chosen tickets to checkout', async () => {
-    const event = await createEvent(admin(), fixture, {
+    const event = await make().event(fixture, {
       ticketTypes: [
         { name: 'General Admission', price_minor: 2500, capacity: 100 },
         { name: 'VIP', price_minor: 8000, capacity: 20 },
@@ -109,7 +109,7 @@ describe('the public event page', () => {
   });
 
   it('looks exactly the same with a promoter link, which stays in the address bar', async () => {
-    const event = await createEvent(admin(), fixture);
+    const event = await make().event(fixture);
     const plain = renderAttendee(`/events/${event.slug}`);
     await screen.findByRole('heading', { level: 1 });
     const withoutLink = plain.container.querySelector('main')?.outerHTML;
@@ -123,7 +123,7 @@ describe('the public event page', () => {
   });
 
   it('shows a placeholder while loading, and an error with a retry when the event cannot be loaded', async () => {
-    const event = await createEvent(admin(), fixture, { name: 'Lantern Walk' });
+    const event = await make().event(fixture, { name: 'Lantern Walk' });
     let reachable = false;
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => {
@@ -147,7 +147,7 @@ describe('the public event page', () => {
   });
 
   it("keeps the host's static hero until the page shows the event, then swaps it out in the same commit", async () => {
-    const event = await createEvent(admin(), fixture, { name: 'Static Hero Night' });
+    const event = await make().event(fixture, { name: 'Static Hero Night' });
     // What the host writes before the app's root (edge/event-preview.ts).
     const hero = () => document.getElementById(PRERENDERED_EVENT_ID);
     const install = () => {
@@ -226,7 +226,7 @@ describe('the public event page', () => {
     reported.mockRestore();
 
     // Left while the event is still loading.
-    const event = await createEvent(admin(), fixture, { name: 'Left Early' });
+    const event = await make().event(fixture, { name: 'Left Early' });
     install();
     network.fetch = () => new Promise<Response>(() => {});
     const view = renderAttendee(`/events/${event.slug}`);

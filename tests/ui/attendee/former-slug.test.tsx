@@ -1,17 +1,17 @@
 import { screen, waitFor } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { attributionTokenFor } from '@/features/attendee/lib/attendee-session';
-import { admin, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
-import { createEvent, createOrganization, createPromoter, type Fixture } from './fixtures';
+import { admin, make, renderAttendee, resetBrowserSession, startAttendeeEmulator, stopAttendeeEmulator } from './harness';
+import type { Organization } from '../../helpers/factory';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 vi.mock('@/lib/public-api', () => import('../support/spa-client'));
 
-let fixture: Fixture;
+let fixture: Organization;
 
 beforeAll(async () => {
   await startAttendeeEmulator();
-  fixture = await createOrganization(admin(), 'USD');
+  fixture = await make().organization({ currency: 'USD' });
 });
 afterAll(stopAttendeeEmulator);
 beforeEach(resetBrowserSession);
@@ -23,8 +23,8 @@ async function rename(eventId: string, slug: string): Promise<void> {
 
 describe('links with a former slug of a renamed event', () => {
   it('lead to the event at its current address, keeping the promoter and the rest of the query, and credit the promoter', async () => {
-    const event = await createEvent(admin(), fixture, { name: 'Renamed Revue' });
-    const promoter = await createPromoter(admin(), fixture, [event.id]);
+    const event = await make().event(fixture, { name: 'Renamed Revue' });
+    const promoter = await make().promoter(fixture, { events: [event.id] });
     const current = `${event.slug}-2031`;
     await rename(event.id, current);
 
@@ -37,7 +37,7 @@ describe('links with a former slug of a renamed event', () => {
   });
 
   it('follow several renames', async () => {
-    const event = await createEvent(admin(), fixture, { name: 'Twice Renamed' });
+    const event = await make().event(fixture, { name: 'Twice Renamed' });
     await rename(event.id, `${event.slug}-b`);
     await rename(event.id, `${event.slug}-c`);
     const view = renderAttendee(`/events/${event.slug}`);
@@ -46,7 +46,7 @@ describe('links with a former slug of a renamed event', () => {
   });
 
   it('show the not-found page when the renamed event is no longer published', async () => {
-    const event = await createEvent(admin(), fixture, { name: 'Withdrawn Show' });
+    const event = await make().event(fixture, { name: 'Withdrawn Show' });
     await rename(event.id, `${event.slug}-new`);
     await admin().from('events').update({ status: 'draft' }).eq('id', event.id);
     const view = renderAttendee(`/events/${event.slug}?promoter=ANY`);

@@ -19,6 +19,7 @@ import { App } from '@/app/app';
 import { reportCaughtError } from '@/lib/report-caught-error';
 import { ATTRIBUTION_COOKIE, ATTRIBUTION_DAYS_COOKIE, SESSION_COOKIE } from '@/features/attendee/lib/attendee-session';
 import type { Database } from '@/lib/database.types';
+import { apiStore, factory, type Factory } from '../../helpers/factory';
 import { spawnEmulator, stopEmulator, type EmulatorProcess } from '../support/emulator';
 import { setSpaClient } from '../support/spa-client';
 
@@ -69,6 +70,27 @@ export function emulatorUrl(): string {
 export function admin(): Client {
   if (!serviceClient) throw new Error('The emulator is not running.');
   return serviceClient;
+}
+
+/** The shared test-data builders, writing through the service role as an organizer's tools would. */
+export function make(): Factory {
+  return factory(apiStore(admin()));
+}
+
+function rowsOf<T>({ data, error }: { data: T | null; error: { message: string } | null }): T {
+  if (error || data === null) throw new Error(`Could not read the orders: ${error?.message ?? 'no data'}`);
+  return data;
+}
+
+/** Orders of a buyer and the promoter each is attributed to (null when not attributed). */
+export async function ordersOf(buyerEmail: string) {
+  const orders = rowsOf(await admin().from('orders').select('id, reference, ticket_count, total_minor, event_id').eq('buyer_email', buyerEmail));
+  const orderIds = orders.map((order) => order.id);
+  const attributions = rowsOf(await admin().from('attributions').select('order_id, promoter_id').in('order_id', orderIds));
+  return orders.map((order) => ({
+    ...order,
+    promoterId: attributions.find((attribution) => attribution.order_id === order.id)?.promoter_id ?? null,
+  }));
 }
 
 /** Another anonymous visitor, e.g. someone buying the last tickets first. */

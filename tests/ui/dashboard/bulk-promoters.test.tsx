@@ -1,12 +1,13 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installBrowserStubs } from './browser-stubs';
-import { createEvent, createPromoter, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator, type Organizer } from './harness';
+import { generalAdmission, make, type Organizer, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator } from './harness';
+import type { Event } from '../../helpers/factory';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
 let organizer: Organizer;
-let event: Awaited<ReturnType<typeof createEvent>>;
+let event: Event;
 
 beforeAll(async () => {
   await startDashboardEmulator();
@@ -17,8 +18,8 @@ afterAll(async () => {
 beforeEach(async () => {
   installBrowserStubs();
   organizer = await organizerWithOrganization('Harbour Nights', 'EUR');
-  event = await createEvent(organizer, { slug: `bulk-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, name: 'Harbour Festival', price: 2500 });
-  await createPromoter(organizer, { name: 'Ana Lopez', code: 'ANA', eventIds: [event.id] });
+  event = await make(organizer).event(organizer.organization, { slug: `bulk-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, name: 'Harbour Festival', ticketTypes: generalAdmission(2500) });
+  await make(organizer).promoter(organizer.organization, { name: 'Ana Lopez', code: 'ANA', events: [event.id] });
 });
 
 const leaderboard = () => screen.getByRole('list', { name: 'Promoters' });
@@ -57,8 +58,8 @@ describe('importing promoters from CSV', () => {
 
 describe('activating selected promoters on an event', () => {
   it('activates the missing links in one call and says how many were already active', async () => {
-    await createPromoter(organizer, { name: 'Ben Okafor', code: 'BEN24' });
-    await createPromoter(organizer, { name: 'Cleo Park', code: 'CLEO' });
+    await make(organizer).promoter(organizer.organization, { name: 'Ben Okafor', code: 'BEN24' });
+    await make(organizer).promoter(organizer.organization, { name: 'Cleo Park', code: 'CLEO' });
     const { user } = renderApp('/dashboard/promoters');
     await waitFor(() => expect(within(leaderboard()).getAllByRole('link')).toHaveLength(3));
     await user.click(screen.getByRole('checkbox', { name: 'Select all shown' }));

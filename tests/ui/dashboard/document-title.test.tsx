@@ -6,7 +6,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installBrowserStubs } from './browser-stubs';
-import { createEvent, createPromoter, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator, type Organizer } from './harness';
+import { generalAdmission, make, type Organizer, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator } from './harness';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
@@ -22,8 +22,8 @@ afterAll(async () => {
 beforeEach(async () => {
   installBrowserStubs();
   organizer = await organizerWithOrganization('Harbour Nights', 'EUR');
-  const event = await createEvent(organizer, { slug: `titles-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, name: 'Harbour Festival', price: 2500 });
-  promoterId = await createPromoter(organizer, { name: 'Ana Lopez', code: 'ANA', eventIds: [event.id] });
+  const event = await make(organizer).event(organizer.organization, { slug: `titles-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, name: 'Harbour Festival', ticketTypes: generalAdmission(2500) });
+  promoterId = (await make(organizer).promoter(organizer.organization, { name: 'Ana Lopez', code: 'ANA', events: [event.id] })).id;
 });
 
 /** The tab's title, once the only `<title>` in the head says it. */

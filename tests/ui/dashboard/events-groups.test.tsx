@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installBrowserStubs } from './browser-stubs';
-import { createGroup, createPromoter, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator, type Organizer } from './harness';
+import { make, type Organizer, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator } from './harness';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
@@ -66,7 +66,7 @@ describe('events', () => {
       .insert({ organization_id: organizer.organizationId, slug: `jazz-${Date.now()}`, name: 'Jazz Night', starts_at: '2031-01-01T20:00:00Z', currency: 'EUR' })
       .select('id, slug')
       .single();
-    await createPromoter(organizer, { name: 'Kim Park', code: 'KIM', eventIds: [event!.id] });
+    await make(organizer).promoter(organizer.organization, { name: 'Kim Park', code: 'KIM', events: [event!.id] });
     const { user } = renderApp('/dashboard/events');
     const card = await screen.findByRole('listitem', { name: 'Jazz Night' });
     await waitFor(() => expect(within(card).getByText('1 active promoter')).toBeInTheDocument());
@@ -78,8 +78,8 @@ describe('events', () => {
 
 describe('groups', () => {
   it('creates, renames and deletes a group, keeping its promoters', async () => {
-    const groupId = await createGroup(organizer, 'Street Team');
-    await createPromoter(organizer, { name: 'Lea Marx', code: 'LEA', groupIds: [groupId] });
+    const groupId = (await make(organizer).group(organizer.organization, { name: 'Street Team' })).id;
+    await make(organizer).promoter(organizer.organization, { name: 'Lea Marx', code: 'LEA', groups: [groupId] });
     const { user } = renderApp('/dashboard/groups');
     const table = await screen.findByRole('table');
     const row = await within(table).findByRole('row', { name: /Street Team/ });

@@ -7,14 +7,13 @@ import { performanceFileName } from '@/features/promoters/lib/filters';
 import { installBrowserStubs } from './browser-stubs';
 import {
   buyThroughLink,
-  createEvent,
-  createGroup,
-  createPromoter,
+  generalAdmission,
+  make,
+  type Organizer,
   organizerWithOrganization,
   renderApp,
   startDashboardEmulator,
   stopDashboardEmulator,
-  type Organizer,
 } from './harness';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
@@ -73,8 +72,8 @@ describe('the first-run checklist', () => {
   });
 
   it('ticks event, ticket types, publishing, promoter and activation from the data, the link once copied, the sale once made', async () => {
-    const event = await createEvent(organizer, { slug: `first-${randomUUID().slice(0, 8)}`, name: 'First Night', price: 1000 });
-    const promoterId = await createPromoter(organizer, { name: 'Ana Lopez', code: 'ANA', eventIds: [event.id] });
+    const event = await make(organizer).event(organizer.organization, { slug: `first-${randomUUID().slice(0, 8)}`, name: 'First Night', ticketTypes: generalAdmission(1000) });
+    const promoterId = (await make(organizer).promoter(organizer.organization, { name: 'Ana Lopez', code: 'ANA', events: [event.id] })).id;
 
     const first = renderApp('/dashboard/promoters');
     await screen.findByRole('region', { name: 'Get started' });
@@ -116,9 +115,9 @@ describe('the first-run checklist', () => {
 
 describe('figures that say what they cover', () => {
   it('names the period of group totals and the leaderboard, and explains conversion', async () => {
-    const event = await createEvent(organizer, { slug: `period-${randomUUID().slice(0, 8)}`, name: 'Period Night', price: 1000 });
-    const crew = await createGroup(organizer, 'Street Crew');
-    await createPromoter(organizer, { name: 'Ana Lopez', code: 'ANA', eventIds: [event.id], groupIds: [crew] });
+    const event = await make(organizer).event(organizer.organization, { slug: `period-${randomUUID().slice(0, 8)}`, name: 'Period Night', ticketTypes: generalAdmission(1000) });
+    const crew = (await make(organizer).group(organizer.organization, { name: 'Street Crew' })).id;
+    await make(organizer).promoter(organizer.organization, { name: 'Ana Lopez', code: 'ANA', events: [event.id], groups: [crew] });
     const { user } = renderApp('/dashboard/promoters?range=all');
     const groups = await screen.findByRole('region', { name: 'Group performance' });
     expect(groups).toHaveTextContent('Totals cover: All time.');
@@ -135,7 +134,7 @@ describe('figures that say what they cover', () => {
   });
 
   it('on the Groups page says its totals are all time', async () => {
-    await createGroup(organizer, 'Street Crew');
+    await make(organizer).group(organizer.organization, { name: 'Street Crew' });
     renderApp('/dashboard/groups');
     const groups = await screen.findByRole('region', { name: 'Group performance' });
     expect(groups).toHaveTextContent('Totals cover: All time.');
@@ -146,9 +145,9 @@ describe('figures that say what they cover', () => {
 
 describe('CSV for spreadsheets', () => {
   it('starts with a UTF-8 BOM, writes conversion as a percentage and names the range and group', async () => {
-    const event = await createEvent(organizer, { slug: `csv-${randomUUID().slice(0, 8)}`, name: 'CSV Night', price: 1000 });
-    const crew = await createGroup(organizer, 'Équipe Nord');
-    await createPromoter(organizer, { name: 'Zoë Ångström', code: 'ZOE', eventIds: [event.id], groupIds: [crew] });
+    const event = await make(organizer).event(organizer.organization, { slug: `csv-${randomUUID().slice(0, 8)}`, name: 'CSV Night', ticketTypes: generalAdmission(1000) });
+    const crew = (await make(organizer).group(organizer.organization, { name: 'Équipe Nord' })).id;
+    await make(organizer).promoter(organizer.organization, { name: 'Zoë Ångström', code: 'ZOE', events: [event.id], groups: [crew] });
     await buyThroughLink(event, 'ZOE', 1);
     const { user } = renderApp(`/dashboard/promoters?range=custom&from=2020-01-01&to=2099-12-31&group=${crew}`);
     await within(await screen.findByRole('list', { name: 'Promoters' })).findByText('Zoë Ångström');
@@ -177,10 +176,10 @@ describe('CSV for spreadsheets', () => {
 
 describe('small and large screens', () => {
   it('keeps a 120-character name readable in a title and truncatable beside the numbers', async () => {
-    const event = await createEvent(organizer, { slug: `long-${randomUUID().slice(0, 8)}`, name: 'Long Night', price: 1000 });
+    const event = await make(organizer).event(organizer.organization, { slug: `long-${randomUUID().slice(0, 8)}`, name: 'Long Night', ticketTypes: generalAdmission(1000) });
     const long = 'Ana '.repeat(30).trim().padEnd(120, 'x');
     expect(long).toHaveLength(120);
-    await createPromoter(organizer, { name: long, code: 'LONG1', eventIds: [event.id] });
+    await make(organizer).promoter(organizer.organization, { name: long, code: 'LONG1', events: [event.id] });
     renderApp('/dashboard/promoters');
     const list = await screen.findByRole('list', { name: 'Promoters' });
     const name = await within(list).findByText(long);
@@ -190,8 +189,8 @@ describe('small and large screens', () => {
   });
 
   it('on a phone, opening a promoter brings its panel into view', async () => {
-    const event = await createEvent(organizer, { slug: `phone-${randomUUID().slice(0, 8)}`, name: 'Phone Night', price: 1000 });
-    const promoterId = await createPromoter(organizer, { name: 'Ana Lopez', code: 'ANA', eventIds: [event.id] });
+    const event = await make(organizer).event(organizer.organization, { slug: `phone-${randomUUID().slice(0, 8)}`, name: 'Phone Night', ticketTypes: generalAdmission(1000) });
+    const promoterId = (await make(organizer).promoter(organizer.organization, { name: 'Ana Lopez', code: 'ANA', events: [event.id] })).id;
     const scrolled: Element[] = [];
     Element.prototype.scrollIntoView = function (this: Element) {
       scrolled.push(this);
@@ -210,8 +209,8 @@ describe('small and large screens', () => {
   });
 
   it('on a wide screen, opening a promoter does not move the page', async () => {
-    const event = await createEvent(organizer, { slug: `wide-${randomUUID().slice(0, 8)}`, name: 'Wide Night', price: 1000 });
-    await createPromoter(organizer, { name: 'Ana Lopez', code: 'ANA', eventIds: [event.id] });
+    const event = await make(organizer).event(organizer.organization, { slug: `wide-${randomUUID().slice(0, 8)}`, name: 'Wide Night', ticketTypes: generalAdmission(1000) });
+    await make(organizer).promoter(organizer.organization, { name: 'Ana Lopez', code: 'ANA', events: [event.id] });
     let scrolls = 0;
     Element.prototype.scrollIntoView = () => {
       scrolls += 1;

@@ -15,6 +15,7 @@ import { MemoryRouter, useLocation } from 'react-router-dom';
 import { App } from '@/app/app';
 import { reportCaughtError } from '@/lib/report-caught-error';
 import type { Database } from '@/lib/database.types';
+import { apiStore, factory, type Event, type Factory, type Organization, type TicketTypeSpec } from '../../helpers/factory';
 import { spawnEmulator, stopEmulator, type EmulatorProcess } from '../support/emulator';
 import { setSpaClient } from '../support/spa-client';
 
@@ -166,6 +167,7 @@ export async function closeBrowser(): Promise<void> {
 export interface Organizer {
   email: string;
   organizationId: string;
+  organization: Organization;
   /** The organizer's own API client, for arranging data through RLS like the SPA would. */
   api: Client;
 }
@@ -181,82 +183,34 @@ export async function organizerWithOrganization(name = 'Test Events', currency =
   const spa = await freshBrowser();
   const signIn = await spa.auth.signInWithPassword({ email, password: TEST_PASSWORD });
   if (signIn.error) throw signIn.error;
-  return { email, organizationId: data.id, api };
+  const organization = { id: data.id, name: data.name, currency: data.currency };
+  return { email, organizationId: data.id, organization, api };
 }
 
-export async function createEvent(organizer: Organizer, input: { slug: string; name: string; price: number }) {
-  const { data: event, error } = await organizer.api
-    .from('events')
-    .insert({
-      organization_id: organizer.organizationId,
-      slug: input.slug,
-      name: input.name,
-      starts_at: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-      currency: 'EUR',
-      status: 'published',
-    })
-    .select('id, slug')
-    .single();
-  if (error) throw error;
-  const { data: ticket, error: ticketError } = await organizer.api
-    .from('ticket_types')
-    .insert({ organization_id: organizer.organizationId, event_id: event.id, name: 'General', price_minor: input.price, capacity: 1000 })
-    .select('id')
-    .single();
-  if (ticketError) throw ticketError;
-  return { id: event.id, slug: event.slug, ticketTypeId: ticket.id };
+/** The shared test-data builders, writing through the organizer's own client (and so through RLS). */
+export function make(organizer: Organizer): Factory {
+  return factory(apiStore(organizer.api));
 }
 
-export async function createPromoter(organizer: Organizer, input: { name: string; code: string; eventIds?: string[]; groupIds?: string[] }) {
-  const { data, error } = await organizer.api
-    .from('promoters')
-    .insert({ organization_id: organizer.organizationId, name: input.name, promo_code: input.code })
-    .select('id')
-    .single();
-  if (error) throw error;
-  for (const eventId of input.eventIds ?? []) {
-    const { error: linkError } = await organizer.api
-      .from('event_promoters')
-      .insert({ organization_id: organizer.organizationId, event_id: eventId, promoter_id: data.id, active: true });
-    if (linkError) throw linkError;
-  }
-  for (const groupId of input.groupIds ?? []) {
-    const { error: memberError } = await organizer.api
-      .from('promoter_group_members')
-      .insert({ organization_id: organizer.organizationId, group_id: groupId, promoter_id: data.id });
-    if (memberError) throw memberError;
-  }
-  return data.id;
+/** The one ticket type the dashboard tests sell: General, at `price_minor`, for up to 1,000. */
+export function generalAdmission(price_minor: number): TicketTypeSpec[] {
+  return [{ name: 'General', price_minor, capacity: 1000 }];
 }
 
-export async function createGroup(organizer: Organizer, name: string) {
-  const { data, error } = await organizer.api
-    .from('promoter_groups')
-    .insert({ organization_id: organizer.organizationId, name, color: '#4f46e5' })
-    .select('id')
-    .single();
-  if (error) throw error;
-  return data.id;
+/** The builders as an anonymous attendee at `address` (the test emulator trusts the header). */
+export function attendeeFrom(address: string): Factory {
+  return factory(apiStore(apiClient('anon', { 'cf-connecting-ip': address })));
 }
 
 /**
  * An attendee opens the promoter's link and buys `quantity` tickets in the same session,
  * from an address of their own (the test emulator trusts the header), as real buyers do.
  */
-export async function buyThroughLink(event: { slug: string; ticketTypeId: string }, code: string, quantity = 1) {
-  const attendee = apiClient('anon', { 'cf-connecting-ip': `198.51.100.${(clientCount % 250) + 1}` });
-  const { data: token, error } = await attendee.rpc('track_promoter_visit', { p_event_slug: event.slug, p_promo_code: code, p_session_id: randomUUID() });
-  if (error) throw error;
-  const { data, error: checkoutError } = await attendee.rpc('checkout', {
-    p_event_slug: event.slug,
-    p_items: [{ ticket_type_id: event.ticketTypeId, quantity }],
-    p_buyer_name: 'Ada Attendee',
-    p_buyer_email: 'ada@example.com',
-    p_idempotency_key: randomUUID(),
-    ...(token ? { p_attribution_token: token } : {}),
-  });
-  if (checkoutError) throw checkoutError;
-  return data;
+export async function buyThroughLink(event: Event, code: string, quantity = 1) {
+  const attendee = attendeeFrom(`198.51.100.${(clientCount % 250) + 1}`);
+  const token = await attendee.visit({ slug: event.slug, code });
+  const items = [{ ticket_type_id: event.ticketTypes[0].id, quantity }];
+  return attendee.order({ slug: event.slug, items, name: 'Ada Attendee', email: 'ada@example.com', token });
 }
 
 /** Reports where the SPA's router is, so tests can assert navigations. */

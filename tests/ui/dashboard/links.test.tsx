@@ -4,14 +4,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { installBrowserStubs } from './browser-stubs';
 import {
   apiClient,
-  createEvent,
-  createPromoter,
   freshBrowser,
+  generalAdmission,
+  make,
+  type Organizer,
   organizerWithOrganization,
   renderApp,
   startDashboardEmulator,
   stopDashboardEmulator,
-  type Organizer,
 } from './harness';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
@@ -34,9 +34,9 @@ const uniqueSlug = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 describe('tracking links that say when they are not live', () => {
   it('shows a draft event’s link as not live with a Publish action, and as active once published', async () => {
-    const event = await createEvent(organizer, { slug: uniqueSlug('quay'), name: 'Quay Party', price: 1500 });
+    const event = await make(organizer).event(organizer.organization, { slug: uniqueSlug('quay'), name: 'Quay Party', ticketTypes: generalAdmission(1500) });
     await organizer.api.from('events').update({ status: 'draft' }).eq('id', event.id);
-    const promoterId = await createPromoter(organizer, { name: 'Noor Vale', code: 'NOOR', eventIds: [event.id] });
+    const promoterId = (await make(organizer).promoter(organizer.organization, { name: 'Noor Vale', code: 'NOOR', events: [event.id] })).id;
 
     const { user } = renderApp(`/dashboard/promoters/${promoterId}`);
     const links = await screen.findByRole('list', { name: 'Tracking links' });
@@ -55,9 +55,9 @@ describe('tracking links that say when they are not live', () => {
   });
 
   it('the events page does not offer a draft event’s links for copying', async () => {
-    const event = await createEvent(organizer, { slug: uniqueSlug('drafty'), name: 'Drafty Night', price: 1500 });
+    const event = await make(organizer).event(organizer.organization, { slug: uniqueSlug('drafty'), name: 'Drafty Night', ticketTypes: generalAdmission(1500) });
     await organizer.api.from('events').update({ status: 'draft' }).eq('id', event.id);
-    await createPromoter(organizer, { name: 'Dana Field', code: 'DANA', eventIds: [event.id] });
+    await make(organizer).promoter(organizer.organization, { name: 'Dana Field', code: 'DANA', events: [event.id] });
 
     renderApp('/dashboard/events');
     const card = await within(await screen.findByRole('list', { name: 'Events' })).findByRole('listitem', { name: 'Drafty Night' });
@@ -68,8 +68,8 @@ describe('tracking links that say when they are not live', () => {
   });
 
   it('"Open" marks the link as the organizer’s preview, and the event page records no visit for it', async () => {
-    const event = await createEvent(organizer, { slug: uniqueSlug('open'), name: 'Open Night', price: 1500 });
-    const promoterId = await createPromoter(organizer, { name: 'Otto Lind', code: 'OTTO', eventIds: [event.id] });
+    const event = await make(organizer).event(organizer.organization, { slug: uniqueSlug('open'), name: 'Open Night', ticketTypes: generalAdmission(1500) });
+    const promoterId = (await make(organizer).promoter(organizer.organization, { name: 'Otto Lind', code: 'OTTO', events: [event.id] })).id;
 
     const dashboard = renderApp(`/dashboard/promoters/${promoterId}`);
     const link = await within(await screen.findByRole('list', { name: 'Tracking links' })).findByRole('listitem', { name: 'Open Night' });
@@ -101,8 +101,8 @@ describe('tracking links that say when they are not live', () => {
 
 describe('changed promo codes', () => {
   it('the edit dialog says old links keep working, and they do', async () => {
-    const event = await createEvent(organizer, { slug: uniqueSlug('code'), name: 'Code Night', price: 1500 });
-    const promoterId = await createPromoter(organizer, { name: 'Rhea Stone', code: 'RHEA', eventIds: [event.id] });
+    const event = await make(organizer).event(organizer.organization, { slug: uniqueSlug('code'), name: 'Code Night', ticketTypes: generalAdmission(1500) });
+    const promoterId = (await make(organizer).promoter(organizer.organization, { name: 'Rhea Stone', code: 'RHEA', events: [event.id] })).id;
 
     const { user } = renderApp(`/dashboard/promoters/${promoterId}`);
     await user.click(await screen.findByRole('button', { name: 'Edit' }));
@@ -126,11 +126,11 @@ describe('changed promo codes', () => {
 
 describe('live figures after a refund', () => {
   it('the events page shows the tickets back on sale when an order credited to nobody is refunded elsewhere', async () => {
-    const event = await createEvent(organizer, { slug: uniqueSlug('live'), name: 'Live Refund Night', price: 1000 });
+    const event = await make(organizer).event(organizer.organization, { slug: uniqueSlug('live'), name: 'Live Refund Night', ticketTypes: generalAdmission(1000) });
     const attendee = apiClient('anon', { 'cf-connecting-ip': '198.51.100.202' });
     const { data: order, error } = await attendee.rpc('checkout', {
       p_event_slug: event.slug,
-      p_items: [{ ticket_type_id: event.ticketTypeId, quantity: 4 }],
+      p_items: [{ ticket_type_id: event.ticketTypes[0].id, quantity: 4 }],
       p_buyer_name: 'Live Buyer',
       p_buyer_email: 'live@example.com',
       p_idempotency_key: randomUUID(),

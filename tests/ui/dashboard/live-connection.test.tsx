@@ -4,23 +4,24 @@ import { installBrowserStubs } from './browser-stubs';
 import {
   apiClient,
   buyThroughLink,
-  createEvent,
   closeChannelFromServer,
-  createPromoter,
   dropRealtimeConnections,
+  generalAdmission,
   hasJoined,
+  make,
+  type Organizer,
   organizerWithOrganization,
   renderApp,
   startDashboardEmulator,
   stopDashboardEmulator,
   TEST_PASSWORD,
-  type Organizer,
 } from './harness';
+import type { Event } from '../../helpers/factory';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
 let organizer: Organizer;
-let event: Awaited<ReturnType<typeof createEvent>>;
+let event: Event;
 
 beforeAll(async () => {
   await startDashboardEmulator();
@@ -31,8 +32,8 @@ afterAll(async () => {
 beforeEach(async () => {
   installBrowserStubs();
   organizer = await organizerWithOrganization('Dockside Live', 'EUR');
-  event = await createEvent(organizer, { slug: `dockside-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, name: 'Dockside Sessions', price: 2000 });
-  await createPromoter(organizer, { name: 'Cleo Marsh', code: 'CLEO', eventIds: [event.id] });
+  event = await make(organizer).event(organizer.organization, { slug: `dockside-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, name: 'Dockside Sessions', ticketTypes: generalAdmission(2000) });
+  await make(organizer).promoter(organizer.organization, { name: 'Cleo Marsh', code: 'CLEO', events: [event.id] });
   await buyThroughLink(event, 'CLEO', 1);
 });
 

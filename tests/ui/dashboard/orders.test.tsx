@@ -4,17 +4,19 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { installBrowserStubs, readBlob } from './browser-stubs';
 import {
   apiClient,
+  attendeeFrom,
   buyThroughLink,
-  createEvent,
-  createPromoter,
   freshBrowser,
+  generalAdmission,
+  make,
+  type Organizer,
   organizerWithOrganization,
   renderApp,
   startDashboardEmulator,
   stopDashboardEmulator,
   TEST_PASSWORD,
-  type Organizer,
 } from './harness';
+import type { Event } from '../../helpers/factory';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
@@ -33,17 +35,9 @@ beforeEach(async () => {
 });
 
 /** An attendee buys without any link, from an address of their own. */
-async function buyWithoutLink(event: { slug: string; ticketTypeId: string }, name: string, email: string, quantity = 1) {
-  const attendee = apiClient('anon', { 'cf-connecting-ip': `203.0.113.${Math.floor(Math.random() * 250) + 1}` });
-  const { data, error } = await attendee.rpc('checkout', {
-    p_event_slug: event.slug,
-    p_items: [{ ticket_type_id: event.ticketTypeId, quantity }],
-    p_buyer_name: name,
-    p_buyer_email: email,
-    p_idempotency_key: randomUUID(),
-  });
-  if (error) throw error;
-  return data as { order_id: string; reference: string };
+async function buyWithoutLink(event: Event, name: string, email: string, quantity = 1) {
+  const attendee = attendeeFrom(`203.0.113.${Math.floor(Math.random() * 250) + 1}`);
+  return attendee.order({ slug: event.slug, items: [{ ticket_type_id: event.ticketTypes[0].id, quantity }], name, email });
 }
 
 async function soldOf(ticketTypeId: string) {
@@ -67,12 +61,12 @@ async function addMember(role: 'member' | 'admin') {
 
 describe('orders page', () => {
   it('finds an order by reference, shows its attribution trail, and refunds it with one confirmation', async () => {
-    const event = await createEvent(organizer, { slug: `harbour-${randomUUID().slice(0, 8)}`, name: 'Harbour Night', price: 2000 });
-    await createPromoter(organizer, { name: 'Mia Sailor', code: `MIA${Date.now() % 100000}`, eventIds: [event.id] });
+    const event = await make(organizer).event(organizer.organization, { slug: `harbour-${randomUUID().slice(0, 8)}`, name: 'Harbour Night', ticketTypes: generalAdmission(2000) });
+    await make(organizer).promoter(organizer.organization, { name: 'Mia Sailor', code: `MIA${Date.now() % 100000}`, events: [event.id] });
     const { data: promoter } = await organizer.api.from('promoters').select('promo_code').single();
     await buyThroughLink(event, promoter!.promo_code, 2);
     const plain = await buyWithoutLink(event, 'Ola Nordmann', 'ola@example.no', 3);
-    expect(await soldOf(event.ticketTypeId)).toBe(5);
+    expect(await soldOf(event.ticketTypes[0].id)).toBe(5);
 
     const { user } = renderApp('/dashboard/orders');
     const table = await screen.findByRole('table', { name: 'Orders, newest first' });
@@ -99,23 +93,23 @@ describe('orders page', () => {
     expect(await within(detail).findByText('Refunded')).toBeInTheDocument();
     expect(within(detail).queryByRole('button', { name: 'Refund order' })).not.toBeInTheDocument();
     await waitFor(() => expect(within(rows()[0]).getByText('Refunded')).toBeInTheDocument());
-    expect(await soldOf(event.ticketTypeId)).toBe(2);
+    expect(await soldOf(event.ticketTypes[0].id)).toBe(2);
     const { data: order } = await organizer.api.from('orders').select('status').eq('id', plain.order_id).single();
     expect(order?.status).toBe('refunded');
   });
 
   it('shows the session’s links and which one was credited', async () => {
-    const event = await createEvent(organizer, { slug: `trail-${randomUUID().slice(0, 8)}`, name: 'Trail Night', price: 1000 });
+    const event = await make(organizer).event(organizer.organization, { slug: `trail-${randomUUID().slice(0, 8)}`, name: 'Trail Night', ticketTypes: generalAdmission(1000) });
     const suffix = Date.now() % 100000;
-    await createPromoter(organizer, { name: 'First Finn', code: `FIRST${suffix}`, eventIds: [event.id] });
-    await createPromoter(organizer, { name: 'Second Sara', code: `SECOND${suffix}`, eventIds: [event.id] });
+    await make(organizer).promoter(organizer.organization, { name: 'First Finn', code: `FIRST${suffix}`, events: [event.id] });
+    await make(organizer).promoter(organizer.organization, { name: 'Second Sara', code: `SECOND${suffix}`, events: [event.id] });
     const attendee = apiClient('anon', { 'cf-connecting-ip': '198.51.100.77' });
     const session = randomUUID();
     await attendee.rpc('track_promoter_visit', { p_event_slug: event.slug, p_promo_code: `FIRST${suffix}`, p_session_id: session });
     const { data: token } = await attendee.rpc('track_promoter_visit', { p_event_slug: event.slug, p_promo_code: `SECOND${suffix}`, p_session_id: session });
     const { data: bought, error } = await attendee.rpc('checkout', {
       p_event_slug: event.slug,
-      p_items: [{ ticket_type_id: event.ticketTypeId, quantity: 1 }],
+      p_items: [{ ticket_type_id: event.ticketTypes[0].id, quantity: 1 }],
       p_buyer_name: 'Trail Buyer',
       p_buyer_email: 'trail@example.com',
       p_idempotency_key: randomUUID(),
@@ -135,9 +129,9 @@ describe('orders page', () => {
   });
 
   it('names the referral code typed at checkout as the source of the credit', async () => {
-    const event = await createEvent(organizer, { slug: `code-${randomUUID().slice(0, 8)}`, name: 'Code Night', price: 1000 });
+    const event = await make(organizer).event(organizer.organization, { slug: `code-${randomUUID().slice(0, 8)}`, name: 'Code Night', ticketTypes: generalAdmission(1000) });
     const code = `CODE${Date.now() % 100000}`;
-    await createPromoter(organizer, { name: 'Coded Cleo', code, eventIds: [event.id] });
+    await make(organizer).promoter(organizer.organization, { name: 'Coded Cleo', code, events: [event.id] });
     const settings = await organizer.api.rpc('set_attribution_settings', {
       p_organization_id: organizer.organizationId,
       p_attribution_window_days: null,
@@ -147,7 +141,7 @@ describe('orders page', () => {
     const attendee = apiClient('anon', { 'cf-connecting-ip': '198.51.100.78' });
     const { data: bought, error } = await attendee.rpc('checkout', {
       p_event_slug: event.slug,
-      p_items: [{ ticket_type_id: event.ticketTypeId, quantity: 1 }],
+      p_items: [{ ticket_type_id: event.ticketTypes[0].id, quantity: 1 }],
       p_buyer_name: 'Code Buyer',
       p_buyer_email: 'code@example.com',
       p_idempotency_key: randomUUID(),
@@ -164,9 +158,9 @@ describe('orders page', () => {
   });
 
   it('filters by promoter, "no promoter" and status, and exports the filtered view as CSV with a BOM and the promoter', async () => {
-    const event = await createEvent(organizer, { slug: `csv-${randomUUID().slice(0, 8)}`, name: 'CSV Night', price: 1250 });
+    const event = await make(organizer).event(organizer.organization, { slug: `csv-${randomUUID().slice(0, 8)}`, name: 'CSV Night', ticketTypes: generalAdmission(1250) });
     const code = `ZOE${Date.now() % 100000}`;
-    await createPromoter(organizer, { name: 'Zoë Ångström', code, eventIds: [event.id] });
+    await make(organizer).promoter(organizer.organization, { name: 'Zoë Ångström', code, events: [event.id] });
     await buyThroughLink(event, code, 1);
     await buyWithoutLink(event, 'Plain Buyer', 'plain@example.com');
 
@@ -218,7 +212,7 @@ describe('orders page', () => {
   });
 
   it('members see orders but no refund button; admins do', async () => {
-    const event = await createEvent(organizer, { slug: `roles-${randomUUID().slice(0, 8)}`, name: 'Roles Night', price: 500 });
+    const event = await make(organizer).event(organizer.organization, { slug: `roles-${randomUUID().slice(0, 8)}`, name: 'Roles Night', ticketTypes: generalAdmission(500) });
     const bought = await buyWithoutLink(event, 'Role Buyer', 'role@example.com');
     const { data: order } = await organizer.api.from('orders').select('id').eq('reference', bought.reference).single();
 

@@ -8,7 +8,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { errorMessage } from '@/lib/errors';
 import { installBrowserStubs } from './browser-stubs';
-import { createPromoter, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator, type Organizer } from './harness';
+import { make, type Organizer, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator } from './harness';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
@@ -49,7 +49,7 @@ afterEach(() => {
 
 describe('panel boundaries', () => {
   it('a failing panel shows its sentence and "Try again" reads again and recovers, while the other panels keep working', async () => {
-    await createPromoter(organizer, { name: 'Pia Panel', code: 'PIAPANEL' });
+    await make(organizer).promoter(organizer.organization, { name: 'Pia Panel', code: 'PIAPANEL' });
     let failing = true;
     const refused = refuse((url) => url.pathname.endsWith('/rpc/promoter_summary'), () => failing);
     const { user } = renderApp('/dashboard/promoters');
@@ -70,8 +70,8 @@ describe('panel boundaries', () => {
   });
 
   it('a panel that failed for one promoter starts afresh when another promoter is opened', async () => {
-    const broken = await createPromoter(organizer, { name: 'Bruno Broken', code: 'BRUNO' });
-    await createPromoter(organizer, { name: 'Wanda Works', code: 'WANDA' });
+    const broken = (await make(organizer).promoter(organizer.organization, { name: 'Bruno Broken', code: 'BRUNO' })).id;
+    await make(organizer).promoter(organizer.organization, { name: 'Wanda Works', code: 'WANDA' });
     refuse((url) => url.pathname.endsWith('/rest/v1/promoters') && url.searchParams.get('id') === `eq.${broken}`, () => true);
     const { user } = renderApp(`/dashboard/promoters/${broken}`);
 

@@ -10,13 +10,13 @@ import { installBrowserStubs } from './browser-stubs';
 import {
   apiClient,
   buyThroughLink,
-  createEvent,
-  createPromoter,
+  generalAdmission,
+  make,
+  type Organizer,
   organizerWithOrganization,
   renderApp,
   startDashboardEmulator,
   stopDashboardEmulator,
-  type Organizer,
 } from './harness';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
@@ -43,8 +43,8 @@ const secretOf = (text: string) => text.split('/p/')[1];
 
 describe('the portal link in the promoter panel', () => {
   it('creates a link shown once, rotates it after a warning (the old one stops working) and turns it off', async () => {
-    const event = await createEvent(organizer, { slug: uniqueSlug('pier'), name: 'Pier Party', price: 2000 });
-    const promoterId = await createPromoter(organizer, { name: 'Rosa Lind', code: 'ROSA', eventIds: [event.id] });
+    const event = await make(organizer).event(organizer.organization, { slug: uniqueSlug('pier'), name: 'Pier Party', ticketTypes: generalAdmission(2000) });
+    const promoterId = (await make(organizer).promoter(organizer.organization, { name: 'Rosa Lind', code: 'ROSA', events: [event.id] })).id;
     const { user } = renderApp(`/dashboard/promoters/${promoterId}`);
 
     const panel = await screen.findByRole('region', { name: 'Portal link' });
@@ -74,7 +74,7 @@ describe('the portal link in the promoter panel', () => {
   });
 
   it('after a reload the link is on but cannot be shown again', async () => {
-    const promoterId = await createPromoter(organizer, { name: 'Ezra Moon', code: 'EZRA' });
+    const promoterId = (await make(organizer).promoter(organizer.organization, { name: 'Ezra Moon', code: 'EZRA' })).id;
     await organizer.api.rpc('rotate_promoter_portal', { p_promoter_id: promoterId });
     renderApp(`/dashboard/promoters/${promoterId}`);
     const panel = await screen.findByRole('region', { name: 'Portal link' });
@@ -102,9 +102,9 @@ describe('portal settings', () => {
 
 describe('the portal page', () => {
   it('shows the promoter’s link and figures, and a sale through the link arrives live', async () => {
-    const event = await createEvent(organizer, { slug: uniqueSlug('dock'), name: 'Dock Rave', price: 2500 });
-    const promoterId = await createPromoter(organizer, { name: 'Lea Sand', code: 'LEASAND', eventIds: [event.id] });
-    await createPromoter(organizer, { name: 'Other Seller', code: 'OTHER', eventIds: [event.id] });
+    const event = await make(organizer).event(organizer.organization, { slug: uniqueSlug('dock'), name: 'Dock Rave', ticketTypes: generalAdmission(2500) });
+    const promoterId = (await make(organizer).promoter(organizer.organization, { name: 'Lea Sand', code: 'LEASAND', events: [event.id] })).id;
+    await make(organizer).promoter(organizer.organization, { name: 'Other Seller', code: 'OTHER', events: [event.id] });
     const { data: rotated } = await organizer.api.rpc('rotate_promoter_portal', { p_promoter_id: promoterId });
     const secret = (rotated as { secret: string }).secret;
     await buyThroughLink(event, 'LEASAND', 2);

@@ -3,20 +3,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { installBrowserStubs, readBlob } from './browser-stubs';
 import {
   buyThroughLink,
-  createEvent,
-  createGroup,
-  createPromoter,
+  generalAdmission,
+  make,
+  type Organizer,
   organizerWithOrganization,
   renderApp,
   startDashboardEmulator,
   stopDashboardEmulator,
-  type Organizer,
 } from './harness';
+import type { Event } from '../../helpers/factory';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
 let organizer: Organizer;
-let event: Awaited<ReturnType<typeof createEvent>>;
+let event: Event;
 let anaId: string;
 let stubs: ReturnType<typeof installBrowserStubs>;
 
@@ -30,11 +30,11 @@ beforeEach(async () => {
   stubs = installBrowserStubs();
   // Every test starts from its own organization, so tests never see each other's data.
   organizer = await organizerWithOrganization('Harbour Nights', 'EUR');
-  event = await createEvent(organizer, { slug: `harbour-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, name: 'Harbour Festival', price: 2500 });
-  const influencers = await createGroup(organizer, 'Influencers');
-  await createGroup(organizer, 'Venue Staff');
-  anaId = await createPromoter(organizer, { name: 'Ana Lopez', code: 'ANA', eventIds: [event.id], groupIds: [influencers] });
-  await createPromoter(organizer, { name: 'Ben Okafor', code: 'BEN24', eventIds: [event.id] });
+  event = await make(organizer).event(organizer.organization, { slug: `harbour-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, name: 'Harbour Festival', ticketTypes: generalAdmission(2500) });
+  const influencers = (await make(organizer).group(organizer.organization, { name: 'Influencers' })).id;
+  await make(organizer).group(organizer.organization, { name: 'Venue Staff' });
+  anaId = (await make(organizer).promoter(organizer.organization, { name: 'Ana Lopez', code: 'ANA', events: [event.id], groups: [influencers] })).id;
+  await make(organizer).promoter(organizer.organization, { name: 'Ben Okafor', code: 'BEN24', events: [event.id] });
   await buyThroughLink(event, 'ANA', 2);
   await buyThroughLink(event, 'BEN24', 1);
 });
@@ -104,7 +104,7 @@ describe('the promoters performance view', () => {
   });
 
   it('exports the current view as properly escaped CSV', async () => {
-    await createPromoter(organizer, { name: 'Chloé "CJ", Jr', code: 'CJ-01' });
+    await make(organizer).promoter(organizer.organization, { name: 'Chloé "CJ", Jr', code: 'CJ-01' });
     const { user } = renderApp('/dashboard/promoters');
     await screen.findByRole('list', { name: 'Promoters' });
     await waitFor(() => expect(within(leaderboard()).getAllByRole('link')).toHaveLength(3));

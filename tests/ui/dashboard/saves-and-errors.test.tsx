@@ -6,7 +6,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installBrowserStubs } from './browser-stubs';
-import { buyThroughLink, createEvent, createGroup, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator, type Organizer } from './harness';
+import { buyThroughLink, generalAdmission, make, type Organizer, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator } from './harness';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
@@ -51,7 +51,7 @@ describe('event saves', () => {
   });
 
   it('capacity below the tickets sold is refused by name and the new name is not saved', async () => {
-    const event = await createEvent(organizer, { slug: `sold-${Date.now()}`, name: 'Sold Show', price: 1000 });
+    const event = await make(organizer).event(organizer.organization, { slug: `sold-${Date.now()}`, name: 'Sold Show', ticketTypes: generalAdmission(1000) });
     await buyThroughLink(event, 'NOBODY', 3);
     const { user } = renderApp('/dashboard/events');
     const card = await within(await screen.findByRole('list', { name: 'Events' })).findByRole('listitem', { name: 'Sold Show' });
@@ -78,8 +78,8 @@ describe('event saves', () => {
 
 describe('promoter saves', () => {
   it('an invalid email is refused by field and nothing is created; the retry creates the promoter with its link and group', async () => {
-    const event = await createEvent(organizer, { slug: `pier-${Date.now()}`, name: 'Pier Party', price: 1500 });
-    await createGroup(organizer, 'Street Team');
+    const event = await make(organizer).event(organizer.organization, { slug: `pier-${Date.now()}`, name: 'Pier Party', ticketTypes: generalAdmission(1500) });
+    await make(organizer).group(organizer.organization, { name: 'Street Team' });
     const { user } = renderApp('/dashboard/promoters');
     await user.click((await screen.findAllByRole('button', { name: 'Add promoter' }))[0]);
     const dialog = await screen.findByRole('dialog', { name: 'Add promoter' });

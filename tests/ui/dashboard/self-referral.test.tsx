@@ -4,16 +4,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { installBrowserStubs, readBlob } from './browser-stubs';
 import {
   apiClient,
-  createEvent,
-  createPromoter,
+  attendeeFrom,
   freshBrowser,
+  generalAdmission,
+  make,
+  type Organizer,
   organizerWithOrganization,
   renderApp,
   startDashboardEmulator,
   stopDashboardEmulator,
   TEST_PASSWORD,
-  type Organizer,
 } from './harness';
+import type { Event } from '../../helpers/factory';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
@@ -33,28 +35,19 @@ beforeEach(async () => {
 });
 
 /** An attendee opens the promoter's link and buys with `email`, from an address of their own. */
-async function buyAs(event: { slug: string; ticketTypeId: string }, code: string, email: string, quantity = 1) {
+async function buyAs(event: Event, code: string, email: string, quantity = 1) {
   buyers += 1;
-  const attendee = apiClient('anon', { 'cf-connecting-ip': `192.0.2.${(buyers % 250) + 1}` });
-  const { data: token, error } = await attendee.rpc('track_promoter_visit', { p_event_slug: event.slug, p_promo_code: code, p_session_id: randomUUID() });
-  if (error) throw error;
-  const { data, error: checkoutError } = await attendee.rpc('checkout', {
-    p_event_slug: event.slug,
-    p_items: [{ ticket_type_id: event.ticketTypeId, quantity }],
-    p_buyer_name: 'Buyer',
-    p_buyer_email: email,
-    p_idempotency_key: randomUUID(),
-    ...(token ? { p_attribution_token: token } : {}),
-  });
-  if (checkoutError) throw checkoutError;
-  return data as { reference: string };
+  const attendee = attendeeFrom(`192.0.2.${(buyers % 250) + 1}`);
+  const token = await attendee.visit({ slug: event.slug, code });
+  const items = [{ ticket_type_id: event.ticketTypes[0].id, quantity }];
+  return attendee.order({ slug: event.slug, items, name: 'Buyer', email, token });
 }
 
 /** A promoter with an email, active on a new event; one self-referral (3 tickets) and one plain sale (1). */
 async function promoterWithSelfReferral() {
-  const event = await createEvent(organizer, { slug: `mirror-${randomUUID().slice(0, 8)}`, name: 'Mirror Night', price: 1000 });
+  const event = await make(organizer).event(organizer.organization, { slug: `mirror-${randomUUID().slice(0, 8)}`, name: 'Mirror Night', ticketTypes: generalAdmission(1000) });
   const code = `SAM${Date.now() % 100000}`;
-  const promoterId = await createPromoter(organizer, { name: 'Sam Self', code, eventIds: [event.id] });
+  const promoterId = (await make(organizer).promoter(organizer.organization, { name: 'Sam Self', code, events: [event.id] })).id;
   const { error } = await organizer.api.from('promoters').update({ email: 'sam@example.com' }).eq('id', promoterId);
   if (error) throw error;
   const own = await buyAs(event, code, ' SAM@Example.com', 3);
