@@ -16,7 +16,7 @@ import { openDatabase, type Database } from '../../supabase/emulator/database.ts
 import { startBroadcastSource, SLOT_PREFIX } from '../../supabase/emulator/realtime/database-broadcasts.ts';
 import { startEmulator, type Emulator } from '../../supabase/emulator/server.ts';
 import { startTestEmulator, userId, waitFor, type TestEmulator } from '../helpers/emulator.ts';
-import { createSalesFixture, type SalesFixture } from './fixtures.ts';
+import { factory, sqlStore, type OnSale } from '../helpers/factory.ts';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 
@@ -124,7 +124,7 @@ async function commitOrder(emulator: TestEmulator): Promise<{ read(topic: string
  * on its own connection, so they commit in parallel. From SQL without request headers,
  * so no per-client limit applies. Resolves with their order ids.
  */
-async function parallelCheckouts(emulator: TestEmulator, fixture: SalesFixture, count: number): Promise<string[]> {
+async function parallelCheckouts(emulator: TestEmulator, fixture: OnSale, count: number): Promise<string[]> {
   const tokens: string[] = [];
   for (let i = 0; i < count; i++) {
     const visit = await emulator.db.query<{ token: string }>('select public.track_promoter_visit($1, $2, $3) as token', [
@@ -172,7 +172,7 @@ function deliveryContract(emulator: () => TestEmulator): void {
 
   it(`delivers a burst of ${BURST} checkouts committed in parallel to every member, each sale once, in commit order`, async () => {
     const owner = await emulator().signUpUser();
-    const fixture = await createSalesFixture(emulator().db, await userId(owner));
+    const fixture = await factory(sqlStore(emulator().db)).onSale({ owner: await userId(owner) });
     const members = [owner, await emulator().signUpUser(), await emulator().signUpUser()];
     for (const member of members.slice(1)) {
       await emulator().db.query(`insert into public.organization_members (organization_id, user_id, role) values ($1, $2, 'member')`, [

@@ -21,7 +21,7 @@ import { fanOut } from '../../supabase/emulator/realtime/broadcast.ts';
 import { MAX_BUFFERED_BYTES, register, type Channel, type Connection, type RealtimeContext } from '../../supabase/emulator/realtime/channels.ts';
 import type { PostgresChanges } from '../../supabase/emulator/realtime/postgres-changes.ts';
 import { startTestEmulator, userId, waitFor, type TestEmulator } from '../helpers/emulator.ts';
-import { createSalesFixture } from './fixtures.ts';
+import { factory, sqlStore } from '../helpers/factory.ts';
 import { isReplyTo, websocketUrl, type Message } from './phoenix.ts';
 
 describe('fanOut, on sockets that record their writes', () => {
@@ -246,7 +246,7 @@ describe('fan-out through the emulator', () => {
 
   it('sends a sale to members of the organization only: a non-member’s join is refused and a public channel of the same name gets nothing', async () => {
     const owner = await emulator.signUpUser();
-    const fixture = await createSalesFixture(emulator.db, await userId(owner));
+    const fixture = await factory(sqlStore(emulator.db)).onSale({ owner: await userId(owner) });
     const outsider = await emulator.signUpUser();
     const { data: topic } = await owner.rpc('organization_live_topic', { p_organization_id: fixture.organizationId });
 

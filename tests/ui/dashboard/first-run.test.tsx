@@ -123,7 +123,7 @@ describe('figures that say what they cover', () => {
     expect(groups).toHaveTextContent('Totals cover: All time.');
     expect(within(groups).getAllByTitle(/^Orders divided by visits/).length).toBeGreaterThan(0);
     expect(groups).toHaveTextContent('Conversion = orders ÷ visits.');
-    const leaderboard = screen.getByRole('region', { name: 'Leaderboard' });
+    const leaderboard = await screen.findByRole('region', { name: 'Leaderboard' });
     expect(leaderboard).toHaveTextContent('Figures cover: All time.');
 
     await user.selectOptions(screen.getByLabelText('Date range'), 'custom');
