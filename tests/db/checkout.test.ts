@@ -214,7 +214,6 @@ describe('checkout', () => {
 
   it('is the only way to write orders: attendees and organizers cannot insert or change them directly', async () => {
     await inRollback(testDb.db, async (s) => {
-      const ordersBefore = await orderCount(s);
       for (const persona of [anonymous, people.ownerA]) {
         await s.as(persona);
         const insert = await s.refused(
