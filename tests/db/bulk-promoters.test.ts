@@ -160,6 +160,27 @@ describe('import_promoters', () => {
     });
   });
 
+  it('its private steps refuse anonymous callers, and run for a member with only what the member may do', async () => {
+    const writeSql = `select private.import_write_rows($1, '[{"name": "Pia Sol", "promo_code": "PIASOL", "groups": []}]', '{}')`;
+    await inRollback(testDb.db, async (s) => {
+      await s.as(anonymous);
+      for (const sql of [
+        `select private.import_group_names($1, '["Crew"]')`,
+        `select private.import_generated_code($1, 'Pia Sol', '{}', '{}', true)`,
+        `select private.import_checked_row($1, '{"name": "Pia Sol"}', 1, '{}', '{}', true)`,
+        writeSql,
+      ]) {
+        expect((await s.refused(sql, [ids.orgA])).code, sql).toBe('42501');
+      }
+      await s.as(ownerB);
+      expect((await s.refused(writeSql, [ids.orgA])).code).toBe('42501');
+      await s.as(memberA);
+      await s.rows(writeSql, [ids.orgA]);
+      await s.asOwner();
+      expect(await s.value('select count(*)::int from public.promoters where promo_code = $1', ['PIASOL'])).toBe(1);
+    });
+  });
+
   it('one bad row: import_refused with the row numbers and errors, nothing written; the fixed file imports', async () => {
     await inRollback(testDb.db, async (s) => {
       await s.as(memberA);

@@ -269,6 +269,30 @@ describe('checkout bounds', () => {
       expect(totals).toEqual({ tickets: 30, orders: 3 });
     });
   });
+
+  it('keeps its private steps to itself: anonymous and signed-in callers cannot call them', async () => {
+    const steps = [
+      `select private.checkout_validate($1::uuid, 'Alex', 'alex@example.net', '[]')`,
+      `select private.checkout_replay(null, $1::uuid, null, '[]', 'Alex', 'alex@example.net')`,
+      `select private.checkout_referral_promoter(null::public.events, null, 'MAYA' || $1)`,
+      `select private.checkout_resolve_credit(null::public.events, $1, null, null)`,
+      `select private.checkout_refuse_ticket_type(null::public.ticket_types, length($1))`,
+      `select private.checkout_price_lines(null, array[$1::uuid], array[1])`,
+      `select private.checkout_insert_order(null::public.events, $1::uuid, 'Alex', 'alex@example.net', 0, 1, 'no_link', null, null)`,
+      `select private.checkout_take_ticket_types(null, array[$1::uuid], array[1], array[0::bigint])`,
+    ];
+    await inRollback(testDb.db, async (s) => {
+      const ordersBefore = await orderCount(s);
+      for (const persona of [anonymous, people.ownerA]) {
+        await s.as(persona);
+        for (const sql of steps) {
+          expect((await s.refused(sql, [randomUUID()])).code, `${persona.label}: ${sql}`).toBe('42501');
+        }
+      }
+      await s.asOwner();
+      expect(await orderCount(s)).toBe(ordersBefore);
+    });
+  });
 });
 
 describe('checkout under concurrency', () => {

@@ -102,6 +102,15 @@ describe('schema conventions', () => {
     }
   });
 
+  it('keeps every function body to 150 lines at most, so each reads at once (a longer one is split into private steps)', async () => {
+    const long = await rows<{ name: string; lines: number }>(
+      `select p.oid::regprocedure::text as name, array_length(string_to_array(p.prosrc, E'\\n'), 1) as lines
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+       where n.nspname in ('public', 'private') and array_length(string_to_array(p.prosrc, E'\\n'), 1) > 150`,
+    );
+    expect(long).toEqual([]);
+  });
+
   it('grants no function to PUBLIC in the API schemas', async () => {
     const open = await rows<{ name: string }>(
       `select n.nspname || '.' || p.proname as name
