@@ -49,6 +49,140 @@ comment on type private.rollup_delta is
   'A change to the rollups from a set of orders or visits of one event, promoter and UTC day (negative figures remove). shard: the orders'' event_stats shard (null for visits, which have no event figure). promoter_id: the promoter credited (null: nobody; only the event figures change). tickets, revenue_minor, orders: the event''s paid sales. credited_*: the part credited to promoter_id (its daily row and total, and the attributed part of the shard), a self-referral part when self_referral. visits: the promoter''s visits.';
 revoke all on type private.rollup_delta from public;
 
+-- The writes of one rollup table each (called only by apply_rollup_deltas) ----------------------------
+
+-- event_stats shards, in (event_id, shard) order.
+create function private.write_event_stats(p_added private.event_stats[], p_removed private.event_stats[])
+returns void
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+  if p_removed is not null then
+    perform 1 from private.event_stats s
+    where (s.event_id, s.shard) in (select c.event_id, c.shard from unnest(p_added || p_removed) c)
+    order by s.event_id, s.shard
+    for update;
+  end if;
+  if p_added is not null then
+    insert into private.event_stats as s
+    select * from unnest(p_added) c order by c.event_id, c.shard
+    on conflict (event_id, shard) do update
+      set tickets = s.tickets + excluded.tickets,
+          revenue_minor = s.revenue_minor + excluded.revenue_minor,
+          orders = s.orders + excluded.orders,
+          attributed_tickets = s.attributed_tickets + excluded.attributed_tickets,
+          attributed_revenue_minor = s.attributed_revenue_minor + excluded.attributed_revenue_minor,
+          self_attributed_tickets = s.self_attributed_tickets + excluded.self_attributed_tickets,
+          self_attributed_revenue_minor = s.self_attributed_revenue_minor + excluded.self_attributed_revenue_minor;
+  end if;
+  if p_removed is not null then
+    update private.event_stats s
+    set tickets = s.tickets + c.tickets,
+        revenue_minor = s.revenue_minor + c.revenue_minor,
+        orders = s.orders + c.orders,
+        attributed_tickets = s.attributed_tickets + c.attributed_tickets,
+        attributed_revenue_minor = s.attributed_revenue_minor + c.attributed_revenue_minor,
+        self_attributed_tickets = s.self_attributed_tickets + c.self_attributed_tickets,
+        self_attributed_revenue_minor = s.self_attributed_revenue_minor + c.self_attributed_revenue_minor
+    from unnest(p_removed) c
+    where s.event_id = c.event_id and s.shard = c.shard;
+  end if;
+end;
+$$;
+comment on function private.write_event_stats(private.event_stats[], private.event_stats[]) is
+  'Part of private.apply_rollup_deltas(): adds p_added (insert on conflict do update) and subtracts p_removed (updates only) in event_stats, in key order; when it subtracts it first locks every existing row it will change, in key order.';
+revoke all on function private.write_event_stats(private.event_stats[], private.event_stats[]) from public, anon, authenticated, service_role;
+
+-- promoter_daily_stats rows, in (promoter_id, event_id, day) order.
+create function private.write_promoter_daily_stats(p_added private.promoter_daily_stats[], p_removed private.promoter_daily_stats[])
+returns void
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+  if p_removed is not null then
+    perform 1 from private.promoter_daily_stats s
+    where (s.promoter_id, s.event_id, s.day) in (select c.promoter_id, c.event_id, c.day from unnest(p_added || p_removed) c)
+    order by s.promoter_id, s.event_id, s.day
+    for update;
+  end if;
+  if p_added is not null then
+    insert into private.promoter_daily_stats as s
+    select * from unnest(p_added) c order by c.promoter_id, c.event_id, c.day
+    on conflict (promoter_id, event_id, day) do update
+      set tickets = s.tickets + excluded.tickets,
+          revenue_minor = s.revenue_minor + excluded.revenue_minor,
+          orders = s.orders + excluded.orders,
+          visits = s.visits + excluded.visits,
+          self_tickets = s.self_tickets + excluded.self_tickets,
+          self_revenue_minor = s.self_revenue_minor + excluded.self_revenue_minor,
+          self_orders = s.self_orders + excluded.self_orders;
+  end if;
+  if p_removed is not null then
+    update private.promoter_daily_stats s
+    set tickets = s.tickets + c.tickets,
+        revenue_minor = s.revenue_minor + c.revenue_minor,
+        orders = s.orders + c.orders,
+        visits = s.visits + c.visits,
+        self_tickets = s.self_tickets + c.self_tickets,
+        self_revenue_minor = s.self_revenue_minor + c.self_revenue_minor,
+        self_orders = s.self_orders + c.self_orders
+    from unnest(p_removed) c
+    where s.promoter_id = c.promoter_id and s.event_id = c.event_id and s.day = c.day;
+  end if;
+end;
+$$;
+comment on function private.write_promoter_daily_stats(private.promoter_daily_stats[], private.promoter_daily_stats[]) is
+  'Part of private.apply_rollup_deltas(): adds p_added (insert on conflict do update) and subtracts p_removed (updates only) in promoter_daily_stats, in key order; when it subtracts it first locks every existing row it will change, in key order.';
+revoke all on function private.write_promoter_daily_stats(private.promoter_daily_stats[], private.promoter_daily_stats[]) from public, anon, authenticated, service_role;
+
+-- promoter_totals rows, in promoter_id order.
+create function private.write_promoter_totals(p_added private.promoter_totals[], p_removed private.promoter_totals[])
+returns void
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+  if p_removed is not null then
+    perform 1 from private.promoter_totals t
+    where t.promoter_id in (select c.promoter_id from unnest(p_added || p_removed) c)
+    order by t.promoter_id
+    for update;
+  end if;
+  if p_added is not null then
+    insert into private.promoter_totals as t
+    select * from unnest(p_added) c order by c.promoter_id
+    on conflict (promoter_id) do update
+      set tickets = t.tickets + excluded.tickets,
+          revenue_minor = t.revenue_minor + excluded.revenue_minor,
+          orders = t.orders + excluded.orders,
+          visits = t.visits + excluded.visits,
+          self_tickets = t.self_tickets + excluded.self_tickets,
+          self_revenue_minor = t.self_revenue_minor + excluded.self_revenue_minor,
+          self_orders = t.self_orders + excluded.self_orders;
+  end if;
+  if p_removed is not null then
+    update private.promoter_totals t
+    set tickets = t.tickets + c.tickets,
+        revenue_minor = t.revenue_minor + c.revenue_minor,
+        orders = t.orders + c.orders,
+        visits = t.visits + c.visits,
+        self_tickets = t.self_tickets + c.self_tickets,
+        self_revenue_minor = t.self_revenue_minor + c.self_revenue_minor,
+        self_orders = t.self_orders + c.self_orders
+    from unnest(p_removed) c
+    where t.promoter_id = c.promoter_id;
+  end if;
+end;
+$$;
+comment on function private.write_promoter_totals(private.promoter_totals[], private.promoter_totals[]) is
+  'Part of private.apply_rollup_deltas(): adds p_added (insert on conflict do update) and subtracts p_removed (updates only) in promoter_totals, in key order; when it subtracts it first locks every existing row it will change, in key order.';
+revoke all on function private.write_promoter_totals(private.promoter_totals[], private.promoter_totals[]) from public, anon, authenticated, service_role;
+
 -- security invoker: only the rollup triggers call it, as their owner; no API role may
 -- write the rollups, so no API role could use it even if it were granted.
 create function private.apply_rollup_deltas(p_deltas private.rollup_delta[])
@@ -124,98 +258,9 @@ begin
     into v_shards_added, v_shards_removed, v_days_added, v_days_removed, v_totals_added, v_totals_removed;
 
   -- event_stats, then promoter_daily_stats, then promoter_totals (decision 008).
-  if v_shards_removed is not null then
-    perform 1 from private.event_stats s
-    where (s.event_id, s.shard) in (select c.event_id, c.shard from unnest(v_shards_added || v_shards_removed) c)
-    order by s.event_id, s.shard
-    for update;
-  end if;
-  if v_shards_added is not null then
-    insert into private.event_stats as s
-    select * from unnest(v_shards_added) c order by c.event_id, c.shard
-    on conflict (event_id, shard) do update
-      set tickets = s.tickets + excluded.tickets,
-          revenue_minor = s.revenue_minor + excluded.revenue_minor,
-          orders = s.orders + excluded.orders,
-          attributed_tickets = s.attributed_tickets + excluded.attributed_tickets,
-          attributed_revenue_minor = s.attributed_revenue_minor + excluded.attributed_revenue_minor,
-          self_attributed_tickets = s.self_attributed_tickets + excluded.self_attributed_tickets,
-          self_attributed_revenue_minor = s.self_attributed_revenue_minor + excluded.self_attributed_revenue_minor;
-  end if;
-  if v_shards_removed is not null then
-    update private.event_stats s
-    set tickets = s.tickets + c.tickets,
-        revenue_minor = s.revenue_minor + c.revenue_minor,
-        orders = s.orders + c.orders,
-        attributed_tickets = s.attributed_tickets + c.attributed_tickets,
-        attributed_revenue_minor = s.attributed_revenue_minor + c.attributed_revenue_minor,
-        self_attributed_tickets = s.self_attributed_tickets + c.self_attributed_tickets,
-        self_attributed_revenue_minor = s.self_attributed_revenue_minor + c.self_attributed_revenue_minor
-    from unnest(v_shards_removed) c
-    where s.event_id = c.event_id and s.shard = c.shard;
-  end if;
-
-  if v_days_removed is not null then
-    perform 1 from private.promoter_daily_stats s
-    where (s.promoter_id, s.event_id, s.day) in (select c.promoter_id, c.event_id, c.day from unnest(v_days_added || v_days_removed) c)
-    order by s.promoter_id, s.event_id, s.day
-    for update;
-  end if;
-  if v_days_added is not null then
-    insert into private.promoter_daily_stats as s
-    select * from unnest(v_days_added) c order by c.promoter_id, c.event_id, c.day
-    on conflict (promoter_id, event_id, day) do update
-      set tickets = s.tickets + excluded.tickets,
-          revenue_minor = s.revenue_minor + excluded.revenue_minor,
-          orders = s.orders + excluded.orders,
-          visits = s.visits + excluded.visits,
-          self_tickets = s.self_tickets + excluded.self_tickets,
-          self_revenue_minor = s.self_revenue_minor + excluded.self_revenue_minor,
-          self_orders = s.self_orders + excluded.self_orders;
-  end if;
-  if v_days_removed is not null then
-    update private.promoter_daily_stats s
-    set tickets = s.tickets + c.tickets,
-        revenue_minor = s.revenue_minor + c.revenue_minor,
-        orders = s.orders + c.orders,
-        visits = s.visits + c.visits,
-        self_tickets = s.self_tickets + c.self_tickets,
-        self_revenue_minor = s.self_revenue_minor + c.self_revenue_minor,
-        self_orders = s.self_orders + c.self_orders
-    from unnest(v_days_removed) c
-    where s.promoter_id = c.promoter_id and s.event_id = c.event_id and s.day = c.day;
-  end if;
-
-  if v_totals_removed is not null then
-    perform 1 from private.promoter_totals t
-    where t.promoter_id in (select c.promoter_id from unnest(v_totals_added || v_totals_removed) c)
-    order by t.promoter_id
-    for update;
-  end if;
-  if v_totals_added is not null then
-    insert into private.promoter_totals as t
-    select * from unnest(v_totals_added) c order by c.promoter_id
-    on conflict (promoter_id) do update
-      set tickets = t.tickets + excluded.tickets,
-          revenue_minor = t.revenue_minor + excluded.revenue_minor,
-          orders = t.orders + excluded.orders,
-          visits = t.visits + excluded.visits,
-          self_tickets = t.self_tickets + excluded.self_tickets,
-          self_revenue_minor = t.self_revenue_minor + excluded.self_revenue_minor,
-          self_orders = t.self_orders + excluded.self_orders;
-  end if;
-  if v_totals_removed is not null then
-    update private.promoter_totals t
-    set tickets = t.tickets + c.tickets,
-        revenue_minor = t.revenue_minor + c.revenue_minor,
-        orders = t.orders + c.orders,
-        visits = t.visits + c.visits,
-        self_tickets = t.self_tickets + c.self_tickets,
-        self_revenue_minor = t.self_revenue_minor + c.self_revenue_minor,
-        self_orders = t.self_orders + c.self_orders
-    from unnest(v_totals_removed) c
-    where t.promoter_id = c.promoter_id;
-  end if;
+  perform private.write_event_stats(v_shards_added, v_shards_removed);
+  perform private.write_promoter_daily_stats(v_days_added, v_days_removed);
+  perform private.write_promoter_totals(v_totals_added, v_totals_removed);
 end;
 $$;
 comment on function private.apply_rollup_deltas(private.rollup_delta[]) is

@@ -179,11 +179,17 @@ describe('rollups written through apply_rollup_deltas()', () => {
     });
   });
 
-  it('are written by the triggers for every caller, while anon, authenticated and service_role may not call the helper or the rebuild', async () => {
+  it('are written by the triggers for every caller, while anon, authenticated and service_role may not call the helper, its table writers or the rebuild', async () => {
     await inRollback(testDb.db, async (s) => {
       for (const persona of [anonymous, people.memberA, people.ownerA, serviceRole]) {
         await s.as(persona);
-        for (const sql of ['select private.apply_rollup_deltas(null)', 'select private.rebuild_rollups()']) {
+        for (const sql of [
+          'select private.apply_rollup_deltas(null)',
+          'select private.write_event_stats(null, null)',
+          'select private.write_promoter_daily_stats(null, null)',
+          'select private.write_promoter_totals(null, null)',
+          'select private.rebuild_rollups()',
+        ]) {
           expect((await s.refused(sql)).code, `${persona.label}: ${sql}`).toBe('42501');
         }
       }
