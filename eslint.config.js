@@ -14,7 +14,7 @@ const features = readdirSync(new URL('./src/features/', import.meta.url), { with
 const appImports = { group: ['@/app', '@/app/**'], message: 'Only src/app composes features into pages; nothing imports from it.' };
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'coverage', '.data', 'bench/.work', 'tests/e2e/artifacts'] },
+  { ignores: ['dist', 'node_modules', 'coverage', '.data', 'supabase/.build', 'bench/.work', 'tests/e2e/artifacts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
