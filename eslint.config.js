@@ -17,6 +17,8 @@ export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'coverage', '.data', 'supabase/.build', 'bench/.work', 'tests/e2e/artifacts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Plain JavaScript run by node before anything is built (supabase/emulator/build.mjs).
+  { files: ['**/*.mjs'], languageOptions: { globals: globals.node } },
   {
     files: ['**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
