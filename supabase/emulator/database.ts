@@ -70,8 +70,8 @@ class RollbackWith<T> {
   constructor(readonly value: T) {}
 }
 
-/** WAL written since the last checkpoint before the emulator asks for one (max_wal_size). */
-const PGLITE_MAX_WAL_MIB = 4;
+/** WAL written since the last checkpoint before the emulator asks for one. */
+const PGLITE_CHECKPOINT_WAL_MIB = 4;
 /** Transactions between two looks at the WAL's size: the look is one cheap query. */
 const WAL_CHECK_EVERY = 200;
 
@@ -79,8 +79,9 @@ const WAL_CHECK_EVERY = 200;
  * PGlite is Postgres in single-user mode: there is no checkpointer process, so nothing
  * checkpoints when max_wal_size is reached and the WAL (in memory with --memory) grows
  * with every write until the database closes. This does what the checkpointer would:
- * every WAL_CHECK_EVERY transactions, a checkpoint once more than max_wal_size was
- * written since the last one, which lets Postgres recycle the old segments.
+ * every WAL_CHECK_EVERY transactions, a checkpoint once more than
+ * PGLITE_CHECKPOINT_WAL_MIB was written since the last one, which lets Postgres reuse
+ * the old segments instead of adding new ones.
  */
 function walCheckpointer(run: (fn: (tx: Queryable) => Promise<void>) => Promise<void>): () => void {
   let transactions = 0;
@@ -91,7 +92,7 @@ function walCheckpointer(run: (fn: (tx: Queryable) => Promise<void>) => Promise<
       const { rows } = await tx.query<{ written: number }>(
         'select (pg_current_wal_insert_lsn() - (pg_control_checkpoint()).redo_lsn)::bigint as written',
       );
-      if (Number(rows[0]?.written) > PGLITE_MAX_WAL_MIB * 1024 * 1024) await tx.exec('checkpoint');
+      if (Number(rows[0]?.written) > PGLITE_CHECKPOINT_WAL_MIB * 1024 * 1024) await tx.exec('checkpoint');
     }).catch(() => {
       // A failed look is retried WAL_CHECK_EVERY transactions later; requests are not affected.
     });
@@ -108,15 +109,17 @@ function walCheckpointer(run: (fn: (tx: Queryable) => Promise<void>) => Promise<
  *
  * The WAL lives with the data: with --memory, in memory. A new database gets 1 MiB WAL
  * segments instead of 16 MiB (two segments, 32 MiB, were a third of the in-memory
- * database), and old segments are kept up to max_wal_size only.
+ * database), and at most 32 MB of old segments are kept. Postgres refuses to start when
+ * min_wal_size is under two segments, and a data directory made before keeps its 16 MiB
+ * segments (the size is fixed at initdb), so 32 MB is the smallest value both accept.
  */
 const PGLITE_SETTINGS: Record<string, string> = {
   shared_buffers: '16MB',
   maintenance_work_mem: '16MB',
   wal_buffers: '1MB',
   temp_buffers: '2MB',
-  min_wal_size: '2MB',
-  max_wal_size: `${PGLITE_MAX_WAL_MIB}MB`,
+  min_wal_size: '32MB',
+  max_wal_size: '32MB',
 };
 const PGLITE_MEMORY = {
   initDbStartParams: ['--wal-segsize=1'],

@@ -28,12 +28,12 @@ describe.skipIf(!embedded)('PGlite settings', () => {
       wal_buffers: '1MB',
       temp_buffers: '2MB',
       wal_segment_size: '1MB',
-      min_wal_size: '2MB',
-      max_wal_size: '4MB',
+      min_wal_size: '32MB',
+      max_wal_size: '32MB',
     });
   });
 
-  it('checkpoints once more than max_wal_size was written, as the missing checkpointer would', async () => {
+  it('checkpoints once more than 4 MiB of WAL was written, as the missing checkpointer would', async () => {
     const walSinceCheckpoint = async () =>
       Number(
         (
