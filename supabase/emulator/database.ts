@@ -11,6 +11,8 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import pg from 'pg';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 export type Row = Record<string, unknown>;
 
@@ -109,22 +111,28 @@ function walCheckpointer(run: (fn: (tx: Queryable) => Promise<void>) => Promise<
  *
  * The WAL lives with the data: with --memory, in memory. A new database gets 1 MiB WAL
  * segments instead of 16 MiB (two segments, 32 MiB, were a third of the in-memory
- * database), and at most 32 MB of old segments are kept. Postgres refuses to start when
- * min_wal_size is under two segments, and a data directory made before keeps its 16 MiB
- * segments (the size is fixed at initdb), so 32 MB is the smallest value both accept.
+ * database) and keeps at most 4 MB of old ones. The segment size is fixed at initdb and
+ * Postgres refuses to start when min_wal_size is under two segments, so a database made
+ * before (a data directory or a dump with 16 MiB segments) keeps the stock WAL sizes.
  */
 const PGLITE_SETTINGS: Record<string, string> = {
   shared_buffers: '16MB',
   maintenance_work_mem: '16MB',
   wal_buffers: '1MB',
   temp_buffers: '2MB',
-  min_wal_size: '32MB',
-  max_wal_size: '32MB',
 };
-const PGLITE_MEMORY = {
-  initDbStartParams: ['--wal-segsize=1'],
-  startParams: [...PGlite.defaultStartParams, ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
-};
+const NEW_DATABASE_WAL_SETTINGS: Record<string, string> = { min_wal_size: '2MB', max_wal_size: '4MB' };
+
+function startParams(settings: Record<string, string>): string[] {
+  return [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+}
+
+/** PGlite's memory options: the WAL sizes only for a database that initdb is about to create. */
+function pgliteMemory(dataDir: string | undefined, loadDataDir: Blob | undefined) {
+  const isNew = !loadDataDir && !(dataDir && existsSync(path.join(dataDir, 'PG_VERSION')));
+  if (!isNew) return { startParams: startParams(PGLITE_SETTINGS) };
+  return { initDbStartParams: ['--wal-segsize=1'], startParams: startParams({ ...PGLITE_SETTINGS, ...NEW_DATABASE_WAL_SETTINGS }) };
+}
 
 async function openPGlite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Database> {
   const db = await PGlite.create({
@@ -133,7 +141,7 @@ async function openPGlite(dataDir: string | undefined, loadDataDir: Blob | undef
     extensions: { pgcrypto, pg_trgm, uuid_ossp },
     // Flush every commit to disk at once, so a kill -9 never loses a committed row.
     relaxedDurability: false,
-    ...PGLITE_MEMORY,
+    ...pgliteMemory(dataDir, loadDataDir),
   });
 
   const wrap = (target: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({

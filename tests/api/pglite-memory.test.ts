@@ -4,6 +4,10 @@
  * 128 MiB buffer cache made an idle emulator twice its size). Postgres via DATABASE_URL
  * keeps its own configuration.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../supabase/emulator/database.ts';
 
@@ -28,8 +32,8 @@ describe.skipIf(!embedded)('PGlite settings', () => {
       wal_buffers: '1MB',
       temp_buffers: '2MB',
       wal_segment_size: '1MB',
-      min_wal_size: '32MB',
-      max_wal_size: '32MB',
+      min_wal_size: '2MB',
+      max_wal_size: '4MB',
     });
   });
 
@@ -51,6 +55,22 @@ describe.skipIf(!embedded)('PGlite settings', () => {
     expect(after).toBeLessThan(4 * 1024 * 1024);
     const { rows } = await db!.query<{ segments: number }>("select count(*)::int as segments from pg_ls_waldir() where name ~ '^[0-9A-F]{24}$'");
     expect(rows[0].segments).toBeLessThanOrEqual(8);
+  });
+
+  it('opens a data directory made with stock 16 MiB WAL segments, which the small WAL sizes would refuse', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'pglite-16mb-wal-'));
+    try {
+      await (await PGlite.create({ dataDir })).close();
+      const old = await openDatabase({ dataDir });
+      try {
+        const { rows } = await old.query<{ value: string }>("select current_setting('wal_segment_size') as value");
+        expect(rows[0].value).toBe('16MB');
+      } finally {
+        await old.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the stock single-user start settings', async () => {
