@@ -14,9 +14,11 @@ const features = readdirSync(new URL('./src/features/', import.meta.url), { with
 const appImports = { group: ['@/app', '@/app/**'], message: 'Only src/app composes features into pages; nothing imports from it.' };
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'coverage', '.data', 'bench/.work', 'tests/e2e/artifacts'] },
+  { ignores: ['dist', 'node_modules', 'coverage', '.data', 'supabase/.build', 'bench/.work', 'tests/e2e/artifacts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Plain JavaScript run by node before anything is built (supabase/emulator/build.mjs).
+  { files: ['**/*.mjs'], languageOptions: { globals: globals.node } },
   {
     files: ['**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser, ...globals.node } },

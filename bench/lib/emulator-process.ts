@@ -2,7 +2,8 @@
  * Starts the emulator as a child process (bench/emulator-child.ts, or the real CLI)
  * and stops it again; the child's pid is what the CPU and memory probes watch.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './stats.ts';
 
@@ -62,14 +63,34 @@ export async function startEmulatorProcess(config: ChildConfig): Promise<Emulato
 }
 
 /**
+ * How `npm run emulator` starts the emulator, read from package.json so the bench measures
+ * what users run: the steps before the last (building it), then the last command's
+ * environment assignments (`NAME=value`) and node arguments.
+ */
+export function emulatorCommand(script: string): { steps: string[]; env: Record<string, string>; args: string[] } {
+  const commands = script.split('&&').map((command) => command.trim());
+  const words = commands.pop()!.split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_]+=/.test(words[0] ?? '')) {
+    const [name, ...value] = words.shift()!.split('=');
+    env[name] = value.join('=');
+  }
+  if (words.shift() !== 'node') throw new Error(`The emulator script must end with a node command: ${script}`);
+  return { steps: commands, env, args: words };
+}
+
+/**
  * The emulator exactly as `npm run emulator -- --memory` starts it (in-memory PGlite
  * with the demo data), for the memory figure. Ready when the REST API answers.
  */
 export async function startCliEmulator(port: number, anonKey: string): Promise<EmulatorProcess> {
+  const scripts = (JSON.parse(readFileSync(`${projectDir}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const command = emulatorCommand(scripts.emulator);
+  for (const step of command.steps) execSync(step, { cwd: projectDir, stdio: 'inherit' });
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'supabase/emulator/cli.ts', '--memory', '--port', String(port), '--no-admin', '--trust-client-address-header'],
-    { cwd: projectDir, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DATABASE_URL: '' } },
+    [...command.args, '--memory', '--port', String(port), '--no-admin', '--trust-client-address-header'],
+    { cwd: projectDir, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...command.env, DATABASE_URL: '' } },
   );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;

@@ -11,6 +11,8 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import pg from 'pg';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 export type Row = Record<string, unknown>;
 
@@ -70,6 +72,35 @@ class RollbackWith<T> {
   constructor(readonly value: T) {}
 }
 
+/** WAL written since the last checkpoint before the emulator asks for one. */
+const PGLITE_CHECKPOINT_WAL_MIB = 4;
+/** Transactions between two looks at the WAL's size: the look is one cheap query. */
+const WAL_CHECK_EVERY = 200;
+
+/**
+ * PGlite is Postgres in single-user mode: there is no checkpointer process, so nothing
+ * checkpoints when max_wal_size is reached and the WAL (in memory with --memory) grows
+ * with every write until the database closes. This does what the checkpointer would:
+ * every WAL_CHECK_EVERY transactions, a checkpoint once more than
+ * PGLITE_CHECKPOINT_WAL_MIB was written since the last one, which lets Postgres reuse
+ * the old segments instead of adding new ones.
+ */
+function walCheckpointer(run: (fn: (tx: Queryable) => Promise<void>) => Promise<void>): () => void {
+  let transactions = 0;
+  return () => {
+    if (++transactions < WAL_CHECK_EVERY) return;
+    transactions = 0;
+    void run(async (tx) => {
+      const { rows } = await tx.query<{ written: number }>(
+        'select (pg_current_wal_insert_lsn() - (pg_control_checkpoint()).redo_lsn)::bigint as written',
+      );
+      if (Number(rows[0]?.written) > PGLITE_CHECKPOINT_WAL_MIB * 1024 * 1024) await tx.exec('checkpoint');
+    }).catch(() => {
+      // A failed look is retried WAL_CHECK_EVERY transactions later; requests are not affected.
+    });
+  };
+}
+
 /**
  * PGlite's memory is one WebAssembly heap that grows and never shrinks, so Postgres's
  * own caches decide the emulator's size. Stock settings give a 128 MiB buffer cache and
@@ -77,6 +108,12 @@ class RollbackWith<T> {
  * cached by the file system (the OS page cache, or memory itself with --memory), so a
  * small buffer cache costs little. These settings keep an idle emulator with the demo
  * data at about half its stock size. Postgres (DATABASE_URL) is not touched.
+ *
+ * The WAL lives with the data: with --memory, in memory. A new database gets 1 MiB WAL
+ * segments instead of 16 MiB (two segments, 32 MiB, were a third of the in-memory
+ * database) and keeps at most 4 MB of old ones. The segment size is fixed at initdb and
+ * Postgres refuses to start when min_wal_size is under two segments, so a database made
+ * before (a data directory or a dump with 16 MiB segments) keeps the stock WAL sizes.
  */
 const PGLITE_SETTINGS: Record<string, string> = {
   shared_buffers: '16MB',
@@ -84,9 +121,18 @@ const PGLITE_SETTINGS: Record<string, string> = {
   wal_buffers: '1MB',
   temp_buffers: '2MB',
 };
-const PGLITE_MEMORY = {
-  startParams: [...PGlite.defaultStartParams, ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
-};
+const NEW_DATABASE_WAL_SETTINGS: Record<string, string> = { min_wal_size: '2MB', max_wal_size: '4MB' };
+
+function startParams(settings: Record<string, string>): string[] {
+  return [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+}
+
+/** PGlite's memory options: the WAL sizes only for a database that initdb is about to create. */
+function pgliteMemory(dataDir: string | undefined, loadDataDir: Blob | undefined) {
+  const isNew = !loadDataDir && !(dataDir && existsSync(path.join(dataDir, 'PG_VERSION')));
+  if (!isNew) return { startParams: startParams(PGLITE_SETTINGS) };
+  return { initDbStartParams: ['--wal-segsize=1'], startParams: startParams({ ...PGLITE_SETTINGS, ...NEW_DATABASE_WAL_SETTINGS }) };
+}
 
 async function openPGlite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Database> {
   const db = await PGlite.create({
@@ -95,7 +141,7 @@ async function openPGlite(dataDir: string | undefined, loadDataDir: Blob | undef
     extensions: { pgcrypto, pg_trgm, uuid_ossp },
     // Flush every commit to disk at once, so a kill -9 never loses a committed row.
     relaxedDurability: false,
-    ...PGLITE_MEMORY,
+    ...pgliteMemory(dataDir, loadDataDir),
   });
 
   const wrap = (target: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
@@ -112,7 +158,7 @@ async function openPGlite(dataDir: string | undefined, loadDataDir: Blob | undef
     },
   });
 
-  const transaction = async <T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> => {
+  const runLocked = async <T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> => {
     try {
       return await db.transaction(async (tx) => {
         if (options?.readOnly) await tx.exec('set transaction read only');
@@ -123,6 +169,14 @@ async function openPGlite(dataDir: string | undefined, loadDataDir: Blob | undef
     } catch (error) {
       if (error instanceof RollbackWith) return error.value as T;
       throw error;
+    }
+  };
+  const afterTransaction = walCheckpointer((fn) => runLocked(fn));
+  const transaction = async <T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> => {
+    try {
+      return await runLocked(fn, options);
+    } finally {
+      if (!db.closed) afterTransaction();
     }
   };
 
