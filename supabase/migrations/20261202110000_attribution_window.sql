@@ -286,57 +286,37 @@ comment on function public.track_promoter_visit(text, text, uuid, public.visit_s
 -- promoter; 3 visit; 4 the order being refunded; 5 the event row; 6 new orders and their
 -- items, then the rollups (event_stats shards, promoter_daily_stats, promoter_totals);
 -- 7 ticket types, in id order, last.
-create function public.checkout(
-  p_event_slug text,
-  p_items jsonb,
+--
+-- checkout() reads as the list of its steps; each step is a private function short
+-- enough to read at once. checkout() (security definer) calls them as their owner, so
+-- they are security invoker and executable by nobody else; the steps keep the lock
+-- order above. Why a ticket type cannot be sold (ticket_type_not_found, sold_out,
+-- price_changed) is written once, in checkout_refuse_ticket_type(), for the read of
+-- step 6 and the update of step 9.
+
+-- Step 1 of checkout(): every argument checked before any row is touched, length
+-- checks first so a huge string is refused without further work.
+create function private.checkout_validate(
+  p_idempotency_key uuid,
   p_buyer_name text,
   p_buyer_email text,
-  p_idempotency_key uuid,
-  p_attribution_token text default null,
-  p_referral_code text default null
+  p_items jsonb,
+  out buyer_name text,
+  out buyer_email text,
+  out ticket_type_ids uuid[],
+  out quantities integer[],
+  out ticket_count integer,
+  out lines jsonb
 )
-returns jsonb
+returns record
 language plpgsql
-volatile
-security definer
+immutable
 set search_path = ''
 as $$
 declare
-  v_name text;
-  v_email text;
   v_item jsonb;
-  v_ids uuid[] := array[]::uuid[];
-  v_quantities integer[] := array[]::integer[];
   v_quantity numeric;
-  v_total_quantity integer := 0;
-  v_lines jsonb;
-  v_event public.events;
-  v_ticket record;
-  v_found integer;
-  v_prices bigint[] := array[]::bigint[];
-  v_index integer;
-  v_result jsonb;
-  v_total bigint := 0;
-  v_order_id uuid;
-  v_replay jsonb;
-  v_client bytea;
-  v_calls integer;
-  v_seen_visit_id uuid;
-  v_seen_promoter_id uuid;
-  v_seen_event_id uuid;
-  v_seen_session_id uuid;
-  v_seen_active boolean;
-  v_visit_id uuid;
-  v_outcome text := 'no_link';
-  v_seen_visited_at timestamptz;
-  v_seen_source public.visit_source;
-  v_code text := nullif(btrim(p_referral_code), '');
-  v_code_promoter_id uuid;
-  v_credit_promoter_id uuid;
-  v_source public.attribution_source;
 begin
-  -- 1. Validate every argument before touching any row. Length checks come first so a
-  --    huge string is refused without further work.
   if p_idempotency_key is null then
     raise exception 'invalid_idempotency_key'
       using errcode = 'P0001', hint = 'Every checkout needs an idempotency key (a uuid chosen by the client).';
@@ -344,16 +324,16 @@ begin
   if p_buyer_name is null or char_length(p_buyer_name) > 1000 then
     raise exception 'invalid_buyer_name' using errcode = 'P0001', hint = 'Please enter a name of 1 to 200 characters.';
   end if;
-  v_name := btrim(regexp_replace(p_buyer_name, '[[:space:]]+', ' ', 'g'));
-  if char_length(v_name) not between 1 and 200 then
+  buyer_name := btrim(regexp_replace(p_buyer_name, '[[:space:]]+', ' ', 'g'));
+  if char_length(buyer_name) not between 1 and 200 then
     raise exception 'invalid_buyer_name' using errcode = 'P0001', hint = 'Please enter a name of 1 to 200 characters.';
   end if;
   if p_buyer_email is null or char_length(p_buyer_email) > 1000 then
     raise exception 'invalid_buyer_email' using errcode = 'P0001', hint = 'Please enter a valid email address.';
   end if;
-  v_email := btrim(p_buyer_email);
-  if char_length(v_email) > 254
-     or v_email !~ '^[^@[:space:][:cntrl:]]{1,64}@[^@[:space:][:cntrl:].]+(\.[^@[:space:][:cntrl:].]+)+$' then
+  buyer_email := btrim(p_buyer_email);
+  if char_length(buyer_email) > 254
+     or buyer_email !~ '^[^@[:space:][:cntrl:]]{1,64}@[^@[:space:][:cntrl:].]+(\.[^@[:space:][:cntrl:].]+)+$' then
     raise exception 'invalid_buyer_email' using errcode = 'P0001', hint = 'Please enter a valid email address.';
   end if;
 
@@ -362,7 +342,10 @@ begin
     raise exception 'invalid_items'
       using errcode = 'P0001', hint = 'Choose at least one ticket (at most 20 different ticket types per order).';
   end if;
-  for v_item in select value from jsonb_array_elements(p_items) loop
+  ticket_type_ids := array[]::uuid[];
+  quantities := array[]::integer[];
+  ticket_count := 0;
+  for v_item in select i.value from jsonb_array_elements(p_items) i loop
     if jsonb_typeof(v_item) <> 'object'
        or jsonb_typeof(v_item -> 'ticket_type_id') is distinct from 'string'
        or (v_item ->> 'ticket_type_id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
@@ -379,22 +362,363 @@ begin
         using errcode = 'P0001', hint = format('Choose between 1 and %s tickets of each type, and at most %s per order.', private.max_tickets_per_type(), private.max_tickets_per_order()),
               detail = format('ticket_type_id=%s', v_item ->> 'ticket_type_id');
     end if;
-    if ((v_item ->> 'ticket_type_id')::uuid) = any (v_ids) then
+    if ((v_item ->> 'ticket_type_id')::uuid) = any (ticket_type_ids) then
       raise exception 'invalid_items'
         using errcode = 'P0001', hint = 'Each ticket type may appear only once in an order.',
               detail = format('ticket_type_id=%s', v_item ->> 'ticket_type_id');
     end if;
-    v_ids := v_ids || (v_item ->> 'ticket_type_id')::uuid;
-    v_quantities := v_quantities || v_quantity::integer;
-    v_total_quantity := v_total_quantity + v_quantity::integer;
+    ticket_type_ids := ticket_type_ids || (v_item ->> 'ticket_type_id')::uuid;
+    quantities := quantities || v_quantity::integer;
+    ticket_count := ticket_count + v_quantity::integer;
   end loop;
-  if v_total_quantity > private.max_tickets_per_order() then
+  if ticket_count > private.max_tickets_per_order() then
     raise exception 'invalid_quantity'
       using errcode = 'P0001', hint = format('Choose between 1 and %s tickets of each type, and at most %s per order.', private.max_tickets_per_type(), private.max_tickets_per_order());
   end if;
+  -- The request as replay_order() compares it with an existing order: lines by ticket type.
   select jsonb_agg(jsonb_build_object('ticket_type_id', l.id, 'quantity', l.quantity) order by l.id)
-    into v_lines
-  from unnest(v_ids, v_quantities) as l(id, quantity);
+    into lines
+  from unnest(ticket_type_ids, quantities) as l(id, quantity);
+end;
+$$;
+comment on function private.checkout_validate(uuid, text, text, jsonb) is
+  'Step 1 of checkout(): checks the idempotency key, buyer and items and returns them normalized (buyer_name with spaces collapsed, buyer_email trimmed, ticket_type_ids and quantities in request order, ticket_count, lines sorted by ticket type for replay_order()). Errors: invalid_idempotency_key, invalid_buyer_name, invalid_buyer_email, invalid_items, invalid_quantity.';
+revoke all on function private.checkout_validate(uuid, text, text, jsonb) from public, anon, authenticated, service_role;
+
+-- A replay is not a new order: the call counted against the client's allowance is given
+-- back (its counter row is already locked by this transaction, level 1).
+create function private.checkout_replay(
+  p_client bytea, p_idempotency_key uuid, p_event_id uuid, p_lines jsonb, p_buyer_name text, p_buyer_email text
+)
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_replay jsonb;
+begin
+  v_replay := private.replay_order(p_idempotency_key, p_event_id, p_lines, p_buyer_name, p_buyer_email);
+  if v_replay is not null and p_client is not null then
+    update private.client_rate_counters c set hits = c.hits - 1
+    where c.client_key = p_client and c.bucket = 'checkout' and c.window_start = date_trunc('minute', now());
+  end if;
+  return v_replay;
+end;
+$$;
+comment on function private.checkout_replay(bytea, uuid, uuid, jsonb, text, text) is
+  'For checkout() after it counted the call of client p_client (null: no client): the order of the idempotency key as replay_order() answers it, and then the call uncounted.';
+revoke all on function private.checkout_replay(bytea, uuid, uuid, jsonb, text, text) from public, anon, authenticated, service_role;
+
+-- Step 4b of checkout(), still level 1: a referral code typed at checkout is looked up
+-- without a lock. A code that matches no active promoter of the event counts as a miss in
+-- the same per-client bucket as links that are not live (the order commits, so the miss
+-- stays counted), and a client past that bound has its codes ignored. The order itself
+-- is never refused for its code: the page asks check_referral_code() first, so the buyer
+-- can correct it.
+create function private.checkout_referral_promoter(p_event public.events, p_client bytea, p_code text)
+returns uuid
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_promoter_id uuid;
+begin
+  if char_length(p_code) <= 32 and p_code ~ private.promo_code_pattern()
+     and (p_client is null
+          or not private.client_limit_reached(p_client, 'visit_miss', private.visit_misses_per_client_minute())) then
+    select p.id into v_promoter_id
+    from public.promoters p
+    join public.event_promoters ep on ep.promoter_id = p.id and ep.event_id = p_event.id and ep.active
+    where p.id = private.promoter_for_code(p_event.organization_id, p_code);
+    if v_promoter_id is null and p_client is not null then
+      perform private.count_client_call(p_client, 'visit_miss');
+    end if;
+  end if;
+  return v_promoter_id;
+end;
+$$;
+comment on function private.checkout_referral_promoter(public.events, bytea, text) is
+  'Step 4b of checkout(): the promoter active on the event whose current or former promo code is p_code, or null (a miss, counted for client p_client; also null once the client is past its bound on misses). Takes no lock.';
+revoke all on function private.checkout_referral_promoter(public.events, bytea, text) from public, anon, authenticated, service_role;
+
+-- Steps 5 and 5b of checkout(), levels 2 and 3. The promoter of the attribution token's
+-- visit is key-shared (a deletion either finishes first or waits for this order), then,
+-- if the visit can credit this order, the visit itself is locked for update (concurrent
+-- orders with one token count its credits one at a time). Both come before any ticket
+-- type, order or rollup row. The same read tells why a token does not count (a link of
+-- another event, a deactivated link); the buyer never notices either way. A referral
+-- code credits the order when its token does not; its promoter is key-shared like a
+-- token's (key-share locks do not conflict with each other; a deletion of this promoter
+-- finishes first or waits for this order).
+create function private.checkout_resolve_credit(
+  p_event public.events,
+  p_attribution_token text,
+  p_code text,
+  p_code_promoter_id uuid,
+  out outcome text,
+  out token_visit_id uuid,
+  out token_session_id uuid,
+  out credited_visit_id uuid,
+  out credited_promoter_id uuid,
+  out source public.attribution_source
+)
+returns record
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_seen_promoter_id uuid;
+  v_seen_event_id uuid;
+  v_seen_active boolean;
+  v_seen_visited_at timestamptz;
+  v_seen_source public.visit_source;
+begin
+  outcome := 'no_link';
+  if p_attribution_token is not null then
+    outcome := 'unknown_link';
+    if char_length(p_attribution_token) <= 64 then
+      select v.id, v.promoter_id, v.event_id, v.session_id, coalesce(ep.active, false), v.visited_at, v.source
+        into token_visit_id, v_seen_promoter_id, v_seen_event_id, token_session_id, v_seen_active,
+             v_seen_visited_at, v_seen_source
+      from public.promoter_visits v
+      join public.promoters p on p.id = v.promoter_id
+      left join public.event_promoters ep on ep.event_id = v.event_id and ep.promoter_id = v.promoter_id
+      where v.token = p_attribution_token and v.organization_id = p_event.organization_id
+      for key share of p;
+      if token_visit_id is not null then
+        if v_seen_event_id <> p_event.id then
+          outcome := 'other_event';
+        elsif not v_seen_active then
+          outcome := 'promoter_inactive';
+        elsif p_event.attribution_window_days is not null
+              and v_seen_visited_at < now() - make_interval(days => p_event.attribution_window_days) then
+          -- Older than the organization's attribution window: credits nobody.
+          outcome := 'expired';
+        else
+          perform 1 from public.promoter_visits v where v.id = token_visit_id for update;
+          if not found then
+            outcome := 'unknown_link';
+          elsif (select count(*) from public.attributions a where a.visit_id = token_visit_id)
+                >= private.attributed_orders_per_visit() then
+            outcome := 'visit_limit';
+          else
+            outcome := 'attributed';
+            credited_visit_id := token_visit_id;
+            credited_promoter_id := v_seen_promoter_id;
+            source := v_seen_source::text::public.attribution_source;
+          end if;
+        end if;
+      end if;
+    end if;
+  end if;
+
+  if p_code is not null and credited_promoter_id is null then
+    outcome := 'invalid_referral_code';
+    if p_code_promoter_id is not null then
+      perform 1
+      from public.promoters p
+      join public.event_promoters ep on ep.promoter_id = p.id and ep.event_id = p_event.id and ep.active
+      where p.id = p_code_promoter_id
+      for key share of p;
+      if found then
+        outcome := 'referral_code';
+        credited_promoter_id := p_code_promoter_id;
+        source := 'referral_code';
+      end if;
+    end if;
+  end if;
+end;
+$$;
+comment on function private.checkout_resolve_credit(public.events, text, text, uuid) is
+  'Steps 5 and 5b of checkout(): what the attribution token and then the referral code (p_code, in play when the event takes codes; p_code_promoter_id its promoter from checkout_referral_promoter()) do for this order: outcome (the order''s attribution_outcome), the visit and session the token named, and the visit and promoter credited with the source. Leaves the credited promoter key-shared and the credited visit locked.';
+revoke all on function private.checkout_resolve_credit(public.events, text, text, uuid) from public, anon, authenticated, service_role;
+
+-- Why a ticket type cannot be sold, for step 6 (the read) and step 9 (the conditional
+-- update) of checkout(). Always raises. Stable, not immutable: a call with constant
+-- arguments (step 6's ticket_type_not_found) would otherwise be evaluated, and raise,
+-- when its statement is planned.
+create function private.checkout_refuse_ticket_type(p_ticket public.ticket_types, p_quantity integer)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  if p_ticket.id is null then
+    raise exception 'ticket_type_not_found'
+      using errcode = 'P0001', hint = 'One of the chosen ticket types is not available for this event.';
+  elsif p_ticket.sold + p_quantity > p_ticket.capacity then
+    raise exception 'sold_out'
+      using errcode = 'P0001',
+            hint = format('Not enough tickets left for %s: %s available.', p_ticket.name, greatest(p_ticket.capacity - p_ticket.sold, 0)),
+            detail = json_build_object('ticket_type_id', p_ticket.id, 'name', p_ticket.name,
+                                       'available', greatest(p_ticket.capacity - p_ticket.sold, 0))::text;
+  end if;
+  raise exception 'price_changed'
+    using errcode = 'P0001',
+          hint = format('The price of %s changed while the order was placed; nothing was charged.', p_ticket.name),
+          detail = json_build_object('ticket_type_id', p_ticket.id, 'name', p_ticket.name)::text;
+end;
+$$;
+comment on function private.checkout_refuse_ticket_type(public.ticket_types, integer) is
+  'Raises why checkout() cannot sell p_quantity tickets of p_ticket as read: ticket_type_not_found when the row is null, sold_out when too few are left (detail {ticket_type_id, name, available}), else price_changed (detail {ticket_type_id, name}).';
+revoke all on function private.checkout_refuse_ticket_type(public.ticket_types, integer) from public, anon, authenticated, service_role;
+
+-- Step 6 of checkout(): the ticket types, read without a lock. A type that is sold out
+-- refuses the buyer before anything is written, and the prices read here are the ones
+-- charged. Step 9 takes the rows last and checks capacity and price again under their lock.
+create function private.checkout_price_lines(
+  p_event_id uuid,
+  p_ticket_type_ids uuid[],
+  p_quantities integer[],
+  out prices bigint[],
+  out total bigint
+)
+returns record
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_found integer;
+  v_ticket public.ticket_types;
+begin
+  select count(*)::integer into v_found
+  from public.ticket_types t
+  where t.event_id = p_event_id and t.id = any (p_ticket_type_ids);
+  if v_found <> cardinality(p_ticket_type_ids) then
+    perform private.checkout_refuse_ticket_type(null, 0);
+  end if;
+
+  prices := array[]::bigint[];
+  total := 0;
+  for i in 1 .. cardinality(p_ticket_type_ids) loop
+    select t.* into v_ticket from public.ticket_types t where t.id = p_ticket_type_ids[i];
+    if v_ticket.sold + p_quantities[i] > v_ticket.capacity then
+      perform private.checkout_refuse_ticket_type(v_ticket, p_quantities[i]);
+    end if;
+    prices := prices || v_ticket.price_minor;
+    total := total + v_ticket.price_minor * p_quantities[i];
+  end loop;
+end;
+$$;
+comment on function private.checkout_price_lines(uuid, uuid[], integer[]) is
+  'Step 6 of checkout(): the unit price of each line (in request order) and the order total, read without a lock. Errors: ticket_type_not_found, sold_out.';
+revoke all on function private.checkout_price_lines(uuid, uuid[], integer[]) from public, anon, authenticated, service_role;
+
+-- Step 7 of checkout(), level 6: the order row (its foreign key key-shares the event row,
+-- level 5; its rollup trigger locks an event_stats shard). A concurrent twin that got
+-- there first wins the unique key: then this returns null and writes nothing.
+create function private.checkout_insert_order(
+  p_event public.events,
+  p_idempotency_key uuid,
+  p_buyer_name text,
+  p_buyer_email text,
+  p_total_minor bigint,
+  p_ticket_count integer,
+  p_outcome text,
+  p_token_visit_id uuid,
+  p_token_session_id uuid
+)
+returns uuid
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_order_id uuid;
+begin
+  loop
+    begin
+      insert into public.orders (organization_id, event_id, reference, buyer_name, buyer_email, currency,
+                                 total_minor, ticket_count, status, idempotency_key,
+                                 attribution_outcome, attribution_visit_id, attribution_session_id)
+      values (p_event.organization_id, p_event.id, private.random_order_reference(), p_buyer_name, p_buyer_email,
+              p_event.currency, p_total_minor, p_ticket_count, 'paid', p_idempotency_key,
+              p_outcome, p_token_visit_id, p_token_session_id)
+      on conflict (idempotency_key) do nothing
+      returning id into v_order_id;
+      exit;
+    exception when unique_violation then
+      -- Only the reference can collide here (1 in 31^8); draw another one.
+      null;
+    end;
+  end loop;
+  return v_order_id;
+end;
+$$;
+comment on function private.checkout_insert_order(public.events, uuid, text, text, bigint, integer, text, uuid, uuid) is
+  'Step 7 of checkout(): inserts the paid order with a fresh reference and what became of the token or code; null when an order with this idempotency key already exists.';
+revoke all on function private.checkout_insert_order(public.events, uuid, text, text, bigint, integer, text, uuid, uuid) from public, anon, authenticated, service_role;
+
+-- Step 9 of checkout(), level 7, last: the ticket types in id order, each with one
+-- conditional update, so a hot ticket type's row is held for that statement and the
+-- commit only. A refusal here (sold out meanwhile, or the price changed since step 6)
+-- rolls back everything the checkout wrote.
+create function private.checkout_take_ticket_types(
+  p_event_id uuid, p_ticket_type_ids uuid[], p_quantities integer[], p_prices bigint[]
+)
+returns void
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_index integer;
+  v_ticket public.ticket_types;
+begin
+  for v_index in
+    select u.ordinality::integer from unnest(p_ticket_type_ids) with ordinality as u(id, ordinality) order by u.id
+  loop
+    update public.ticket_types t
+    set sold = t.sold + p_quantities[v_index]
+    where t.id = p_ticket_type_ids[v_index] and t.event_id = p_event_id
+      and t.sold + p_quantities[v_index] <= t.capacity and t.price_minor = p_prices[v_index];
+    if not found then
+      select t.* into v_ticket from public.ticket_types t where t.id = p_ticket_type_ids[v_index] and t.event_id = p_event_id;
+      perform private.checkout_refuse_ticket_type(v_ticket, p_quantities[v_index]);
+    end if;
+  end loop;
+end;
+$$;
+comment on function private.checkout_take_ticket_types(uuid, uuid[], integer[], bigint[]) is
+  'Step 9 of checkout(): adds each line''s quantity to its ticket type''s sold count, in id order, only within capacity and at the price charged. Errors: ticket_type_not_found, sold_out, price_changed.';
+revoke all on function private.checkout_take_ticket_types(uuid, uuid[], integer[], bigint[]) from public, anon, authenticated, service_role;
+
+-- checkout: the steps ---------------------------------------------------------------------------
+create function public.checkout(
+  p_event_slug text,
+  p_items jsonb,
+  p_buyer_name text,
+  p_buyer_email text,
+  p_idempotency_key uuid,
+  p_attribution_token text default null,
+  p_referral_code text default null
+)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_request record;
+  v_event public.events;
+  v_replay jsonb;
+  v_client bytea;
+  v_calls integer;
+  v_code text;
+  v_code_promoter_id uuid;
+  v_credit record;
+  v_priced record;
+  v_order_id uuid;
+  v_result jsonb;
+begin
+  -- 1. Validate every argument before touching any row.
+  v_request := private.checkout_validate(p_idempotency_key, p_buyer_name, p_buyer_email, p_items);
 
   -- 2. The event must exist, be published and not be over.
   if p_event_slug is not null and char_length(p_event_slug) <= 80 then
@@ -405,7 +729,7 @@ begin
   end if;
 
   -- 3. A retry with the same key returns the order it created.
-  v_replay := private.replay_order(p_idempotency_key, v_event.id, v_lines, v_name, v_email);
+  v_replay := private.replay_order(p_idempotency_key, v_event.id, v_request.lines, v_request.buyer_name, v_request.buyer_email);
   if v_replay is not null then
     return v_replay;
   end if;
@@ -416,15 +740,14 @@ begin
 
   -- 4. Level 1: the client's checkout allowance. The counter row lock also lines up this
   --    client's concurrent checkouts, so a twin with the same key that committed while
-  --    this one waited is seen below and answered without counting.
+  --    this one waited is seen here and answered without counting.
   v_client := private.client_key();
   if v_client is not null then
     perform private.prune_client_counters();
     v_calls := private.count_client_call(v_client, 'checkout');
-    v_replay := private.replay_order(p_idempotency_key, v_event.id, v_lines, v_name, v_email);
+    v_replay := private.checkout_replay(v_client, p_idempotency_key, v_event.id, v_request.lines,
+                                        v_request.buyer_name, v_request.buyer_email);
     if v_replay is not null then
-      update private.client_rate_counters c set hits = c.hits - 1
-      where c.client_key = v_client and c.bucket = 'checkout' and c.window_start = date_trunc('minute', now());
       return v_replay;
     end if;
     if v_calls > private.checkouts_per_client_minute() then
@@ -434,145 +757,28 @@ begin
     end if;
   end if;
 
-  -- 4b. Still level 1: a referral code typed at checkout, when the organization takes
-  --     them. Looking it up takes no lock; a code that matches no active promoter of the
-  --     event counts as a miss in the same per-client bucket as links that are not live
-  --     (the order commits, so the miss stays counted), and a client past that bound has
-  --     its codes ignored. The order itself is never refused for its code: the page asks
-  --     check_referral_code() first, so the buyer can correct it.
-  if v_code is not null and v_event.referral_code_at_checkout then
-    if char_length(v_code) <= 32 and v_code ~ private.promo_code_pattern()
-       and (v_client is null
-            or not private.client_limit_reached(v_client, 'visit_miss', private.visit_misses_per_client_minute())) then
-      select p.id into v_code_promoter_id
-      from public.promoters p
-      join public.event_promoters ep on ep.promoter_id = p.id and ep.event_id = v_event.id and ep.active
-      where p.id = private.promoter_for_code(v_event.organization_id, v_code);
-      if v_code_promoter_id is null and v_client is not null then
-        perform private.count_client_call(v_client, 'visit_miss');
-      end if;
-    end if;
-  else
-    v_code := null;
+  -- 4b. Still level 1: a referral code, when the organization takes them.
+  if v_event.referral_code_at_checkout then
+    v_code := nullif(btrim(p_referral_code), '');
+  end if;
+  if v_code is not null then
+    v_code_promoter_id := private.checkout_referral_promoter(v_event, v_client, v_code);
   end if;
 
-  -- 5. Levels 2 and 3: the promoter of the attribution token's visit (key share, so a
-  --    deletion either finishes first or waits for this order), then, if the visit can
-  --    credit this order, the visit itself (for update, so concurrent orders with one
-  --    token count its credits one at a time). Both come before any ticket type, order
-  --    or rollup row. The same read tells why a token does not count (a link of another
-  --    event, a deactivated link); the buyer never notices either way.
-  if p_attribution_token is not null then
-    v_outcome := 'unknown_link';
-    if char_length(p_attribution_token) <= 64 then
-      select v.id, v.promoter_id, v.event_id, v.session_id, coalesce(ep.active, false), v.visited_at, v.source
-        into v_seen_visit_id, v_seen_promoter_id, v_seen_event_id, v_seen_session_id, v_seen_active,
-             v_seen_visited_at, v_seen_source
-      from public.promoter_visits v
-      join public.promoters p on p.id = v.promoter_id
-      left join public.event_promoters ep on ep.event_id = v.event_id and ep.promoter_id = v.promoter_id
-      where v.token = p_attribution_token and v.organization_id = v_event.organization_id
-      for key share of p;
-      if v_seen_visit_id is not null then
-        if v_seen_event_id <> v_event.id then
-          v_outcome := 'other_event';
-        elsif not v_seen_active then
-          v_outcome := 'promoter_inactive';
-        elsif v_event.attribution_window_days is not null
-              and v_seen_visited_at < now() - make_interval(days => v_event.attribution_window_days) then
-          -- Older than the organization's attribution window: credits nobody.
-          v_outcome := 'expired';
-        else
-          perform 1 from public.promoter_visits v where v.id = v_seen_visit_id for update;
-          if not found then
-            v_outcome := 'unknown_link';
-          elsif (select count(*) from public.attributions a where a.visit_id = v_seen_visit_id)
-                >= private.attributed_orders_per_visit() then
-            v_outcome := 'visit_limit';
-          else
-            v_outcome := 'attributed';
-            v_visit_id := v_seen_visit_id;
-            v_credit_promoter_id := v_seen_promoter_id;
-            v_source := v_seen_source::text::public.attribution_source;
-          end if;
-        end if;
-      end if;
-    end if;
-  end if;
+  -- 5. Levels 2 and 3: the promoter and visit of the token, or the referral code's promoter.
+  v_credit := private.checkout_resolve_credit(v_event, p_attribution_token, v_code, v_code_promoter_id);
 
-  -- 5b. Level 2 again: a referral code credits the order when its link token does not.
-  --     Its promoter is key-shared like a token's (key-share locks do not conflict with
-  --     each other; a deletion of this promoter finishes first or waits for this order).
-  if v_code is not null and v_credit_promoter_id is null then
-    if v_code_promoter_id is not null then
-      perform 1
-      from public.promoters p
-      join public.event_promoters ep on ep.promoter_id = p.id and ep.event_id = v_event.id and ep.active
-      where p.id = v_code_promoter_id
-      for key share of p;
-      if found then
-        v_outcome := 'referral_code';
-        v_credit_promoter_id := v_code_promoter_id;
-        v_source := 'referral_code';
-      else
-        v_outcome := 'invalid_referral_code';
-      end if;
-    else
-      v_outcome := 'invalid_referral_code';
-    end if;
-  end if;
+  -- 6. The ticket types, read without a lock: sold out refuses before anything is written.
+  v_priced := private.checkout_price_lines(v_event.id, v_request.ticket_type_ids, v_request.quantities);
 
-  -- 6. The ticket types, read without a lock: a type that is sold out refuses the buyer
-  --    before anything is written, and the prices read here are the ones charged. Step
-  --    9 takes the rows last and checks capacity and price again under their lock.
-  select count(*)::integer into v_found
-  from public.ticket_types t
-  where t.event_id = v_event.id and t.id = any (v_ids);
-  if v_found <> cardinality(v_ids) then
-    raise exception 'ticket_type_not_found'
-      using errcode = 'P0001', hint = 'One of the chosen ticket types is not available for this event.';
-  end if;
-
-  for i in 1 .. cardinality(v_ids) loop
-    select t.id, t.name, t.capacity, t.sold, t.price_minor into v_ticket
-    from public.ticket_types t where t.id = v_ids[i];
-    if v_ticket.sold + v_quantities[i] > v_ticket.capacity then
-      raise exception 'sold_out'
-        using errcode = 'P0001',
-              hint = format('Not enough tickets left for %s: %s available.', v_ticket.name, greatest(v_ticket.capacity - v_ticket.sold, 0)),
-              detail = json_build_object('ticket_type_id', v_ticket.id, 'name', v_ticket.name,
-                                         'available', greatest(v_ticket.capacity - v_ticket.sold, 0))::text;
-    end if;
-    v_prices := v_prices || v_ticket.price_minor;
-    v_total := v_total + v_ticket.price_minor * v_quantities[i];
-  end loop;
-
-  -- 7. Level 6: write the order (its foreign key key-shares the event row, level 5; its
-  --    rollup trigger locks an event_stats shard), with what step 5 found. A concurrent
-  --    twin that got there first wins the unique key.
-  loop
-    begin
-      insert into public.orders (organization_id, event_id, reference, buyer_name, buyer_email, currency,
-                                 total_minor, ticket_count, status, idempotency_key,
-                                 attribution_outcome, attribution_visit_id, attribution_session_id)
-      values (v_event.organization_id, v_event.id, private.random_order_reference(), v_name, v_email,
-              v_event.currency, v_total, v_total_quantity, 'paid', p_idempotency_key,
-              v_outcome, v_seen_visit_id, v_seen_session_id)
-      on conflict (idempotency_key) do nothing
-      returning id into v_order_id;
-      exit;
-    exception when unique_violation then
-      -- Only the reference can collide here (1 in 31^8); draw another one.
-      null;
-    end;
-  end loop;
+  -- 7. Level 6: the order, its items and its attribution, with what step 5 found.
+  v_order_id := private.checkout_insert_order(v_event, p_idempotency_key, v_request.buyer_name, v_request.buyer_email,
+                                              v_priced.total, v_request.ticket_count, v_credit.outcome,
+                                              v_credit.token_visit_id, v_credit.token_session_id);
   if v_order_id is null then
-    v_replay := private.replay_order(p_idempotency_key, v_event.id, v_lines, v_name, v_email);
+    v_replay := private.checkout_replay(v_client, p_idempotency_key, v_event.id, v_request.lines,
+                                        v_request.buyer_name, v_request.buyer_email);
     if v_replay is not null then
-      if v_client is not null then
-        update private.client_rate_counters c set hits = c.hits - 1
-        where c.client_key = v_client and c.bucket = 'checkout' and c.window_start = date_trunc('minute', now());
-      end if;
       return v_replay;
     end if;
     raise exception 'idempotency_key_reused'
@@ -583,45 +789,20 @@ begin
   -- types, which conflicts with no lock a sale or a refund takes on them).
   insert into public.order_items (organization_id, order_id, ticket_type_id, quantity, unit_price_minor)
   select v_event.organization_id, v_order_id, l.id, l.quantity, l.price_minor
-  from unnest(v_ids, v_quantities, v_prices) as l(id, quantity, price_minor);
+  from unnest(v_request.ticket_type_ids, v_request.quantities, v_priced.prices) as l(id, quantity, price_minor);
 
   -- 8. Attribute the order to the visit found in step 5, still locked, or to the
-  --    promoter of the referral code (step 5b).
-  if v_credit_promoter_id is not null then
+  --    promoter of the referral code.
+  if v_credit.credited_promoter_id is not null then
     insert into public.attributions (organization_id, order_id, promoter_id, event_id, visit_id, source)
-    values (v_event.organization_id, v_order_id, v_credit_promoter_id, v_event.id, v_visit_id, v_source);
+    values (v_event.organization_id, v_order_id, v_credit.credited_promoter_id, v_event.id,
+            v_credit.credited_visit_id, v_credit.source);
   end if;
 
   v_result := private.order_json(v_order_id);
 
-  -- 9. Level 7, last: the ticket types in id order, each with one conditional update, so
-  --    a hot ticket type's row is held for that statement and the commit only. A refusal
-  --    here (sold out meanwhile, or the price changed since step 6) rolls back all of
-  --    the above.
-  for v_index in select u.ordinality::integer from unnest(v_ids) with ordinality as u(id, ordinality) order by u.id loop
-    update public.ticket_types t
-    set sold = t.sold + v_quantities[v_index]
-    where t.id = v_ids[v_index] and t.event_id = v_event.id
-      and t.sold + v_quantities[v_index] <= t.capacity and t.price_minor = v_prices[v_index];
-    if not found then
-      select t.id, t.name, t.capacity, t.sold, t.price_minor into v_ticket
-      from public.ticket_types t where t.id = v_ids[v_index] and t.event_id = v_event.id;
-      if v_ticket.id is null then
-        raise exception 'ticket_type_not_found'
-          using errcode = 'P0001', hint = 'One of the chosen ticket types is not available for this event.';
-      elsif v_ticket.sold + v_quantities[v_index] > v_ticket.capacity then
-        raise exception 'sold_out'
-          using errcode = 'P0001',
-                hint = format('Not enough tickets left for %s: %s available.', v_ticket.name, greatest(v_ticket.capacity - v_ticket.sold, 0)),
-                detail = json_build_object('ticket_type_id', v_ticket.id, 'name', v_ticket.name,
-                                           'available', greatest(v_ticket.capacity - v_ticket.sold, 0))::text;
-      end if;
-      raise exception 'price_changed'
-        using errcode = 'P0001',
-              hint = format('The price of %s changed while the order was placed; nothing was charged.', v_ticket.name),
-              detail = json_build_object('ticket_type_id', v_ticket.id, 'name', v_ticket.name)::text;
-    end if;
-  end loop;
+  -- 9. Level 7, last: the ticket types in id order; a refusal here rolls back all of the above.
+  perform private.checkout_take_ticket_types(v_event.id, v_request.ticket_type_ids, v_request.quantities, v_priced.prices);
 
   return v_result;
 end;

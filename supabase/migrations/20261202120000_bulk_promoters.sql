@@ -138,6 +138,190 @@ comment on function private.import_error(text, text, text) is
 revoke all on function private.import_error(text, text, text) from public, anon, authenticated, service_role;
 grant execute on function private.import_error(text, text, text) to authenticated;
 
+-- import_promoters() reads as the list of its steps, each a private function. It is
+-- security invoker, run by a signed-in member: its parts run as that member too
+-- (row-level security, column grants and the promoters' triggers decide), so, like
+-- import_error(), they are executable by authenticated.
+
+-- A row's groups, one spelling per group (ignoring case); an existing group keeps its own.
+create function private.import_group_names(p_organization_id uuid, p_groups jsonb)
+returns text[]
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  v_names text[];
+begin
+  if jsonb_typeof(p_groups) <> 'array' or jsonb_array_length(p_groups) > 20
+     or exists (select 1 from jsonb_array_elements(p_groups) g where jsonb_typeof(g) <> 'string'
+                or char_length(btrim(g #>> '{}')) not between 1 and 60) then
+    return null;
+  end if;
+  select coalesce(array_agg(n order by lower(n)), '{}'::text[]) into v_names
+  from (
+    select distinct on (lower(btrim(g #>> '{}'))) coalesce(pg.name, btrim(g #>> '{}')) as n
+    from jsonb_array_elements(p_groups) g
+    left join public.promoter_groups pg
+      on pg.organization_id = p_organization_id and lower(pg.name) = lower(btrim(g #>> '{}'))
+    order by lower(btrim(g #>> '{}'))
+  ) named;
+  return v_names;
+end;
+$$;
+comment on function private.import_group_names(uuid, jsonb) is
+  'For import_promoters(): the group names of one row (a JSON array of 1 to 60 character names, at most 20), sorted, one per group ignoring case, an existing group''s own spelling; null when the list is not valid.';
+revoke all on function private.import_group_names(uuid, jsonb) from public, anon, authenticated, service_role;
+grant execute on function private.import_group_names(uuid, jsonb) to authenticated;
+
+-- A blank code: the name's letters and digits (accents dropped), at most 12, with a
+-- number added until free. Outside a dry run a candidate is only tried-locked: another
+-- import holding it moves this one on to the next number, never into a wait.
+create function private.import_generated_code(
+  p_organization_id uuid, p_name text, p_explicit text[], p_used text[], p_dry_run boolean
+)
+returns text
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  v_base text;
+  v_suffix integer := 1;
+  v_candidate text;
+begin
+  v_base := left(upper(regexp_replace(
+    translate(p_name, 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ',
+                      'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy'),
+    '[^A-Za-z0-9]+', '', 'g')), 12);
+  if char_length(v_base) < 3 then
+    v_base := 'PROMOTER';
+  end if;
+  loop
+    v_candidate := case when v_suffix = 1 then v_base else v_base || v_suffix::text end;
+    if lower(v_candidate) <> all (p_used) and lower(v_candidate) <> all (p_explicit)
+       and (p_dry_run or pg_try_advisory_xact_lock(private.promo_code_lock_key(p_organization_id, v_candidate)))
+       and not private.is_promo_code_used(p_organization_id, v_candidate) then
+      exit;
+    end if;
+    v_suffix := v_suffix + 1;
+  end loop;
+  return v_candidate;
+end;
+$$;
+comment on function private.import_generated_code(uuid, text, text[], text[], boolean) is
+  'For import_promoters(): a free promo code made from a promoter''s name, not among p_used (codes of earlier rows, lower case) nor p_explicit (the file''s explicit codes, lower case), and, outside a dry run, advisory-locked for this transaction.';
+revoke all on function private.import_generated_code(uuid, text, text[], text[], boolean) from public, anon, authenticated, service_role;
+grant execute on function private.import_generated_code(uuid, text, text[], text[], boolean) to authenticated;
+
+-- Step 2 of import_promoters(): one row, every field; nothing is written.
+create function private.import_checked_row(
+  p_organization_id uuid, p_row jsonb, p_index integer, p_explicit text[], p_used text[], p_dry_run boolean
+)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  v_row jsonb := p_row;
+  v_errors jsonb := '[]'::jsonb;
+  v_generated boolean := false;
+  v_name text;
+  v_code text;
+  v_email text;
+  v_phone text;
+  v_groups text[] := '{}'::text[];
+begin
+  if jsonb_typeof(v_row) <> 'object' then
+    v_row := '{}'::jsonb;
+    v_errors := v_errors || private.import_error('row', 'invalid_import_rows', 'This row could not be read.');
+  end if;
+  v_name := btrim(coalesce(v_row ->> 'name', ''));
+  v_code := btrim(coalesce(v_row ->> 'promo_code', ''));
+  v_email := nullif(btrim(coalesce(v_row ->> 'email', '')), '');
+  v_phone := nullif(btrim(coalesce(v_row ->> 'phone', '')), '');
+
+  if char_length(v_name) not between 1 and 120 then
+    v_errors := v_errors || private.import_error('name', 'invalid_name', 'The name must be 1 to 120 characters long.');
+  end if;
+  if v_email is not null and (char_length(v_email) > 254 or v_email !~ '^[^@[:space:]]+@[^@[:space:]]+$') then
+    v_errors := v_errors || private.import_error('email', 'invalid_email', 'Enter an email address like name@example.com, or leave it empty.');
+  end if;
+  if char_length(v_phone) > 40 then
+    v_errors := v_errors || private.import_error('phone', 'invalid_phone', 'The phone number can be at most 40 characters long.');
+  end if;
+  if v_row ? 'groups' and jsonb_typeof(v_row -> 'groups') <> 'null' then
+    v_groups := private.import_group_names(p_organization_id, v_row -> 'groups');
+    if v_groups is null then
+      v_groups := '{}'::text[];
+      v_errors := v_errors || private.import_error('groups', 'invalid_group', 'A promoter has at most 20 groups, each named with 1 to 60 characters.');
+    end if;
+  end if;
+
+  if v_code = '' then
+    v_generated := true;
+    v_code := private.import_generated_code(p_organization_id, v_name, p_explicit, p_used, p_dry_run);
+  elsif v_code !~ private.promo_code_pattern() then
+    v_errors := v_errors || private.import_error('promo_code', 'invalid_promo_code',
+      'A promo code has 3 to 32 letters, digits, hyphens or underscores.');
+  elsif lower(v_code) = any (p_used) then
+    v_errors := v_errors || private.import_error('promo_code', 'promo_code_duplicate',
+      'Another row of this file has the same promo code.');
+  elsif private.is_promo_code_used(p_organization_id, v_code) then
+    v_errors := v_errors || private.import_error('promo_code', 'promo_code_taken',
+      'Another promoter of this organization already uses (or used) this promo code.');
+  end if;
+
+  return jsonb_build_object(
+    'row', p_index, 'name', v_name, 'promo_code', v_code, 'generated', v_generated,
+    'email', v_email, 'phone', v_phone, 'groups', to_jsonb(v_groups), 'errors', v_errors);
+end;
+$$;
+comment on function private.import_checked_row(uuid, jsonb, integer, text[], text[], boolean) is
+  'For import_promoters(): the report entry of row p_index ({"row", "name", "promo_code", "generated", "email", "phone", "groups", "errors"}), its code generated when blank; p_used holds the codes of earlier rows and p_explicit every explicit code of the file (lower case).';
+revoke all on function private.import_checked_row(uuid, jsonb, integer, text[], text[], boolean) from public, anon, authenticated, service_role;
+grant execute on function private.import_checked_row(uuid, jsonb, integer, text[], text[], boolean) to authenticated;
+
+-- Step 3 of import_promoters(): missing groups in name order (two imports creating the
+-- same groups take them in one order), then each promoter with its groups.
+create function private.import_write_rows(p_organization_id uuid, p_report jsonb, p_new_groups text[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  v_entry jsonb;
+  v_promoter_id uuid;
+begin
+  insert into public.promoter_groups (organization_id, name)
+  select p_organization_id, n from unnest(p_new_groups) n order by lower(n)
+  on conflict (organization_id, lower(name)) do nothing;
+
+  for v_entry in select r from jsonb_array_elements(p_report) r loop
+    insert into public.promoters (organization_id, name, promo_code, email, phone)
+    values (p_organization_id, v_entry ->> 'name', v_entry ->> 'promo_code', v_entry ->> 'email', v_entry ->> 'phone')
+    returning id into v_promoter_id;
+    insert into public.promoter_group_members (organization_id, group_id, promoter_id)
+    select p_organization_id, g.id, v_promoter_id
+    from public.promoter_groups g
+    where g.organization_id = p_organization_id
+      and lower(g.name) in (select lower(x) from jsonb_array_elements_text(v_entry -> 'groups') x)
+    on conflict (group_id, promoter_id) do nothing;
+  end loop;
+end;
+$$;
+comment on function private.import_write_rows(uuid, jsonb, text[]) is
+  'For import_promoters(): creates the groups p_new_groups and a promoter, with its group memberships, for each entry of a report without errors.';
+revoke all on function private.import_write_rows(uuid, jsonb, text[]) from public, anon, authenticated, service_role;
+grant execute on function private.import_write_rows(uuid, jsonb, text[]) to authenticated;
+
+-- import_promoters: the steps -----------------------------------------------------------------------
 create function public.import_promoters(p_organization_id uuid, p_rows jsonb, p_dry_run boolean default false)
 returns jsonb
 language plpgsql
@@ -149,23 +333,12 @@ declare
   v_count integer;
   v_row jsonb;
   v_index integer;
-  v_name text;
-  v_code text;
-  v_email text;
-  v_phone text;
-  v_groups text[];
-  v_errors jsonb;
-  v_generated boolean;
-  v_base text;
-  v_suffix integer;
-  v_candidate text;
+  v_entry jsonb;
   v_explicit text[] := '{}'::text[];
   v_used text[] := '{}'::text[];
   v_report jsonb := '[]'::jsonb;
   v_bad_rows integer := 0;
   v_new_groups text[];
-  v_entry jsonb;
-  v_promoter_id uuid;
 begin
   if p_organization_id is null or not private.is_member(p_organization_id) then
     perform private.raise_not_authorized();
@@ -196,87 +369,14 @@ begin
 
   -- 2. Every row, every field; nothing is written yet.
   for v_row, v_index in select r.value, r.ordinality::integer from jsonb_array_elements(p_rows) with ordinality r loop
-    v_errors := '[]'::jsonb;
-    v_generated := false;
-    if jsonb_typeof(v_row) <> 'object' then
-      v_row := '{}'::jsonb;
-      v_errors := v_errors || private.import_error('row', 'invalid_import_rows', 'This row could not be read.');
+    v_entry := private.import_checked_row(p_organization_id, v_row, v_index, v_explicit, v_used, p_dry_run);
+    if (v_entry ->> 'promo_code') ~ private.promo_code_pattern() then
+      v_used := v_used || lower(v_entry ->> 'promo_code');
     end if;
-    v_name := btrim(coalesce(v_row ->> 'name', ''));
-    v_code := btrim(coalesce(v_row ->> 'promo_code', ''));
-    v_email := nullif(btrim(coalesce(v_row ->> 'email', '')), '');
-    v_phone := nullif(btrim(coalesce(v_row ->> 'phone', '')), '');
-    v_groups := '{}'::text[];
-
-    if char_length(v_name) not between 1 and 120 then
-      v_errors := v_errors || private.import_error('name', 'invalid_name', 'The name must be 1 to 120 characters long.');
-    end if;
-    if v_email is not null and (char_length(v_email) > 254 or v_email !~ '^[^@[:space:]]+@[^@[:space:]]+$') then
-      v_errors := v_errors || private.import_error('email', 'invalid_email', 'Enter an email address like name@example.com, or leave it empty.');
-    end if;
-    if char_length(v_phone) > 40 then
-      v_errors := v_errors || private.import_error('phone', 'invalid_phone', 'The phone number can be at most 40 characters long.');
-    end if;
-    if v_row ? 'groups' and jsonb_typeof(v_row -> 'groups') <> 'null' then
-      if jsonb_typeof(v_row -> 'groups') <> 'array' or jsonb_array_length(v_row -> 'groups') > 20
-         or exists (select 1 from jsonb_array_elements(v_row -> 'groups') g where jsonb_typeof(g) <> 'string'
-                    or char_length(btrim(g #>> '{}')) not between 1 and 60) then
-        v_errors := v_errors || private.import_error('groups', 'invalid_group', 'A promoter has at most 20 groups, each named with 1 to 60 characters.');
-      else
-        -- One spelling per group (ignoring case); an existing group keeps its own.
-        select coalesce(array_agg(n order by lower(n)), '{}'::text[]) into v_groups
-        from (
-          select distinct on (lower(btrim(g #>> '{}'))) coalesce(pg.name, btrim(g #>> '{}')) as n
-          from jsonb_array_elements(v_row -> 'groups') g
-          left join public.promoter_groups pg
-            on pg.organization_id = p_organization_id and lower(pg.name) = lower(btrim(g #>> '{}'))
-          order by lower(btrim(g #>> '{}'))
-        ) named;
-      end if;
-    end if;
-
-    if v_code = '' then
-      -- A blank code: the name's letters and digits (accents dropped), at most 12, with a
-      -- number added until free.
-      v_generated := true;
-      v_base := left(upper(regexp_replace(
-        translate(v_name, 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ',
-                          'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy'),
-        '[^A-Za-z0-9]+', '', 'g')), 12);
-      if char_length(v_base) < 3 then
-        v_base := 'PROMOTER';
-      end if;
-      v_suffix := 1;
-      loop
-        v_candidate := case when v_suffix = 1 then v_base else v_base || v_suffix::text end;
-        if lower(v_candidate) <> all (v_used) and lower(v_candidate) <> all (v_explicit)
-           and (p_dry_run or pg_try_advisory_xact_lock(private.promo_code_lock_key(p_organization_id, v_candidate)))
-           and not private.is_promo_code_used(p_organization_id, v_candidate) then
-          exit;
-        end if;
-        v_suffix := v_suffix + 1;
-      end loop;
-      v_code := v_candidate;
-    elsif v_code !~ private.promo_code_pattern() then
-      v_errors := v_errors || private.import_error('promo_code', 'invalid_promo_code',
-        'A promo code has 3 to 32 letters, digits, hyphens or underscores.');
-    elsif lower(v_code) = any (v_used) then
-      v_errors := v_errors || private.import_error('promo_code', 'promo_code_duplicate',
-        'Another row of this file has the same promo code.');
-    elsif private.is_promo_code_used(p_organization_id, v_code) then
-      v_errors := v_errors || private.import_error('promo_code', 'promo_code_taken',
-        'Another promoter of this organization already uses (or used) this promo code.');
-    end if;
-    if v_code ~ private.promo_code_pattern() then
-      v_used := v_used || lower(v_code);
-    end if;
-
-    if jsonb_array_length(v_errors) > 0 then
+    if jsonb_array_length(v_entry -> 'errors') > 0 then
       v_bad_rows := v_bad_rows + 1;
     end if;
-    v_report := v_report || jsonb_build_object(
-      'row', v_index, 'name', v_name, 'promo_code', v_code, 'generated', v_generated,
-      'email', v_email, 'phone', v_phone, 'groups', to_jsonb(v_groups), 'errors', v_errors);
+    v_report := v_report || v_entry;
   end loop;
 
   select coalesce(array_agg(n order by lower(n)), '{}'::text[]) into v_new_groups
@@ -300,21 +400,7 @@ begin
   end if;
 
   -- 3. Writes: missing groups in name order, then each promoter with its groups.
-  insert into public.promoter_groups (organization_id, name)
-  select p_organization_id, n from unnest(v_new_groups) n order by lower(n)
-  on conflict (organization_id, lower(name)) do nothing;
-
-  for v_entry in select r from jsonb_array_elements(v_report) r loop
-    insert into public.promoters (organization_id, name, promo_code, email, phone)
-    values (p_organization_id, v_entry ->> 'name', v_entry ->> 'promo_code', v_entry ->> 'email', v_entry ->> 'phone')
-    returning id into v_promoter_id;
-    insert into public.promoter_group_members (organization_id, group_id, promoter_id)
-    select p_organization_id, g.id, v_promoter_id
-    from public.promoter_groups g
-    where g.organization_id = p_organization_id
-      and lower(g.name) in (select lower(x) from jsonb_array_elements_text(v_entry -> 'groups') x)
-    on conflict (group_id, promoter_id) do nothing;
-  end loop;
+  perform private.import_write_rows(p_organization_id, v_report, v_new_groups);
 
   return jsonb_build_object('rows', v_report, 'rows_with_errors', 0, 'new_groups', to_jsonb(v_new_groups), 'imported', v_count);
 end;

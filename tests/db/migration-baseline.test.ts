@@ -39,7 +39,14 @@ const BASELINE_FILES = [
  * Versions folded into the baseline. Projects that applied them mark them reverted
  * (README, "Deploying to hosted Supabase"); a new migration must not reuse them.
  */
-const FOLDED_VERSIONS = ['20261201100000', '20261202130000', '20261203110000', '20261203120000'];
+const FOLDED_VERSIONS = [
+  '20261201100000',
+  '20261202130000',
+  '20261203110000',
+  '20261203120000',
+  '20261204100000',
+  '20261204110000',
+];
 
 const migrationsDir = new URL('../../supabase/migrations/', import.meta.url);
 
