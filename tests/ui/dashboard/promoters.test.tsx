@@ -254,9 +254,17 @@ describe('deleting a promoter', () => {
 
     await user.clear(within(second).getByLabelText('Promo code'));
     await user.type(within(second).getByLabelText('Promo code'), 'ANA');
+    // The page behind the dialog must not turn into "does not exist" before leaving.
+    const seen: string[] = [];
+    const watcher = new MutationObserver(() => {
+      if (document.body.textContent?.includes('This promoter does not exist')) seen.push(pathname());
+    });
+    watcher.observe(document.body, { childList: true, subtree: true, characterData: true });
     await user.click(within(second).getByRole('button', { name: 'Delete permanently' }));
     await waitFor(() => expect(pathname()).toBe('/dashboard/promoters'));
     expect(await screen.findByText('Ana Lopez was deleted.')).toBeInTheDocument();
+    watcher.disconnect();
+    expect(seen).toEqual([]);
     await waitFor(() => expect(within(leaderboard()).getAllByRole('link')).toHaveLength(1));
 
     const { data: promoters } = await organizer.api.from('promoters').select('id').eq('id', anaId);
