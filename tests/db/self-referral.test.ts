@@ -141,6 +141,34 @@ describe('set_self_referral_setting', () => {
     });
   });
 
+  it('tells open dashboards to recount: one empty "recount" broadcast to the organization\'s topic per change, none when nothing changes', async () => {
+    await inRollback(testDb.db, async (s) => {
+      const recounts = async () => {
+        await s.asOwner();
+        return s.rows<{ topic: string; private: boolean; payload: unknown }>(
+          `select topic, private, payload from realtime.messages where event = 'recount'`,
+        );
+      };
+      const topic = await s.value<string>(
+        `select 'org:' || organization_id || ':' || topic_key from private.organization_topics where organization_id = $1`,
+        [ids.orgA],
+      );
+      await countSelfReferrals(s, true);
+      expect(await recounts()).toEqual([]);
+      await countSelfReferrals(s, false, people.adminA);
+      // realtime.send() adds the message id to the payload, as on the platform.
+      expect(await recounts()).toEqual([{ topic, private: true, payload: { id: expect.any(String) } }]);
+      // Other updates of the organization's row send nothing.
+      await s.asOwner();
+      await s.rows(`update public.organizations set name = name || ' renamed' where id = $1`, [ids.orgA]);
+      expect(await recounts()).toHaveLength(1);
+      // A refused change sends nothing either.
+      await s.as(people.memberA);
+      await s.refused('select public.set_self_referral_setting($1, true)', [ids.orgA]);
+      expect(await recounts()).toHaveLength(1);
+    });
+  });
+
   it.each([
     ['a member', people.memberA, 'not_authorized'],
     ['the owner of another organization', people.ownerB, 'not_authorized'],

@@ -115,6 +115,21 @@ describe('self-referrals', () => {
     expect(statAgain('Self-referrals')).toHaveTextContent('1');
   });
 
+  it('an open promoter panel follows at once when another admin changes the choice', async () => {
+    const { promoterId } = await promoterWithSelfReferral();
+    renderApp(`/dashboard/promoters/${promoterId}`);
+    const stats = await screen.findByLabelText('Sam Self performance');
+    const stat = (label: string) => within(stats).getByText(label).nextSibling as HTMLElement;
+    await waitFor(() => expect(stat('Tickets')).toHaveTextContent('4'));
+    await screen.findByRole('status', { name: /^Live/ });
+
+    // Someone else, elsewhere: the database broadcasts a recount and this panel refetches.
+    const { error } = await organizer.api.rpc('set_self_referral_setting', { p_organization_id: organizer.organizationId, p_count_self_referrals: false });
+    expect(error).toBeNull();
+    await waitFor(() => expect(stat('Tickets')).toHaveTextContent('1'));
+    expect(stat('Self-referrals')).toHaveTextContent('1');
+  });
+
   it('an owner chooses on the settings page whether they count, explained in one sentence', async () => {
     await promoterWithSelfReferral();
     const { user } = renderApp('/dashboard/settings');

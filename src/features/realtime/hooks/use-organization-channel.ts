@@ -46,7 +46,9 @@ const REJOIN_DELAYS_MS = [1_000, 2_000, 5_000, 10_000];
  * is reconnected at once instead of waiting out the library's (up to 10 s) backoff.
  *
  * `onResync` is called whenever the channel is subscribed again after a gap (a rejoin or
- * a move to a new topic): messages sent meanwhile were missed, so the caller refetches.
+ * a move to a new topic): messages sent meanwhile were missed, so the caller refetches. It
+ * is called too on a `recount` broadcast, when the organization changed what its figures
+ * count (private.broadcast_recount()).
  */
 export function useOrganizationChannel(
   organizationId: string,
@@ -93,6 +95,10 @@ export function useOrganizationChannel(
         .channel(topic, { config: { private: true } })
         .on('broadcast', { event: 'attribution' }, ({ payload }) => {
           handler.current(parseAttributionMessage(payload));
+        })
+        .on('broadcast', { event: 'recount' }, () => {
+          // What the figures count changed (self-referrals): every figure may differ now.
+          if (!disposed && channel === current) resyncHandler.current?.();
         })
         .on('broadcast', { event: 'topic_rotated' }, () => {
           if (disposed || channel !== current) return;
