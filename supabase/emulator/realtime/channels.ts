@@ -78,8 +78,9 @@ export function registryKey(isPrivate: boolean, subTopic: string): string {
 /**
  * The most bytes one socket may have waiting to be sent. A client that stops reading
  * would otherwise make the server keep every message for it in memory, without bound;
- * past this, the connection is dropped, as hosted Realtime drops a client it cannot write
- * to. Far above what a reader that keeps up ever has waiting (a burst is a few kB per
+ * past this, the connection is dropped and the client's own reconnect takes over. This
+ * is the emulator's own bound on its one process, not a copy of a documented platform
+ * limit. Far above what a reader that keeps up ever has waiting (a burst is a few kB per
  * socket).
  */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
