@@ -5,14 +5,16 @@ import { RealtimeClient } from '@supabase/supabase-js';
  * Realtime as the signed-in member, loaded apart from the organizer client (see
  * `@/lib/supabase`) so the first dashboard download does not carry it. As in supabase-js,
  * the socket asks for the session's token when it connects or joins, and takes a new one
- * whenever the session changes.
+ * whenever the session changes. The client is handed out only once it holds the current
+ * token: a channel joined before that would be joined without one, refused as
+ * unauthorized, and shown as offline until its rejoin.
  */
-export function createOrganizerRealtime(options: {
+export async function createOrganizerRealtime(options: {
   apiBase: string;
   anonKey: string;
   auth: GoTrueClient;
   accessToken: () => Promise<string>;
-}): RealtimeClient {
+}): Promise<RealtimeClient> {
   const endpoint = new URL('realtime/v1', options.apiBase);
   endpoint.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
   const client = new RealtimeClient(endpoint.href, { params: { apikey: options.anonKey }, accessToken: options.accessToken });
@@ -26,5 +28,6 @@ export function createOrganizerRealtime(options: {
       void client.setAuth(session.access_token);
     }
   });
+  await client.setAuth();
   return client;
 }

@@ -45,14 +45,14 @@ let realtime: Promise<RealtimeClient> | undefined;
 
 /** The Realtime client, fetched (code and connection) the first time a live view needs it. */
 function loadRealtime(): Promise<RealtimeClient> {
-  realtime ??= import('./organizer-realtime').then(
-    ({ createOrganizerRealtime }) =>
+  realtime ??= import('./organizer-realtime')
+    .then(({ createOrganizerRealtime }) =>
       createOrganizerRealtime({ apiBase, anonKey, auth, accessToken: async () => (await sessionToken()) ?? anonKey }),
-    (error: unknown) => {
-      realtime = undefined; // a failed download is tried again on the next call
+    )
+    .catch((error: unknown) => {
+      realtime = undefined; // a failed download or start is tried again on the next call
       throw error;
-    },
-  );
+    });
   return realtime;
 }
 

@@ -128,6 +128,11 @@ export function emulatorUrl(): string {
   return requireEmulator().url;
 }
 
+/** The running emulator's public anon key. */
+export function emulatorAnonKey(): string {
+  return requireEmulator().anonKey;
+}
+
 function requireEmulator(): EmulatorProcess {
   if (!emulator) throw new Error('The emulator is not running.');
   return emulator;
