@@ -48,10 +48,7 @@ alter table public.organization_members enable row level security;
 -- (a policy on organization_members that queried organization_members would recurse).
 create function private.member_organization_ids(p_roles text[] default null)
 returns setof uuid
-language sql
-stable
-security definer
-set search_path = ''
+language sql stable security definer set search_path = ''
 as $$
   select m.organization_id
   from public.organization_members m
@@ -63,10 +60,7 @@ comment on function private.member_organization_ids(text[]) is
 
 create function private.is_member(p_organization_id uuid)
 returns boolean
-language sql
-stable
-security definer
-set search_path = ''
+language sql stable security definer set search_path = ''
 as $$
   select exists (
     select 1 from public.organization_members m
@@ -77,10 +71,7 @@ comment on function private.is_member(uuid) is 'Whether the calling user belongs
 
 create function private.has_role(p_organization_id uuid, p_roles text[])
 returns boolean
-language sql
-stable
-security definer
-set search_path = ''
+language sql stable security definer set search_path = ''
 as $$
   select exists (
     select 1 from public.organization_members m
@@ -93,8 +84,7 @@ comment on function private.has_role(uuid, text[]) is 'Whether the calling user 
 
 create function private.raise_not_authorized()
 returns void
-language plpgsql
-set search_path = ''
+language plpgsql set search_path = ''
 as $$
 begin
   raise exception 'not_authorized'
@@ -117,9 +107,7 @@ grant execute on function private.raise_not_authorized() to authenticated, servi
 -- once cannot both see the other as the remaining owner.
 create function private.keep_one_owner()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if old.role = 'owner'
@@ -171,10 +159,7 @@ grant select, insert, update, delete on public.organizations, public.organizatio
 -- organization exists; the function checks the caller itself.
 create function public.create_organization(p_name text, p_currency text default 'USD')
 returns public.organizations
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_user uuid := (select auth.uid());

@@ -29,9 +29,7 @@ create trigger promoters_touch_updated_at before update on public.promoters
 -- final guard against concurrent inserts.
 create function private.validate_promoter()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if new.name is null or char_length(new.name) not between 1 and 120 or btrim(new.name) = '' then
@@ -160,10 +158,7 @@ grant select, insert, update, delete on public.event_promoters, public.promoter_
 -- is_promo_code_available ---------------------------------------------------------------
 create function public.is_promo_code_available(p_organization_id uuid, p_promo_code text, p_promoter_id uuid default null)
 returns boolean
-language plpgsql
-stable
-security invoker
-set search_path = ''
+language plpgsql stable security invoker set search_path = ''
 as $$
 begin
   if p_organization_id is null or not private.is_member(p_organization_id) then

@@ -62,10 +62,7 @@ revoke all on private.promoter_daily_stats, private.promoter_totals, private.eve
 
 create function private.event_stats_shard(p_order_id uuid)
 returns smallint
-language sql
-immutable
-parallel safe
-set search_path = ''
+language sql immutable parallel safe set search_path = ''
 as $$
   select (get_byte(uuid_send(p_order_id), 15) & 7)::smallint
 $$;
@@ -115,9 +112,7 @@ revoke all on type private.rollup_delta from public;
 -- event_stats shards, in (event_id, shard) order.
 create function private.write_event_stats(p_added private.event_stats[], p_removed private.event_stats[])
 returns void
-language plpgsql
-security invoker
-set search_path = ''
+language plpgsql security invoker set search_path = ''
 as $$
 begin
   if p_removed is not null then
@@ -159,9 +154,7 @@ revoke all on function private.write_event_stats(private.event_stats[], private.
 -- promoter_daily_stats rows, in (promoter_id, event_id, day) order.
 create function private.write_promoter_daily_stats(p_added private.promoter_daily_stats[], p_removed private.promoter_daily_stats[])
 returns void
-language plpgsql
-security invoker
-set search_path = ''
+language plpgsql security invoker set search_path = ''
 as $$
 begin
   if p_removed is not null then
@@ -203,9 +196,7 @@ revoke all on function private.write_promoter_daily_stats(private.promoter_daily
 -- promoter_totals rows, in promoter_id order.
 create function private.write_promoter_totals(p_added private.promoter_totals[], p_removed private.promoter_totals[])
 returns void
-language plpgsql
-security invoker
-set search_path = ''
+language plpgsql security invoker set search_path = ''
 as $$
 begin
   if p_removed is not null then
@@ -248,9 +239,7 @@ revoke all on function private.write_promoter_totals(private.promoter_totals[], 
 -- write the rollups, so no API role could use it even if it were granted.
 create function private.apply_rollup_deltas(p_deltas private.rollup_delta[])
 returns void
-language plpgsql
-security invoker
-set search_path = ''
+language plpgsql security invoker set search_path = ''
 as $$
 declare
   -- Each table's changes as rows of that table, sorted by key, whose figures are the
@@ -334,9 +323,7 @@ revoke all on function private.apply_rollup_deltas(private.rollup_delta[]) from 
 
 create function private.rollup_visits()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if tg_op = 'INSERT' then
@@ -367,9 +354,7 @@ create trigger promoter_visits_rollup_delete after delete on public.promoter_vis
 -- checkout.
 create function private.rollup_attributions()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if tg_op = 'INSERT' then
@@ -401,9 +386,7 @@ create trigger attributions_rollup_delete after delete on public.attributions
 
 create function private.rollup_orders()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if tg_op = 'INSERT' then
@@ -455,9 +438,7 @@ revoke all on function private.rollup_visits(), private.rollup_attributions(), p
 
 create function private.like_pattern(p_search text)
 returns text
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select case
     when p_search is null or btrim(p_search) = '' then null
@@ -492,11 +473,7 @@ returns table (
   conversion_rate double precision,
   self_referral_orders bigint
 )
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_custom_plan
+language plpgsql stable security definer set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
@@ -575,11 +552,7 @@ returns table (
   conversion_rate double precision,
   currency text
 )
-language sql
-stable
-security invoker
-set search_path = ''
-set plan_cache_mode = force_custom_plan
+language sql stable security invoker set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
   select count(*)::bigint,
          coalesce(sum(pp.tickets), 0)::bigint,
@@ -611,11 +584,7 @@ returns table (
   visits bigint,
   conversion_rate double precision
 )
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_custom_plan
+language plpgsql stable security definer set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
@@ -670,11 +639,7 @@ grant execute on function public.promoter_group_performance(uuid, timestamptz, t
 -- the days are summed before the zero days are filled in.
 create function public.promoter_sales_timeseries(p_promoter_id uuid, p_from date, p_to date)
 returns table (day date, tickets bigint, revenue_minor bigint, orders bigint, visits bigint)
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_custom_plan
+language plpgsql stable security definer set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
@@ -720,11 +685,7 @@ returns table (
   attributed_tickets bigint,
   attributed_revenue_minor bigint
 )
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_custom_plan
+language plpgsql stable security definer set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare

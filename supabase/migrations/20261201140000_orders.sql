@@ -84,9 +84,7 @@ grant select, insert, update, delete on public.promoter_code_history to service_
 -- security definer: it reads and writes promoter_code_history, which the API cannot write.
 create function private.reserve_promo_code()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if tg_op = 'UPDATE' and new.promo_code = old.promo_code and new.organization_id = old.organization_id then
@@ -136,9 +134,7 @@ create trigger promoters_reserve_code before insert or update of promo_code, org
 -- The promoter a code stands for: the current code first, else a former one.
 create function private.promoter_for_code(p_organization_id uuid, p_promo_code text)
 returns uuid
-language sql
-stable
-set search_path = ''
+language sql stable set search_path = ''
 as $$
   select coalesce(
     (select p.id from public.promoters p
@@ -187,11 +183,7 @@ returns table (
   promo_code text,
   self_referral boolean
 )
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_custom_plan
+language plpgsql stable security definer set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
@@ -258,10 +250,7 @@ grant execute on function public.list_orders(uuid, text, uuid, uuid, boolean, pu
 -- after checking that the caller is a member of the order's organization.
 create function public.order_detail(p_order_id uuid)
 returns jsonb
-language plpgsql
-stable
-security definer
-set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
 declare
   v_order public.orders;

@@ -41,9 +41,7 @@ comment on column public.attributions.self_referral is
 -- runs as its owner, a bulk loader as service_role).
 create function private.flag_self_referral()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   new.self_referral := coalesce((
@@ -92,10 +90,7 @@ create index promoter_daily_stats_organization_day_idx on private.promoter_daily
 -- set_self_referral_setting ------------------------------------------------------------------------
 create function public.set_self_referral_setting(p_organization_id uuid, p_count_self_referrals boolean)
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_settings jsonb;
