@@ -320,34 +320,30 @@ revoke all on function private.apply_rollup_deltas(private.rollup_delta[]) from 
 -- Rollup triggers: the deltas of the statement's rows, one call ----------------------------------
 -- Statement-level with transition tables: a statement touching many rows (a promoter
 -- deletion, a bulk import) calls the helper once, which changes each rollup row once.
+-- The insert and the delete trigger of a table both name their transition table
+-- changed_rows, so one query serves both, with the sign taken from tg_op.
 
 create function private.rollup_visits()
 returns trigger
 language plpgsql security definer set search_path = ''
 as $$
+declare
+  v_sign integer := case tg_op when 'INSERT' then 1 else -1 end;
 begin
-  if tg_op = 'INSERT' then
-    perform private.apply_rollup_deltas(array(
-      select row(v.organization_id, v.event_id, null, v.promoter_id, (v.visited_at at time zone 'utc')::date, false,
-                 0, 0, 0, 0, 0, 0, 1)::private.rollup_delta
-      from new_rows v
-    ));
-  else
-    perform private.apply_rollup_deltas(array(
-      select row(v.organization_id, v.event_id, null, v.promoter_id, (v.visited_at at time zone 'utc')::date, false,
-                 0, 0, 0, 0, 0, 0, -1)::private.rollup_delta
-      from old_rows v
-    ));
-  end if;
+  perform private.apply_rollup_deltas(array(
+    select row(v.organization_id, v.event_id, null, v.promoter_id, (v.visited_at at time zone 'utc')::date, false,
+               0, 0, 0, 0, 0, 0, v_sign)::private.rollup_delta
+    from changed_rows v
+  ));
   return null;
 end;
 $$;
 comment on function private.rollup_visits() is
   'Counts inserted (+1) and deleted (-1) visits into promoter_daily_stats and promoter_totals through apply_rollup_deltas().';
 create trigger promoter_visits_rollup_insert after insert on public.promoter_visits
-  referencing new table as new_rows for each statement execute function private.rollup_visits();
+  referencing new table as changed_rows for each statement execute function private.rollup_visits();
 create trigger promoter_visits_rollup_delete after delete on public.promoter_visits
-  referencing old table as old_rows for each statement execute function private.rollup_visits();
+  referencing old table as changed_rows for each statement execute function private.rollup_visits();
 
 -- A paid order's attribution credits its promoter with the order and adds it to the
 -- attributed part of its shard: the row the order's own insert already locked in a
@@ -356,33 +352,25 @@ create function private.rollup_attributions()
 returns trigger
 language plpgsql security definer set search_path = ''
 as $$
+declare
+  v_sign integer := case tg_op when 'INSERT' then 1 else -1 end;
 begin
-  if tg_op = 'INSERT' then
-    perform private.apply_rollup_deltas(array(
-      select row(o.organization_id, o.event_id, private.event_stats_shard(o.id), a.promoter_id,
-                 (o.created_at at time zone 'utc')::date, a.self_referral,
-                 0, 0, 0, o.ticket_count, o.total_minor, 1, 0)::private.rollup_delta
-      from new_rows a
-      join public.orders o on o.id = a.order_id and o.status = 'paid'
-    ));
-  else
-    perform private.apply_rollup_deltas(array(
-      select row(o.organization_id, o.event_id, private.event_stats_shard(o.id), a.promoter_id,
-                 (o.created_at at time zone 'utc')::date, a.self_referral,
-                 0, 0, 0, -o.ticket_count, -o.total_minor, -1, 0)::private.rollup_delta
-      from old_rows a
-      join public.orders o on o.id = a.order_id and o.status = 'paid'
-    ));
-  end if;
+  perform private.apply_rollup_deltas(array(
+    select row(o.organization_id, o.event_id, private.event_stats_shard(o.id), a.promoter_id,
+               (o.created_at at time zone 'utc')::date, a.self_referral,
+               0, 0, 0, v_sign * o.ticket_count, v_sign * o.total_minor, v_sign, 0)::private.rollup_delta
+    from changed_rows a
+    join public.orders o on o.id = a.order_id and o.status = 'paid'
+  ));
   return null;
 end;
 $$;
 comment on function private.rollup_attributions() is
   'Credits (insert) or takes back (delete) the paid orders of attributions in promoter_daily_stats, promoter_totals and the attributed part of event_stats, self-referral part apart, through apply_rollup_deltas().';
 create trigger attributions_rollup_insert after insert on public.attributions
-  referencing new table as new_rows for each statement execute function private.rollup_attributions();
+  referencing new table as changed_rows for each statement execute function private.rollup_attributions();
 create trigger attributions_rollup_delete after delete on public.attributions
-  referencing old table as old_rows for each statement execute function private.rollup_attributions();
+  referencing old table as changed_rows for each statement execute function private.rollup_attributions();
 
 create function private.rollup_orders()
 returns trigger
@@ -448,8 +436,8 @@ $$;
 comment on function private.like_pattern(text) is 'A case-insensitive contains pattern for ILIKE with wildcards escaped; null for an empty search.';
 revoke all on function private.like_pattern(text) from public;
 
--- Each reads the organization's count_self_referrals once and subtracts the self-referral
--- part of the rollups when it does not count them (v_drop is 1 then, else 0).
+-- Each reads private.self_referral_drop() once and subtracts the self-referral part of
+-- the rollups when the organization does not count them (v_drop is 1 then, else 0).
 create function public.promoter_performance(
   p_organization_id uuid,
   p_from timestamptz default null,
@@ -483,10 +471,8 @@ declare
   v_pattern text := private.like_pattern(p_search);
   v_drop integer;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
-  select case when o.count_self_referrals then 0 else 1 end into v_drop from public.organizations o where o.id = p_organization_id;
+  perform private.require_member(p_organization_id);
+  v_drop := private.self_referral_drop(p_organization_id);
   return query
   with stats as (
     -- Exactly one branch runs (the other is cut by its constant condition): all time
@@ -593,10 +579,8 @@ declare
   v_all_time boolean := p_from is null and p_to is null;
   v_drop integer;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
-  select case when o.count_self_referrals then 0 else 1 end into v_drop from public.organizations o where o.id = p_organization_id;
+  perform private.require_member(p_organization_id);
+  v_drop := private.self_referral_drop(p_organization_id);
   return query
   with stats as (
     -- As in promoter_performance(): running totals for all time, daily rows for a range.
@@ -646,12 +630,8 @@ declare
   v_organization_id uuid;
   v_drop integer;
 begin
-  select p.organization_id, case when o.count_self_referrals then 0 else 1 end into v_organization_id, v_drop
-  from public.promoters p join public.organizations o on o.id = p.organization_id
-  where p.id = p_promoter_id;
-  if v_organization_id is null or not private.is_member(v_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  v_organization_id := private.require_promoter_member(p_promoter_id);
+  v_drop := private.self_referral_drop(v_organization_id);
   if p_from is null or p_to is null or p_to < p_from or p_to - p_from > 731 then
     raise exception 'invalid_date_range'
       using errcode = 'P0001', hint = 'Choose a start date before the end date, at most two years apart.';
@@ -691,10 +671,8 @@ as $$
 declare
   v_drop integer;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
-  select case when o.count_self_referrals then 0 else 1 end into v_drop from public.organizations o where o.id = p_organization_id;
+  perform private.require_member(p_organization_id);
+  v_drop := private.self_referral_drop(p_organization_id);
   return query
   with es as (
     select s.event_id, sum(s.tickets) as tickets, sum(s.revenue_minor) as revenue_minor, sum(s.orders) as orders,

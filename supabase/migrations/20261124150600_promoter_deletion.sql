@@ -27,10 +27,8 @@ as $$
 declare
   v_organization_id uuid;
 begin
-  select p.organization_id into v_organization_id from public.promoters p where p.id = p_promoter_id;
-  if v_organization_id is null or not private.has_role(v_organization_id, array['owner', 'admin']) then
-    perform private.raise_not_authorized();
-  end if;
+  v_organization_id := private.require_promoter_member(p_promoter_id);
+  perform private.require_role(v_organization_id, array['owner', 'admin']);
   return v_organization_id;
 end;
 $$;

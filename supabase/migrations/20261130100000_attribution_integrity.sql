@@ -271,3 +271,20 @@ $$;
 comment on function private.count_client_call(bytea, text) is
   'Adds one call of this kind for the client in the current minute and returns the minute''s count; locks the counter row.';
 revoke all on function private.count_client_call(bytea, text) from public;
+
+-- Counts a miss (a link, code, token or secret that is not a live one): the counts that
+-- private.client_limit_reached() compares with each kind's misses a minute.
+create function private.count_miss(p_client_key bytea, p_bucket text)
+returns void
+language plpgsql volatile set search_path = ''
+as $$
+begin
+  if p_client_key is not null then
+    perform private.prune_client_counters();
+    perform private.count_client_call(p_client_key, p_bucket);
+  end if;
+end;
+$$;
+comment on function private.count_miss(bytea, text) is
+  'Counts one miss of this kind (visit_miss, portal_miss, invitation_miss) for the client in the current minute, pruning old counters first; nothing without a client address.';
+revoke all on function private.count_miss(bytea, text) from public;

@@ -113,9 +113,7 @@ as $$
 declare
   v_topic text;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
   select private.organization_topic(t.organization_id, t.topic_key) into v_topic
   from private.organization_topics t
   where t.organization_id = p_organization_id;

@@ -81,9 +81,7 @@ declare
   v_existing record;
   v_removed record;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
 
   -- 1. Every field, before anything is written.
   if char_length(v_name) not between 1 and 200 then
@@ -230,9 +228,7 @@ declare
   v_phone text := nullif(btrim(coalesce(p_phone, '')), '');
   v_notes text := nullif(btrim(coalesce(p_notes, '')), '');
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
 
   -- 1. Every field, before anything is written.
   if char_length(v_name) not between 1 and 120 then

@@ -103,9 +103,7 @@ declare
   v_token text := translate(encode(extensions.gen_random_bytes(32), 'base64'), '+/=', '-_');
   v_invitation public.organization_invitations;
 begin
-  if p_organization_id is null or not private.has_role(p_organization_id, array['owner', 'admin']) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_role(p_organization_id, array['owner', 'admin']);
   if p_role is null or p_role not in ('admin', 'member') then
     raise exception 'invalid_role'
       using errcode = 'P0001', hint = 'Invite as admin or member; an owner makes someone an owner once they have joined.';
@@ -180,20 +178,6 @@ comment on function private.invitation_guessing_blocked(bytea) is
   'Whether the client made private.invitation_misses_per_client_minute() calls with wrong invitation tokens this minute.';
 revoke all on function private.invitation_guessing_blocked(bytea) from public;
 
-create function private.count_invitation_miss(p_client bytea)
-returns void
-language plpgsql volatile set search_path = ''
-as $$
-begin
-  if p_client is not null then
-    perform private.prune_client_counters();
-    perform private.count_client_call(p_client, 'invitation_miss');
-  end if;
-end;
-$$;
-comment on function private.count_invitation_miss(bytea) is 'Counts one call with a token that is not a live invitation for the client.';
-revoke all on function private.count_invitation_miss(bytea) from public;
-
 -- invitation_preview ----------------------------------------------------------------------------
 -- security definer: the landing page is open to anyone holding the link, who can read
 -- neither the invitation nor the organization.
@@ -223,7 +207,7 @@ begin
       and i.accepted_at is null and i.revoked_at is null and i.expires_at > now();
   end if;
   if v_preview is null then
-    perform private.count_invitation_miss(v_client);
+    perform private.count_miss(v_client, 'invitation_miss');
   end if;
   return v_preview;
 end;
@@ -264,7 +248,7 @@ begin
   end if;
   if v_invitation.id is null then
     -- Counted, so no error is raised (it would undo the count): null means "no such link".
-    perform private.count_invitation_miss(v_client);
+    perform private.count_miss(v_client, 'invitation_miss');
     return null;
   end if;
 
@@ -320,9 +304,7 @@ returns table (user_id uuid, email text, role public.organization_role, joined_a
 language plpgsql stable security definer set search_path = ''
 as $$
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
   return query
     select m.user_id, u.email::text, m.role, m.created_at
     from public.organization_members m

@@ -192,9 +192,7 @@ declare
   v_limit integer := least(greatest(coalesce(p_limit, 50), 1), 1000);
   v_after_created_at timestamptz;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
   if p_from is not null and p_to is not null and p_from > p_to then
     raise exception 'invalid_date_range'
       using errcode = 'P0001', hint = 'The start date must be on or before the end date.';
@@ -295,7 +293,8 @@ begin
       select jsonb_build_object(
         'promoter_id', p.id, 'promoter_name', p.name, 'promo_code', p.promo_code,
         'visit_id', v.id, 'visited_at', v.visited_at, 'event_id', v_attribution.event_id,
-        'source', v_attribution.source
+        'source', v_attribution.source, 'self_referral', v_attribution.self_referral,
+        'counted', v_order.status = 'paid' and (not v_attribution.self_referral or private.self_referral_drop(v_order.organization_id) = 0)
       )
       from public.promoters p left join public.promoter_visits v on v.id = v_attribution.visit_id
       where p.id = v_attribution.promoter_id
@@ -324,6 +323,6 @@ begin
 end;
 $$;
 comment on function public.order_detail(uuid) is
-  'An order of the caller''s organization (members) with its event, items, buyer, the attribution (promoter, promo code, source: link, qr or referral_code, and the visit and when it happened; visit_id and visited_at are null for a referral code), the reason it is credited to nobody when known (no_link, other_event, promoter_inactive, visit_limit, expired, invalid_referral_code, promoter_deleted; null when credited or not recorded), the links the same browser session opened before buying (session_visits, each with its source, the credited one marked), and whether the caller may refund it. Errors: order_not_found.';
+  'An order of the caller''s organization (members) with its event, items, buyer, the attribution (promoter, promo code, source: link, qr or referral_code, and the visit and when it happened; visit_id and visited_at are null for a referral code; self_referral: the buyer''s email was the promoter''s; counted: whether the credit counts toward the promoter''s figures now, false once the order is refunded and for a self-referral while the organization leaves them out), the reason it is credited to nobody when known (no_link, other_event, promoter_inactive, visit_limit, expired, invalid_referral_code, promoter_deleted; null when credited or not recorded), the links the same browser session opened before buying (session_visits, each with its source, the credited one marked), and whether the caller may refund it. Errors: order_not_found.';
 revoke all on function public.order_detail(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.order_detail(uuid) to authenticated, service_role;

@@ -137,9 +137,7 @@ begin
   from public.promoters p
   where p.id = p_promoter_id
   for key share;
-  if v_organization_id is null or not private.is_member(v_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(v_organization_id);
   return v_organization_id;
 end;
 $$;
@@ -218,13 +216,9 @@ returns jsonb
 language plpgsql stable security definer set search_path = ''
 as $$
 declare
-  v_organization_id uuid;
   v_status jsonb;
 begin
-  select p.organization_id into v_organization_id from public.promoters p where p.id = p_promoter_id;
-  if v_organization_id is null or not private.is_member(v_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_promoter_member(p_promoter_id);
   select jsonb_build_object('enabled', pp.enabled, 'rotated_at', pp.rotated_at) into v_status
   from private.promoter_portals pp where pp.promoter_id = p_promoter_id;
   return coalesce(v_status, jsonb_build_object('enabled', false, 'rotated_at', null));
@@ -243,9 +237,7 @@ as $$
 declare
   v_settings jsonb;
 begin
-  if p_organization_id is null or not private.has_role(p_organization_id, array['owner', 'admin']) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_role(p_organization_id, array['owner', 'admin']);
   update public.organizations o
   set portal_show_revenue = coalesce(p_show_revenue, o.portal_show_revenue),
       portal_show_rank = coalesce(p_show_rank, o.portal_show_rank)
@@ -285,16 +277,13 @@ begin
     where pp.secret_hash = private.portal_secret_hash(p_secret) and pp.enabled;
   end if;
   if v_portal.promoter_id is null then
-    if v_client is not null then
-      perform private.prune_client_counters();
-      perform private.count_client_call(v_client, 'portal_miss');
-    end if;
+    perform private.count_miss(v_client, 'portal_miss');
     return null;
   end if;
 
   select * into v_promoter from public.promoters p where p.id = v_portal.promoter_id;
   select * into v_organization from public.organizations o where o.id = v_portal.organization_id;
-  v_drop := case when v_organization.count_self_referrals then 0 else 1 end;
+  v_drop := private.self_referral_drop(v_organization.id);
 
   with links as (
     select e.id, e.name, e.slug, e.starts_at, e.ends_at, e.currency

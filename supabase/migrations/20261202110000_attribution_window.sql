@@ -89,9 +89,7 @@ returns jsonb
 language plpgsql volatile security definer set search_path = ''
 as $$
 begin
-  if p_organization_id is null or not private.has_role(p_organization_id, array['owner', 'admin']) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_role(p_organization_id, array['owner', 'admin']);
   if p_attribution_window_days is not null
      and p_attribution_window_days not between 1 and private.max_attribution_window_days() then
     raise exception 'invalid_attribution_window'
@@ -177,10 +175,7 @@ begin
   join public.event_promoters ep on ep.promoter_id = p.id and ep.event_id = e.id and ep.active
   where e.slug = p_event_slug and e.status = 'published';
   if v_promoter_id is null then
-    if v_client is not null then
-      perform private.prune_client_counters();
-      perform private.count_client_call(v_client, 'visit_miss');
-    end if;
+    perform private.count_miss(v_client, 'visit_miss');
     return null;
   end if;
 
@@ -817,9 +812,8 @@ begin
       where e.slug = p_event_slug and e.status = 'published' and e.referral_code_at_checkout
     ) into v_found;
   end if;
-  if not v_found and v_client is not null then
-    perform private.prune_client_counters();
-    perform private.count_client_call(v_client, 'visit_miss');
+  if not v_found then
+    perform private.count_miss(v_client, 'visit_miss');
   end if;
   return v_found;
 end;
@@ -843,13 +837,8 @@ returns table (
 language plpgsql stable security definer set search_path = ''
 as $$
 #variable_conflict use_column
-declare
-  v_organization_id uuid;
 begin
-  select p.organization_id into v_organization_id from public.promoters p where p.id = p_promoter_id;
-  if v_organization_id is null or not private.is_member(v_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_promoter_member(p_promoter_id);
   return query
   select s.source,
          coalesce((select count(*) from public.promoter_visits v

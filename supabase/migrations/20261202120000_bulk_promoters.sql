@@ -313,9 +313,7 @@ declare
   v_bad_rows integer := 0;
   v_new_groups text[];
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
   if p_rows is null or jsonb_typeof(p_rows) <> 'array' or jsonb_array_length(p_rows) = 0 then
     raise exception 'invalid_import_rows'
       using errcode = 'P0001', hint = 'The import needs a list of rows with at least one promoter.';
@@ -395,9 +393,7 @@ declare
   v_already integer;
   v_activated integer;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
   select count(distinct i) into v_wanted from unnest(p_promoter_ids) i where i is not null;
   if p_promoter_ids is null or v_wanted = 0 or cardinality(p_promoter_ids) > 1000
      or exists (select 1 from unnest(p_promoter_ids) i where i is null) then
