@@ -48,10 +48,7 @@ alter table public.organization_members enable row level security;
 -- (a policy on organization_members that queried organization_members would recurse).
 create function private.member_organization_ids(p_roles text[] default null)
 returns setof uuid
-language sql
-stable
-security definer
-set search_path = ''
+language sql stable security definer set search_path = ''
 as $$
   select m.organization_id
   from public.organization_members m
@@ -63,10 +60,7 @@ comment on function private.member_organization_ids(text[]) is
 
 create function private.is_member(p_organization_id uuid)
 returns boolean
-language sql
-stable
-security definer
-set search_path = ''
+language sql stable security definer set search_path = ''
 as $$
   select exists (
     select 1 from public.organization_members m
@@ -77,10 +71,7 @@ comment on function private.is_member(uuid) is 'Whether the calling user belongs
 
 create function private.has_role(p_organization_id uuid, p_roles text[])
 returns boolean
-language sql
-stable
-security definer
-set search_path = ''
+language sql stable security definer set search_path = ''
 as $$
   select exists (
     select 1 from public.organization_members m
@@ -93,8 +84,7 @@ comment on function private.has_role(uuid, text[]) is 'Whether the calling user 
 
 create function private.raise_not_authorized()
 returns void
-language plpgsql
-set search_path = ''
+language plpgsql set search_path = ''
 as $$
 begin
   raise exception 'not_authorized'
@@ -103,23 +93,52 @@ end;
 $$;
 comment on function private.raise_not_authorized() is 'Raises the stable not_authorized error (42501).';
 
+-- The opening of every entry point that acts in one organization: a null organization
+-- (an id that matched no row) and one the caller does not belong to are refused alike.
+create function private.require_member(p_organization_id uuid)
+returns void
+language plpgsql stable set search_path = ''
+as $$
+begin
+  if p_organization_id is null or not private.is_member(p_organization_id) then
+    perform private.raise_not_authorized();
+  end if;
+end;
+$$;
+comment on function private.require_member(uuid) is
+  'Raises not_authorized unless the calling user belongs to the organization; a null organization is refused.';
+
+create function private.require_role(p_organization_id uuid, p_roles text[])
+returns void
+language plpgsql stable set search_path = ''
+as $$
+begin
+  if p_organization_id is null or not private.has_role(p_organization_id, p_roles) then
+    perform private.raise_not_authorized();
+  end if;
+end;
+$$;
+comment on function private.require_role(uuid, text[]) is
+  'Raises not_authorized unless the calling user belongs to the organization with one of the given roles; a null organization is refused. Called by security definer functions only.';
+
 revoke all on function private.member_organization_ids(text[]) from public;
 revoke all on function private.is_member(uuid) from public;
 revoke all on function private.has_role(uuid, text[]) from public;
 revoke all on function private.raise_not_authorized() from public;
+revoke all on function private.require_member(uuid) from public;
+revoke all on function private.require_role(uuid, text[]) from public, anon, authenticated, service_role;
 grant execute on function private.member_organization_ids(text[]) to authenticated, service_role;
 grant execute on function private.is_member(uuid) to authenticated, service_role;
 grant execute on function private.has_role(uuid, text[]) to authenticated, service_role;
 grant execute on function private.raise_not_authorized() to authenticated, service_role;
+grant execute on function private.require_member(uuid) to authenticated, service_role;
 
 -- An organization always keeps at least one owner, whoever edits the member list. The
 -- organization row is locked first, so two owners leaving (or demoting each other) at
 -- once cannot both see the other as the remaining owner.
 create function private.keep_one_owner()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if old.role = 'owner'
@@ -171,10 +190,7 @@ grant select, insert, update, delete on public.organizations, public.organizatio
 -- organization exists; the function checks the caller itself.
 create function public.create_organization(p_name text, p_currency text default 'USD')
 returns public.organizations
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_user uuid := (select auth.uid());

@@ -54,8 +54,7 @@ alter table public.ticket_types enable row level security;
 
 create function private.touch_updated_at()
 returns trigger
-language plpgsql
-set search_path = ''
+language plpgsql set search_path = ''
 as $$
 begin
   new.updated_at := now();
@@ -76,9 +75,7 @@ create trigger events_touch_updated_at before update on public.events
 -- organization exists.
 create function private.check_parent_organization()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 declare
   i integer := 0;
@@ -110,9 +107,7 @@ revoke all on function private.check_parent_organization() from public;
 -- An event is sold in its organization's currency.
 create function private.set_event_currency()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 declare
   v_currency text;

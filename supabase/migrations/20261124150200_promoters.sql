@@ -29,9 +29,7 @@ create trigger promoters_touch_updated_at before update on public.promoters
 -- final guard against concurrent inserts.
 create function private.validate_promoter()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if new.name is null or char_length(new.name) not between 1 and 120 or btrim(new.name) = '' then
@@ -157,18 +155,32 @@ grant select, insert, update on public.promoters to service_role;
 grant select, insert, update, delete on public.event_promoters, public.promoter_groups, public.promoter_group_members
   to service_role;
 
+-- Authorization ---------------------------------------------------------------------------
+-- The opening of the read functions that take a promoter: one of another organization
+-- and one that does not exist are refused alike.
+create function private.require_promoter_member(p_promoter_id uuid)
+returns uuid
+language plpgsql stable set search_path = ''
+as $$
+declare
+  v_organization_id uuid;
+begin
+  select p.organization_id into v_organization_id from public.promoters p where p.id = p_promoter_id;
+  perform private.require_member(v_organization_id);
+  return v_organization_id;
+end;
+$$;
+comment on function private.require_promoter_member(uuid) is
+  'Raises not_authorized unless the promoter exists and the calling user belongs to its organization; returns the organization. Called by security definer read functions only.';
+revoke all on function private.require_promoter_member(uuid) from public, anon, authenticated, service_role;
+
 -- is_promo_code_available ---------------------------------------------------------------
 create function public.is_promo_code_available(p_organization_id uuid, p_promo_code text, p_promoter_id uuid default null)
 returns boolean
-language plpgsql
-stable
-security invoker
-set search_path = ''
+language plpgsql stable security invoker set search_path = ''
 as $$
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
   if p_promo_code is null or p_promo_code !~ private.promo_code_pattern() then
     raise exception 'invalid_promo_code'
       using errcode = 'P0001', hint = 'A promo code has 3 to 32 letters, digits, hyphens or underscores.';

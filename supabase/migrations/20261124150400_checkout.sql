@@ -9,9 +9,7 @@
 -- A random token that cannot be guessed: 24 bytes, base64url without padding.
 create function private.random_token()
 returns text
-language sql
-volatile
-set search_path = ''
+language sql volatile set search_path = ''
 as $$
   select translate(encode(extensions.gen_random_bytes(24), 'base64'), '+/=', '-_')
 $$;
@@ -20,9 +18,7 @@ comment on function private.random_token() is 'A random 192-bit token in base64u
 -- Order references avoid look-alike characters (0/O, 1/I/L).
 create function private.random_order_reference()
 returns text
-language plpgsql
-volatile
-set search_path = ''
+language plpgsql volatile set search_path = ''
 as $$
 begin
   return (
@@ -45,9 +41,7 @@ revoke all on function private.random_token(), private.random_order_reference() 
 -- count_client_call() 0.3 ms.
 create function private.order_json(p_order_id uuid)
 returns jsonb
-language plpgsql
-stable
-set search_path = ''
+language plpgsql stable set search_path = ''
 as $$
 begin
   return (
@@ -84,9 +78,7 @@ create function private.replay_order(
   p_idempotency_key uuid, p_event_id uuid, p_lines jsonb, p_buyer_name text, p_buyer_email text
 )
 returns jsonb
-language plpgsql
-stable
-set search_path = ''
+language plpgsql stable set search_path = ''
 as $$
 declare
   v_order public.orders;
@@ -120,10 +112,7 @@ revoke all on function private.replay_order(uuid, uuid, jsonb, text, text) from 
 -- 20261202110000_attribution_window.sql).
 create function public.refund_order(p_order_id uuid)
 returns public.orders
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_order public.orders;

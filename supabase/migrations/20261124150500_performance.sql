@@ -62,10 +62,7 @@ revoke all on private.promoter_daily_stats, private.promoter_totals, private.eve
 
 create function private.event_stats_shard(p_order_id uuid)
 returns smallint
-language sql
-immutable
-parallel safe
-set search_path = ''
+language sql immutable parallel safe set search_path = ''
 as $$
   select (get_byte(uuid_send(p_order_id), 15) & 7)::smallint
 $$;
@@ -115,9 +112,7 @@ revoke all on type private.rollup_delta from public;
 -- event_stats shards, in (event_id, shard) order.
 create function private.write_event_stats(p_added private.event_stats[], p_removed private.event_stats[])
 returns void
-language plpgsql
-security invoker
-set search_path = ''
+language plpgsql security invoker set search_path = ''
 as $$
 begin
   if p_removed is not null then
@@ -159,9 +154,7 @@ revoke all on function private.write_event_stats(private.event_stats[], private.
 -- promoter_daily_stats rows, in (promoter_id, event_id, day) order.
 create function private.write_promoter_daily_stats(p_added private.promoter_daily_stats[], p_removed private.promoter_daily_stats[])
 returns void
-language plpgsql
-security invoker
-set search_path = ''
+language plpgsql security invoker set search_path = ''
 as $$
 begin
   if p_removed is not null then
@@ -203,9 +196,7 @@ revoke all on function private.write_promoter_daily_stats(private.promoter_daily
 -- promoter_totals rows, in promoter_id order.
 create function private.write_promoter_totals(p_added private.promoter_totals[], p_removed private.promoter_totals[])
 returns void
-language plpgsql
-security invoker
-set search_path = ''
+language plpgsql security invoker set search_path = ''
 as $$
 begin
   if p_removed is not null then
@@ -248,9 +239,7 @@ revoke all on function private.write_promoter_totals(private.promoter_totals[], 
 -- write the rollups, so no API role could use it even if it were granted.
 create function private.apply_rollup_deltas(p_deltas private.rollup_delta[])
 returns void
-language plpgsql
-security invoker
-set search_path = ''
+language plpgsql security invoker set search_path = ''
 as $$
 declare
   -- Each table's changes as rows of that table, sorted by key, whose figures are the
@@ -331,79 +320,61 @@ revoke all on function private.apply_rollup_deltas(private.rollup_delta[]) from 
 -- Rollup triggers: the deltas of the statement's rows, one call ----------------------------------
 -- Statement-level with transition tables: a statement touching many rows (a promoter
 -- deletion, a bulk import) calls the helper once, which changes each rollup row once.
+-- The insert and the delete trigger of a table both name their transition table
+-- changed_rows, so one query serves both, with the sign taken from tg_op.
 
 create function private.rollup_visits()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
+declare
+  v_sign integer := case tg_op when 'INSERT' then 1 else -1 end;
 begin
-  if tg_op = 'INSERT' then
-    perform private.apply_rollup_deltas(array(
-      select row(v.organization_id, v.event_id, null, v.promoter_id, (v.visited_at at time zone 'utc')::date, false,
-                 0, 0, 0, 0, 0, 0, 1)::private.rollup_delta
-      from new_rows v
-    ));
-  else
-    perform private.apply_rollup_deltas(array(
-      select row(v.organization_id, v.event_id, null, v.promoter_id, (v.visited_at at time zone 'utc')::date, false,
-                 0, 0, 0, 0, 0, 0, -1)::private.rollup_delta
-      from old_rows v
-    ));
-  end if;
+  perform private.apply_rollup_deltas(array(
+    select row(v.organization_id, v.event_id, null, v.promoter_id, (v.visited_at at time zone 'utc')::date, false,
+               0, 0, 0, 0, 0, 0, v_sign)::private.rollup_delta
+    from changed_rows v
+  ));
   return null;
 end;
 $$;
 comment on function private.rollup_visits() is
   'Counts inserted (+1) and deleted (-1) visits into promoter_daily_stats and promoter_totals through apply_rollup_deltas().';
 create trigger promoter_visits_rollup_insert after insert on public.promoter_visits
-  referencing new table as new_rows for each statement execute function private.rollup_visits();
+  referencing new table as changed_rows for each statement execute function private.rollup_visits();
 create trigger promoter_visits_rollup_delete after delete on public.promoter_visits
-  referencing old table as old_rows for each statement execute function private.rollup_visits();
+  referencing old table as changed_rows for each statement execute function private.rollup_visits();
 
 -- A paid order's attribution credits its promoter with the order and adds it to the
 -- attributed part of its shard: the row the order's own insert already locked in a
 -- checkout.
 create function private.rollup_attributions()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
+declare
+  v_sign integer := case tg_op when 'INSERT' then 1 else -1 end;
 begin
-  if tg_op = 'INSERT' then
-    perform private.apply_rollup_deltas(array(
-      select row(o.organization_id, o.event_id, private.event_stats_shard(o.id), a.promoter_id,
-                 (o.created_at at time zone 'utc')::date, a.self_referral,
-                 0, 0, 0, o.ticket_count, o.total_minor, 1, 0)::private.rollup_delta
-      from new_rows a
-      join public.orders o on o.id = a.order_id and o.status = 'paid'
-    ));
-  else
-    perform private.apply_rollup_deltas(array(
-      select row(o.organization_id, o.event_id, private.event_stats_shard(o.id), a.promoter_id,
-                 (o.created_at at time zone 'utc')::date, a.self_referral,
-                 0, 0, 0, -o.ticket_count, -o.total_minor, -1, 0)::private.rollup_delta
-      from old_rows a
-      join public.orders o on o.id = a.order_id and o.status = 'paid'
-    ));
-  end if;
+  perform private.apply_rollup_deltas(array(
+    select row(o.organization_id, o.event_id, private.event_stats_shard(o.id), a.promoter_id,
+               (o.created_at at time zone 'utc')::date, a.self_referral,
+               0, 0, 0, v_sign * o.ticket_count, v_sign * o.total_minor, v_sign, 0)::private.rollup_delta
+    from changed_rows a
+    join public.orders o on o.id = a.order_id and o.status = 'paid'
+  ));
   return null;
 end;
 $$;
 comment on function private.rollup_attributions() is
   'Credits (insert) or takes back (delete) the paid orders of attributions in promoter_daily_stats, promoter_totals and the attributed part of event_stats, self-referral part apart, through apply_rollup_deltas().';
 create trigger attributions_rollup_insert after insert on public.attributions
-  referencing new table as new_rows for each statement execute function private.rollup_attributions();
+  referencing new table as changed_rows for each statement execute function private.rollup_attributions();
 create trigger attributions_rollup_delete after delete on public.attributions
-  referencing old table as old_rows for each statement execute function private.rollup_attributions();
+  referencing old table as changed_rows for each statement execute function private.rollup_attributions();
 
 create function private.rollup_orders()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if tg_op = 'INSERT' then
@@ -455,9 +426,7 @@ revoke all on function private.rollup_visits(), private.rollup_attributions(), p
 
 create function private.like_pattern(p_search text)
 returns text
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select case
     when p_search is null or btrim(p_search) = '' then null
@@ -467,8 +436,8 @@ $$;
 comment on function private.like_pattern(text) is 'A case-insensitive contains pattern for ILIKE with wildcards escaped; null for an empty search.';
 revoke all on function private.like_pattern(text) from public;
 
--- Each reads the organization's count_self_referrals once and subtracts the self-referral
--- part of the rollups when it does not count them (v_drop is 1 then, else 0).
+-- Each reads private.self_referral_drop() once and subtracts the self-referral part of
+-- the rollups when the organization does not count them (v_drop is 1 then, else 0).
 create function public.promoter_performance(
   p_organization_id uuid,
   p_from timestamptz default null,
@@ -492,11 +461,7 @@ returns table (
   conversion_rate double precision,
   self_referral_orders bigint
 )
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_custom_plan
+language plpgsql stable security definer set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
@@ -506,10 +471,8 @@ declare
   v_pattern text := private.like_pattern(p_search);
   v_drop integer;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
-  select case when o.count_self_referrals then 0 else 1 end into v_drop from public.organizations o where o.id = p_organization_id;
+  perform private.require_member(p_organization_id);
+  v_drop := private.self_referral_drop(p_organization_id);
   return query
   with stats as (
     -- Exactly one branch runs (the other is cut by its constant condition): all time
@@ -575,11 +538,7 @@ returns table (
   conversion_rate double precision,
   currency text
 )
-language sql
-stable
-security invoker
-set search_path = ''
-set plan_cache_mode = force_custom_plan
+language sql stable security invoker set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
   select count(*)::bigint,
          coalesce(sum(pp.tickets), 0)::bigint,
@@ -611,11 +570,7 @@ returns table (
   visits bigint,
   conversion_rate double precision
 )
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_custom_plan
+language plpgsql stable security definer set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
@@ -624,10 +579,8 @@ declare
   v_all_time boolean := p_from is null and p_to is null;
   v_drop integer;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
-  select case when o.count_self_referrals then 0 else 1 end into v_drop from public.organizations o where o.id = p_organization_id;
+  perform private.require_member(p_organization_id);
+  v_drop := private.self_referral_drop(p_organization_id);
   return query
   with stats as (
     -- As in promoter_performance(): running totals for all time, daily rows for a range.
@@ -670,23 +623,15 @@ grant execute on function public.promoter_group_performance(uuid, timestamptz, t
 -- the days are summed before the zero days are filled in.
 create function public.promoter_sales_timeseries(p_promoter_id uuid, p_from date, p_to date)
 returns table (day date, tickets bigint, revenue_minor bigint, orders bigint, visits bigint)
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_custom_plan
+language plpgsql stable security definer set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
   v_organization_id uuid;
   v_drop integer;
 begin
-  select p.organization_id, case when o.count_self_referrals then 0 else 1 end into v_organization_id, v_drop
-  from public.promoters p join public.organizations o on o.id = p.organization_id
-  where p.id = p_promoter_id;
-  if v_organization_id is null or not private.is_member(v_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  v_organization_id := private.require_promoter_member(p_promoter_id);
+  v_drop := private.self_referral_drop(v_organization_id);
   if p_from is null or p_to is null or p_to < p_from or p_to - p_from > 731 then
     raise exception 'invalid_date_range'
       using errcode = 'P0001', hint = 'Choose a start date before the end date, at most two years apart.';
@@ -720,20 +665,14 @@ returns table (
   attributed_tickets bigint,
   attributed_revenue_minor bigint
 )
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_custom_plan
+language plpgsql stable security definer set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
   v_drop integer;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
-  select case when o.count_self_referrals then 0 else 1 end into v_drop from public.organizations o where o.id = p_organization_id;
+  perform private.require_member(p_organization_id);
+  v_drop := private.self_referral_drop(p_organization_id);
   return query
   with es as (
     select s.event_id, sum(s.tickets) as tickets, sum(s.revenue_minor) as revenue_minor, sum(s.orders) as orders,

@@ -22,17 +22,13 @@ revoke all on private.promoter_deletion_requests from public, anon, authenticate
 -- The promoter's organization, once the caller is known to be an owner or admin of it.
 create function private.authorize_promoter_deletion(p_promoter_id uuid)
 returns uuid
-language plpgsql
-stable
-set search_path = ''
+language plpgsql stable set search_path = ''
 as $$
 declare
   v_organization_id uuid;
 begin
-  select p.organization_id into v_organization_id from public.promoters p where p.id = p_promoter_id;
-  if v_organization_id is null or not private.has_role(v_organization_id, array['owner', 'admin']) then
-    perform private.raise_not_authorized();
-  end if;
+  v_organization_id := private.require_promoter_member(p_promoter_id);
+  perform private.require_role(v_organization_id, array['owner', 'admin']);
   return v_organization_id;
 end;
 $$;
@@ -43,10 +39,7 @@ revoke all on function private.authorize_promoter_deletion(uuid) from public;
 -- security definer: promoters and their history are not deletable through the API.
 create function public.request_promoter_deletion(p_promoter_id uuid)
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_organization_id uuid := private.authorize_promoter_deletion(p_promoter_id);
@@ -69,10 +62,7 @@ grant execute on function public.request_promoter_deletion(uuid) to authenticate
 -- confirm_promoter_deletion ------------------------------------------------------------------------
 create function public.confirm_promoter_deletion(p_promoter_id uuid, p_token text, p_promo_code text)
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_organization_id uuid := private.authorize_promoter_deletion(p_promoter_id);

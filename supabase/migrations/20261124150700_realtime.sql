@@ -17,9 +17,7 @@
 -- topic, never a later one).
 create function private.broadcast_attribution_changes()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if tg_table_name = 'attributions' and tg_op = 'INSERT' then
@@ -75,10 +73,7 @@ create trigger orders_broadcast_refund after update on public.orders
 -- org:<id> without the key is refused.
 create function private.can_join_topic(p_topic text)
 returns boolean
-language plpgsql
-stable
-security definer
-set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
 declare
   v_organization_id uuid;

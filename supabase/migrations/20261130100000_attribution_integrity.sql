@@ -48,9 +48,7 @@
 
 create function private.client_address()
 returns inet
-language plpgsql
-stable
-set search_path = ''
+language plpgsql stable set search_path = ''
 as $$
 declare
   v_raw text := nullif(current_setting('request.headers', true), '');
@@ -105,9 +103,7 @@ revoke all on private.client_key_secret from public, anon, authenticated, servic
 
 create function private.client_key()
 returns bytea
-language plpgsql
-stable
-set search_path = ''
+language plpgsql stable set search_path = ''
 as $$
 declare
   v_address inet;
@@ -137,9 +133,7 @@ revoke all on function private.client_key() from public;
 
 create function private.visits_per_client_link_day()
 returns integer
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 3
 $$;
@@ -148,9 +142,7 @@ comment on function private.visits_per_client_link_day() is
 
 create function private.visit_misses_per_client_minute()
 returns integer
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 20
 $$;
@@ -159,9 +151,7 @@ comment on function private.visit_misses_per_client_minute() is
 
 create function private.checkouts_per_client_minute()
 returns integer
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 10
 $$;
@@ -170,9 +160,7 @@ comment on function private.checkouts_per_client_minute() is
 
 create function private.attributed_orders_per_visit()
 returns integer
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 3
 $$;
@@ -227,9 +215,7 @@ revoke all on private.visit_allowances from public, anon, authenticated, service
 -- pruning never waits and never takes part in the lock order.
 create function private.prune_client_counters()
 returns void
-language plpgsql
-volatile
-set search_path = ''
+language plpgsql volatile set search_path = ''
 as $$
 begin
   delete from private.client_rate_counters c
@@ -255,9 +241,7 @@ revoke all on function private.prune_client_counters() from public;
 -- Whether the client has used up a per-minute allowance (no lock: a read).
 create function private.client_limit_reached(p_client_key bytea, p_bucket text, p_limit integer)
 returns boolean
-language sql
-stable
-set search_path = ''
+language sql stable set search_path = ''
 as $$
   select coalesce((
     select c.hits >= p_limit from private.client_rate_counters c
@@ -272,9 +256,7 @@ revoke all on function private.client_limit_reached(bytea, text, integer) from p
 -- the end of the transaction (level 1 of the lock order).
 create function private.count_client_call(p_client_key bytea, p_bucket text)
 returns integer
-language plpgsql
-volatile
-set search_path = ''
+language plpgsql volatile set search_path = ''
 as $$
 declare
   v_hits integer;
@@ -289,3 +271,20 @@ $$;
 comment on function private.count_client_call(bytea, text) is
   'Adds one call of this kind for the client in the current minute and returns the minute''s count; locks the counter row.';
 revoke all on function private.count_client_call(bytea, text) from public;
+
+-- Counts a miss (a link, code, token or secret that is not a live one): the counts that
+-- private.client_limit_reached() compares with each kind's misses a minute.
+create function private.count_miss(p_client_key bytea, p_bucket text)
+returns void
+language plpgsql volatile set search_path = ''
+as $$
+begin
+  if p_client_key is not null then
+    perform private.prune_client_counters();
+    perform private.count_client_call(p_client_key, p_bucket);
+  end if;
+end;
+$$;
+comment on function private.count_miss(bytea, text) is
+  'Counts one miss of this kind (visit_miss, portal_miss, invitation_miss) for the client in the current minute, pruning old counters first; nothing without a client address.';
+revoke all on function private.count_miss(bytea, text) from public;

@@ -26,9 +26,7 @@
 -- organization_id is not updatable through the API.
 create function private.authorize_organization_write()
 returns trigger
-language plpgsql
-security invoker
-set search_path = ''
+language plpgsql security invoker set search_path = ''
 as $$
 begin
   if current_user = 'anon'
@@ -109,9 +107,7 @@ grant select, insert, update, delete on public.event_slug_history to service_rol
 -- from it (the events unique index alone would let it through).
 create function private.lock_event_slug(p_slug text)
 returns void
-language sql
-volatile
-set search_path = ''
+language sql volatile set search_path = ''
 as $$
   select pg_advisory_xact_lock(hashtextextended('public.events.slug:' || p_slug, 0))
 $$;
@@ -121,9 +117,7 @@ revoke all on function private.lock_event_slug(text) from public;
 -- security definer: it must see every organization's current and former slugs.
 create function private.reserve_event_slug()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 declare
   v_reserved_for uuid;
@@ -169,9 +163,7 @@ create trigger events_reserve_slug before insert or update of slug on public.eve
 -- security definer: event_slug_history is not writable through the API.
 create function private.retire_deleted_event_slug()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   -- Not found: the whole organization is being deleted, nothing left to protect.
@@ -196,10 +188,7 @@ create trigger events_retire_deleted_slug before delete on public.events
 -- former slug of a published event leads.
 create function public.resolve_event_slug(p_slug text)
 returns text
-language sql
-stable
-security definer
-set search_path = ''
+language sql stable security definer set search_path = ''
 as $$
   select e.slug
   from public.event_slug_history h

@@ -15,9 +15,7 @@
 -- The one place the topic's form is written.
 create function private.organization_topic(p_organization_id uuid, p_topic_key text)
 returns text
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 'org:' || p_organization_id || ':' || p_topic_key;
 $$;
@@ -45,9 +43,7 @@ revoke all on private.organization_topics from public, anon, authenticated, serv
 -- security definer: organizations are created by API roles that may not write the table.
 create function private.create_organization_topic()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   insert into private.organization_topics (organization_id)
@@ -68,9 +64,7 @@ create trigger organizations_create_topic after insert on public.organizations
 -- neither themselves.
 create function private.rotate_organization_topics()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 declare
   v_organization_ids uuid[];
@@ -114,17 +108,12 @@ create trigger organization_members_rotate_topic_update after update on public.o
 -- security definer: reads the private key table after checking membership itself.
 create function public.organization_live_topic(p_organization_id uuid)
 returns text
-language plpgsql
-stable
-security definer
-set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
 declare
   v_topic text;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
   select private.organization_topic(t.organization_id, t.topic_key) into v_topic
   from private.organization_topics t
   where t.organization_id = p_organization_id;

@@ -11,9 +11,7 @@
 -- Limits and patterns ----------------------------------------------------------------
 create function private.max_tickets_per_type()
 returns integer
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 50
 $$;
@@ -22,9 +20,7 @@ comment on function private.max_tickets_per_type() is
 
 create function private.max_tickets_per_order()
 returns integer
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 100
 $$;
@@ -33,9 +29,7 @@ comment on function private.max_tickets_per_order() is
 
 create function private.promo_code_pattern()
 returns text
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select '^[A-Za-z0-9_-]{3,32}$'
 $$;
@@ -44,9 +38,7 @@ comment on function private.promo_code_pattern() is
 
 create function private.event_slug_pattern()
 returns text
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select '^[a-z0-9]+(-[a-z0-9]+)*$'
 $$;
@@ -76,9 +68,7 @@ create function private.attribution_message(
   p_currency text
 )
 returns jsonb
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select jsonb_build_object(
     'kind', p_kind, 'promoter_id', p_promoter_id, 'promoter_name', p_promoter_name, 'event_id', p_event_id,
@@ -104,8 +94,7 @@ revoke all on function private.attribution_message(public.attribution_message_ki
 -- computed too (20261203100000_self_referral.sql).
 create function private.rebuild_rollups()
 returns void
-language plpgsql
-set search_path = ''
+language plpgsql set search_path = ''
 as $$
 begin
   truncate private.promoter_daily_stats, private.promoter_totals, private.event_stats;

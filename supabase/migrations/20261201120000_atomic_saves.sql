@@ -22,8 +22,7 @@
 -- Field refusals ----------------------------------------------------------------------
 create function private.raise_invalid_field(p_code text, p_hint text, p_field text, p_context jsonb default '{}')
 returns void
-language plpgsql
-set search_path = ''
+language plpgsql set search_path = ''
 as $$
 begin
   raise exception '%', p_code
@@ -39,9 +38,7 @@ grant execute on function private.raise_invalid_field(text, text, text, jsonb) t
 -- Whether a JSON value is a whole number within bounds (anything else, e.g. a string, is not).
 create function private.is_json_whole_number(p_value jsonb, p_min numeric, p_max numeric)
 returns boolean
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select case
     when jsonb_typeof(p_value) = 'number' then p_value::numeric between p_min and p_max and p_value::numeric = trunc(p_value::numeric)
@@ -69,10 +66,7 @@ create function public.save_event(
   p_ticket_types jsonb
 )
 returns uuid
-language plpgsql
-volatile
-security invoker
-set search_path = ''
+language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
   v_event_id uuid := p_event_id;
@@ -87,9 +81,7 @@ declare
   v_existing record;
   v_removed record;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
 
   -- 1. Every field, before anything is written.
   if char_length(v_name) not between 1 and 200 then
@@ -226,10 +218,7 @@ create function public.save_promoter(
   p_active_on_future_events boolean default null
 )
 returns uuid
-language plpgsql
-volatile
-security invoker
-set search_path = ''
+language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
   v_promoter_id uuid := p_promoter_id;
@@ -239,9 +228,7 @@ declare
   v_phone text := nullif(btrim(coalesce(p_phone, '')), '');
   v_notes text := nullif(btrim(coalesce(p_notes, '')), '');
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
 
   -- 1. Every field, before anything is written.
   if char_length(v_name) not between 1 and 120 then

@@ -20,9 +20,7 @@
 -- Throttle: the bucket invitation_miss of private.client_rate_counters --------------------
 create function private.invitation_misses_per_client_minute()
 returns integer
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 10
 $$;
@@ -77,9 +75,7 @@ grant select, insert, update, delete on public.organization_invitations to servi
 -- Helpers --------------------------------------------------------------------------------------
 create function private.invitation_token_hash(p_token text)
 returns bytea
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select extensions.digest(p_token, 'sha256')
 $$;
@@ -89,9 +85,7 @@ revoke all on function private.invitation_token_hash(text) from public;
 -- Whether a string can be an invitation token at all: 43 base64url characters (32 bytes).
 create function private.is_invitation_token(p_token text)
 returns boolean
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select p_token is not null and char_length(p_token) = 43 and p_token ~ '^[A-Za-z0-9_-]{43}$'
 $$;
@@ -102,19 +96,14 @@ revoke all on function private.is_invitation_token(text) from public;
 -- security definer: nobody may write the table directly; the function checks the caller.
 create function public.invite_member(p_organization_id uuid, p_email text, p_role text default 'member')
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_email text;
   v_token text := translate(encode(extensions.gen_random_bytes(32), 'base64'), '+/=', '-_');
   v_invitation public.organization_invitations;
 begin
-  if p_organization_id is null or not private.has_role(p_organization_id, array['owner', 'admin']) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_role(p_organization_id, array['owner', 'admin']);
   if p_role is null or p_role not in ('admin', 'member') then
     raise exception 'invalid_role'
       using errcode = 'P0001', hint = 'Invite as admin or member; an owner makes someone an owner once they have joined.';
@@ -151,10 +140,7 @@ grant execute on function public.invite_member(uuid, text, text) to authenticate
 -- revoke_invitation -----------------------------------------------------------------------------------
 create function public.revoke_invitation(p_invitation_id uuid)
 returns timestamptz
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_invitation public.organization_invitations;
@@ -183,9 +169,7 @@ grant execute on function public.revoke_invitation(uuid) to authenticated;
 -- counter row. Returns whether the client already used up its misses this minute.
 create function private.invitation_guessing_blocked(p_client bytea)
 returns boolean
-language sql
-stable
-set search_path = ''
+language sql stable set search_path = ''
 as $$
   select p_client is not null
      and private.client_limit_reached(p_client, 'invitation_miss', private.invitation_misses_per_client_minute())
@@ -194,31 +178,12 @@ comment on function private.invitation_guessing_blocked(bytea) is
   'Whether the client made private.invitation_misses_per_client_minute() calls with wrong invitation tokens this minute.';
 revoke all on function private.invitation_guessing_blocked(bytea) from public;
 
-create function private.count_invitation_miss(p_client bytea)
-returns void
-language plpgsql
-volatile
-set search_path = ''
-as $$
-begin
-  if p_client is not null then
-    perform private.prune_client_counters();
-    perform private.count_client_call(p_client, 'invitation_miss');
-  end if;
-end;
-$$;
-comment on function private.count_invitation_miss(bytea) is 'Counts one call with a token that is not a live invitation for the client.';
-revoke all on function private.count_invitation_miss(bytea) from public;
-
 -- invitation_preview ----------------------------------------------------------------------------
 -- security definer: the landing page is open to anyone holding the link, who can read
 -- neither the invitation nor the organization.
 create function public.invitation_preview(p_token text)
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_client bytea := private.client_key();
@@ -242,7 +207,7 @@ begin
       and i.accepted_at is null and i.revoked_at is null and i.expires_at > now();
   end if;
   if v_preview is null then
-    perform private.count_invitation_miss(v_client);
+    perform private.count_miss(v_client, 'invitation_miss');
   end if;
   return v_preview;
 end;
@@ -257,10 +222,7 @@ grant execute on function public.invitation_preview(text) to anon, authenticated
 -- role may insert into; the function checks the caller's confirmed email itself.
 create function public.accept_invitation(p_token text)
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_user uuid := (select auth.uid());
@@ -286,7 +248,7 @@ begin
   end if;
   if v_invitation.id is null then
     -- Counted, so no error is raised (it would undo the count): null means "no such link".
-    perform private.count_invitation_miss(v_client);
+    perform private.count_miss(v_client, 'invitation_miss');
     return null;
   end if;
 
@@ -339,15 +301,10 @@ grant execute on function public.accept_invitation(text) to authenticated;
 -- members only.
 create function public.organization_member_list(p_organization_id uuid)
 returns table (user_id uuid, email text, role public.organization_role, joined_at timestamptz)
-language plpgsql
-stable
-security definer
-set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
   return query
     select m.user_id, u.email::text, m.role, m.created_at
     from public.organization_members m

@@ -84,9 +84,7 @@ grant select, insert, update, delete on public.promoter_code_history to service_
 -- security definer: it reads and writes promoter_code_history, which the API cannot write.
 create function private.reserve_promo_code()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if tg_op = 'UPDATE' and new.promo_code = old.promo_code and new.organization_id = old.organization_id then
@@ -136,9 +134,7 @@ create trigger promoters_reserve_code before insert or update of promo_code, org
 -- The promoter a code stands for: the current code first, else a former one.
 create function private.promoter_for_code(p_organization_id uuid, p_promo_code text)
 returns uuid
-language sql
-stable
-set search_path = ''
+language sql stable set search_path = ''
 as $$
   select coalesce(
     (select p.id from public.promoters p
@@ -187,11 +183,7 @@ returns table (
   promo_code text,
   self_referral boolean
 )
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_custom_plan
+language plpgsql stable security definer set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare
@@ -200,9 +192,7 @@ declare
   v_limit integer := least(greatest(coalesce(p_limit, 50), 1), 1000);
   v_after_created_at timestamptz;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
   if p_from is not null and p_to is not null and p_from > p_to then
     raise exception 'invalid_date_range'
       using errcode = 'P0001', hint = 'The start date must be on or before the end date.';
@@ -258,10 +248,7 @@ grant execute on function public.list_orders(uuid, text, uuid, uuid, boolean, pu
 -- after checking that the caller is a member of the order's organization.
 create function public.order_detail(p_order_id uuid)
 returns jsonb
-language plpgsql
-stable
-security definer
-set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
 declare
   v_order public.orders;
@@ -306,7 +293,8 @@ begin
       select jsonb_build_object(
         'promoter_id', p.id, 'promoter_name', p.name, 'promo_code', p.promo_code,
         'visit_id', v.id, 'visited_at', v.visited_at, 'event_id', v_attribution.event_id,
-        'source', v_attribution.source
+        'source', v_attribution.source, 'self_referral', v_attribution.self_referral,
+        'counted', v_order.status = 'paid' and (not v_attribution.self_referral or private.self_referral_drop(v_order.organization_id) = 0)
       )
       from public.promoters p left join public.promoter_visits v on v.id = v_attribution.visit_id
       where p.id = v_attribution.promoter_id
@@ -335,6 +323,6 @@ begin
 end;
 $$;
 comment on function public.order_detail(uuid) is
-  'An order of the caller''s organization (members) with its event, items, buyer, the attribution (promoter, promo code, source: link, qr or referral_code, and the visit and when it happened; visit_id and visited_at are null for a referral code), the reason it is credited to nobody when known (no_link, other_event, promoter_inactive, visit_limit, expired, invalid_referral_code, promoter_deleted; null when credited or not recorded), the links the same browser session opened before buying (session_visits, each with its source, the credited one marked), and whether the caller may refund it. Errors: order_not_found.';
+  'An order of the caller''s organization (members) with its event, items, buyer, the attribution (promoter, promo code, source: link, qr or referral_code, and the visit and when it happened; visit_id and visited_at are null for a referral code; self_referral: the buyer''s email was the promoter''s; counted: whether the credit counts toward the promoter''s figures now, false once the order is refunded and for a self-referral while the organization leaves them out), the reason it is credited to nobody when known (no_link, other_event, promoter_inactive, visit_limit, expired, invalid_referral_code, promoter_deleted; null when credited or not recorded), the links the same browser session opened before buying (session_visits, each with its source, the credited one marked), and whether the caller may refund it. Errors: order_not_found.';
 revoke all on function public.order_detail(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.order_detail(uuid) to authenticated, service_role;

@@ -42,9 +42,7 @@ comment on column public.organizations.portal_show_rank is
 -- Bounds ---------------------------------------------------------------------------------------
 create function private.portal_misses_per_client_minute()
 returns integer
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 10
 $$;
@@ -53,9 +51,7 @@ comment on function private.portal_misses_per_client_minute() is
 
 create function private.portal_max_events()
 returns integer
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 50
 $$;
@@ -64,9 +60,7 @@ comment on function private.portal_max_events() is
 
 create function private.portal_series_days()
 returns integer
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 90
 $$;
@@ -105,9 +99,7 @@ revoke all on private.promoter_portals from public, anon, authenticated, service
 -- Helpers ------------------------------------------------------------------------------------------
 create function private.portal_secret_hash(p_secret text)
 returns bytea
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select extensions.digest(p_secret, 'sha256')
 $$;
@@ -115,9 +107,7 @@ comment on function private.portal_secret_hash(text) is 'The stored form of a po
 
 create function private.is_portal_secret(p_secret text)
 returns boolean
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select p_secret is not null and char_length(p_secret) = 43 and p_secret ~ '^[A-Za-z0-9_-]{43}$'
 $$;
@@ -125,9 +115,7 @@ comment on function private.is_portal_secret(text) is 'Whether p_secret has the 
 
 create function private.portal_topic(p_topic_key text)
 returns text
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 'portal:' || p_topic_key
 $$;
@@ -140,9 +128,7 @@ revoke all on function private.portal_secret_hash(text), private.is_portal_secre
 -- docs/decisions/008-lock-order.md), or not_authorized.
 create function private.authorize_portal_change(p_promoter_id uuid)
 returns uuid
-language plpgsql
-volatile
-set search_path = ''
+language plpgsql volatile set search_path = ''
 as $$
 declare
   v_organization_id uuid;
@@ -151,9 +137,7 @@ begin
   from public.promoters p
   where p.id = p_promoter_id
   for key share;
-  if v_organization_id is null or not private.is_member(v_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(v_organization_id);
   return v_organization_id;
 end;
 $$;
@@ -164,9 +148,7 @@ revoke all on function private.authorize_portal_change(uuid) from public, anon, 
 -- Tells an open portal to look again (its figures changed, or its link went).
 create function private.notify_portal(p_topic_key text, p_event_id uuid)
 returns void
-language sql
-volatile
-set search_path = ''
+language sql volatile set search_path = ''
 as $$
   select realtime.send(jsonb_build_object('kind', 'changed', 'event_id', p_event_id), 'portal', private.portal_topic(p_topic_key), true)
 $$;
@@ -178,10 +160,7 @@ revoke all on function private.notify_portal(text, uuid) from public, anon, auth
 -- security definer: nobody may read or write the portal table directly.
 create function public.rotate_promoter_portal(p_promoter_id uuid)
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_organization_id uuid := private.authorize_portal_change(p_promoter_id);
@@ -210,10 +189,7 @@ grant execute on function public.rotate_promoter_portal(uuid) to authenticated;
 -- disable_promoter_portal ------------------------------------------------------------------
 create function public.disable_promoter_portal(p_promoter_id uuid)
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_portal private.promoter_portals;
@@ -237,19 +213,12 @@ grant execute on function public.disable_promoter_portal(uuid) to authenticated;
 -- promoter_portal_status -------------------------------------------------------------------
 create function public.promoter_portal_status(p_promoter_id uuid)
 returns jsonb
-language plpgsql
-stable
-security definer
-set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
 declare
-  v_organization_id uuid;
   v_status jsonb;
 begin
-  select p.organization_id into v_organization_id from public.promoters p where p.id = p_promoter_id;
-  if v_organization_id is null or not private.is_member(v_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_promoter_member(p_promoter_id);
   select jsonb_build_object('enabled', pp.enabled, 'rotated_at', pp.rotated_at) into v_status
   from private.promoter_portals pp where pp.promoter_id = p_promoter_id;
   return coalesce(v_status, jsonb_build_object('enabled', false, 'rotated_at', null));
@@ -263,17 +232,12 @@ grant execute on function public.promoter_portal_status(uuid) to authenticated;
 -- set_portal_settings ---------------------------------------------------------------------
 create function public.set_portal_settings(p_organization_id uuid, p_show_revenue boolean, p_show_rank boolean)
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_settings jsonb;
 begin
-  if p_organization_id is null or not private.has_role(p_organization_id, array['owner', 'admin']) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_role(p_organization_id, array['owner', 'admin']);
   update public.organizations o
   set portal_show_revenue = coalesce(p_show_revenue, o.portal_show_revenue),
       portal_show_rank = coalesce(p_show_rank, o.portal_show_rank)
@@ -292,10 +256,7 @@ grant execute on function public.set_portal_settings(uuid, boolean, boolean) to 
 -- security definer: the portal's visitor holds the secret and nothing else.
 create function public.portal_view(p_secret text)
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_client bytea := private.client_key();
@@ -316,16 +277,13 @@ begin
     where pp.secret_hash = private.portal_secret_hash(p_secret) and pp.enabled;
   end if;
   if v_portal.promoter_id is null then
-    if v_client is not null then
-      perform private.prune_client_counters();
-      perform private.count_client_call(v_client, 'portal_miss');
-    end if;
+    perform private.count_miss(v_client, 'portal_miss');
     return null;
   end if;
 
   select * into v_promoter from public.promoters p where p.id = v_portal.promoter_id;
   select * into v_organization from public.organizations o where o.id = v_portal.organization_id;
-  v_drop := case when v_organization.count_self_referrals then 0 else 1 end;
+  v_drop := private.self_referral_drop(v_organization.id);
 
   with links as (
     select e.id, e.name, e.slug, e.starts_at, e.ends_at, e.currency
@@ -412,10 +370,7 @@ grant execute on function public.portal_view(text) to anon, authenticated;
 -- the portal table.
 create function private.can_join_portal_topic(p_topic text)
 returns boolean
-language plpgsql
-stable
-security definer
-set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
 begin
   if p_topic is null or p_topic !~ '^portal:[0-9a-f]{32}$' then
@@ -443,9 +398,7 @@ create policy "signed-in portal visitors receive their portal's broadcasts"
 -- portal table nor write realtime.messages.
 create function private.broadcast_portal_changes()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   if tg_table_name = 'attributions' then

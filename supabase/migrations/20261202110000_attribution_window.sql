@@ -27,9 +27,7 @@
 -- Contract -------------------------------------------------------------------------------------------
 create function private.max_attribution_window_days()
 returns integer
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 90
 $$;
@@ -65,9 +63,7 @@ comment on column public.events.referral_code_at_checkout is
 -- (service_role, or a function inserting on an owner's behalf).
 create function private.copy_attribution_settings()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   select o.attribution_window_days, o.referral_code_at_checkout
@@ -90,15 +86,10 @@ create function public.set_attribution_settings(
   p_referral_code_at_checkout boolean
 )
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 begin
-  if p_organization_id is null or not private.has_role(p_organization_id, array['owner', 'admin']) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_role(p_organization_id, array['owner', 'admin']);
   if p_attribution_window_days is not null
      and p_attribution_window_days not between 1 and private.max_attribution_window_days() then
     raise exception 'invalid_attribution_window'
@@ -151,10 +142,7 @@ create function public.track_promoter_visit(
   p_source public.visit_source default 'link'
 )
 returns text
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_client bytea;
@@ -187,10 +175,7 @@ begin
   join public.event_promoters ep on ep.promoter_id = p.id and ep.event_id = e.id and ep.active
   where e.slug = p_event_slug and e.status = 'published';
   if v_promoter_id is null then
-    if v_client is not null then
-      perform private.prune_client_counters();
-      perform private.count_client_call(v_client, 'visit_miss');
-    end if;
+    perform private.count_miss(v_client, 'visit_miss');
     return null;
   end if;
 
@@ -309,9 +294,7 @@ create function private.checkout_validate(
   out lines jsonb
 )
 returns record
-language plpgsql
-immutable
-set search_path = ''
+language plpgsql immutable set search_path = ''
 as $$
 declare
   v_item jsonb;
@@ -391,9 +374,7 @@ create function private.checkout_replay(
   p_client bytea, p_idempotency_key uuid, p_event_id uuid, p_lines jsonb, p_buyer_name text, p_buyer_email text
 )
 returns jsonb
-language plpgsql
-volatile
-set search_path = ''
+language plpgsql volatile set search_path = ''
 as $$
 declare
   v_replay jsonb;
@@ -418,9 +399,7 @@ revoke all on function private.checkout_replay(bytea, uuid, uuid, jsonb, text, t
 -- can correct it.
 create function private.checkout_referral_promoter(p_event public.events, p_client bytea, p_code text)
 returns uuid
-language plpgsql
-volatile
-set search_path = ''
+language plpgsql volatile set search_path = ''
 as $$
 declare
   v_promoter_id uuid;
@@ -465,9 +444,7 @@ create function private.checkout_resolve_credit(
   out source public.attribution_source
 )
 returns record
-language plpgsql
-volatile
-set search_path = ''
+language plpgsql volatile set search_path = ''
 as $$
 declare
   v_seen_promoter_id uuid;
@@ -542,9 +519,7 @@ revoke all on function private.checkout_resolve_credit(public.events, text, text
 -- when its statement is planned.
 create function private.checkout_refuse_ticket_type(p_ticket public.ticket_types, p_quantity integer)
 returns void
-language plpgsql
-stable
-set search_path = ''
+language plpgsql stable set search_path = ''
 as $$
 begin
   if p_ticket.id is null then
@@ -578,9 +553,7 @@ create function private.checkout_price_lines(
   out total bigint
 )
 returns record
-language plpgsql
-stable
-set search_path = ''
+language plpgsql stable set search_path = ''
 as $$
 declare
   v_found integer;
@@ -624,9 +597,7 @@ create function private.checkout_insert_order(
   p_token_session_id uuid
 )
 returns uuid
-language plpgsql
-volatile
-set search_path = ''
+language plpgsql volatile set search_path = ''
 as $$
 declare
   v_order_id uuid;
@@ -662,9 +633,7 @@ create function private.checkout_take_ticket_types(
   p_event_id uuid, p_ticket_type_ids uuid[], p_quantities integer[], p_prices bigint[]
 )
 returns void
-language plpgsql
-volatile
-set search_path = ''
+language plpgsql volatile set search_path = ''
 as $$
 declare
   v_index integer;
@@ -699,10 +668,7 @@ create function public.checkout(
   p_referral_code text default null
 )
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_request record;
@@ -821,10 +787,7 @@ grant execute on function public.track_promoter_visit(text, text, uuid, public.v
 -- bounded like guessing links.
 create function public.check_referral_code(p_event_slug text, p_referral_code text)
 returns boolean
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_client bytea;
@@ -849,9 +812,8 @@ begin
       where e.slug = p_event_slug and e.status = 'published' and e.referral_code_at_checkout
     ) into v_found;
   end if;
-  if not v_found and v_client is not null then
-    perform private.prune_client_counters();
-    perform private.count_client_call(v_client, 'visit_miss');
+  if not v_found then
+    perform private.count_miss(v_client, 'visit_miss');
   end if;
   return v_found;
 end;
@@ -872,19 +834,11 @@ returns table (
   tickets bigint,
   revenue_minor bigint
 )
-language plpgsql
-stable
-security definer
-set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
 #variable_conflict use_column
-declare
-  v_organization_id uuid;
 begin
-  select p.organization_id into v_organization_id from public.promoters p where p.id = p_promoter_id;
-  if v_organization_id is null or not private.is_member(v_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_promoter_member(p_promoter_id);
   return query
   select s.source,
          coalesce((select count(*) from public.promoter_visits v

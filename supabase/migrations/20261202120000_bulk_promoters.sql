@@ -33,9 +33,7 @@
 -- Limits ---------------------------------------------------------------------------------
 create function private.max_import_rows()
 returns integer
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select 1000
 $$;
@@ -52,9 +50,7 @@ grant insert (active_on_future_events), update (active_on_future_events) on publ
 
 create function private.link_future_event_promoters()
 returns trigger
-language plpgsql
-security invoker
-set search_path = ''
+language plpgsql security invoker set search_path = ''
 as $$
 begin
   insert into public.event_promoters (organization_id, event_id, promoter_id, active)
@@ -80,9 +76,7 @@ create trigger events_link_future_promoters after insert on public.events
 -- lock_promo_code() and the import's locks.
 create function private.promo_code_lock_key(p_organization_id uuid, p_promo_code text)
 returns bigint
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select hashtextextended('public.promoters.promo_code:' || p_organization_id::text || ':' || lower(p_promo_code), 0)
 $$;
@@ -95,9 +89,7 @@ grant execute on function private.promo_code_lock_key(uuid, text) to authenticat
 -- gives up that code (reserve_promo_code(), 20261201140000_orders.sql).
 create function private.lock_promo_code(p_organization_id uuid, p_promo_code text)
 returns void
-language sql
-volatile
-set search_path = ''
+language sql volatile set search_path = ''
 as $$
   select pg_advisory_xact_lock(private.promo_code_lock_key(p_organization_id, p_promo_code))
 $$;
@@ -107,9 +99,7 @@ revoke all on function private.lock_promo_code(uuid, text) from public, anon, au
 -- Whether a promo code is used, now or formerly, by a promoter of the organization.
 create function private.is_promo_code_used(p_organization_id uuid, p_promo_code text)
 returns boolean
-language sql
-stable
-set search_path = ''
+language sql stable set search_path = ''
 as $$
   select exists (
     select 1 from public.promoters p
@@ -127,9 +117,7 @@ grant execute on function private.is_promo_code_used(uuid, text) to authenticate
 -- One row's problem, for the import report.
 create function private.import_error(p_field text, p_code text, p_message text)
 returns jsonb
-language sql
-immutable
-set search_path = ''
+language sql immutable set search_path = ''
 as $$
   select jsonb_build_object('field', p_field, 'code', p_code, 'message', p_message)
 $$;
@@ -146,10 +134,7 @@ grant execute on function private.import_error(text, text, text) to authenticate
 -- A row's groups, one spelling per group (ignoring case); an existing group keeps its own.
 create function private.import_group_names(p_organization_id uuid, p_groups jsonb)
 returns text[]
-language plpgsql
-stable
-security invoker
-set search_path = ''
+language plpgsql stable security invoker set search_path = ''
 as $$
 declare
   v_names text[];
@@ -182,10 +167,7 @@ create function private.import_generated_code(
   p_organization_id uuid, p_name text, p_explicit text[], p_used text[], p_dry_run boolean
 )
 returns text
-language plpgsql
-volatile
-security invoker
-set search_path = ''
+language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
   v_base text;
@@ -221,10 +203,7 @@ create function private.import_checked_row(
   p_organization_id uuid, p_row jsonb, p_index integer, p_explicit text[], p_used text[], p_dry_run boolean
 )
 returns jsonb
-language plpgsql
-volatile
-security invoker
-set search_path = ''
+language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
   v_row jsonb := p_row;
@@ -290,10 +269,7 @@ grant execute on function private.import_checked_row(uuid, jsonb, integer, text[
 -- same groups take them in one order), then each promoter with its groups.
 create function private.import_write_rows(p_organization_id uuid, p_report jsonb, p_new_groups text[])
 returns void
-language plpgsql
-volatile
-security invoker
-set search_path = ''
+language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
   v_entry jsonb;
@@ -324,10 +300,7 @@ grant execute on function private.import_write_rows(uuid, jsonb, text[]) to auth
 -- import_promoters: the steps -----------------------------------------------------------------------
 create function public.import_promoters(p_organization_id uuid, p_rows jsonb, p_dry_run boolean default false)
 returns jsonb
-language plpgsql
-volatile
-security invoker
-set search_path = ''
+language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
   v_count integer;
@@ -340,9 +313,7 @@ declare
   v_bad_rows integer := 0;
   v_new_groups text[];
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
   if p_rows is null or jsonb_typeof(p_rows) <> 'array' or jsonb_array_length(p_rows) = 0 then
     raise exception 'invalid_import_rows'
       using errcode = 'P0001', hint = 'The import needs a list of rows with at least one promoter.';
@@ -413,10 +384,7 @@ grant execute on function public.import_promoters(uuid, jsonb, boolean) to authe
 -- Bulk activation ------------------------------------------------------------------------------
 create function public.bulk_activate_promoters(p_organization_id uuid, p_event_id uuid, p_promoter_ids uuid[])
 returns jsonb
-language plpgsql
-volatile
-security invoker
-set search_path = ''
+language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
   v_wanted integer;
@@ -425,9 +393,7 @@ declare
   v_already integer;
   v_activated integer;
 begin
-  if p_organization_id is null or not private.is_member(p_organization_id) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_member(p_organization_id);
   select count(distinct i) into v_wanted from unnest(p_promoter_ids) i where i is not null;
   if p_promoter_ids is null or v_wanted = 0 or cardinality(p_promoter_ids) > 1000
      or exists (select 1 from unnest(p_promoter_ids) i where i is null) then

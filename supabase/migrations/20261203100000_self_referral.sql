@@ -32,6 +32,18 @@ alter table public.organizations add column count_self_referrals boolean not nul
 comment on column public.organizations.count_self_referrals is
   'Whether orders flagged as self-referrals (the buyer''s email is the promoter''s) count toward promoters'' figures everywhere (dashboard, portal, exports). Changed through set_self_referral_setting() (owners and admins).';
 
+-- The one reading of the choice for the figures: the read functions subtract
+-- v_drop × the self-referral part of each rollup figure.
+create function private.self_referral_drop(p_organization_id uuid)
+returns integer
+language sql stable set search_path = ''
+as $$
+  select case when o.count_self_referrals then 0 else 1 end from public.organizations o where o.id = p_organization_id
+$$;
+comment on function private.self_referral_drop(uuid) is
+  '1 when the organization leaves self-referrals out of its figures (the read functions then subtract the self-referral part of the rollups), 0 when it counts them. Called by security definer read functions only.';
+revoke all on function private.self_referral_drop(uuid) from public, anon, authenticated, service_role;
+
 -- The flag -----------------------------------------------------------------------------------------
 alter table public.attributions add column self_referral boolean not null default false;
 comment on column public.attributions.self_referral is
@@ -41,9 +53,7 @@ comment on column public.attributions.self_referral is
 -- runs as its owner, a bulk loader as service_role).
 create function private.flag_self_referral()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   new.self_referral := coalesce((
@@ -92,17 +102,12 @@ create index promoter_daily_stats_organization_day_idx on private.promoter_daily
 -- set_self_referral_setting ------------------------------------------------------------------------
 create function public.set_self_referral_setting(p_organization_id uuid, p_count_self_referrals boolean)
 returns jsonb
-language plpgsql
-volatile
-security definer
-set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
 declare
   v_settings jsonb;
 begin
-  if p_organization_id is null or not private.has_role(p_organization_id, array['owner', 'admin']) then
-    perform private.raise_not_authorized();
-  end if;
+  perform private.require_role(p_organization_id, array['owner', 'admin']);
   if p_count_self_referrals is null then
     raise exception 'invalid_self_referral_setting'
       using errcode = 'P0001', hint = 'Say whether self-referral orders count toward promoters'' figures.';

@@ -12,9 +12,7 @@
 -- setting; API roles have no insert policy there.
 create function private.broadcast_recount()
 returns trigger
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 begin
   perform realtime.send('{}'::jsonb, 'recount', private.organization_topic(t.organization_id, t.topic_key), true)

@@ -46,6 +46,7 @@ const FOLDED_VERSIONS = [
   '20261203120000',
   '20261204100000',
   '20261204110000',
+  '20261206100000',
 ];
 
 const migrationsDir = new URL('../../supabase/migrations/', import.meta.url);

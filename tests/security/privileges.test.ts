@@ -48,6 +48,8 @@ const EXPECTED = [
   'function private.raise_invalid_field(text, text, text, jsonb) | authenticated | execute',
   'function private.raise_not_authorized() | authenticated | execute',
   'function private.raise_not_authorized() | service_role | execute',
+  'function private.require_member(uuid) | authenticated | execute',
+  'function private.require_member(uuid) | service_role | execute',
   'function public.accept_invitation(text) | authenticated | execute',
   'function public.bulk_activate_promoters(uuid, uuid, uuid[]) | authenticated | execute',
   'function public.check_referral_code(text, text) | anon | execute',
