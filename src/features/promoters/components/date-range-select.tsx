@@ -1,13 +1,16 @@
 import { SelectField, TextField, type SelectOption } from '@/components/ui/field';
 import type { DateRange, RangePreset } from '../lib/filters';
 
-const PRESETS: SelectOption<RangePreset>[] = [
-  { value: '7d', label: 'Last 7 days' },
-  { value: '30d', label: 'Last 30 days' },
-  { value: '90d', label: 'Last 90 days' },
-  { value: 'all', label: 'All time' },
-  { value: 'custom', label: 'Custom range' },
-];
+// A record, so that a new preset cannot go without its label.
+const LABELS: Record<RangePreset, string> = {
+  '7d': 'Last 7 days',
+  '30d': 'Last 30 days',
+  '90d': 'Last 90 days',
+  all: 'All time',
+  custom: 'Custom range',
+};
+
+const PRESETS: SelectOption<RangePreset>[] = (Object.keys(LABELS) as RangePreset[]).map((preset) => ({ value: preset, label: LABELS[preset] }));
 
 /** The period of the figures; `error` explains why a custom range cannot be used. */
 export function DateRangeSelect({ value, onChange, error }: { value: DateRange; onChange: (range: DateRange) => void; error?: string }) {
