@@ -13,7 +13,7 @@ import { useToast } from '@/components/ui/toast';
 import { downloadCsv } from '@/lib/csv';
 import { errorMessage } from '@/lib/errors';
 import { formatDateTime, formatMoney, formatNumber } from '@/lib/format';
-import { filterOptionsQueryOptions } from '../api/get-filter-options';
+import { filterOptionsQueryOptions, type FilterOption } from '../api/get-filter-options';
 import { listAllOrders, ordersQueryOptions } from '../api/list-orders';
 import { useOrderFilters } from '../hooks/use-order-filters';
 import { ordersCsv } from '../lib/export';
@@ -33,7 +33,7 @@ const SELF_REFERRAL_OPTIONS = [
   { value: 'hide', label: 'Left out' },
 ];
 
-const toOption = ({ id, name }: { id: string; name: string }) => ({ value: id, label: name });
+const toOption = ({ id, name }: FilterOption) => ({ value: id, label: name });
 
 /**
  * The organization's orders: search, filters, pages of 50, CSV export, and the open order
