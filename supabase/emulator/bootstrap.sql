@@ -164,28 +164,32 @@ alter table auth.identities owner to supabase_auth_admin;
 alter table auth.sessions owner to supabase_auth_admin;
 alter table auth.refresh_tokens owner to supabase_auth_admin;
 
--- auth.uid(), auth.role() and auth.email() read one claim each, in the same words, as
--- GoTrue's migrations define them: the claim's own setting (older PostgREST) or the
--- claims object. One template writes all three, so they cannot drift apart.
-do $helpers$
-declare
-  helper record;
-begin
-  for helper in
-    select * from (values ('uid', 'sub', 'uuid'), ('role', 'role', 'text'), ('email', 'email', 'text'))
-      as h (name, claim, result_type)
-  loop
-    execute format($template$create or replace function auth.%1$s() returns %3$s
+create or replace function auth.uid() returns uuid
 language sql stable
-as $body$
+as $$
   select coalesce(
-    nullif(current_setting('request.jwt.claim.%2$s', true), ''),
-    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> %2$L)
-  )::%3$s
-$body$$template$, helper.name, helper.claim, helper.result_type);
-  end loop;
-end
-$helpers$;
+    nullif(current_setting('request.jwt.claim.sub', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
+  )::uuid
+$$;
+
+create or replace function auth.role() returns text
+language sql stable
+as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.role', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
+  )::text
+$$;
+
+create or replace function auth.email() returns text
+language sql stable
+as $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.email', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email')
+  )::text
+$$;
 
 create or replace function auth.jwt() returns jsonb
 language sql stable
