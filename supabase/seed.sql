@@ -33,24 +33,21 @@ insert into public.organization_members (organization_id, user_id, role, created
 values ('d1000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-000000000001', 'owner', now() - interval '120 days');
 
 -- Events and ticket types -------------------------------------------------------------------
+-- Start and end are days and hours from today.
 insert into public.events (id, organization_id, slug, name, description, venue, starts_at, ends_at, currency, status, created_at)
-values
-  ('d2000000-0000-4000-8000-000000000001', 'd1000000-0000-4000-8000-000000000001', 'harbour-lights-festival',
-   'Harbour Lights Festival', 'Two stages on the old harbour front: indie, folk and electronic acts until late, with food trucks and a lantern parade at dusk.',
-   'Old Harbour Quay', date_trunc('day', now()) + interval '24 days 16 hours', date_trunc('day', now()) + interval '25 days 1 hour',
-   'EUR', 'published', now() - interval '100 days'),
-  ('d2000000-0000-4000-8000-000000000002', 'd1000000-0000-4000-8000-000000000001', 'rooftop-jazz-nights',
-   'Rooftop Jazz Nights', 'An evening of live jazz above the city with the Marta Quintet and guests. Seated and standing areas, bar open from 19:00.',
-   'Skyline Terrace', date_trunc('day', now()) + interval '11 days 20 hours', date_trunc('day', now()) + interval '11 days 23 hours 30 minutes',
-   'EUR', 'published', now() - interval '95 days'),
-  ('d2000000-0000-4000-8000-000000000003', 'd1000000-0000-4000-8000-000000000001', 'warehouse-closing-party',
-   'Warehouse Closing Party', 'The last night at Dock 7 before the renovation: twelve hours of house and techno across two rooms.',
-   'Dock 7 Warehouse', date_trunc('day', now()) + interval '5 days 22 hours', date_trunc('day', now()) + interval '6 days 10 hours',
-   'EUR', 'published', now() - interval '92 days'),
-  ('d2000000-0000-4000-8000-000000000004', 'd1000000-0000-4000-8000-000000000001', 'winter-market-sessions',
-   'Winter Market Sessions', 'Acoustic sets between the stalls of the winter market. Line-up to be announced.',
-   'Northside Market Hall', date_trunc('day', now()) + interval '75 days 15 hours', null,
-   'EUR', 'draft', now() - interval '10 days');
+select e.id, 'd1000000-0000-4000-8000-000000000001', e.slug, e.name, e.description, e.venue,
+       date_trunc('day', now()) + e.starts_in::interval, date_trunc('day', now()) + e.ends_in::interval,
+       'EUR', e.status::public.event_status, now() - e.age::interval
+from (values
+  ('d2000000-0000-4000-8000-000000000001'::uuid, 'harbour-lights-festival', 'Harbour Lights Festival', 'Old Harbour Quay', '24 days 16 hours', '25 days 1 hour', 'published', '100 days',
+   'Two stages on the old harbour front: indie, folk and electronic acts until late, with food trucks and a lantern parade at dusk.'),
+  ('d2000000-0000-4000-8000-000000000002'::uuid, 'rooftop-jazz-nights', 'Rooftop Jazz Nights', 'Skyline Terrace', '11 days 20 hours', '11 days 23 hours 30 minutes', 'published', '95 days',
+   'An evening of live jazz above the city with the Marta Quintet and guests. Seated and standing areas, bar open from 19:00.'),
+  ('d2000000-0000-4000-8000-000000000003'::uuid, 'warehouse-closing-party', 'Warehouse Closing Party', 'Dock 7 Warehouse', '5 days 22 hours', '6 days 10 hours', 'published', '92 days',
+   'The last night at Dock 7 before the renovation: twelve hours of house and techno across two rooms.'),
+  ('d2000000-0000-4000-8000-000000000004'::uuid, 'winter-market-sessions', 'Winter Market Sessions', 'Northside Market Hall', '75 days 15 hours', null, 'draft', '10 days',
+   'Acoustic sets between the stalls of the winter market. Line-up to be announced.')
+) as e(id, slug, name, venue, starts_in, ends_in, status, age, description);
 
 insert into public.ticket_types (id, organization_id, event_id, name, price_minor, capacity, sort_order)
 values

@@ -203,17 +203,10 @@ async function contractTemplate(db: Queryable, call: ContractCall): Promise<stri
 async function contractPayload(db: Queryable, call: ContractCall, enumNames: Set<string>): Promise<string[]> {
   const { argNames, argTypes } = call;
   const nullable = nullableNames(call.fn.comment);
-  const info = (
-    await db.query<TypeInfoRow>(
-      `select t.oid::int as oid, t.typname as name, n.nspname as schema, t.typtype::text as type, t.typcategory::text as category,
-              t.typrelid::int as relid, null::text as relation_name, null::text as element_name, null::text as element_schema, null::text as element_type
-       from pg_type t join pg_namespace n on n.oid = t.typnamespace where t.oid = any ($1::oid[])`,
-      [argTypes],
-    )
-  ).rows;
+  const info = await loadTypeInfo(db, argTypes);
   const out = [`export interface ${call.exportName} {`];
   argNames.forEach((name, i) => {
-    const t = info.find((row) => Number(row.oid) === argTypes[i])!;
+    const t = info.get(argTypes[i])!;
     const ref: TypeRef = { name: t.name, schema: t.schema, type: t.type, category: t.category, elementName: null, elementSchema: null, elementType: null };
     out.push(`  ${name.replace(/^p_/, '')}: ${tsType(ref, enumNames)}${nullable.has(name) ? ' | null' : ''};`);
   });
@@ -279,85 +272,80 @@ interface Catalog {
   typeInfo: Map<number, TypeInfoRow>;
 }
 
+/** The rows of a catalog query whose `$1` is the schema the types describe. */
+async function schemaRows<Row>(db: Queryable, sql: string): Promise<Row[]> {
+  return (await db.query<Row>(sql, [SCHEMA])).rows;
+}
+
 async function loadEnums(db: Queryable): Promise<Catalog['enums']> {
-  return (
-    await db.query<{ name: string; labels: string[] | string }>(
-      `select t.typname as name, array_agg(e.enumlabel::text order by e.enumsortorder) as labels
-       from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_enum e on e.enumtypid = t.oid
-       where n.nspname = $1 group by t.typname order by t.typname`,
-      [SCHEMA],
-    )
-  ).rows;
+  return schemaRows<{ name: string; labels: string[] | string }>(
+    db,
+    `select t.typname as name, array_agg(e.enumlabel::text order by e.enumsortorder) as labels
+     from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_enum e on e.enumtypid = t.oid
+     where n.nspname = $1 group by t.typname order by t.typname`,
+  );
 }
 
 async function loadRelations(db: Queryable): Promise<Catalog['relations']> {
-  return (
-    await db.query<{ name: string; kind: string }>(
-      `select c.relname as name, c.relkind::text as kind from pg_class c join pg_namespace n on n.oid = c.relnamespace
-       where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm') order by c.relname`,
-      [SCHEMA],
-    )
-  ).rows;
+  return schemaRows<{ name: string; kind: string }>(
+    db,
+    `select c.relname as name, c.relkind::text as kind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm') order by c.relname`,
+  );
 }
 
 async function loadColumns(db: Queryable): Promise<ColumnRow[]> {
-  return (
-    await db.query<ColumnRow>(
-      `select c.relname as table_name, a.attname as column_name, t.typname as type_name, tn.nspname as type_schema,
-              t.typtype::text as type_type, t.typcategory::text as type_category,
-              et.typname as element_name, en.nspname as element_schema, et.typtype::text as element_type,
-              a.attnotnull as not_null, a.atthasdef as has_default, a.attidentity::text as identity,
-              a.attgenerated::text as generated
-       from pg_attribute a
-       join pg_class c on c.oid = a.attrelid
-       join pg_namespace n on n.oid = c.relnamespace
-       join pg_type t on t.oid = a.atttypid
-       join pg_namespace tn on tn.oid = t.typnamespace
-       left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
-       left join pg_namespace en on en.oid = et.typnamespace
-       where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm') and a.attnum > 0 and not a.attisdropped
-       order by c.relname, a.attname`,
-      [SCHEMA],
-    )
-  ).rows;
+  return schemaRows<ColumnRow>(
+    db,
+    `select c.relname as table_name, a.attname as column_name, t.typname as type_name, tn.nspname as type_schema,
+            t.typtype::text as type_type, t.typcategory::text as type_category,
+            et.typname as element_name, en.nspname as element_schema, et.typtype::text as element_type,
+            a.attnotnull as not_null, a.atthasdef as has_default, a.attidentity::text as identity,
+            a.attgenerated::text as generated
+     from pg_attribute a
+     join pg_class c on c.oid = a.attrelid
+     join pg_namespace n on n.oid = c.relnamespace
+     join pg_type t on t.oid = a.atttypid
+     join pg_namespace tn on tn.oid = t.typnamespace
+     left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
+     left join pg_namespace en on en.oid = et.typnamespace
+     where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm') and a.attnum > 0 and not a.attisdropped
+     order by c.relname, a.attname`,
+  );
 }
 
 async function loadForeignKeys(db: Queryable): Promise<ForeignKeyRow[]> {
-  return (
-    await db.query<ForeignKeyRow>(
-      `select con.conname as name, c.relname as table_name, rc.relname as referenced_table,
-              array(select a.attname::text from unnest(con.conkey) with ordinality k(attnum, i)
-                    join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum order by k.i) as columns,
-              array(select a.attname::text from unnest(con.confkey) with ordinality k(attnum, i)
-                    join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum order by k.i) as referenced_columns,
-              exists (select 1 from pg_index ix where ix.indrelid = con.conrelid and ix.indisunique
-                        and ix.indpred is null and ix.indexprs is null
-                        and (select array_agg(x order by x) from unnest(ix.indkey::int2[]) x)
-                          = (select array_agg(x order by x) from unnest(con.conkey) x)) as one_to_one
-       from pg_constraint con
-       join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
-       join pg_class rc on rc.oid = con.confrelid join pg_namespace rn on rn.oid = rc.relnamespace
-       where con.contype = 'f' and n.nspname = $1 and rn.nspname = $1
-       order by c.relname, con.conname`,
-      [SCHEMA],
-    )
-  ).rows;
+  return schemaRows<ForeignKeyRow>(
+    db,
+    `select con.conname as name, c.relname as table_name, rc.relname as referenced_table,
+            array(select a.attname::text from unnest(con.conkey) with ordinality k(attnum, i)
+                  join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum order by k.i) as columns,
+            array(select a.attname::text from unnest(con.confkey) with ordinality k(attnum, i)
+                  join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum order by k.i) as referenced_columns,
+            exists (select 1 from pg_index ix where ix.indrelid = con.conrelid and ix.indisunique
+                      and ix.indpred is null and ix.indexprs is null
+                      and (select array_agg(x order by x) from unnest(ix.indkey::int2[]) x)
+                        = (select array_agg(x order by x) from unnest(con.conkey) x)) as one_to_one
+     from pg_constraint con
+     join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
+     join pg_class rc on rc.oid = con.confrelid join pg_namespace rn on rn.oid = rc.relnamespace
+     where con.contype = 'f' and n.nspname = $1 and rn.nspname = $1
+     order by c.relname, con.conname`,
+  );
 }
 
 async function loadFunctions(db: Queryable): Promise<FunctionRow[]> {
-  return (
-    await db.query<FunctionRow>(
-      `select p.proname as name, p.proargnames as arg_names, p.proargmodes::text[] as arg_modes,
-              coalesce(p.proallargtypes, p.proargtypes::oid[]) as arg_type_oids,
-              p.proargtypes::oid[] as input_type_oids,
-              p.pronargdefaults::int as default_count, p.proretset as returns_set,
-              p.prorettype as return_type_oid, obj_description(p.oid, 'pg_proc') as comment
-       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-       where n.nspname = $1 and p.prokind = 'f' and p.prorettype <> 'trigger'::regtype
-       order by p.proname, p.oid::regprocedure::text`,
-      [SCHEMA],
-    )
-  ).rows;
+  return schemaRows<FunctionRow>(
+    db,
+    `select p.proname as name, p.proargnames as arg_names, p.proargmodes::text[] as arg_modes,
+            coalesce(p.proallargtypes, p.proargtypes::oid[]) as arg_type_oids,
+            p.proargtypes::oid[] as input_type_oids,
+            p.pronargdefaults::int as default_count, p.proretset as returns_set,
+            p.prorettype as return_type_oid, obj_description(p.oid, 'pg_proc') as comment
+     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+     where n.nspname = $1 and p.prokind = 'f' and p.prorettype <> 'trigger'::regtype
+     order by p.proname, p.oid::regprocedure::text`,
+  );
 }
 
 /** The types the functions take and return, by oid. */
@@ -367,8 +355,13 @@ async function loadFunctionTypes(db: Queryable, functions: FunctionRow[]): Promi
     asArray<number>(f.arg_type_oids).forEach((o) => typeOids.add(Number(o)));
     typeOids.add(Number(f.return_type_oid));
   }
+  return loadTypeInfo(db, [...typeOids]);
+}
+
+/** What the generator needs of each of these types, by oid. */
+async function loadTypeInfo(db: Queryable, oids: number[]): Promise<Map<number, TypeInfoRow>> {
   const typeInfo = new Map<number, TypeInfoRow>();
-  if (typeOids.size === 0) return typeInfo;
+  if (oids.length === 0) return typeInfo;
   const rows = (
     await db.query<TypeInfoRow>(
       `select t.oid::int as oid, t.typname as name, n.nspname as schema, t.typtype::text as type,
@@ -379,7 +372,7 @@ async function loadFunctionTypes(db: Queryable, functions: FunctionRow[]): Promi
        left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
        left join pg_namespace en on en.oid = et.typnamespace
        where t.oid = any ($1::oid[])`,
-      [[...typeOids]],
+      [oids],
     )
   ).rows;
   for (const r of rows) typeInfo.set(Number(r.oid), r);

@@ -56,3 +56,35 @@ export function TextField({ label, hint, error, className, ...input }: TextField
     </Field>
   );
 }
+
+export interface SelectOption<Value extends string> {
+  value: Value;
+  label: string;
+}
+
+export interface SelectFieldProps<Value extends string> {
+  label: ReactNode;
+  hint?: ReactNode;
+  value: Value;
+  options: readonly SelectOption<Value>[];
+  /** Called with the chosen option's value. */
+  onChange: (value: Value) => void;
+}
+
+/** A labelled select over a list of options. */
+export function SelectField<Value extends string>({ label, hint, value, options, onChange }: SelectFieldProps<Value>) {
+  return (
+    <Field label={label} hint={hint}>
+      {(control) => (
+        // The value is always one of `options`, so it has their type.
+        <select className="select" {...control} value={value} onChange={(e) => onChange(e.target.value as Value)}>
+          {options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}

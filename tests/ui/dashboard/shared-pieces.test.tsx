@@ -1,19 +1,22 @@
 /**
  * The shared pieces pages are built from (src/components/ui, src/lib): what each renders
- * for each input, slugs made from names, and the mutation hook that refreshes the keys a
- * write changed.
+ * for each input, slugs made from names, the query keys features start from, and the
+ * mutation hook that refreshes the keys a write changed.
  */
 import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { act, render, renderHook, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState, type ReactNode } from 'react';
 import { describe, expect, it, vi } from 'vitest';
+import { axisDayLabel, countsPerDayOptions } from '@/components/ui/chart-options';
 import { CheckboxList, toggled } from '@/components/ui/checkbox-list';
+import { SelectField } from '@/components/ui/field';
 import { FormError } from '@/components/ui/form-error';
 import { PageHeader } from '@/components/ui/page-header';
 import { PageSpinner } from '@/components/ui/spinner';
 import { ACTIONS_COLUMN, NumberCell, numeric, TableHead } from '@/components/ui/table';
 import { errorMessage } from '@/lib/errors';
+import { organizationListKeys } from '@/lib/query-keys';
 import { slugify, withoutAccents } from '@/lib/slug';
 import { useInvalidatingMutation } from '@/lib/use-invalidating-mutation';
 
@@ -94,6 +97,65 @@ describe('CheckboxList', () => {
     expect(toggled(list, 'b', true)).toEqual(['a', 'b']);
     expect(toggled(list, 'a', false)).toEqual([]);
     expect(list).toEqual(['a']);
+  });
+});
+
+describe('SelectField', () => {
+  const sorts = [
+    { value: 'tickets', label: 'Tickets' },
+    { value: 'name', label: 'Name' },
+  ] as const;
+
+  function Sorter({ onSort }: { onSort: (sort: 'tickets' | 'name') => void }) {
+    const [sort, setSort] = useState<'tickets' | 'name'>('tickets');
+    const choose = (next: 'tickets' | 'name') => {
+      setSort(next);
+      onSort(next);
+    };
+    return <SelectField label="Sort by" hint="Highest first." value={sort} options={sorts} onChange={choose} />;
+  }
+
+  it('labels the select, describes it by its hint, and hands over the chosen option’s value', async () => {
+    const user = userEvent.setup();
+    const onSort = vi.fn();
+    render(<Sorter onSort={onSort} />);
+    const select = screen.getByRole('combobox', { name: 'Sort by' });
+    expect(select).toHaveAccessibleDescription('Highest first.');
+    expect(within(select).getAllByRole('option').map((option) => option.textContent)).toEqual(['Tickets', 'Name']);
+    await user.selectOptions(select, 'Name');
+    expect(onSort).toHaveBeenCalledWith('name');
+    expect(select).toHaveValue('name');
+  });
+});
+
+describe('organizationListKeys', () => {
+  const keys = organizationListKeys<{ search: string }>('orders');
+
+  it('go from the whole feature to one organization, then to its lists and details', () => {
+    expect(keys.all).toEqual(['orders']);
+    expect(keys.organization('org-1')).toEqual(['orders', 'org-1']);
+    expect(keys.list('org-1', { search: 'ab' })).toEqual(['orders', 'org-1', 'list', { search: 'ab' }]);
+    expect(keys.detail('org-1', 'order-9')).toEqual(['orders', 'org-1', 'detail', 'order-9']);
+  });
+
+  it('put every list and detail under its organization, so invalidating that refreshes them all', () => {
+    const organization = keys.organization('org-1');
+    for (const key of [keys.lists('org-1'), keys.list('org-1', { search: '' }), keys.details('org-1'), keys.detail('org-1', 'x')]) {
+      expect(key.slice(0, organization.length)).toEqual(organization);
+    }
+    expect(keys.list('org-2', { search: '' }).slice(0, 2)).not.toEqual(organization);
+  });
+});
+
+describe('chart options', () => {
+  it('label a calendar day by its month and day', () => {
+    expect(axisDayLabel('2026-03-03')).toBe(new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(Date.UTC(2026, 2, 3)));
+  });
+
+  it('count from zero in whole numbers and limit the day labels to the number asked for', () => {
+    const options = countsPerDayOptions(6);
+    expect(options.scales.y).toMatchObject({ min: 0, beginAtZero: true, ticks: { precision: 0 } });
+    expect(options.scales.x.ticks.maxTicksLimit).toBe(6);
   });
 });
 

@@ -1,10 +1,10 @@
-import { useSuspenseInfiniteQuery, useSuspenseQueries } from '@tanstack/react-query';
+import { useSuspenseInfiniteQuery, useSuspenseQuery } from '@tanstack/react-query';
 import { useDeferredValue, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
-import { Field, TextField } from '@/components/ui/field';
+import { SelectField, TextField } from '@/components/ui/field';
 import { FormError } from '@/components/ui/form-error';
 import { PageHeader } from '@/components/ui/page-header';
 import { SkeletonList } from '@/components/ui/skeleton';
@@ -13,7 +13,7 @@ import { useToast } from '@/components/ui/toast';
 import { downloadCsv } from '@/lib/csv';
 import { errorMessage } from '@/lib/errors';
 import { formatDateTime, formatMoney, formatNumber } from '@/lib/format';
-import { eventOptionsQueryOptions, promoterOptionsQueryOptions } from '../api/get-promoter-options';
+import { filterOptionsQueryOptions, type FilterOption } from '../api/get-filter-options';
 import { listAllOrders, ordersQueryOptions } from '../api/list-orders';
 import { useOrderFilters } from '../hooks/use-order-filters';
 import { ordersCsv } from '../lib/export';
@@ -21,13 +21,27 @@ import { dateRangeError, exportFileName, type OrderFilters } from '../lib/filter
 import { OrderDetail } from './order-detail';
 import { SelfReferralBadge } from './self-referral-badge';
 
+const STATUS_OPTIONS = [
+  { value: '', label: 'Paid and refunded' },
+  { value: 'paid', label: 'Paid' },
+  { value: 'refunded', label: 'Refunded' },
+];
+
+const SELF_REFERRAL_OPTIONS = [
+  { value: '', label: 'Included' },
+  { value: 'only', label: 'Only self-referrals' },
+  { value: 'hide', label: 'Left out' },
+];
+
+const toOption = ({ id, name }: FilterOption) => ({ value: id, label: name });
+
 /**
  * The organization's orders: search, filters, pages of 50, CSV export, and the open order
  * beside them. Suspends until the filters' options are here (a suspense query).
  */
 export function OrdersPage({ organizationId, orderId, orderHref }: { organizationId: string; orderId?: string; orderHref: (id: string) => string }) {
   const view = useOrderFilters();
-  const [events, promoters] = useSuspenseQueries({ queries: [eventOptionsQueryOptions(organizationId), promoterOptionsQueryOptions(organizationId)] });
+  const { data: choices } = useSuspenseQuery(filterOptionsQueryOptions(organizationId));
   const rangeError = dateRangeError(view.filters.from, view.filters.to);
   const toast = useToast();
   const [exporting, setExporting] = useState(false);
@@ -53,49 +67,20 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
       </PageHeader>
       <div className="toolbar" role="search" aria-label="Find orders">
         <TextField label="Search" type="search" placeholder="Reference, buyer name or email" value={view.search} onChange={(e) => view.set('q', e.target.value)} />
-        <Field label="Event">
-          {(control) => (
-            <select {...control} className="select" value={view.filters.eventId ?? ''} onChange={(e) => view.set('event', e.target.value)}>
-              <option value="">All events</option>
-              {events.data.map((event) => (
-                <option key={event.id} value={event.id}>
-                  {event.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Promoter">
-          {(control) => (
-            <select {...control} className="select" value={view.filters.promoter ?? ''} onChange={(e) => view.set('promoter', e.target.value)}>
-              <option value="">Any promoter or none</option>
-              <option value="none">No promoter</option>
-              {promoters.data.map((promoter) => (
-                <option key={promoter.id} value={promoter.id}>
-                  {promoter.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Status">
-          {(control) => (
-            <select {...control} className="select" value={view.filters.status ?? ''} onChange={(e) => view.set('status', e.target.value)}>
-              <option value="">Paid and refunded</option>
-              <option value="paid">Paid</option>
-              <option value="refunded">Refunded</option>
-            </select>
-          )}
-        </Field>
-        <Field label="Self-referrals">
-          {(control) => (
-            <select {...control} className="select" value={view.filters.selfReferral ?? ''} onChange={(e) => view.set('self', e.target.value)}>
-              <option value="">Included</option>
-              <option value="only">Only self-referrals</option>
-              <option value="hide">Left out</option>
-            </select>
-          )}
-        </Field>
+        <SelectField
+          label="Event"
+          value={view.filters.eventId ?? ''}
+          options={[{ value: '', label: 'All events' }, ...choices.events.map(toOption)]}
+          onChange={(value) => view.set('event', value)}
+        />
+        <SelectField
+          label="Promoter"
+          value={view.filters.promoter ?? ''}
+          options={[{ value: '', label: 'Any promoter or none' }, { value: 'none', label: 'No promoter' }, ...choices.promoters.map(toOption)]}
+          onChange={(value) => view.set('promoter', value)}
+        />
+        <SelectField label="Status" value={view.filters.status ?? ''} options={STATUS_OPTIONS} onChange={(value) => view.set('status', value)} />
+        <SelectField label="Self-referrals" value={view.filters.selfReferral ?? ''} options={SELF_REFERRAL_OPTIONS} onChange={(value) => view.set('self', value)} />
         <TextField label="From (UTC)" error={rangeError ?? undefined} type="date" value={view.filters.from ?? ''} onChange={(e) => view.set('from', e.target.value)} />
         <TextField label="To (UTC)" type="date" value={view.filters.to ?? ''} onChange={(e) => view.set('to', e.target.value)} />
       </div>

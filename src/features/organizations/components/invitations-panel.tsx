@@ -4,7 +4,7 @@ import { Button } from '@/components/ui/button';
 import { CopyButton } from '@/components/ui/copy-button';
 import { EmptyState } from '@/components/ui/empty-state';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
-import { Field, TextField } from '@/components/ui/field';
+import { SelectField, TextField, type SelectOption } from '@/components/ui/field';
 import { FormError } from '@/components/ui/form-error';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { ACTIONS_COLUMN, TableHead } from '@/components/ui/table';
@@ -15,6 +15,11 @@ import { useInviteMember, type InvitationLink, type InviteMemberInput } from '..
 import { useRevokeInvitation } from '../api/revoke-invitation';
 
 const invitationUrl = (token: string) => new URL(paths.invitation(token), window.location.origin).toString();
+
+const ROLE_OPTIONS: SelectOption<'admin' | 'member'>[] = [
+  { value: 'member', label: 'Member' },
+  { value: 'admin', label: 'Admin' },
+];
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
@@ -56,14 +61,7 @@ export function InvitationsPanel({ organizationId }: { organizationId: string })
         <FormError error={invite.error} />
         <div className="form-row">
           <TextField label="Email" type="email" autoComplete="off" required maxLength={254} value={email} onChange={(e) => setEmail(e.target.value)} />
-          <Field label="Role" hint="Admins manage members, refunds and promoter deletion.">
-            {(control) => (
-              <select className="select" {...control} value={role} onChange={(e) => setRole(e.target.value === 'admin' ? 'admin' : 'member')}>
-                <option value="member">Member</option>
-                <option value="admin">Admin</option>
-              </select>
-            )}
-          </Field>
+          <SelectField label="Role" hint="Admins manage members, refunds and promoter deletion." value={role} options={ROLE_OPTIONS} onChange={setRole} />
         </div>
         <div className="form-actions">
           <Button type="submit" variant="primary" loading={invite.isPending} disabled={!email.trim()} title={email.trim() ? undefined : 'Enter an email address first.'}>

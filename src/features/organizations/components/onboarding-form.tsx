@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
-import { Field, TextField } from '@/components/ui/field';
+import { SelectField, TextField } from '@/components/ui/field';
 import { FormError } from '@/components/ui/form-error';
 import { useCreateOrganization } from '../api/create-organization';
 import type { Organization } from '../api/get-my-organizations';
@@ -22,17 +22,13 @@ export function OrganizationForm({ onDone, submitLabel }: { onDone: (organizatio
     <form className="form" onSubmit={submit}>
       <FormError error={create.error} />
       <TextField label="Organization name" required maxLength={120} value={name} onChange={(e) => setName(e.target.value)} />
-      <Field label="Currency" hint="Ticket prices and revenue use this currency.">
-        {(control) => (
-          <select className="select" {...control} value={currency} onChange={(e) => setCurrency(e.target.value)}>
-            {CURRENCIES.map((code) => (
-              <option key={code} value={code}>
-                {code}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SelectField
+        label="Currency"
+        hint="Ticket prices and revenue use this currency."
+        value={currency}
+        options={CURRENCIES.map((code) => ({ value: code, label: code }))}
+        onChange={setCurrency}
+      />
       <Button type="submit" variant="primary" loading={create.isPending} disabled={!name.trim()} disabledReason="Enter the organization's name first.">
         {submitLabel}
       </Button>

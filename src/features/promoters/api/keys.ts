@@ -1,15 +1,13 @@
+import { organizationListKeys } from '@/lib/query-keys';
 import type { PerformanceFilters } from '../lib/filters';
+
+const promoters = organizationListKeys<PerformanceFilters>('promoters');
 
 /** Query keys of the promoters feature, general → specific, all scoped by organization. */
 export const promoterKeys = {
-  all: ['promoters'] as const,
-  organization: (organizationId: string) => [...promoterKeys.all, organizationId] as const,
+  ...promoters,
   summaries: (organizationId: string) => [...promoterKeys.organization(organizationId), 'summary'] as const,
   summary: (organizationId: string, filters: PerformanceFilters) => [...promoterKeys.summaries(organizationId), filters] as const,
-  lists: (organizationId: string) => [...promoterKeys.organization(organizationId), 'list'] as const,
-  list: (organizationId: string, filters: PerformanceFilters) => [...promoterKeys.lists(organizationId), filters] as const,
-  details: (organizationId: string) => [...promoterKeys.organization(organizationId), 'detail'] as const,
-  detail: (organizationId: string, promoterId: string) => [...promoterKeys.details(organizationId), promoterId] as const,
   timeseries: (organizationId: string, promoterId: string, from: string, to: string) =>
     [...promoterKeys.detail(organizationId, promoterId), 'timeseries', from, to] as const,
   sources: (organizationId: string, promoterId: string) => [...promoterKeys.detail(organizationId, promoterId), 'sources'] as const,

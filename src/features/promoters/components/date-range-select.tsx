@@ -1,6 +1,7 @@
-import { Field, TextField } from '@/components/ui/field';
+import { SelectField, TextField, type SelectOption } from '@/components/ui/field';
 import type { DateRange, RangePreset } from '../lib/filters';
 
+// A record, so that a new preset cannot go without its label.
 const LABELS: Record<RangePreset, string> = {
   '7d': 'Last 7 days',
   '30d': 'Last 30 days',
@@ -9,21 +10,13 @@ const LABELS: Record<RangePreset, string> = {
   custom: 'Custom range',
 };
 
+const PRESETS: SelectOption<RangePreset>[] = (Object.keys(LABELS) as RangePreset[]).map((preset) => ({ value: preset, label: LABELS[preset] }));
+
 /** The period of the figures; `error` explains why a custom range cannot be used. */
 export function DateRangeSelect({ value, onChange, error }: { value: DateRange; onChange: (range: DateRange) => void; error?: string }) {
   return (
     <>
-      <Field label="Date range">
-        {(control) => (
-          <select className="select" {...control} value={value.preset} onChange={(e) => onChange({ ...value, preset: e.target.value as RangePreset })}>
-            {(Object.keys(LABELS) as RangePreset[]).map((preset) => (
-              <option key={preset} value={preset}>
-                {LABELS[preset]}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SelectField label="Date range" value={value.preset} options={PRESETS} onChange={(preset) => onChange({ ...value, preset })} />
       {value.preset === 'custom' ? (
         <>
           <TextField label="From" type="date" value={value.customFrom ?? ''} max={value.customTo} onChange={(e) => onChange({ ...value, customFrom: e.target.value })} />

@@ -3,7 +3,7 @@ import { useDeferredValue, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
-import { Field } from '@/components/ui/field';
+import { SelectField, type SelectOption } from '@/components/ui/field';
 import { FormError } from '@/components/ui/form-error';
 import { paths } from '@/config/paths';
 import { currencyDigits, formatMoney, formatNumber, formatPercent } from '@/lib/format';
@@ -14,6 +14,13 @@ import { promoterPerformanceQueryOptions, type PromoterPerformance } from '../ap
 import type { SortKey } from '../hooks/use-performance-filters';
 import { performanceCsv } from '../lib/export';
 import { performanceFileName, type PerformanceFilters } from '../lib/filters';
+
+const SORT_OPTIONS: SelectOption<SortKey>[] = [
+  { value: 'tickets', label: 'Tickets' },
+  { value: 'revenue', label: 'Revenue' },
+  { value: 'conversion', label: 'Conversion' },
+  { value: 'name', label: 'Name' },
+];
 
 function sortRows(rows: PromoterPerformance[], sort: SortKey): PromoterPerformance[] {
   const byName = (a: PromoterPerformance, b: PromoterPerformance) => a.name.localeCompare(b.name);
@@ -77,16 +84,7 @@ export function PromoterList({
       <div className="card__header">
         <h2 id="leaderboard-title">Leaderboard</h2>
         <div className="toolbar">
-          <Field label="Sort by">
-            {(control) => (
-              <select className="select" {...control} value={sort} onChange={(e) => onSortChange(e.target.value as SortKey)}>
-                <option value="tickets">Tickets</option>
-                <option value="revenue">Revenue</option>
-                <option value="conversion">Conversion</option>
-                <option value="name">Name</option>
-              </select>
-            )}
-          </Field>
+          <SelectField label="Sort by" value={sort} options={SORT_OPTIONS} onChange={onSortChange} />
           <Button size="sm" onClick={exportCsv} disabled={rows.length === 0} disabledReason="No promoters in this view to export.">
             Export CSV
           </Button>
@@ -108,18 +106,12 @@ export function PromoterList({
               />
               Select all shown
             </label>
-            <Field label="Activate on event">
-              {(control) => (
-                <select className="select" {...control} value={eventId} onChange={(e) => setEventId(e.target.value)}>
-                  <option value="">Choose an event…</option>
-                  {events.map((event) => (
-                    <option key={event.id} value={event.id}>
-                      {event.name}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+            <SelectField
+              label="Activate on event"
+              value={eventId}
+              options={[{ value: '', label: 'Choose an event…' }, ...events.map((event) => ({ value: event.id, label: event.name }))]}
+              onChange={setEventId}
+            />
             <Button
               size="sm"
               loading={activate.isPending}

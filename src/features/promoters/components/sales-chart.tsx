@@ -1,12 +1,10 @@
 import { CategoryScale, Chart as ChartJS, Filler, LinearScale, LineElement, PointElement, Tooltip } from 'chart.js';
 import { Line } from 'react-chartjs-2';
+import { axisDayLabel, countsPerDayOptions } from '@/components/ui/chart-options';
 import { formatMoney, formatNumber } from '@/lib/format';
 import { bucketLabel, type Granularity, type SalesBucket } from '../lib/sales-buckets';
 
 ChartJS.register(CategoryScale, LinearScale, PointElement, LineElement, Filler, Tooltip);
-
-// The axis has little room: "Mar 3". The tooltip names the point in full.
-const axisDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 
 /**
  * The area chart itself; loaded lazily so chart.js is not part of the first load.
@@ -33,7 +31,7 @@ export default function SalesChart({
         aria-label={label}
         role="img"
         data={{
-          labels: buckets.map((bucket) => axisDate.format(new Date(`${bucket.start}T00:00:00`))),
+          labels: buckets.map((bucket) => axisDayLabel(bucket.start)),
           datasets: [
             {
               label: 'Tickets',
@@ -51,14 +49,8 @@ export default function SalesChart({
           ],
         }}
         options={{
-          responsive: true,
-          maintainAspectRatio: false,
-          animation: false,
+          ...countsPerDayOptions(8),
           interaction: { mode: 'index', intersect: false },
-          scales: {
-            y: { min: 0, beginAtZero: true, grace: '5%', ticks: { precision: 0 } },
-            x: { ticks: { maxTicksLimit: 8, autoSkip: true, maxRotation: 0 } },
-          },
           plugins: {
             tooltip: {
               displayColors: false,

@@ -6,6 +6,7 @@
 import type { Queryable } from '../../database.ts';
 import type { Change } from './changes.ts';
 import type { PostgresBinding } from './subscriptions.ts';
+import { unquote } from '../../postgrest-syntax.ts';
 import { ident, type TableInfo } from './tables.ts';
 
 type FilterOperator =
@@ -63,11 +64,17 @@ export interface FilterCondition {
 
 export class FilterSyntaxError extends Error {}
 
-/** Splits on a delimiter outside double quotes, keeping quotes for the value parser. */
-function splitOutsideQuotes(text: string, delimiter: string): string[] {
+/**
+ * Splits on commas outside double quotes and, with `nested`, outside parentheses;
+ * quotes and escapes are kept for `unquote`. Lenient where PostgREST refuses: a stray
+ * `)` is passed over and an open quote is reported rather than thrown, since hosted
+ * Realtime's handling of such filters is not known to match the REST API's.
+ */
+function splitCommas(text: string, nested: boolean): { parts: string[]; openQuote: boolean } {
   const parts: string[] = [];
   let current = '';
   let quoted = false;
+  let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const char = text[i];
     if (char === '\\' && quoted && i + 1 < text.length) {
@@ -76,42 +83,8 @@ function splitOutsideQuotes(text: string, delimiter: string): string[] {
       continue;
     }
     if (char === '"') quoted = !quoted;
-    if (char === delimiter && !quoted) {
-      parts.push(current);
-      current = '';
-      continue;
-    }
-    current += char;
-  }
-  if (quoted) throw new FilterSyntaxError(`unterminated quote in "${text}"`);
-  parts.push(current);
-  return parts;
-}
-
-/** A PostgREST-style value: `"a,b"` with backslash escapes, or the text as is. */
-function unquote(value: string): string {
-  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-    return value.slice(1, -1).replace(/\\(.)/g, '$1');
-  }
-  return value;
-}
-
-/** Conditions are comma-separated, but `in.(a,b)` and quoted values contain commas. */
-function splitConditions(filter: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let current = '';
-  for (let i = 0; i < filter.length; i++) {
-    const char = filter[i];
-    if (char === '\\' && quoted && i + 1 < filter.length) {
-      current += char + filter[i + 1];
-      i++;
-      continue;
-    }
-    if (char === '"') quoted = !quoted;
-    else if (!quoted && char === '(') depth++;
-    else if (!quoted && char === ')') depth = Math.max(0, depth - 1);
+    else if (nested && !quoted && char === '(') depth++;
+    else if (nested && !quoted && char === ')') depth = Math.max(0, depth - 1);
     if (char === ',' && !quoted && depth === 0) {
       parts.push(current);
       current = '';
@@ -120,7 +93,19 @@ function splitConditions(filter: string): string[] {
     current += char;
   }
   parts.push(current);
+  return { parts, openQuote: quoted };
+}
+
+/** The values of `in.(a,b)`: a quote left open is refused. */
+function splitList(inner: string): string[] {
+  const { parts, openQuote } = splitCommas(inner, false);
+  if (openQuote) throw new FilterSyntaxError(`unterminated quote in "${inner}"`);
   return parts;
+}
+
+/** Conditions are comma-separated, but `in.(a,b)` and quoted values contain commas. */
+function splitConditions(filter: string): string[] {
+  return splitCommas(filter, true).parts;
 }
 
 /** One `column=[not.]operator.value`. */
@@ -142,7 +127,7 @@ export function parseCondition(part: string): FilterCondition {
   if (operator === 'in') {
     if (!raw.startsWith('(') || !raw.endsWith(')')) throw new FilterSyntaxError(`"${part}": in needs a list in parentheses`);
     const inner = raw.slice(1, -1);
-    const items = inner === '' ? [] : splitOutsideQuotes(inner, ',').map((item) => unquote(item.trim()));
+    const items = inner === '' ? [] : splitList(inner).map((item) => unquote(item.trim()));
     if (items.length === 0) throw new FilterSyntaxError(`"${part}": in needs at least one value`);
     return { column, operator, negate, value: items };
   }
