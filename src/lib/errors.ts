@@ -152,6 +152,17 @@ const FIELD_LABELS: Record<string, string> = {
 export const FALLBACK_SENTENCE = 'Something went wrong. Please try again.';
 export const NETWORK_SENTENCE = 'The server could not be reached. Check your connection and try again.';
 
+/**
+ * Whether a request failed before any server answered (offline, connection refused or
+ * reset; each browser words it its own way, and Node's fetch another): the one kind of
+ * failure worth trying again unasked. A refusal, a validation
+ * error or a server error answers the same the second time.
+ */
+export function isNetworkError(error: unknown): boolean {
+  const message = typeof error === 'object' && error !== null ? (error as ErrorLike).message : undefined;
+  return /failed to fetch|fetch failed|network|load failed/i.test(String(message ?? ''));
+}
+
 interface ErrorLike {
   message?: unknown;
   code?: unknown;
@@ -219,6 +230,6 @@ export function errorMessage(error: unknown): string {
     return `${label.charAt(0).toUpperCase()}${label.slice(1)}: this value is not allowed. Check its length and format.`;
   }
   if (code === '23503') return 'This is still used by other records (such as orders), so it cannot be removed or changed.';
-  if (/failed to fetch|network/i.test(String(message ?? ''))) return NETWORK_SENTENCE;
+  if (isNetworkError({ message })) return NETWORK_SENTENCE;
   return FALLBACK_SENTENCE;
 }

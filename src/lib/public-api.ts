@@ -10,4 +10,6 @@ import type { Database } from '@/lib/database.types';
  */
 export const publicApi = new PostgrestClient<Database>(new URL('rest/v1', `${config.supabaseUrl.replace(/\/+$/, '')}/`).href, {
   headers: { apikey: config.supabaseAnonKey, Authorization: `Bearer ${config.supabaseAnonKey}` },
+  // As the organizer client: React Query's `retryNetworkFailures` is the one retry layer.
+  retry: false,
 });

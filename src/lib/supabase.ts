@@ -63,7 +63,12 @@ class OrganizerClient extends PostgrestClient<Database> {
 }
 
 /** The one typed organizer client of the SPA; it only ever holds the public anon key. */
-export const supabase = new OrganizerClient(new URL('rest/v1', apiBase).href, { fetch: fetchAsMember });
+export const supabase = new OrganizerClient(new URL('rest/v1', apiBase).href, {
+  fetch: fetchAsMember,
+  // React Query is the one retry layer (`retryNetworkFailures`): postgrest-js's own GET
+  // retries (three, 1 + 2 + 4 s) under it made a failed read spin for about 16 s.
+  retry: false,
+});
 
 type Functions = Database['public']['Functions'];
 
