@@ -1,17 +1,26 @@
 import { QueryClient } from '@tanstack/react-query';
 import { isNetworkError } from '@/lib/errors';
 
-/** How many times a read that failed on the network is tried again, 1 s then 2 s later. */
+/** How many times a read that failed for a passing reason is tried again, 1 s then 2 s later. */
 export const NETWORK_RETRIES = 2;
 
 /**
- * The app's one retry policy for reads: again after a network failure, never after an
- * answer (a refusal or an error is the same the second time). The REST clients do not
- * retry on their own (see `@/lib/supabase`), so a read that cannot reach the server says
- * so after about three seconds instead of spinning through two stacked retry loops.
+ * PostgREST's own "try again" answers (503/504): it could not reach the database, its
+ * schema cache is loading, or no pool connection came free in time.
+ */
+const POSTGREST_UNAVAILABLE = new Set(['PGRST000', 'PGRST001', 'PGRST002', 'PGRST003']);
+
+/**
+ * The app's one retry policy for reads: again after a network failure or PostgREST's
+ * "unavailable", never after an answer (a refusal or an error is the same the second
+ * time). The REST clients do not retry on their own (see `@/lib/supabase`), so a read
+ * that cannot reach the server says so after about three seconds instead of spinning
+ * through two stacked retry loops.
  */
 export function retryNetworkFailures(failureCount: number, error: unknown): boolean {
-  return failureCount < NETWORK_RETRIES && isNetworkError(error);
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const passing = isNetworkError(error) || (typeof code === 'string' && POSTGREST_UNAVAILABLE.has(code));
+  return failureCount < NETWORK_RETRIES && passing;
 }
 
 /**

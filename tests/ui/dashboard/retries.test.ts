@@ -21,6 +21,8 @@ describe('retryNetworkFailures', () => {
     expect(retryNetworkFailures(0, new TypeError('Load failed'))).toBe(true);
     expect(retryNetworkFailures(0, new TypeError('NetworkError when attempting to fetch resource.'))).toBe(true);
     expect(retryNetworkFailures(0, new TypeError('fetch failed'))).toBe(true);
+    // PostgREST's 503: the schema cache is loading.
+    expect(retryNetworkFailures(1, { code: 'PGRST002', message: 'Could not query the database for the schema cache. Retrying.' })).toBe(true);
   });
 
   it('never tries an answered read again: a refusal, a bad request or a server error answers the same', () => {
