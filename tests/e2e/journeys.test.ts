@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from './support/app';
 import { cspViolations, launchBrowser, newSession, seriousAccessibilityViolations, step, visibleStructure } from './support/browser';
+import { buttonsOffScreen, controlRows, cutTexts, sidewaysScroll } from './support/layout';
 
 let app: App;
 let browser: Browser;
@@ -66,6 +67,17 @@ async function buyTickets(page: Page, quantity: number, buyerEmail: string): Pro
 /** The value of a `<dt>label</dt><dd>value</dd>` figure inside `scope`. */
 function figure(scope: Locator, label: string): Locator {
   return scope.locator('div', { has: scope.page().locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
+}
+
+/** Runs `check` with the page at another size, then puts the page back at its own. */
+async function atSize<T>(page: Page, size: { width: number; height: number }, check: () => Promise<T>): Promise<T> {
+  const own = page.viewportSize();
+  await page.setViewportSize(size);
+  try {
+    return await check();
+  } finally {
+    if (own) await page.setViewportSize(own);
+  }
 }
 
 async function expectAccessible(page: Page) {
@@ -282,6 +294,24 @@ describe('promoter tracking links, end to end', () => {
       await expectAccessible(dashboard);
     });
 
+    await step(journey, 'the filters line up at 1366 px: none alone on a row, stretched or cutting its text', [organizer], () =>
+      atSize(dashboard, { width: 1366, height: 900 }, async () => {
+        const filters = dashboard.getByRole('search', { name: 'Find orders' });
+        await expect.poll(() => filters.getByRole('combobox', { name: 'Promoter' }).isEnabled()).toBe(true);
+        const rows = await controlRows(filters);
+        for (const row of rows) {
+          const which = row.labels.join(', ');
+          expect(row.labels.length, `alone on its row: ${which}`).toBeGreaterThan(1);
+          expect(Math.max(...row.tops) - Math.min(...row.tops), `tops of ${which}`).toBeLessThanOrEqual(0.5);
+          expect(Math.max(...row.heights) - Math.min(...row.heights), `heights of ${which}`).toBeLessThanOrEqual(0.5);
+          expect(row.widestShare, `widest of ${which}`).toBeLessThanOrEqual(0.5);
+        }
+        expect(rows.flatMap((row) => row.labels)).toHaveLength(7);
+        expect(await cutTexts(filters)).toEqual([]);
+        expect(await sidewaysScroll(dashboard)).toBe(0);
+      }),
+    );
+
     await step(journey, 'refund it with one confirmation', [organizer], async () => {
       const detail = dashboard.getByRole('region', { name: `Order ${reference}` });
       await detail.getByRole('button', { name: 'Refund order' }).click();
@@ -434,6 +464,19 @@ describe('promoter tracking links, end to end', () => {
       await invitations.getByRole('rowheader', { name: teammateEmail }).waitFor();
       await expectAccessible(dashboard);
     });
+
+    await step(journey, 'the members page fits a phone: no sideways scroll, every button in view, the invite fields aligned', [organizer], () =>
+      atSize(dashboard, { width: 390, height: 844 }, async () => {
+        const invitations = dashboard.getByRole('region', { name: 'Invitations' });
+        await invitations.getByRole('rowheader', { name: teammateEmail }).waitFor();
+        expect(await sidewaysScroll(dashboard)).toBe(0);
+        expect(await buttonsOffScreen(dashboard.locator('main'))).toEqual([]);
+        const [fields] = await controlRows(invitations.getByRole('form', { name: 'Invite a member' }));
+        expect(fields.labels).toEqual(['Email', 'Role']);
+        expect(Math.abs(fields.tops[0] - fields.tops[1])).toBeLessThanOrEqual(0.5);
+        expect(Math.abs(fields.heights[0] - fields.heights[1])).toBeLessThanOrEqual(0.5);
+      }),
+    );
 
     const teammate = await session();
     const page = await teammate.newPage();

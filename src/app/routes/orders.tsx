@@ -1,6 +1,5 @@
 import { useLocation, useParams } from 'react-router-dom';
 import { PanelErrorBoundary } from '@/components/ui/error-boundary';
-import { SkeletonList } from '@/components/ui/skeleton';
 import { paths } from '@/config/paths';
 import { useCurrentOrganization } from '@/features/organizations/components/organization-provider';
 import { OrdersPage } from '@/features/orders/components/orders-page';
@@ -11,7 +10,7 @@ export function OrdersRoute() {
   const { orderId } = useParams();
   const { search } = useLocation();
   return (
-    <PanelErrorBoundary title="Orders could not load" loading={<SkeletonList rows={5} label="Loading orders" />} resetKeys={[organization.id]}>
+    <PanelErrorBoundary title="Orders could not load" resetKeys={[organization.id]}>
       <OrdersPage organizationId={organization.id} orderId={orderId} orderHref={(id) => paths.order(id) + search} />
     </PanelErrorBoundary>
   );

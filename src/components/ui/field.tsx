@@ -69,15 +69,16 @@ export interface SelectFieldProps<Value extends string> {
   options: readonly SelectOption<Value>[];
   /** Called with the chosen option's value. */
   onChange: (value: Value) => void;
+  disabled?: boolean;
 }
 
 /** A labelled select over a list of options. */
-export function SelectField<Value extends string>({ label, hint, value, options, onChange }: SelectFieldProps<Value>) {
+export function SelectField<Value extends string>({ label, hint, value, options, onChange, disabled }: SelectFieldProps<Value>) {
   return (
     <Field label={label} hint={hint}>
       {(control) => (
         // The value is always one of `options`, so it has their type.
-        <select className="select" {...control} value={value} onChange={(e) => onChange(e.target.value as Value)}>
+        <select className="select" {...control} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value as Value)}>
           {options.map((option) => (
             <option key={option.value} value={option.value}>
               {option.label}

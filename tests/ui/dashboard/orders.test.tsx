@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { screen, waitFor, within } from '@testing-library/react';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { errorMessage } from '@/lib/errors';
 import { installBrowserStubs, readBlob } from './browser-stubs';
 import {
   apiClient,
@@ -16,6 +17,7 @@ import {
   stopDashboardEmulator,
   TEST_PASSWORD,
 } from './harness';
+import { REFUSAL, refuse } from './refuse-requests';
 import type { Event } from '../../helpers/factory';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
@@ -168,6 +170,8 @@ describe('orders page', () => {
     const table = await screen.findByRole('table', { name: 'Orders, newest first' });
     const rows = () => within(table).getAllByRole('row').slice(1);
     await waitFor(() => expect(rows()).toHaveLength(2));
+    // The promoter filter is disabled until its options are here.
+    await waitFor(() => expect(screen.getByRole('combobox', { name: 'Promoter' })).toBeEnabled());
 
     await user.selectOptions(screen.getByRole('combobox', { name: 'Promoter' }), 'No promoter');
     await waitFor(() => expect(rows()).toHaveLength(1));
@@ -201,14 +205,56 @@ describe('orders page', () => {
     expect(lines[1]).toContain(`,paid,,Ada Attendee,ada@example.com,CSV Night,1,12.50,EUR,Zoë Ångström,${code},no`);
   });
 
-  it('refuses a reversed date range with a sentence instead of showing an empty list', async () => {
+  it('refuses a reversed date range with one sentence under the From field instead of showing an empty list', async () => {
     const { user } = renderApp('/dashboard/orders?from=2026-03-10&to=2026-03-01');
-    expect(await screen.findByRole('alert')).toHaveTextContent('The start date must be on or before the end date.');
+    const sentence = 'The start date must be on or before the end date.';
+    const from = await screen.findByLabelText('From (UTC)');
+    await waitFor(() => expect(from).toHaveAccessibleDescription(sentence));
+    expect(from).toBeInvalid();
+    // Said once, where it is fixed; the list only points there.
+    expect(screen.getAllByText(sentence)).toHaveLength(1);
+    expect(within(screen.getByRole('region', { name: 'Orders' })).getByText('Fix the date range above to see orders')).toBeInTheDocument();
     expect(screen.queryByRole('table')).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Export CSV' })).toBeDisabled();
     await user.clear(screen.getByLabelText('To (UTC)'));
     await user.type(screen.getByLabelText('To (UTC)'), '2026-03-20');
     expect(await screen.findByText('No orders match these filters')).toBeInTheDocument();
+  });
+
+  it('when the event and promoter options fail, only those filters say so; the list and the other filters keep working', async () => {
+    const event = await make(organizer).event(organizer.organization, { slug: `options-${randomUUID().slice(0, 8)}`, name: 'Options Night', ticketTypes: generalAdmission(900) });
+    const paid = await buyWithoutLink(event, 'Paula Paid', 'paula@example.com');
+    const refunded = await buyWithoutLink(event, 'Rafa Refunded', 'rafa@example.com');
+    const { data: order } = await organizer.api.from('orders').select('id').eq('reference', refunded.reference).single();
+    const { error: refundError } = await organizer.api.rpc('refund_order', { p_order_id: order!.id });
+    expect(refundError).toBeNull();
+    let failing = true;
+    const refused = refuse((url) => url.pathname.endsWith('/rest/v1/promoters') && url.searchParams.get('select') === 'id,name', () => failing);
+
+    const { user } = renderApp('/dashboard/orders');
+    const filters = await screen.findByRole('search', { name: 'Find orders' });
+    const alert = await within(filters).findByRole('alert');
+    expect(alert).toHaveTextContent('Event and promoter filters could not load');
+    expect(alert).toHaveTextContent(errorMessage(REFUSAL));
+    expect(refused.length).toBeGreaterThan(0);
+    expect(within(filters).queryByRole('combobox', { name: 'Event' })).not.toBeInTheDocument();
+    // The page, the list and the other filters are all there and work.
+    expect(screen.getByRole('heading', { level: 1, name: 'Orders' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Export CSV' })).toBeEnabled();
+    const table = await screen.findByRole('table', { name: 'Orders, newest first' });
+    const rows = () => within(table).getAllByRole('row').slice(1);
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    await user.selectOptions(within(filters).getByRole('combobox', { name: 'Status' }), 'Refunded');
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(rows()[0]).toHaveTextContent(refunded.reference);
+    expect(screen.queryByText(paid.reference)).not.toBeInTheDocument();
+
+    failing = false;
+    await user.click(within(alert).getByRole('button', { name: 'Try again' }));
+    // The filters show disabled while the options load again, then with them.
+    await waitFor(() => expect(within(within(filters).getByRole('combobox', { name: 'Event' })).getByRole('option', { name: 'Options Night' })).toBeInTheDocument());
+    expect(within(filters).getByRole('combobox', { name: 'Promoter' })).toBeEnabled();
+    expect(within(filters).queryByRole('alert')).not.toBeInTheDocument();
   });
 
   it('members see orders but no refund button; admins do', async () => {

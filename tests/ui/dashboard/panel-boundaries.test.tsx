@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { errorMessage } from '@/lib/errors';
 import { installBrowserStubs } from './browser-stubs';
 import { make, type Organizer, organizerWithOrganization, renderApp, startDashboardEmulator, stopDashboardEmulator } from './harness';
+import { REFUSAL, refuse } from './refuse-requests';
 
 vi.mock('@/lib/supabase', () => import('../support/spa-client'));
 
@@ -24,24 +25,6 @@ beforeEach(async () => {
   installBrowserStubs();
   organizer = await organizerWithOrganization('Boundaries', 'EUR');
 });
-
-/** An answer as PostgREST gives for a refused read (a 4xx, which the client does not retry). */
-const REFUSAL = { code: 'PGRST000', message: 'The read was refused for the test.', details: null, hint: null };
-
-/** Answers the requests `matches` picks with REFUSAL while `failing()` holds; everything else goes through. */
-function refuse(matches: (url: URL) => boolean, failing: () => boolean) {
-  const real = globalThis.fetch;
-  const refused: URL[] = [];
-  vi.spyOn(globalThis, 'fetch').mockImplementation((input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (failing() && matches(url)) {
-      refused.push(url);
-      return Promise.resolve(new Response(JSON.stringify(REFUSAL), { status: 400, headers: { 'content-type': 'application/json' } }));
-    }
-    return real(input, init);
-  });
-  return refused;
-}
 
 afterEach(() => {
   vi.restoreAllMocks();

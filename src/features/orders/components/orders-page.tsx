@@ -3,9 +3,8 @@ import { useDeferredValue, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
-import { PanelErrorBoundary } from '@/components/ui/error-boundary';
+import { PanelError, PanelErrorBoundary } from '@/components/ui/error-boundary';
 import { SelectField, TextField } from '@/components/ui/field';
-import { FormError } from '@/components/ui/form-error';
 import { PageHeader } from '@/components/ui/page-header';
 import { SkeletonList } from '@/components/ui/skeleton';
 import { NumberCell, numeric, TableHead } from '@/components/ui/table';
@@ -13,11 +12,11 @@ import { useToast } from '@/components/ui/toast';
 import { downloadCsv } from '@/lib/csv';
 import { errorMessage } from '@/lib/errors';
 import { formatDateTime, formatMoney, formatNumber } from '@/lib/format';
-import { filterOptionsQueryOptions, type FilterOption } from '../api/get-filter-options';
+import { filterOptionsQueryOptions, type FilterOption, type FilterOptions } from '../api/get-filter-options';
 import { listAllOrders, ordersQueryOptions } from '../api/list-orders';
 import { useOrderFilters } from '../hooks/use-order-filters';
 import { ordersCsv } from '../lib/export';
-import { dateRangeError, exportFileName, type OrderFilters } from '../lib/filters';
+import { dateRangeError, exportFileName, type OrderFilters, type PromoterFilter } from '../lib/filters';
 import { OrderDetail } from './order-detail';
 import { SelfReferralBadge } from './self-referral-badge';
 
@@ -37,11 +36,11 @@ const toOption = ({ id, name }: FilterOption) => ({ value: id, label: name });
 
 /**
  * The organization's orders: search, filters, pages of 50, CSV export, and the open order
- * beside them. Suspends until the filters' options are here (a suspense query).
+ * beside them. The list does not need the event and promoter filters' options: if those
+ * fail to load, only those two filters say so, and everything else keeps working.
  */
 export function OrdersPage({ organizationId, orderId, orderHref }: { organizationId: string; orderId?: string; orderHref: (id: string) => string }) {
   const view = useOrderFilters();
-  const { data: choices } = useSuspenseQuery(filterOptionsQueryOptions(organizationId));
   const rangeError = dateRangeError(view.filters.from, view.filters.to);
   const toast = useToast();
   const [exporting, setExporting] = useState(false);
@@ -65,20 +64,26 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
           Export CSV
         </Button>
       </PageHeader>
-      <div className="toolbar" role="search" aria-label="Find orders">
-        <TextField label="Search" type="search" placeholder="Reference, buyer name or email" value={view.search} onChange={(e) => view.set('q', e.target.value)} />
-        <SelectField
-          label="Event"
-          value={view.filters.eventId ?? ''}
-          options={[{ value: '', label: 'All events' }, ...choices.events.map(toOption)]}
-          onChange={(value) => view.set('event', value)}
+      <div className="filter-grid" role="search" aria-label="Find orders">
+        <TextField
+          className="filter-grid__wide"
+          label="Search"
+          type="search"
+          placeholder="Reference, buyer name or email"
+          value={view.search}
+          onChange={(e) => view.set('q', e.target.value)}
         />
-        <SelectField
-          label="Promoter"
-          value={view.filters.promoter ?? ''}
-          options={[{ value: '', label: 'Any promoter or none' }, { value: 'none', label: 'No promoter' }, ...choices.promoters.map(toOption)]}
-          onChange={(value) => view.set('promoter', value)}
-        />
+        <PanelErrorBoundary
+          loading={<EventAndPromoterFilters eventId={view.filters.eventId} promoter={view.filters.promoter} disabled />}
+          renderError={({ error, retry }) => (
+            <div className="filter-grid__wide filter-grid__failed">
+              <PanelError title="Event and promoter filters could not load" error={error} onRetry={retry} />
+            </div>
+          )}
+          resetKeys={[organizationId]}
+        >
+          <LoadedEventAndPromoterFilters organizationId={organizationId} eventId={view.filters.eventId} promoter={view.filters.promoter} onChange={view.set} />
+        </PanelErrorBoundary>
         <SelectField label="Status" value={view.filters.status ?? ''} options={STATUS_OPTIONS} onChange={(value) => view.set('status', value)} />
         <SelectField label="Self-referrals" value={view.filters.selfReferral ?? ''} options={SELF_REFERRAL_OPTIONS} onChange={(value) => view.set('self', value)} />
         <TextField label="From (UTC)" error={rangeError ?? undefined} type="date" value={view.filters.from ?? ''} onChange={(e) => view.set('from', e.target.value)} />
@@ -86,8 +91,9 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
       </div>
       <div className={`performance ${orderId ? 'performance--with-detail' : ''}`}>
         <section className="card" aria-label="Orders">
+          {/* The sentence is under the From field, where the range is fixed. */}
           {rangeError ? (
-            <FormError>{rangeError}</FormError>
+            <EmptyState title="Fix the date range above to see orders" />
           ) : (
             <PanelErrorBoundary title="Orders could not load" loading={<SkeletonList rows={5} label="Loading orders" />} resetKeys={[organizationId, view.filters]}>
               <OrderList organizationId={organizationId} filters={view.filters} onClear={view.clear} orderId={orderId} orderHref={orderHref} />
@@ -100,6 +106,44 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
           </PanelErrorBoundary>
         ) : null}
       </div>
+    </>
+  );
+}
+
+interface EventAndPromoterFiltersProps {
+  eventId: string | null;
+  promoter: PromoterFilter;
+  onChange?: (key: 'event' | 'promoter', value: string) => void;
+  /** While the options load: the two filters with their "all" choice alone. */
+  disabled?: boolean;
+  options?: FilterOptions;
+}
+
+const NO_OPTIONS: FilterOptions = { events: [], promoters: [] };
+
+/** The event and promoter filters, with the organization's events and promoters as options. */
+function LoadedEventAndPromoterFilters({ organizationId, ...props }: EventAndPromoterFiltersProps & { organizationId: string }) {
+  const { data: options } = useSuspenseQuery(filterOptionsQueryOptions(organizationId));
+  return <EventAndPromoterFilters {...props} options={options} />;
+}
+
+function EventAndPromoterFilters({ eventId, promoter, onChange, disabled = false, options = NO_OPTIONS }: EventAndPromoterFiltersProps) {
+  return (
+    <>
+      <SelectField
+        label="Event"
+        value={eventId ?? ''}
+        disabled={disabled}
+        options={[{ value: '', label: 'All events' }, ...options.events.map(toOption)]}
+        onChange={(value) => onChange?.('event', value)}
+      />
+      <SelectField
+        label="Promoter"
+        value={promoter ?? ''}
+        disabled={disabled}
+        options={[{ value: '', label: 'Any promoter or none' }, { value: 'none', label: 'No promoter' }, ...options.promoters.map(toOption)]}
+        onChange={(value) => onChange?.('promoter', value)}
+      />
     </>
   );
 }

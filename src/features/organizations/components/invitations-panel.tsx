@@ -105,7 +105,7 @@ function PendingInvitations({
       <FormError error={revoke.error} />
       <FormError error={renew.error} />
       <div className="table-wrap">
-        <table className="table">
+        <table className="table table--stack">
           <TableHead columns={['Email', 'Role', 'Expires', ACTIONS_COLUMN]} />
           <tbody>
             {invitations.data.map((invitation) => (
@@ -152,8 +152,8 @@ function InvitationRow({
   return (
     <tr>
       <th scope="row">{invitation.email}</th>
-      <td>{invitation.role === 'admin' ? 'Admin' : 'Member'}</td>
-      <td>{expired ? <span className="badge">Expired</span> : dateFormat.format(new Date(invitation.expires_at))}</td>
+      <td data-label="Role">{invitation.role === 'admin' ? 'Admin' : 'Member'}</td>
+      <td data-label="Expires">{expired ? <span className="badge">Expired</span> : dateFormat.format(new Date(invitation.expires_at))}</td>
       <td>
         <div className="row-actions">
           {current ? (

@@ -102,7 +102,7 @@ function MemberTable({
 
   return (
     <div className="table-wrap">
-      <table className="table">
+      <table className="table table--stack">
         <TableHead columns={['Email', 'Role', ACTIONS_COLUMN]} />
         <tbody>
           {members.map((member) => {
@@ -115,9 +115,9 @@ function MemberTable({
                   {member.email}
                   {isMe ? <span className="muted"> (you)</span> : null}
                 </th>
-                <td>
+                <td data-label="Role">
                   {assignable.length > 0 ? (
-                    <>
+                    <div>
                       <select
                         className="select select--sm"
                         aria-label={`Role of ${member.email}`}
@@ -145,7 +145,7 @@ function MemberTable({
                           The only owner. Make someone else an owner first.
                         </div>
                       ) : null}
-                    </>
+                    </div>
                   ) : (
                     <span className="badge">{ROLE_LABELS[member.role]}</span>
                   )}
