@@ -184,7 +184,7 @@ function OrderList({
             {rows.map((row) => (
               <tr key={row.id} aria-current={row.id === orderId ? 'true' : undefined}>
                 <th scope="row">
-                  <Link to={orderHref(row.id)}>{row.reference}</Link>
+                  <Link className="nowrap" to={orderHref(row.id)}>{row.reference}</Link>
                 </th>
                 <td data-label="Date">{formatDateTime(row.created_at)}</td>
                 <td data-label="Buyer">
