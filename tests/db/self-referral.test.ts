@@ -326,6 +326,30 @@ describe('whether self-referrals count', () => {
   });
 });
 
+describe('order_detail() with self-referrals', () => {
+  it("says whether the credited order is a self-referral and whether it counts, for every member", async () => {
+    await inRollback(testDb.db, async (s) => {
+      const own = await sale(s, 'MAYA', 'maya@example.com');
+      const friend = await sale(s, 'MAYA', 'friend@example.com');
+      const attributionOf = async (persona: Persona, orderId: string) => {
+        await s.as(persona);
+        const detail = await s.value<{ attribution: { self_referral: boolean; counted: boolean } }>('select public.order_detail($1) as r', [orderId]);
+        return { selfReferral: detail.attribution.self_referral, counted: detail.attribution.counted };
+      };
+      for (const persona of [people.ownerA, people.memberA]) {
+        expect(await attributionOf(persona, own), persona.label).toEqual({ selfReferral: true, counted: true });
+        expect(await attributionOf(persona, friend), persona.label).toEqual({ selfReferral: false, counted: true });
+      }
+      await countSelfReferrals(s, false);
+      expect(await attributionOf(people.memberA, own)).toEqual({ selfReferral: true, counted: false });
+      expect(await attributionOf(people.memberA, friend)).toEqual({ selfReferral: false, counted: true });
+      // Another organization still gets nothing.
+      await s.as(people.ownerB);
+      expect((await s.refused('select public.order_detail($1)', [own])).message).toBe('order_not_found');
+    });
+  });
+});
+
 describe('rollups with self-referrals', () => {
   it('equal a recomputation after bulk and live self-referrals, refunds and a deletion', async () => {
     await inRollback(testDb.db, async (s) => {

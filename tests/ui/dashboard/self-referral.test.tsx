@@ -95,6 +95,29 @@ describe('self-referrals', () => {
     expect(lines.find((line) => line.startsWith(friend.reference))).toMatch(/,no$/);
   });
 
+  it('are marked in the order detail, which says whether they count', async () => {
+    const { own, friend } = await promoterWithSelfReferral();
+    const first = renderApp(`/dashboard/orders/${own.order_id}`);
+    const trail = await screen.findByRole('region', { name: 'Attribution' });
+    await waitFor(() => expect(trail).toHaveTextContent('Credited to Sam Self'));
+    expect(within(trail).getByText('Self-referral')).toBeInTheDocument();
+    expect(trail).toHaveTextContent('The buyer’s email is the promoter’s own. It counts toward the promoter’s figures.');
+    first.unmount();
+
+    const second = renderApp(`/dashboard/orders/${friend.order_id}`);
+    const friendTrail = await screen.findByRole('region', { name: 'Attribution' });
+    await waitFor(() => expect(friendTrail).toHaveTextContent('Credited to Sam Self'));
+    expect(within(friendTrail).queryByText('Self-referral')).toBeNull();
+    second.unmount();
+
+    const { error } = await organizer.api.rpc('set_self_referral_setting', { p_organization_id: organizer.organizationId, p_count_self_referrals: false });
+    expect(error).toBeNull();
+    renderApp(`/dashboard/orders/${own.order_id}`);
+    const after = await screen.findByRole('region', { name: 'Attribution' });
+    await waitFor(() => expect(after).toHaveTextContent('It does not count toward the promoter’s figures: the organization leaves self-referrals out (Settings).'));
+    expect(within(after).getByRole('link', { name: 'Settings' })).toHaveAttribute('href', '/dashboard/settings');
+  });
+
   it('are counted in the promoter panel, whose figures follow the organization’s choice', async () => {
     const { promoterId } = await promoterWithSelfReferral();
     const first = renderApp(`/dashboard/promoters/${promoterId}`);

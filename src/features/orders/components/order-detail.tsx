@@ -7,6 +7,7 @@ import { paths } from '@/config/paths';
 import { formatDateTime, formatMoney, formatNumber } from '@/lib/format';
 import { orderDetailQueryOptions, type OrderDetail as Detail } from '../api/get-order-detail';
 import { RefundDialog } from './refund-dialog';
+import { SelfReferralBadge } from './self-referral-badge';
 
 /** Why an order is credited to nobody, in the organizer's words. */
 const REASONS: Record<NonNullable<Detail['unattributed_reason']>, string> = {
@@ -105,6 +106,19 @@ export function OrderDetail({ organizationId, orderId, backTo }: { organizationI
             {o.unattributed_reason ? REASONS[o.unattributed_reason] : 'This order was placed before the reason was recorded.'}
           </p>
         )}
+        {o.attribution?.self_referral ? (
+          <p>
+            <SelfReferralBadge /> The buyer’s email is the promoter’s own.{' '}
+            {o.attribution.counted ? (
+              'It counts toward the promoter’s figures.'
+            ) : (
+              <>
+                It does not count toward the promoter’s figures: the organization leaves self-referrals out (
+                <Link to={paths.settings}>Settings</Link>).
+              </>
+            )}
+          </p>
+        ) : null}
         {o.session_visits.length > 0 ? (
           <>
             <p className="muted">
