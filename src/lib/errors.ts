@@ -7,6 +7,7 @@
  */
 import type { ErrorCode } from './database.types';
 import { maxImportRows, maxTicketsPerOrder, maxTicketsPerType } from './database.types';
+import { isNetworkError } from './network-error';
 
 /** What a field refusal says about the row concerned. */
 export interface ErrorDetail {
@@ -151,17 +152,6 @@ const FIELD_LABELS: Record<string, string> = {
 
 export const FALLBACK_SENTENCE = 'Something went wrong. Please try again.';
 export const NETWORK_SENTENCE = 'The server could not be reached. Check your connection and try again.';
-
-/**
- * Whether a request failed before any server answered (offline, connection refused or
- * reset; each browser words it its own way, and Node's fetch another): the one kind of
- * failure worth trying again unasked. A refusal, a validation
- * error or a server error answers the same the second time.
- */
-export function isNetworkError(error: unknown): boolean {
-  const message = typeof error === 'object' && error !== null ? (error as ErrorLike).message : undefined;
-  return /failed to fetch|fetch failed|network|load failed/i.test(String(message ?? ''));
-}
 
 interface ErrorLike {
   message?: unknown;

@@ -1,5 +1,5 @@
 import { QueryClient } from '@tanstack/react-query';
-import { isNetworkError } from '@/lib/errors';
+import { isNetworkError } from '@/lib/network-error';
 
 /** How many times a read that failed for a passing reason is tried again, 1 s then 2 s later. */
 export const NETWORK_RETRIES = 2;
