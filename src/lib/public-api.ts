@@ -1,6 +1,7 @@
 import { PostgrestClient } from '@supabase/postgrest-js';
 import { config } from '@/config/env';
 import type { Database } from '@/lib/database.types';
+import { withGatewayFailuresAsNetworkErrors } from '@/lib/network-error';
 
 /**
  * The attendee pages' client: the REST API (PostgREST) as the anonymous visitor, and
@@ -10,6 +11,8 @@ import type { Database } from '@/lib/database.types';
  */
 export const publicApi = new PostgrestClient<Database>(new URL('rest/v1', `${config.supabaseUrl.replace(/\/+$/, '')}/`).href, {
   headers: { apikey: config.supabaseAnonKey, Authorization: `Bearer ${config.supabaseAnonKey}` },
-  // As the organizer client: React Query's `retryNetworkFailures` is the one retry layer.
+  // As the organizer client: React Query's `retryNetworkFailures` is the one retry layer,
+  // and a proxy's failure page counts as a network failure.
+  fetch: withGatewayFailuresAsNetworkErrors((input, init) => fetch(input, init)),
   retry: false,
 });

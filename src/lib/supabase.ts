@@ -3,6 +3,7 @@ import { AuthClient } from '@supabase/auth-js';
 import type { RealtimeClient } from '@supabase/supabase-js';
 import { config } from '@/config/env';
 import type { Database } from '@/lib/database.types';
+import { withGatewayFailuresAsNetworkErrors } from '@/lib/network-error';
 
 /**
  * The organizer API: the signed-in member's session (GoTrue), the REST API as that member,
@@ -64,7 +65,7 @@ class OrganizerClient extends PostgrestClient<Database> {
 
 /** The one typed organizer client of the SPA; it only ever holds the public anon key. */
 export const supabase = new OrganizerClient(new URL('rest/v1', apiBase).href, {
-  fetch: fetchAsMember,
+  fetch: withGatewayFailuresAsNetworkErrors(fetchAsMember),
   // React Query is the one retry layer (`retryNetworkFailures`): postgrest-js's own GET
   // retries (three, 1 + 2 + 4 s) under it made a failed read spin for about 16 s.
   retry: false,

@@ -1,6 +1,7 @@
 /**
  * One retry policy for reads (src/lib/query-client.ts): React Query tries a read again
- * after a network failure only, and the REST clients do not retry underneath it, so a
+ * after a network failure (a proxy's failure page counts as one) or PostgREST's
+ * "unavailable" only, and the REST clients do not retry underneath it, so a
  * read that cannot reach the server says so after two short retries instead of the
  * client's three and React Query's one stacked (about 16 s of spinner).
  */
@@ -50,5 +51,31 @@ describe('the REST clients', () => {
     const { error } = await read();
     expect(retryNetworkFailures(0, error)).toBe(true);
     expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    ['the organizer client', async () => (await import('@/lib/supabase')).supabase.from('events').select('id')],
+    ['the attendee client', async () => (await import('@/lib/public-api')).publicApi.from('events').select('id')],
+  ])("%s takes a proxy's failure page for a network failure, and the API's own answers as answers", async (_name, read) => {
+    const page = (status: number, body: string, type: string) => () => Promise.resolve(new Response(body, { status, headers: { 'content-type': type } }));
+    const cases: [() => Promise<Response>, boolean][] = [
+      // Cloudflare's origin error, a gateway's 502 and 503 pages: the API may never have seen the request.
+      [page(520, '<html>Web server is returning an unknown error</html>', 'text/html'), true],
+      [page(502, '{"message":"An invalid response was received from the upstream server"}', 'application/json'), true],
+      [page(503, 'upstream connect error or disconnect/reset before headers', 'text/plain'), true],
+      // PostgREST's own "unavailable": retried by its code.
+      [page(503, '{"code":"PGRST002","message":"Could not query the database for the schema cache. Retrying.","details":null,"hint":null}', 'application/json'), true],
+      // A refusal and a server error: answers, not retried.
+      [page(401, '{"code":"42501","message":"not_authorized","details":null,"hint":null}', 'application/json'), false],
+      [page(500, '{"code":"XX000","message":"internal error","details":null,"hint":null}', 'application/json'), false],
+    ];
+    for (const [answer, retried] of cases) {
+      vi.resetModules();
+      const fetch = vi.fn(answer);
+      vi.stubGlobal('fetch', fetch);
+      const { error } = await read();
+      expect(retryNetworkFailures(0, error), JSON.stringify(error)).toBe(retried);
+      expect(fetch).toHaveBeenCalledTimes(1);
+    }
   });
 });
