@@ -327,7 +327,7 @@ describe('whether self-referrals count', () => {
 });
 
 describe('order_detail() with self-referrals', () => {
-  it("says whether the credited order is a self-referral and whether it counts, for every member", async () => {
+  it("says whether the credited order is a self-referral and whether it counts now, for every member", async () => {
     await inRollback(testDb.db, async (s) => {
       const own = await sale(s, 'MAYA', 'maya@example.com');
       const friend = await sale(s, 'MAYA', 'friend@example.com');
@@ -343,6 +343,13 @@ describe('order_detail() with self-referrals', () => {
       await countSelfReferrals(s, false);
       expect(await attributionOf(people.memberA, own)).toEqual({ selfReferral: true, counted: false });
       expect(await attributionOf(people.memberA, friend)).toEqual({ selfReferral: false, counted: true });
+      // A refunded order counts toward nothing, self-referral or not.
+      await countSelfReferrals(s, true);
+      await s.as(people.ownerA);
+      await s.rows('select public.refund_order($1)', [own]);
+      await s.rows('select public.refund_order($1)', [friend]);
+      expect(await attributionOf(people.memberA, own)).toEqual({ selfReferral: true, counted: false });
+      expect(await attributionOf(people.memberA, friend)).toEqual({ selfReferral: false, counted: false });
       // Another organization still gets nothing.
       await s.as(people.ownerB);
       expect((await s.refused('select public.order_detail($1)', [own])).message).toBe('order_not_found');

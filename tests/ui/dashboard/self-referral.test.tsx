@@ -118,6 +118,15 @@ describe('self-referrals', () => {
     expect(within(after).getByRole('link', { name: 'Settings' })).toHaveAttribute('href', '/dashboard/settings');
   });
 
+  it('the order detail of a refunded self-referral says it no longer counts', async () => {
+    const { own } = await promoterWithSelfReferral();
+    const { error } = await organizer.api.rpc('refund_order', { p_order_id: own.order_id });
+    expect(error).toBeNull();
+    renderApp(`/dashboard/orders/${own.order_id}`);
+    const trail = await screen.findByRole('region', { name: 'Attribution' });
+    await waitFor(() => expect(trail).toHaveTextContent('The buyer’s email is the promoter’s own. It was refunded, so it no longer counts toward any figure.'));
+  });
+
   it('are counted in the promoter panel, whose figures follow the organization’s choice', async () => {
     const { promoterId } = await promoterWithSelfReferral();
     const first = renderApp(`/dashboard/promoters/${promoterId}`);

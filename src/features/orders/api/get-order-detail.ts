@@ -40,10 +40,10 @@ export const orderDetailSchema = z.object({
       visit_id: z.string().nullable(),
       visited_at: z.string().nullable(),
       event_id: z.string(),
-      /** The buyer's email was the promoter's own. */
-      self_referral: z.boolean(),
-      /** Whether the credit counts toward the promoter's figures (not for a self-referral the organization leaves out). */
-      counted: z.boolean(),
+      /** The buyer's email was the promoter's own. Defaults: a database without the field yet shows the order as before. */
+      self_referral: z.boolean().default(false),
+      /** Whether the credit counts toward the promoter's figures now: not once refunded, nor for a self-referral the organization leaves out. */
+      counted: z.boolean().default(true),
     })
     .nullable(),
   unattributed_reason: z

@@ -108,15 +108,7 @@ export function OrderDetail({ organizationId, orderId, backTo }: { organizationI
         )}
         {o.attribution?.self_referral ? (
           <p>
-            <SelfReferralBadge /> The buyer’s email is the promoter’s own.{' '}
-            {o.attribution.counted ? (
-              'It counts toward the promoter’s figures.'
-            ) : (
-              <>
-                It does not count toward the promoter’s figures: the organization leaves self-referrals out (
-                <Link to={paths.settings}>Settings</Link>).
-              </>
-            )}
+            <SelfReferralBadge /> The buyer’s email is the promoter’s own. <SelfReferralCount status={o.status} counted={o.attribution.counted} />
           </p>
         ) : null}
         {o.session_visits.length > 0 ? (
@@ -143,5 +135,16 @@ export function OrderDetail({ organizationId, orderId, backTo }: { organizationI
       </section>
       {refunding ? <RefundDialog order={o} onClose={() => setRefunding(false)} /> : null}
     </section>
+  );
+}
+
+/** Whether a self-referral counts toward its promoter's figures, and why not. */
+function SelfReferralCount({ status, counted }: { status: Detail['status']; counted: boolean }) {
+  if (status === 'refunded') return <>It was refunded, so it no longer counts toward any figure.</>;
+  if (counted) return <>It counts toward the promoter’s figures.</>;
+  return (
+    <>
+      It does not count toward the promoter’s figures: the organization leaves self-referrals out (<Link to={paths.settings}>Settings</Link>).
+    </>
   );
 }
