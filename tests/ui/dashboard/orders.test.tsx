@@ -213,7 +213,10 @@ describe('orders page', () => {
     expect(from).toBeInvalid();
     // Said once, where it is fixed; the list only points there.
     expect(screen.getAllByText(sentence)).toHaveLength(1);
-    expect(within(screen.getByRole('region', { name: 'Orders' })).getByText('Fix the date range above to see orders')).toBeInTheDocument();
+    // ...and is announced (a polite live region), with both dates marked invalid.
+    const pointer = within(screen.getByRole('region', { name: 'Orders' })).getByText('Fix the date range above to see orders');
+    expect(pointer.closest('[role="status"]')).not.toBeNull();
+    expect(screen.getByLabelText('To (UTC)')).toBeInvalid();
     expect(screen.queryByRole('table')).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Export CSV' })).toBeDisabled();
     await user.clear(screen.getByLabelText('To (UTC)'));

@@ -87,13 +87,21 @@ export function OrdersPage({ organizationId, orderId, orderHref }: { organizatio
         <SelectField label="Status" value={view.filters.status ?? ''} options={STATUS_OPTIONS} onChange={(value) => view.set('status', value)} />
         <SelectField label="Self-referrals" value={view.filters.selfReferral ?? ''} options={SELF_REFERRAL_OPTIONS} onChange={(value) => view.set('self', value)} />
         <TextField label="From (UTC)" error={rangeError ?? undefined} type="date" value={view.filters.from ?? ''} onChange={(e) => view.set('from', e.target.value)} />
-        <TextField label="To (UTC)" type="date" value={view.filters.to ?? ''} onChange={(e) => view.set('to', e.target.value)} />
+        <TextField
+          label="To (UTC)"
+          type="date"
+          value={view.filters.to ?? ''}
+          onChange={(e) => view.set('to', e.target.value)}
+          aria-invalid={rangeError ? true : undefined}
+        />
       </div>
       <div className={`performance ${orderId ? 'performance--with-detail' : ''}`}>
         <section className="card" aria-label="Orders">
-          {/* The sentence is under the From field, where the range is fixed. */}
+          {/* The sentence is under the From field, where the range is fixed; this one is announced. */}
           {rangeError ? (
-            <EmptyState title="Fix the date range above to see orders" />
+            <div role="status">
+              <EmptyState title="Fix the date range above to see orders" />
+            </div>
           ) : (
             <PanelErrorBoundary title="Orders could not load" loading={<SkeletonList rows={5} label="Loading orders" />} resetKeys={[organizationId, view.filters]}>
               <OrderList organizationId={organizationId} filters={view.filters} onClear={view.clear} orderId={orderId} orderHref={orderHref} />
