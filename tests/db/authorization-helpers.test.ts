@@ -6,21 +6,11 @@
  * The entry points' own tests cover each caller; these cover the helpers themselves and
  * who may call them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous, claimsOf, inRollback, serviceRole, type Persona, type PersonaTx } from './support/personas.ts';
-import { buildWorld, ids, people } from './support/world.ts';
+import { databaseWithWorld, ids, people } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 const missing = '00000000-0000-4000-8000-000000000999';
 

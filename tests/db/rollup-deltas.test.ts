@@ -7,23 +7,13 @@
  * engine runs one transaction at a time) its lock order raises no deadlock.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
+import { describe, expect, it } from 'vitest';
 import { anonymous, inRollback, serviceRole, type PersonaTx } from './support/personas.ts';
 import { Racer, type Outcome } from './support/race.ts';
 import { rollupDifferences } from './support/rollups.ts';
-import { buildWorld, checkout, checkoutSql, ids, people, slugs, track } from './support/world.ts';
+import { databaseWithWorld, checkout, checkoutSql, ids, people, slugs, track } from './support/world.ts';
 
-let testDb: TestDatabase;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  await buildWorld(testDb.db);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const testDb = databaseWithWorld();
 
 const general = (quantity: number) => [{ ticket_type_id: ids.ticketTypes.aGeneral, quantity }];
 
